@@ -1,0 +1,197 @@
+"""The client's exception tree, modelled on CCXT's, and the one place Binance codes map to it.
+
+Tree::
+
+    BaseError
+     ├── ExchangeError                 Binance answered with an error
+     │    ├── AuthenticationError      -2014, -2015, -1022, -1002
+     │    ├── PermissionDenied
+     │    ├── BadRequest               -1100.. -1130 parameter errors, stream code 0..3
+     │    │    ├── BadSymbol           -1121 Invalid symbol
+     │    │    └── UnsubscribeError    an unwatch could not be completed
+     │    ├── InvalidOrder             -1013 filter failures, -2010
+     │    │    └── OrderNotFound       -2011, -2013
+     │    ├── InsufficientFunds        "insufficient balance" messages
+     │    └── NotSupported             -1020, something the exchange or client does not do
+     └── NetworkError                  the link failed; the request may be retried
+          ├── ConnectionClosed         the socket closed under a pending request or watch
+          ├── RequestTimeout           no answer within the timeout
+          ├── ExchangeNotAvailable     5xx, -1001, -1008, serverShutdown
+          └── DDoSProtection           HTTP 418 (IP ban)
+               └── RateLimitExceeded   HTTP 429, -1003, -1015
+
+:func:`error_from_binance` is applied exactly where a REST body or a WS ``error`` is decoded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AuthenticationError",
+    "BadRequest",
+    "BadSymbol",
+    "BaseError",
+    "ConnectionClosed",
+    "DDoSProtection",
+    "ExchangeError",
+    "ExchangeNotAvailable",
+    "InsufficientFunds",
+    "InvalidOrder",
+    "NetworkError",
+    "NotSupported",
+    "OrderNotFound",
+    "PermissionDenied",
+    "RateLimitExceeded",
+    "RequestTimeout",
+    "UnsubscribeError",
+    "error_from_binance",
+]
+
+
+class BaseError(Exception):
+    """Root of every error this client raises."""
+
+
+class ExchangeError(BaseError):
+    """Binance answered with an error; ``code`` and ``msg`` are Binance's."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        msg: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.msg = msg
+        self.status = status
+
+
+class AuthenticationError(ExchangeError):
+    """The key, signature or timestamp was refused."""
+
+
+class PermissionDenied(ExchangeError):
+    """The key lacks the permission for this request."""
+
+
+class BadRequest(ExchangeError):
+    """The request was malformed or had bad parameters."""
+
+
+class BadSymbol(BadRequest):
+    """The symbol is unknown to the exchange or to the loaded markets."""
+
+
+class UnsubscribeError(BadRequest):
+    """A watch was ended by an unwatch, or an unwatch could not complete."""
+
+
+class InvalidOrder(ExchangeError):
+    """The order was rejected (filters, engine rules)."""
+
+
+class OrderNotFound(InvalidOrder):
+    """The order does not exist or is no longer open."""
+
+
+class InsufficientFunds(ExchangeError):
+    """Not enough balance for the order."""
+
+
+class NotSupported(ExchangeError):
+    """The exchange or this client does not offer this operation."""
+
+
+class NetworkError(BaseError):
+    """The network link failed; the operation may be retried."""
+
+
+class ConnectionClosed(NetworkError):
+    """The WebSocket closed while a request or watch was pending."""
+
+    def __init__(self, message: str, *, code: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+
+
+class RequestTimeout(NetworkError):
+    """No answer arrived within the timeout."""
+
+
+class ExchangeNotAvailable(NetworkError):
+    """The exchange is down, overloaded or shutting this server down."""
+
+
+class DDoSProtection(NetworkError):
+    """The IP is banned for too many requests (HTTP 418)."""
+
+
+class RateLimitExceeded(DDoSProtection):
+    """A rate limit was hit (HTTP 429, -1003, -1015)."""
+
+
+_BY_CODE: dict[int, type[BaseError]] = {
+    -1000: ExchangeError,
+    -1001: ExchangeNotAvailable,
+    -1002: AuthenticationError,
+    -1003: RateLimitExceeded,
+    -1006: ExchangeNotAvailable,
+    -1007: RequestTimeout,
+    -1008: ExchangeNotAvailable,
+    -1013: InvalidOrder,
+    -1015: RateLimitExceeded,
+    -1020: NotSupported,
+    -1021: AuthenticationError,
+    -1022: AuthenticationError,
+    -1100: BadRequest,
+    -1101: BadRequest,
+    -1102: BadRequest,
+    -1103: BadRequest,
+    -1104: BadRequest,
+    -1105: BadRequest,
+    -1106: BadRequest,
+    -1111: BadRequest,
+    -1121: BadSymbol,
+    -1128: BadRequest,
+    -2010: InvalidOrder,
+    -2011: OrderNotFound,
+    -2013: OrderNotFound,
+    -2014: AuthenticationError,
+    -2015: AuthenticationError,
+    0: BadRequest,
+    1: BadRequest,
+    2: BadRequest,
+    3: BadRequest,
+}
+
+
+def error_from_binance(
+    code: Any, msg: Any, *, status: int | None = None, context: str = ""
+) -> BaseError:
+    """Return the exception for a Binance error ``{"code","msg"}`` (and HTTP status).
+
+    The message decides where Binance reuses a code (``-2010`` with "insufficient balance").
+    """
+    text = str(msg or "")
+    icode = code if isinstance(code, int) else None
+    prefix = f"{context}: " if context else ""
+    message = f"{prefix}binance {icode} {text}".strip()
+    if status == 418:
+        return DDoSProtection(message)
+    if status == 429:
+        return RateLimitExceeded(message)
+    cls: type[BaseError]
+    if "nsufficient balance" in text:
+        cls = InsufficientFunds
+    else:
+        cls = _BY_CODE.get(icode, ExchangeError) if icode is not None else ExchangeError
+        if icode is None and status is not None and status >= 500:
+            cls = ExchangeNotAvailable
+    if issubclass(cls, ExchangeError):
+        return cls(message, code=icode, msg=text, status=status)
+    return cls(message)

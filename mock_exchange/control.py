@@ -1,0 +1,120 @@
+"""Control of a running emulator: faults and the request journal.
+
+Faults are queued here and consumed by the transports at the point where they apply (an ACK
+about to be sent, a frame about to be written). Each fault fires ``count`` times (-1 = until
+cleared). The journal records what every connection and REST caller sent, in order.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = ["FAULT_KINDS", "Control", "Fault", "FaultKind", "JournalEntry"]
+
+FaultKind = Literal["withhold_ack", "delay_ack", "error_reply", "close"]
+FAULT_KINDS: tuple[str, ...] = ("withhold_ack", "delay_ack", "error_reply", "close")
+
+
+@dataclass
+class Fault:
+    """One scripted misbehaviour.
+
+    Attributes:
+        kind: ``withhold_ack`` (never answer a control request), ``delay_ack`` (answer after
+            ``delay_ms``), ``error_reply`` (answer with ``code``/``msg`` instead),
+            ``close`` (close matching connections with ``close_code`` when the fault is added).
+        method: the control method it applies to (``SUBSCRIBE``...); None = any.
+        count: how many times it fires; -1 = until cleared.
+    """
+
+    kind: FaultKind
+    method: str | None = None
+    count: int = 1
+    delay_ms: int = 0
+    code: int = 2
+    msg: str = "Invalid request"
+    close_code: int = 1000
+    fault_id: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fault as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One thing a client sent: a WebSocket text frame or a REST request line."""
+
+    seq: int
+    time: int
+    connection: int
+    transport: Literal["ws", "rest"]
+    host: str
+    path: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the entry as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass
+class Control:
+    """Fault queue and request journal shared by the transports of one emulator."""
+
+    journal_limit: int = 10_000
+    faults: list[Fault] = field(default_factory=list)
+    journal: deque[JournalEntry] = field(init=False)
+    _seq: itertools.count[int] = field(default_factory=itertools.count, init=False)
+    _fault_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1), init=False)
+
+    def __post_init__(self) -> None:
+        self.journal = deque(maxlen=self.journal_limit)
+
+    def add_fault(self, kind: str, **options: Any) -> Fault:
+        """Queue a fault of ``kind``; see :class:`Fault` for the options.
+
+        Raises:
+            ValueError: unknown kind or option.
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
+        allowed = set(Fault.__dataclass_fields__) - {"kind", "fault_id"}
+        unknown = set(options) - allowed
+        if unknown:
+            raise ValueError(f"unknown fault options {sorted(unknown)}; allowed {sorted(allowed)}")
+        fault = Fault(kind=kind, fault_id=next(self._fault_ids), **options)  # type: ignore[arg-type]
+        self.faults.append(fault)
+        return fault
+
+    def take(self, kinds: tuple[str, ...], method: str | None) -> Fault | None:
+        """Consume the first fault of one of ``kinds`` matching ``method``; None if none."""
+        for fault in self.faults:
+            if fault.kind in kinds and (fault.method is None or fault.method == method):
+                if fault.count > 0:
+                    fault.count -= 1
+                    if fault.count == 0:
+                        self.faults.remove(fault)
+                return fault
+        return None
+
+    def clear_faults(self) -> None:
+        """Drop every queued fault."""
+        self.faults.clear()
+
+    def record(
+        self,
+        now: int,
+        connection: int,
+        transport: Literal["ws", "rest"],
+        host: str,
+        path: str,
+        text: str,
+    ) -> None:
+        """Append one journal entry."""
+        self.journal.append(
+            JournalEntry(next(self._seq), now, connection, transport, host, path, text)
+        )

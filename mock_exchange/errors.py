@@ -1,0 +1,37 @@
+"""Errors raised inside the emulator and serialised by each transport.
+
+Tree::
+
+    Exception
+     └── ExchangeError          a Binance error with its code, message and HTTP status
+          └── StreamControlError  a market-stream control error (positive codes 0..3)
+
+Every transport catches :class:`ExchangeError` in exactly one place and writes Binance's wire
+shape for it (REST ``{"code","msg"}``, WS API ``{"id","status","error"}``, market-stream
+``{"error":{"code","msg"},"id"}``). Messages are Binance's text verbatim: clients match on them.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ExchangeError", "StreamControlError"]
+
+
+class ExchangeError(Exception):
+    """A Binance error: ``code``, ``msg`` and the HTTP status a REST caller receives."""
+
+    def __init__(self, code: int, msg: str, http_status: int = 400) -> None:
+        super().__init__(f"{code}: {msg}")
+        self.code = code
+        self.msg = msg
+        self.http_status = http_status
+
+    def payload(self) -> dict[str, object]:
+        """Return the ``{"code","msg"}`` body Binance sends for this error."""
+        return {"code": self.code, "msg": self.msg}
+
+
+class StreamControlError(ExchangeError):
+    """An error answer to a market-stream control message (SUBSCRIBE, SET_PROPERTY, ...)."""
+
+    def __init__(self, code: int, msg: str) -> None:
+        super().__init__(code, msg, http_status=400)

@@ -1,0 +1,1 @@
+"""Transports: parse a request, call the engine, serialise the result or the error."""
