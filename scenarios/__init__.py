@@ -1,0 +1,32 @@
+"""Binance conformance scenarios: YAML files, their loader, and the runner that plays them.
+
+The runner is a library (no pytest import): ``await run_scenario(load_file(p), Target("emulator"))``.
+"""
+
+from __future__ import annotations
+
+from .loader import ScenarioError, default_paths, discover, load_file, load_text, schema
+from .model import CallStep, EmulatorStep, Expect, Scenario, WireStep
+from .runner import ScenarioResult, StepFailed, run_paths, run_scenario, run_sync
+from .targets import Target, parse_target
+
+__all__ = [
+    "CallStep",
+    "EmulatorStep",
+    "Expect",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioResult",
+    "StepFailed",
+    "Target",
+    "WireStep",
+    "default_paths",
+    "discover",
+    "load_file",
+    "load_text",
+    "parse_target",
+    "run_paths",
+    "run_scenario",
+    "run_sync",
+    "schema",
+]
