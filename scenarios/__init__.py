@@ -1,6 +1,8 @@
 """Binance conformance scenarios: YAML files, their loader, and the runner that plays them.
 
-The runner is a library (no pytest import): ``await run_scenario(load_file(p), Target("emulator"))``.
+The runner is a library (no pytest import)::
+
+    await run_scenario(load_file(path), Target("emulator"))
 """
 
 from __future__ import annotations

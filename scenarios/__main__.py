@@ -24,11 +24,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run scenarios and print a results table")
-    run.add_argument("paths", nargs="*", type=Path,
-                     help="scenario files or directories (default: the shipped library)")
-    run.add_argument("--target", action="append", default=None,
-                     help="emulator (default), url=http://HOST:PORT, testnet, sandbox, demo or "
-                     "prod; repeat for several")
+    run.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="scenario files or directories (default: the shipped library)",
+    )
+    run.add_argument(
+        "--target",
+        action="append",
+        default=None,
+        help="emulator (default), url=http://HOST:PORT, testnet, sandbox, demo or "
+        "prod; repeat for several",
+    )
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("paths", nargs="*", type=Path)
     listing = sub.add_parser("list", help="list scenarios with their targets")
@@ -69,8 +77,9 @@ def _run(paths: list[Path], target_names: list[str] | None) -> int:
         return 2
     print(header(), flush=True)
     start = time.monotonic()
-    results = asyncio.run(run_paths(paths or None, targets,
-                                    on_result=lambda r: print(format_row(r), flush=True)))
+    results = asyncio.run(
+        run_paths(paths or None, targets, on_result=lambda r: print(format_row(r), flush=True))
+    )
     print(summary(results, time.monotonic() - start))
     if not results:
         print("error: no scenarios found", file=sys.stderr)

@@ -22,8 +22,8 @@ from .model import (
     Expect,
     Scenario,
     Step,
-    WireStep,
     Where,
+    WireStep,
 )
 
 __all__ = ["ScenarioError", "default_paths", "discover", "load_file", "load_text", "schema"]
@@ -48,8 +48,9 @@ def schema() -> dict[str, Any]:
     return result
 
 
-def _to_python(loader: yaml.SafeLoader, node: yaml.Node, path: PathKey,
-               lines: dict[PathKey, int]) -> Any:
+def _to_python(
+    loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, lines: dict[PathKey, int]
+) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
@@ -103,28 +104,37 @@ def load_text(text: str, file: Path | str = "<string>") -> Scenario:
         return Where(path, _line(lines, key))
 
     def action(raw: dict[str, Any], *key: str | int) -> EmulatorAction:
-        (name, value), = raw.items()
+        ((name, value),) = raw.items()
         return EmulatorAction(where(*key), name, value)
 
     steps: list[Step] = []
     for i, raw in enumerate(data["steps"]):
         if "call" in raw:
             exp = raw.get("expect")
-            steps.append(CallStep(
-                where=where("steps", i),
-                call=raw["call"],
-                args=tuple(raw.get("args", ())),
-                params=dict(raw.get("params", {})),
-                save=raw.get("save"),
-                expect=Expect(exp.get("kind"), exp.get("fields", {}), exp.get("emulator_fields", {}))
-                if exp is not None else None,
-                raises=raw.get("raises"),
-            ))
+            steps.append(
+                CallStep(
+                    where=where("steps", i),
+                    call=raw["call"],
+                    args=tuple(raw.get("args", ())),
+                    params=dict(raw.get("params", {})),
+                    save=raw.get("save"),
+                    expect=Expect(
+                        exp.get("kind"), exp.get("fields", {}), exp.get("emulator_fields", {})
+                    )
+                    if exp is not None
+                    else None,
+                    raises=raw.get("raises"),
+                )
+            )
         elif "expect_wire" in raw:
             wire = raw["expect_wire"]
-            steps.append(WireStep(where("steps", i), dict(wire["sent"]), wire.get("answered", "ack")))
+            steps.append(
+                WireStep(where("steps", i), dict(wire["sent"]), wire.get("answered", "ack"))
+            )
         else:
-            steps.append(EmulatorStep(where("steps", i), action(raw["emulator"], "steps", i, "emulator")))
+            steps.append(
+                EmulatorStep(where("steps", i), action(raw["emulator"], "steps", i, "emulator"))
+            )
     return Scenario(
         where=where(),
         name=data["name"],

@@ -34,8 +34,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="scenario target: emulator (default), url=http://HOST:PORT, testnet, demo, prod",
     )
-    parser.addini("scenario_paths", type="paths", default=[],
-                  help="directories whose *.yaml files are Binance scenarios")
+    parser.addini(
+        "scenario_paths",
+        type="paths",
+        default=[],
+        help="directories whose *.yaml files are Binance scenarios",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -69,22 +73,37 @@ class ScenarioFile(pytest.File):
         try:
             scenario = load_file(self.path)
         except ScenarioError as exc:
-            yield ScenarioItem.from_parent(self, name=self.path.stem, scenario=None,
-                                           target=None, load_error=str(exc))
+            yield ScenarioItem.from_parent(
+                self, name=self.path.stem, scenario=None, target=None, load_error=str(exc)
+            )
             return
         for target in _targets(self.config):
-            item = ScenarioItem.from_parent(self, name=f"{scenario.name}[{target.name}]",
-                                            scenario=scenario, target=target, load_error=None)
+            item = ScenarioItem.from_parent(
+                self,
+                name=f"{scenario.name}[{target.name}]",
+                scenario=scenario,
+                target=target,
+                load_error=None,
+            )
             if not target.offline:
                 item.add_marker(pytest.mark.live)
+            if not target.valid_for(scenario):
+                targets = ", ".join(scenario.targets)
+                item.add_marker(pytest.mark.skip(reason=f"not valid on {target.kind} ({targets})"))
             yield item
 
 
 class ScenarioItem(pytest.Item):
     """One scenario on one target."""
 
-    def __init__(self, *, scenario: Scenario | None, target: Target | None,
-                 load_error: str | None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        scenario: Scenario | None,
+        target: Target | None,
+        load_error: str | None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
         self.target = target
@@ -100,8 +119,7 @@ class ScenarioItem(pytest.Item):
         if result.status == "failed":
             raise ScenarioFailure(result.message)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailure):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))

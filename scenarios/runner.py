@@ -22,7 +22,7 @@ from client.errors import BaseError
 from client.telemetry import WireEvent
 
 from .loader import ScenarioError, discover, load_file
-from .model import CallStep, EmulatorAction, EmulatorStep, Expect, Scenario, Step, WireStep, Where
+from .model import CallStep, EmulatorAction, EmulatorStep, Expect, Scenario, Step, Where, WireStep
 from .targets import EmulatorHandle, Target
 
 __all__ = ["ScenarioResult", "StepFailed", "run_paths", "run_scenario", "run_sync"]
@@ -190,8 +190,14 @@ async def _call(ex: client.Binance, step: CallStep) -> Any:
     return await method(*step.args, step.params or None)
 
 
-async def _run_step(step: Step, ex: client.Binance, emu: EmulatorHandle | None, wire: _WireLog,
-                    saved: dict[str, Any], offline: bool) -> None:
+async def _run_step(
+    step: Step,
+    ex: client.Binance,
+    emu: EmulatorHandle | None,
+    wire: _WireLog,
+    saved: dict[str, Any],
+    offline: bool,
+) -> None:
     if isinstance(step, EmulatorStep):
         if emu is not None:
             await _emulator_action(emu, step.action)
@@ -203,12 +209,17 @@ async def _run_step(step: Step, ex: client.Binance, emu: EmulatorHandle | None, 
             wire.used.add(i)
             answer = wire.answers.get(frame.get("id"), "none")
             if answer != step.answered:
-                raise StepFailed(step.where, f"frame {orjson.dumps(frame).decode()} was answered "
-                                             f"with {answer}, expected {step.answered}")
+                raise StepFailed(
+                    step.where,
+                    f"frame {orjson.dumps(frame).decode()} was answered "
+                    f"with {answer}, expected {step.answered}",
+                )
             return
         sent = [orjson.dumps(f).decode() for f in wire.sent]
-        raise StepFailed(step.where, f"the client sent no frame matching "
-                                     f"{orjson.dumps(step.sent).decode()}; it sent {sent}")
+        raise StepFailed(
+            step.where,
+            f"the client sent no frame matching {orjson.dumps(step.sent).decode()}; it sent {sent}",
+        )
     expected: type[BaseException] | None = None
     if step.raises:
         expected = getattr(client.errors, step.raises, None)
@@ -232,12 +243,23 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
     """Run ``scenario`` on ``target`` and return its result (never raises for a failure)."""
     start = time.monotonic()
 
-    def result(status: Status, message: str = "", skipped: list[str] | None = None) -> ScenarioResult:
-        return ScenarioResult(scenario.name, scenario.file, target.name, status,
-                              time.monotonic() - start, message, skipped or [])
+    def result(
+        status: Status, message: str = "", skipped: list[str] | None = None
+    ) -> ScenarioResult:
+        return ScenarioResult(
+            scenario.name,
+            scenario.file,
+            target.name,
+            status,
+            time.monotonic() - start,
+            message,
+            skipped or [],
+        )
 
     if not target.valid_for(scenario):
-        return result("skipped", f"not valid on {target.kind} (targets: {', '.join(scenario.targets)})")
+        return result(
+            "skipped", f"not valid on {target.kind} (targets: {', '.join(scenario.targets)})"
+        )
     skipped: list[str] = []
     if not target.offline:
         skipped = [f"{s.where}" for s in scenario.steps if isinstance(s, EmulatorStep)]

@@ -101,21 +101,28 @@ class Target:
         return ("emulator" if self.offline else self.kind) in scenario.targets
 
     @contextlib.asynccontextmanager
-    async def open(self, scenario: Scenario) -> AsyncIterator[tuple[client.Binance, EmulatorHandle | None]]:
+    async def open(
+        self, scenario: Scenario
+    ) -> AsyncIterator[tuple[client.Binance, EmulatorHandle | None]]:
         """Yield a client for this target and, offline, the emulator handle."""
         if self.kind == "emulator":
             setup = scenario.setup
-            config = ServerConfig(seed=int(setup.get("seed", 0)), rate=float(setup.get("rate", 5.0)),
-                                  frozen_clock=bool(setup.get("frozen_clock", False)))
-            async with MockExchange(config=config) as mx, client.Binance(
-                binance_env="local", base_url=mx.base_url
-            ) as ex:
+            config = ServerConfig(
+                seed=int(setup.get("seed", 0)),
+                rate=float(setup.get("rate", 5.0)),
+                frozen_clock=bool(setup.get("frozen_clock", False)),
+            )
+            async with (
+                MockExchange(config=config) as mx,
+                client.Binance(binance_env="local", base_url=mx.base_url) as ex,
+            ):
                 yield ex, _Embedded(mx)
         elif self.kind == "url":
             assert self.base_url is not None
-            async with aiohttp.ClientSession() as session, client.Binance(
-                binance_env="local", base_url=self.base_url
-            ) as ex:
+            async with (
+                aiohttp.ClientSession() as session,
+                client.Binance(binance_env="local", base_url=self.base_url) as ex,
+            ):
                 remote = _Remote(self.base_url, session)
                 await remote._call("POST", "reset", {"seed": int(scenario.setup.get("seed", 0))})
                 if "rate" in scenario.setup:
@@ -141,5 +148,7 @@ def parse_target(text: str) -> Target:
     name = {"sandbox": "testnet", "local": "emulator"}.get(t.lower(), t.lower())
     if name == "emulator" or name in LIVE_TARGETS:
         return Target(name)
-    raise ValueError(f"unknown target {text!r}; expected emulator, url=http://HOST:PORT, "
-                     "testnet, sandbox, demo or prod")
+    raise ValueError(
+        f"unknown target {text!r}; expected emulator, url=http://HOST:PORT, "
+        "testnet, sandbox, demo or prod"
+    )

@@ -1,0 +1,133 @@
+"""The runner: the shipped slice passes, and a broken emulator makes it fail at the right line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mock_exchange import MockExchange, ServerConfig
+from scenarios import Target, load_file, load_text, parse_target, run_paths, run_scenario
+
+SHIPPED = Path(__file__).resolve().parents[2] / "scenarios" / "spot" / "ticker_subscribe.yaml"
+
+WITHHELD = """\
+name: withheld-ack
+targets: [emulator]
+setup: {seed: 1, rate: 5}
+emulator:
+  - fault: {kind: withhold_ack, method: SUBSCRIBE}
+steps:
+  - call: watch_ticker
+    args: [BTC/USDT]
+    params: {timeout: 800}
+    expect: {kind: ticker}
+"""
+
+
+async def test_shipped_ticker_scenario_passes() -> None:
+    """The slice scenario passes on the embedded emulator."""
+    result = await run_scenario(load_file(SHIPPED), Target("emulator"))
+    assert result.status == "passed", result.message
+    assert result.duration > 0
+
+
+async def test_withheld_ack_fails_naming_the_yaml_line(tmp_path: Path) -> None:
+    """An emulator scripted to withhold the ACK fails the scenario at the watch step's line."""
+    path = tmp_path / "withheld.yaml"
+    path.write_text(WITHHELD)
+    result = await run_scenario(load_file(path), Target("emulator"))
+    assert result.status == "failed"
+    assert result.message.startswith(f"{path}:7: watch_ticker raised RequestTimeout")
+    assert "SUBSCRIBE btcusdt@ticker" in result.message
+
+
+@pytest.mark.parametrize(
+    ("steps", "line", "fragment"),
+    [
+        (
+            "  - call: watch_ticker\n    args: [BTC/USDT]\n    expect:\n      fields:\n"
+            "        last: {lt: 0}\n",
+            4,
+            "does not satisfy lt 0",
+        ),
+        (
+            "  - call: watch_ticker\n    args: [BTC/USDT]\n    expect:\n      fields:\n"
+            "        nope: {eq: 1}\n",
+            4,
+            "no field 'nope'",
+        ),
+        (
+            "  - call: watch_ticker\n    args: [BTC/USDT]\n    raises: RequestTimeout\n",
+            4,
+            "returned instead of raising",
+        ),
+        ("  - call: watch_ticker\n    args: [NOPE/USDT]\n", 4, "raised BadSymbol"),
+        ("  - call: watch_nothing\n", 4, "no method 'watch_nothing'"),
+        ("  - call: watch_ticker\n    args: [X]\n    raises: Nope\n", 4, "not a client error"),
+        ("  - expect_wire:\n      sent: {method: SUBSCRIBE}\n", 4, "sent no frame matching"),
+    ],
+)
+async def test_failures_point_at_their_step(steps: str, line: int, fragment: str) -> None:
+    """Each kind of failed expectation names the failing step's line."""
+    text = "name: f\ntargets: [emulator]\nsteps:\n" + steps
+    result = await run_scenario(load_text(text, "f.yaml"), Target("emulator"))
+    assert result.status == "failed"
+    assert result.message.startswith(f"f.yaml:{line}: "), result.message
+    assert fragment in result.message
+
+
+async def test_expected_errors_and_wire_answers() -> None:
+    """raises: accepts the class or a parent; expect_wire checks error answers; stream_ works."""
+    text = """\
+name: errors
+targets: [emulator]
+emulator:
+  - fault: {kind: error_reply, method: SUBSCRIBE, code: 2, msg: "Invalid request: invalid stream"}
+steps:
+  - call: watch_ticker
+    args: [BTC/USDT]
+    raises: BadRequest
+  - expect_wire:
+      sent: {method: SUBSCRIBE, params: [btcusdt@ticker]}
+      answered: error
+  - call: stream_ticker
+    args: [ETH/USDT]
+    params: {count: 2, unwatch_on_halt: true}
+    expect:
+      kind: ticker
+      fields: {symbol: {eq: ETH/USDT}, info.s: {matches: "^ETH"}, percentage: {type: number}}
+  - expect_wire:
+      sent: {method: UNSUBSCRIBE, params: [ethusdt@ticker]}
+  - emulator: {rate: 0}
+  - emulator: {advance_clock: 10}
+  - emulator: {push: {frame: {x: 1}}}
+"""
+    result = await run_scenario(load_text(text, "e.yaml"), Target("emulator"))
+    assert result.status == "passed", result.message
+
+
+async def test_targets_url_and_live_skips() -> None:
+    """A running emulator is a target by URL; live-only validity and bad names are handled."""
+    scenario = load_file(SHIPPED)
+    async with MockExchange(config=ServerConfig(rate=20)) as mx:
+        result = await run_scenario(scenario, parse_target(f"url={mx.base_url}"))
+    assert result.status == "passed", result.message
+    assert result.target == f"url={mx.base_url}"
+    offline_only = load_text("name: o\ntargets: [emulator]\nsteps:\n  - call: load_markets\n")
+    skipped = await run_scenario(offline_only, parse_target("sandbox"))
+    assert skipped.status == "skipped" and "not valid on testnet" in skipped.message
+    with pytest.raises(ValueError, match="unknown target"):
+        parse_target("mars")
+    assert parse_target("http://127.0.0.1:1").kind == "url"
+
+
+async def test_run_paths_reports_load_errors(tmp_path: Path) -> None:
+    """A file that does not load becomes a failed result instead of stopping the run."""
+    (tmp_path / "bad.yaml").write_text("name: bad\n")
+    seen: list[str] = []
+    results = await run_paths(
+        [tmp_path], [Target("emulator")], on_result=lambda r: seen.append(r.status)
+    )
+    assert [r.status for r in results] == ["failed"] == seen
+    assert "bad.yaml:1" in results[0].message
