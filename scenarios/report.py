@@ -14,7 +14,7 @@ _W = (40, 12, 8, 9)
 def header() -> str:
     """Return the table header (two lines)."""
     cols = ("scenario", "target", "result", "duration")
-    line = "  ".join(c.ljust(w) for c, w in zip(cols, _W, strict=True))
+    line = "  ".join(c.ljust(w) for c, w in zip(cols, _W, strict=True)).rstrip()
     return line + "\n" + "  ".join("-" * w for w in _W)
 
 
