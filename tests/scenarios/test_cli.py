@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from scenarios.__main__ import main
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_run_prints_table_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,6 +69,7 @@ def test_pytest_plugin_collects_scenarios(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     out = proc.stdout
     assert "fail.yaml::fails[emulator] FAILED" in out
