@@ -67,7 +67,8 @@ class Binance:
         config: CCXT-style config: ``apiKey``/``api_key``, ``secret``/``api_secret``,
             ``binanceEnv``/``binance_env`` (``prod``, ``testnet``, ``sandbox``, ``demo``,
             ``local``), ``base_url`` (the emulator for ``local``) and ``options`` (default
-            call options). Keyword arguments override the config.
+            call options). Keyword arguments override the config. ``mirror`` (``local``
+            only) names the environment whose hosts the emulator URLs keep (default prod).
 
     The environment falls back to ``BINANCE_PRO_ENV`` and then ``prod``.
     """
@@ -80,6 +81,7 @@ class Binance:
         api_secret: str | None = None,
         binance_env: str | None = None,
         base_url: str | None = None,
+        mirror: str | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> None:
         cfg = _snake(config)
@@ -88,12 +90,15 @@ class Binance:
         env = binance_env or cfg.get("binance_env") or os.environ.get("BINANCE_PRO_ENV") or "prod"
         self.binance_env = normalise_env(str(env))
         self.base_url = base_url or cfg.get("base_url")
+        self.mirror = str(mirror or cfg.get("mirror") or "prod")
         self.options: dict[str, Any] = {
             **_DEFAULTS,
             **_snake(cfg.get("options")),
             **_snake(options),
         }
-        self.endpoints: Endpoints = endpoints_for(self.binance_env, self.base_url)
+        self.endpoints: Endpoints = endpoints_for(
+            self.binance_env, self.base_url, mirror=self.mirror
+        )
         self.telemetry = Telemetry()
         self.markets: dict[Symbol, Market] = {}
         self.markets_by_id: dict[str, Market] = {}
@@ -122,7 +127,7 @@ class Binance:
         env = opts.get("binance_env")
         if env is None or normalise_env(str(env)) == self.binance_env:
             return self.endpoints
-        return endpoints_for(str(env), opts.get("base_url") or self.base_url)
+        return endpoints_for(str(env), opts.get("base_url") or self.base_url, mirror=self.mirror)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

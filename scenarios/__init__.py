@@ -8,22 +8,42 @@ The runner is a library (no pytest import)::
 from __future__ import annotations
 
 from .loader import ScenarioError, default_paths, discover, load_file, load_text, schema
-from .model import CallStep, EmulatorStep, Expect, Scenario, WireStep
+from .model import (
+    CallStep,
+    CloseStep,
+    ConcurrentStep,
+    EmulatorStep,
+    Expect,
+    OpenStep,
+    RecvStep,
+    Scenario,
+    SendStep,
+    WaitStep,
+    WireStep,
+)
 from .runner import ScenarioResult, StepFailed, run_paths, run_scenario, run_sync
-from .targets import Target, parse_target
+from .targets import Target, credentials_for, live_targets_from_env, parse_target
 
 __all__ = [
     "CallStep",
+    "CloseStep",
+    "ConcurrentStep",
     "EmulatorStep",
     "Expect",
+    "OpenStep",
+    "RecvStep",
     "Scenario",
     "ScenarioError",
     "ScenarioResult",
+    "SendStep",
     "StepFailed",
     "Target",
+    "WaitStep",
     "WireStep",
+    "credentials_for",
     "default_paths",
     "discover",
+    "live_targets_from_env",
     "load_file",
     "load_text",
     "parse_target",

@@ -17,11 +17,17 @@ import yaml
 from .model import (
     ALL_TARGETS,
     CallStep,
+    CloseStep,
+    ConcurrentStep,
     EmulatorAction,
     EmulatorStep,
     Expect,
+    OpenStep,
+    RecvStep,
     Scenario,
+    SendStep,
     Step,
+    WaitStep,
     Where,
     WireStep,
 )
@@ -83,6 +89,53 @@ def _line(lines: dict[PathKey, int], path: PathKey) -> int:
     return lines.get(path, 1)
 
 
+_STEP_KEYS = (
+    "call",
+    "open",
+    "send",
+    "recv",
+    "close",
+    "expect_wire",
+    "wait",
+    "emulator",
+    "concurrent",
+)
+
+
+def _pick(err: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """Descend into ``oneOf`` errors along the branch the step's own key selects."""
+    while err.validator == "oneOf" and err.context:
+        inst = err.instance
+        keys = [k for k in _STEP_KEYS if isinstance(inst, dict) and k in inst]
+        if len(keys) != 1:
+            return err
+        branch = _STEP_KEYS.index(keys[0])
+        inner = [e for e in err.context if e.relative_schema_path[0] == branch]
+        if not inner:
+            return err
+        err = max(inner, key=lambda e: len(e.absolute_path))
+    return err
+
+
+def _describe(err: jsonschema.ValidationError) -> tuple[PathKey, str]:
+    loc: PathKey = tuple(err.absolute_path)
+    inst = err.instance
+    if (
+        err.validator == "oneOf"
+        and isinstance(inst, dict)
+        and not any(k in inst for k in _STEP_KEYS)
+    ):
+        return loc, "a step needs exactly one of: " + ", ".join(_STEP_KEYS)
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+        extra = [k for k in err.instance if k not in allowed]
+        if extra:
+            loc = (*loc, str(extra[0]))
+            known = ", ".join(sorted(allowed))
+            return loc, f"unknown key {extra[0]!r} (allowed: {known})"
+    return loc, err.message
+
+
 def load_text(text: str, file: Path | str = "<string>") -> Scenario:
     """Load a scenario from YAML text.
 
@@ -94,56 +147,96 @@ def load_text(text: str, file: Path | str = "<string>") -> Scenario:
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: _line(lines, tuple(e.absolute_path)))
     if errors:
-        err = errors[0]
-        best = jsonschema.exceptions.best_match([err]) or err
-        loc = tuple(best.absolute_path)
+        loc, message = _describe(_pick(errors[0]))
         at = "/".join(str(p) for p in loc) or "(top)"
-        raise ScenarioError(Where(path, _line(lines, loc)), f"{at}: {best.message}")
+        raise ScenarioError(Where(path, _line(lines, loc)), f"{at}: {message}")
+    return _build(data, path, lines)
 
+
+def _expect(raw: dict[str, Any] | None) -> Expect | None:
+    if raw is None:
+        return None
+    return Expect(raw.get("kind"), raw.get("fields", {}), raw.get("emulator_fields", {}))
+
+
+def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scenario:
     def where(*key: str | int) -> Where:
         return Where(path, _line(lines, key))
 
     def action(raw: dict[str, Any], *key: str | int) -> EmulatorAction:
         ((name, value),) = raw.items()
-        return EmulatorAction(where(*key), name, value)
+        return EmulatorAction(where(*key, name), name, value)
 
-    steps: list[Step] = []
-    for i, raw in enumerate(data["steps"]):
+    def step(raw: dict[str, Any], *key: str | int) -> Step:
+        common: dict[str, Any] = {
+            "targets": tuple(raw["targets"]) if "targets" in raw else None,
+            "timeout_ms": raw.get("timeout_ms"),
+        }
+        at = where(*key)
         if "call" in raw:
-            exp = raw.get("expect")
-            steps.append(
-                CallStep(
-                    where=where("steps", i),
-                    call=raw["call"],
-                    args=tuple(raw.get("args", ())),
-                    params=dict(raw.get("params", {})),
-                    save=raw.get("save"),
-                    expect=Expect(
-                        exp.get("kind"), exp.get("fields", {}), exp.get("emulator_fields", {})
-                    )
-                    if exp is not None
-                    else None,
-                    raises=raw.get("raises"),
-                )
+            return CallStep(
+                at,
+                call=raw["call"],
+                args=tuple(raw.get("args", ())),
+                params=dict(raw.get("params", {})),
+                save=raw.get("save"),
+                expect=_expect(raw.get("expect")),
+                raises=raw.get("raises"),
+                **common,
             )
-        elif "expect_wire" in raw:
-            wire = raw["expect_wire"]
-            steps.append(
-                WireStep(where("steps", i), dict(wire["sent"]), wire.get("answered", "ack"))
+        if "open" in raw:
+            o = raw["open"]
+            return OpenStep(
+                at,
+                conn=o["conn"],
+                service=o.get("service", "spot_streams"),
+                path=o.get("path", "/ws"),
+                **common,
             )
-        else:
-            steps.append(
-                EmulatorStep(where("steps", i), action(raw["emulator"], "steps", i, "emulator"))
+        if "send" in raw:
+            s = raw["send"]
+            return SendStep(at, conn=s["conn"], frame=s.get("frame"), text=s.get("text"), **common)
+        if "recv" in raw:
+            r = raw["recv"]
+            return RecvStep(
+                at,
+                conn=r["conn"],
+                match=r.get("match"),
+                save=r.get("save"),
+                expect=_expect(r.get("expect")),
+                **common,
             )
+        if "close" in raw:
+            return CloseStep(at, conn=raw["close"], **common)
+        if "expect_wire" in raw:
+            w = raw["expect_wire"]
+            return WireStep(at, sent=dict(w["sent"]), answered=w.get("answered", "ack"), **common)
+        if "wait" in raw:
+            w = raw["wait"]
+            return WaitStep(
+                at,
+                event=w["event"],
+                count=int(w.get("count", 1)),
+                text_matches=w.get("text_matches"),
+                **common,
+            )
+        if "concurrent" in raw:
+            inner = tuple(step(s, *key, "concurrent", j) for j, s in enumerate(raw["concurrent"]))
+            return ConcurrentStep(at, steps=inner, **common)
+        return EmulatorStep(at, action=action(raw["emulator"], *key, "emulator"), **common)
+
     return Scenario(
         where=where(),
         name=data["name"],
-        description=data.get("description", "").strip(),
+        description=" ".join(data.get("description", "").split()),
         targets=tuple(data.get("targets", ALL_TARGETS)),
         market=data.get("market", "spot"),
         setup=dict(data.get("setup", {})),
         emulator=tuple(action(a, "emulator", i) for i, a in enumerate(data.get("emulator", []))),
-        steps=tuple(steps),
+        steps=tuple(step(s, "steps", i) for i, s in enumerate(data["steps"])),
+        kind=data.get("kind", "misc"),
+        requires=tuple(data.get("requires", ())),
+        cleanup=tuple(step(s, "cleanup", i) for i, s in enumerate(data.get("cleanup", []))),
     )
 
 

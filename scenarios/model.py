@@ -8,16 +8,31 @@ from typing import Any
 
 __all__ = [
     "ALL_TARGETS",
+    "GATES",
     "CallStep",
+    "CloseStep",
+    "ConcurrentStep",
     "EmulatorAction",
     "EmulatorStep",
     "Expect",
+    "OpenStep",
+    "RecvStep",
     "Scenario",
+    "SendStep",
     "Step",
+    "WaitStep",
+    "Where",
     "WireStep",
 ]
 
 ALL_TARGETS: tuple[str, ...] = ("emulator", "testnet", "demo", "prod")
+
+# what a scenario may require on live targets, and the variable that opens each gate
+GATES: dict[str, str] = {
+    "keys": "",  # the target environment's own API key family
+    "live_orders": "BINANCE_LIVE_ORDERS",
+    "cancel_all": "BINANCE_CONFIRM_CANCEL_ALL",
+}
 
 
 @dataclass(frozen=True)
@@ -33,7 +48,11 @@ class Where:
 
 @dataclass(frozen=True)
 class Expect:
-    """Expectations on a call's result: its structure kind and field predicates."""
+    """Expectations on a result: its structure kind and field predicates.
+
+    ``fields`` hold on every target; ``emulator_fields`` are exact values the emulator
+    controls and are checked offline only.
+    """
 
     kind: str | None = None
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -41,11 +60,21 @@ class Expect:
 
 
 @dataclass(frozen=True)
-class CallStep:
+class _StepBase:
+    where: Where
+    targets: tuple[str, ...] | None = field(default=None, kw_only=True)
+    timeout_ms: int | None = field(default=None, kw_only=True)
+
+    def valid_on(self, target_kind: str) -> bool:
+        """True when the step runs on a target of this kind (``emulator`` or a live name)."""
+        return self.targets is None or target_kind in self.targets
+
+
+@dataclass(frozen=True)
+class CallStep(_StepBase):
     """Call a public client method and check its result (or the exception it raises)."""
 
-    where: Where
-    call: str
+    call: str = ""
     args: tuple[Any, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     save: str | None = None
@@ -54,17 +83,60 @@ class CallStep:
 
 
 @dataclass(frozen=True)
-class WireStep:
+class OpenStep(_StepBase):
+    """Open a raw WebSocket named ``conn`` on a service of the target (``/ws``, ``/stream``...)."""
+
+    conn: str = ""
+    service: str = "spot_streams"
+    path: str = "/ws"
+
+
+@dataclass(frozen=True)
+class SendStep(_StepBase):
+    """Send a raw frame (JSON value or verbatim text) on a raw connection."""
+
+    conn: str = ""
+    frame: Any = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class RecvStep(_StepBase):
+    """Wait for the next frame on a raw connection that contains ``match``; check it."""
+
+    conn: str = ""
+    match: Any = None
+    save: str | None = None
+    expect: Expect | None = None
+
+
+@dataclass(frozen=True)
+class CloseStep(_StepBase):
+    """Close a raw connection."""
+
+    conn: str = ""
+
+
+@dataclass(frozen=True)
+class WireStep(_StepBase):
     """Expect a frame the client sent (subset match) and how the server answered it."""
 
-    where: Where
-    sent: dict[str, Any]
+    sent: dict[str, Any] = field(default_factory=dict)
     answered: str = "ack"
 
 
 @dataclass(frozen=True)
+class WaitStep(_StepBase):
+    """Wait until the client's wire tap has seen ``count`` events of ``event`` (with timeout)."""
+
+    event: str = "connect"
+    count: int = 1
+    text_matches: str | None = None
+
+
+@dataclass(frozen=True)
 class EmulatorAction:
-    """One emulator script action: ``fault``, ``advance_clock``, ``rate`` or ``push``."""
+    """One emulator script action: ``fault``, ``advance_clock``, ``rate``, ``push``, ``clock``."""
 
     where: Where
     action: str
@@ -72,14 +144,30 @@ class EmulatorAction:
 
 
 @dataclass(frozen=True)
-class EmulatorStep:
+class EmulatorStep(_StepBase):
     """An emulator action in the middle of the steps (offline targets only)."""
 
-    where: Where
-    action: EmulatorAction
+    action: EmulatorAction | None = None
 
 
-Step = CallStep | WireStep | EmulatorStep
+@dataclass(frozen=True)
+class ConcurrentStep(_StepBase):
+    """Run the nested steps at the same time; the group fails with its first failure."""
+
+    steps: tuple[Step, ...] = ()
+
+
+Step = (
+    CallStep
+    | OpenStep
+    | SendStep
+    | RecvStep
+    | CloseStep
+    | WireStep
+    | WaitStep
+    | EmulatorStep
+    | ConcurrentStep
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +182,9 @@ class Scenario:
     setup: dict[str, Any]
     emulator: tuple[EmulatorAction, ...]
     steps: tuple[Step, ...]
+    kind: str = "misc"
+    requires: tuple[str, ...] = ()
+    cleanup: tuple[Step, ...] = ()
 
     @property
     def file(self) -> Path:

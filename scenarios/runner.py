@@ -1,7 +1,9 @@
 """The interpreter: play a scenario's steps against a target and judge the outcome.
 
 The runner is a library; it never imports pytest. Each failure message starts with the
-``file:line`` of the step that failed.
+``file:line`` of the step that failed. Steps a target cannot honour (the emulator script on a
+live target, a step limited to other targets, exact emulator values) are skipped there and
+listed in the result.
 """
 
 from __future__ import annotations
@@ -16,22 +18,50 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
 
 import client
-from client.errors import BaseError
+from client.errors import (
+    BaseError,
+    ExchangeNotAvailable,
+    NetworkError,
+)
 from client.telemetry import WireEvent
 
+from .expect import ExpectationFailed, check_expect, subset
 from .loader import ScenarioError, discover, load_file
-from .model import CallStep, EmulatorAction, EmulatorStep, Expect, Scenario, Step, Where, WireStep
-from .targets import EmulatorHandle, Target
+from .model import (
+    CallStep,
+    CloseStep,
+    ConcurrentStep,
+    EmulatorAction,
+    EmulatorStep,
+    Expect,
+    OpenStep,
+    RecvStep,
+    Scenario,
+    SendStep,
+    Step,
+    WaitStep,
+    Where,
+    WireStep,
+)
+from .targets import EmulatorHandle, Opened, Target
+from .templates import TemplateError, Templates
 
-__all__ = ["ScenarioResult", "StepFailed", "run_paths", "run_scenario", "run_sync"]
+__all__ = [
+    "DEFAULT_STEP_TIMEOUT_MS",
+    "ScenarioResult",
+    "StepFailed",
+    "run_paths",
+    "run_scenario",
+    "run_sync",
+]
 
 Status = Literal["passed", "failed", "skipped"]
 
-_KINDS: dict[str, frozenset[str]] = {
-    "ticker": frozenset(client.Ticker.__required_keys__),
-}
+DEFAULT_STEP_TIMEOUT_MS = 15_000
 
 
 @dataclass
@@ -45,6 +75,7 @@ class ScenarioResult:
     duration: float
     message: str = ""
     skipped_steps: list[str] = field(default_factory=list)
+    kind: str = "misc"
 
 
 class StepFailed(Exception):
@@ -55,18 +86,25 @@ class StepFailed(Exception):
         self.where = where
 
 
+class _Unreachable(Exception):
+    """A live environment could not be reached at all (the run is skipped, not failed)."""
+
+
 # -- wire tap --------------------------------------------------------------------------------
 
 
 class _WireLog:
-    """Frames the client sent and the answers it got, from the client's wire tap."""
+    """Everything the client's wire tap reported, with a way to wait for more."""
 
     def __init__(self) -> None:
+        self.events: list[WireEvent] = []
         self.sent: list[dict[str, Any]] = []
         self.answers: dict[Any, str] = {}  # request id -> "ack" | "error"
         self.used: set[int] = set()
+        self.changed = asyncio.Event()
 
     def on_event(self, event: WireEvent) -> None:
+        self.events.append(event)
         if event.kind == "send" and event.text.startswith("{"):
             with contextlib.suppress(orjson.JSONDecodeError):
                 frame = orjson.loads(event.text)
@@ -74,178 +112,327 @@ class _WireLog:
                     self.sent.append(frame)
         elif event.kind in ("ack", "error") and "request_id" in event.detail:
             self.answers[event.detail["request_id"]] = event.kind
+        self.changed.set()
 
+    async def until(self, predicate: Callable[[], bool]) -> None:
+        """Wait until ``predicate()`` holds (re-checked after every wire event)."""
+        while not predicate():
+            self.changed.clear()
+            await self.changed.wait()
 
-def _subset(expected: Any, actual: Any) -> bool:
-    if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(
-            k in actual and _subset(v, actual[k]) for k, v in expected.items()
+    def count(self, kind: str, pattern: str | None) -> int:
+        rx = re.compile(pattern) if pattern else None
+        return sum(
+            1 for e in self.events if e.kind == kind and (rx is None or rx.search(e.text or ""))
         )
-    return bool(expected == actual)
 
 
-# -- predicates ------------------------------------------------------------------------------
+# -- raw connections -------------------------------------------------------------------------
 
 
-def _get(obj: Any, dotted: str) -> Any:
-    cur = obj
-    for part in dotted.split("."):
-        if isinstance(cur, dict) and part in cur:
-            cur = cur[part]
-        elif isinstance(cur, list) and part.lstrip("-").isdigit():
-            cur = cur[int(part)]
-        else:
-            raise KeyError(dotted)
-    return cur
+class _RawConn:
+    """A WebSocket the scenario drives itself: frames sent verbatim, frames received kept."""
 
+    def __init__(self, url: str, ws: ClientConnection) -> None:
+        self.url = url
+        self.ws = ws
+        self.frames: list[Any] = []
+        self.consumed: set[int] = set()
+        self.closed: str | None = None
+        self.changed = asyncio.Event()
+        self.reader = asyncio.create_task(self._read(), name=f"scenarios.raw {url}")
 
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-}
-
-
-def _check(value: Any, op: str, arg: Any, result: Any) -> bool:
-    if isinstance(arg, dict) and set(arg) == {"field"}:
-        arg = _get(result, arg["field"])
-    if op == "eq":
-        return bool(value == arg)
-    if op == "ne":
-        return bool(value != arg)
-    if op in ("gt", "gte", "lt", "lte"):
-        if value is None or arg is None:
-            return False
-        cmp = {"gt": value > arg, "gte": value >= arg, "lt": value < arg, "lte": value <= arg}
-        return bool(cmp[op])
-    if op == "in":
-        return value in arg
-    if op == "type":
-        return _TYPES[arg](value)
-    if op == "matches":
-        return isinstance(value, str) and re.search(arg, value) is not None
-    if op == "not_null":
-        return (value is not None) == bool(arg)
-    raise ValueError(f"unknown predicate {op}")
-
-
-def _check_expect(where: Where, expect: Expect, result: Any, offline: bool) -> None:
-    if expect.kind and expect.kind != "none":
-        missing = _KINDS[expect.kind] - set(result if isinstance(result, dict) else ())
-        if missing:
-            raise StepFailed(where, f"result is not a {expect.kind}: missing {sorted(missing)}")
-    elif expect.kind == "none" and result is not None:
-        raise StepFailed(where, f"expected no result, got {result!r}")
-    groups = [expect.fields] + ([expect.emulator_fields] if offline else [])
-    for fields in groups:
-        for path, predicates in fields.items():
-            try:
-                value = _get(result, path)
-            except KeyError:
-                raise StepFailed(where, f"result has no field {path!r}") from None
-            for op, arg in predicates.items():
+    async def _read(self) -> None:
+        try:
+            async for msg in self.ws:
                 try:
-                    ok = _check(value, op, arg, result)
-                except KeyError as exc:
-                    raise StepFailed(where, f"{path}: {op} refers to missing field {exc}") from None
-                if not ok:
-                    raise StepFailed(where, f"{path} = {value!r} does not satisfy {op} {arg!r}")
+                    self.frames.append(orjson.loads(msg))
+                except orjson.JSONDecodeError:
+                    self.frames.append(msg if isinstance(msg, str) else "<binary>")
+                self.changed.set()
+        except websockets.ConnectionClosed:
+            pass
+        self.closed = f"closed (code {self.ws.close_code})"
+        self.changed.set()
+
+    async def next_matching(self, match: Any) -> Any:
+        start = 0
+        while True:
+            for i in range(start, len(self.frames)):
+                if i not in self.consumed and (match is None or subset(match, self.frames[i])):
+                    self.consumed.add(i)
+                    return self.frames[i]
+            start = len(self.frames)
+            if self.closed:
+                raise ConnectionError(self.closed)
+            self.changed.clear()
+            await self.changed.wait()
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self.reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.reader
 
 
-# -- steps -----------------------------------------------------------------------------------
+# -- one run ---------------------------------------------------------------------------------
 
 
-async def _emulator_action(emu: EmulatorHandle, action: EmulatorAction) -> None:
-    handlers: dict[str, Callable[[Any], Awaitable[None]]] = {
-        "fault": lambda v: emu.fault(**v),
-        "advance_clock": lambda v: emu.advance_clock(int(v)),
-        "rate": lambda v: emu.rate(float(v)),
-        "push": lambda v: emu.push(v["frame"], v.get("stream")),
-    }
-    try:
-        await handlers[action.action](action.value)
-    except (ValueError, TypeError, RuntimeError) as exc:
-        raise StepFailed(action.where, f"emulator {action.action}: {exc}") from None
+def _dumps(value: Any) -> str:
+    text = orjson.dumps(value, default=str).decode()
+    return text if len(text) <= 400 else text[:400] + "..."
 
 
-async def _call(ex: client.Binance, step: CallStep) -> Any:
-    method = getattr(ex, step.call, None)
-    if method is None or step.call.startswith("_"):
-        raise StepFailed(step.where, f"the client has no method {step.call!r}")
-    if step.call.startswith("stream_"):
-        count = int(step.params.get("count", 1))
-        params = {k: v for k, v in step.params.items() if k != "count"}
-        last = None
-        async with contextlib.aclosing(method(*step.args, params)) as iterator:
-            async for item in iterator:
-                last = item
-                count -= 1
-                if count <= 0:
-                    break
-        return last
-    return await method(*step.args, step.params or None)
+class _Run:
+    """The state of one scenario on one opened target."""
 
+    def __init__(self, scenario: Scenario, target: Target, opened: Opened) -> None:
+        self.scenario = scenario
+        self.target = target
+        self.ex = opened.exchange
+        self.endpoints = opened.endpoints
+        self.emu: EmulatorHandle | None = opened.emulator if target.offline else None
+        self.offline = target.offline
+        self.wire = _WireLog()
+        self.saved: dict[str, Any] = {}
+        self.templates = Templates(int(scenario.setup.get("seed", 0)), opened.now_ms, self.saved)
+        self.raw: dict[str, _RawConn] = {}
+        self.skipped: list[str] = []
+        self.ex.add_listener(self.wire.on_event)
 
-async def _run_step(
-    step: Step,
-    ex: client.Binance,
-    emu: EmulatorHandle | None,
-    wire: _WireLog,
-    saved: dict[str, Any],
-    offline: bool,
-) -> None:
-    if isinstance(step, EmulatorStep):
-        if emu is not None:
-            await _emulator_action(emu, step.action)
-        return
-    if isinstance(step, WireStep):
+    def _render(self, where: Where, value: Any) -> Any:
+        try:
+            return self.templates.render(value)
+        except TemplateError as exc:
+            raise StepFailed(where, str(exc)) from None
+
+    def _check(self, where: Where, expect: Expect, result: Any) -> None:
+        if expect.emulator_fields and not self.offline:
+            self.skipped.append(f"{where} (emulator_fields)")
+        try:
+            check_expect(expect, result, self.offline, self.templates)
+        except ExpectationFailed as exc:
+            raise StepFailed(where, str(exc)) from None
+        except TemplateError as exc:
+            raise StepFailed(where, str(exc)) from None
+
+    async def emulator_action(self, action: EmulatorAction) -> None:
+        emu = self.emu
+        if emu is None:
+            self.skipped.append(f"{action.where} (emulator script)")
+            return
+        value = self._render(action.where, action.value)
+        handlers: dict[str, Callable[[Any], Awaitable[None]]] = {
+            "fault": lambda v: emu.fault(**v),
+            "advance_clock": lambda v: emu.advance_clock(int(v)),
+            "clock": lambda v: emu.clock(str(v)),
+            "rate": lambda v: emu.rate(float(v)),
+            "push": lambda v: emu.push(v["frame"], v.get("stream")),
+        }
+        try:
+            await handlers[action.action](value)
+        except (ValueError, TypeError, RuntimeError, KeyError) as exc:
+            raise StepFailed(action.where, f"emulator {action.action}: {exc}") from None
+
+    async def step(self, step: Step) -> None:
+        """Run one step under its timeout, or record it as skipped on this target."""
+        if not step.valid_on(self.target.validity):
+            only = ", ".join(step.targets or ())
+            self.skipped.append(f"{step.where} (step runs on {only})")
+            return
+        timeout_ms = step.timeout_ms or DEFAULT_STEP_TIMEOUT_MS
+        try:
+            await asyncio.wait_for(self._dispatch(step), timeout_ms / 1000)
+        except TimeoutError:
+            raise StepFailed(step.where, f"step did not finish within {timeout_ms} ms") from None
+
+    async def _dispatch(self, step: Step) -> None:
+        if isinstance(step, CallStep):
+            await self._call_step(step)
+        elif isinstance(step, EmulatorStep):
+            assert step.action is not None
+            await self.emulator_action(step.action)
+        elif isinstance(step, WireStep):
+            await self._wire_step(step)
+        elif isinstance(step, WaitStep):
+            await self.wire.until(
+                lambda: self.wire.count(step.event, step.text_matches) >= step.count
+            )
+        elif isinstance(step, ConcurrentStep):
+            await self._concurrent(step)
+        else:
+            await self._raw_step(step)
+
+    async def _concurrent(self, step: ConcurrentStep) -> None:
+        try:
+            async with asyncio.TaskGroup() as group:
+                for inner in step.steps:
+                    group.create_task(self.step(inner))
+        except ExceptionGroup as eg:
+            first = eg.exceptions[0]
+            if isinstance(first, StepFailed | BaseError):
+                raise first from None
+            raise
+
+    # -- client calls ------------------------------------------------------------------------
+
+    async def _invoke(self, step: CallStep) -> Any:
+        method = getattr(self.ex, step.call, None)
+        if method is None or not callable(method):
+            raise StepFailed(step.where, f"the client has no method {step.call!r}")
+        args = self._render(step.where, list(step.args))
+        params = self._render(step.where, dict(step.params))
+        if step.call.startswith("stream_"):
+            count = int(params.pop("count", 1))
+            last = None
+            async with contextlib.aclosing(method(*args, params)) as iterator:
+                async for item in iterator:
+                    last = item
+                    count -= 1
+                    if count <= 0:
+                        break
+            return last
+        return await method(*args, params or None)
+
+    async def _call_step(self, step: CallStep) -> None:
+        expected: type[BaseException] | None = None
+        if step.raises:
+            expected = getattr(client.errors, step.raises, None)
+            if not (isinstance(expected, type) and issubclass(expected, BaseError)):
+                raise StepFailed(step.where, f"raises: {step.raises!r} is not a client error class")
+        try:
+            result = await self._invoke(step)
+        except StepFailed:
+            raise
+        except BaseError as exc:
+            if expected is not None and isinstance(exc, expected):
+                if step.save:
+                    self.saved[step.save] = {"error": type(exc).__name__, "message": str(exc)}
+                return
+            raise StepFailed(step.where, f"{step.call} raised {type(exc).__name__}: {exc}") from exc
+        except (TypeError, ValueError, KeyError) as exc:
+            raise StepFailed(step.where, f"{step.call} raised {type(exc).__name__}: {exc}") from exc
+        if step.raises:
+            raise StepFailed(step.where, f"{step.call} returned instead of raising {step.raises}")
+        if step.save:
+            self.saved[step.save] = result
+        if step.expect is not None:
+            self._check(step.where, step.expect, result)
+
+    async def _wire_step(self, step: WireStep) -> None:
+        wire = self.wire
         for i, frame in enumerate(wire.sent):
-            if i in wire.used or not _subset(step.sent, frame):
+            if i in wire.used or not subset(step.sent, frame):
                 continue
             wire.used.add(i)
-            answer = wire.answers.get(frame.get("id"), "none")
+            answer = await self._answer_to(frame.get("id"), wait=step.answered != "none")
             if answer != step.answered:
                 raise StepFailed(
                     step.where,
-                    f"frame {orjson.dumps(frame).decode()} was answered "
-                    f"with {answer}, expected {step.answered}",
+                    f"frame {_dumps(frame)} was answered with {answer}, expected {step.answered}",
                 )
             return
-        sent = [orjson.dumps(f).decode() for f in wire.sent]
+        sent = [_dumps(f) for f in wire.sent]
         raise StepFailed(
-            step.where,
-            f"the client sent no frame matching {orjson.dumps(step.sent).decode()}; it sent {sent}",
+            step.where, f"the client sent no frame matching {_dumps(step.sent)}; it sent {sent}"
         )
-    expected: type[BaseException] | None = None
-    if step.raises:
-        expected = getattr(client.errors, step.raises, None)
-        if not (isinstance(expected, type) and issubclass(expected, BaseError)):
-            raise StepFailed(step.where, f"raises: {step.raises!r} is not a client error class")
+
+    async def _answer_to(self, request_id: Any, *, wait: bool) -> str:
+        """Return how the server answered ``request_id`` (waiting briefly for it if asked)."""
+        wire = self.wire
+        if wait:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wire.until(lambda: request_id in wire.answers), 5.0)
+        return wire.answers.get(request_id, "none")
+
+    # -- raw connections ---------------------------------------------------------------------
+
+    def _conn(self, where: Where, name: str) -> _RawConn:
+        conn = self.raw.get(name)
+        if conn is None:
+            raise StepFailed(where, f"no raw connection {name!r} is open (open it first)")
+        return conn
+
+    async def _raw_step(self, step: Step) -> None:
+        if isinstance(step, OpenStep):
+            base = getattr(self.endpoints, step.service)
+            url = base + step.path
+            try:
+                ws = await connect(url, open_timeout=10, compression=None, max_size=1 << 24)
+            except (OSError, websockets.InvalidHandshake, TimeoutError) as exc:
+                raise StepFailed(step.where, f"cannot open {url}: {exc}") from None
+            self.raw[step.conn] = _RawConn(url, ws)
+        elif isinstance(step, SendStep):
+            conn = self._conn(step.where, step.conn)
+            text = (
+                step.text if step.text is not None else _json(self._render(step.where, step.frame))
+            )
+            try:
+                await conn.ws.send(text)
+            except websockets.ConnectionClosed as exc:
+                raise StepFailed(step.where, f"{conn.url}: connection closed ({exc})") from None
+        elif isinstance(step, RecvStep):
+            conn = self._conn(step.where, step.conn)
+            match = self._render(step.where, step.match)
+            try:
+                frame = await conn.next_matching(match)
+            except ConnectionError as exc:
+                seen = [_dumps(f) for f in conn.frames[-5:]]
+                raise StepFailed(
+                    step.where, f"no frame matching {_dumps(match)} before {exc}; last: {seen}"
+                ) from None
+            if step.save:
+                self.saved[step.save] = frame
+            if step.expect is not None:
+                self._check(step.where, step.expect, frame)
+        elif isinstance(step, CloseStep):
+            await self._conn(step.where, step.conn).close()
+            del self.raw[step.conn]
+
+    async def close(self) -> None:
+        for conn in list(self.raw.values()):
+            await conn.close()
+        self.raw.clear()
+        self.ex.remove_listener(self.wire.on_event)
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+async def _play(run: _Run, scenario: Scenario) -> None:
+    for action in scenario.emulator:
+        await run.emulator_action(action)
+    for step in scenario.steps:
+        await run.step(step)
+
+
+async def _cleanup(run: _Run, scenario: Scenario) -> str | None:
+    errors: list[str] = []
+    for step in scenario.cleanup:
+        try:
+            await run.step(step)
+        except (StepFailed, BaseError, OSError) as exc:
+            errors.append(str(exc))
+    return "; ".join(errors) or None
+
+
+async def _preflight(run: _Run, target: Target) -> None:
+    """Load markets first on live targets; an unreachable environment skips the run."""
+    if target.kind != "live":
+        return
     try:
-        result = await _call(ex, step)
-    except BaseError as exc:
-        if expected is not None and isinstance(exc, expected):
-            return
-        raise StepFailed(step.where, f"{step.call} raised {type(exc).__name__}: {exc}") from exc
-    if step.raises:
-        raise StepFailed(step.where, f"{step.call} returned instead of raising {step.raises}")
-    if step.save:
-        saved[step.save] = result
-    if step.expect is not None:
-        _check_expect(step.where, step.expect, result, offline)
+        await run.ex.load_markets()
+    except (NetworkError, ExchangeNotAvailable) as exc:
+        raise _Unreachable(f"cannot reach {target.env}: {exc}") from exc
 
 
 async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
     """Run ``scenario`` on ``target`` and return its result (never raises for a failure)."""
     start = time.monotonic()
+    skipped: list[str] = []
 
-    def result(
-        status: Status, message: str = "", skipped: list[str] | None = None
-    ) -> ScenarioResult:
+    def result(status: Status, message: str = "") -> ScenarioResult:
         return ScenarioResult(
             scenario.name,
             scenario.file,
@@ -253,32 +440,35 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
             status,
             time.monotonic() - start,
             message,
-            skipped or [],
+            skipped,
+            scenario.kind,
         )
 
-    if not target.valid_for(scenario):
-        return result(
-            "skipped", f"not valid on {target.kind} (targets: {', '.join(scenario.targets)})"
-        )
-    skipped: list[str] = []
-    if not target.offline:
-        skipped = [f"{s.where}" for s in scenario.steps if isinstance(s, EmulatorStep)]
-        skipped += [f"{a.where}" for a in scenario.emulator]
-    wire = _WireLog()
-    saved: dict[str, Any] = {}
+    reason = target.skip_reason(scenario)
+    if reason:
+        return result("skipped", reason)
+    failure: str | None = None
     try:
-        async with target.open(scenario) as (ex, emu):
-            ex.add_listener(wire.on_event)
-            if emu is not None:
-                for action in scenario.emulator:
-                    await _emulator_action(emu, action)
-            for step in scenario.steps:
-                await _run_step(step, ex, emu, wire, saved, target.offline)
-    except StepFailed as exc:
-        return result("failed", str(exc), skipped)
+        async with target.open(scenario) as opened:
+            run = _Run(scenario, target, opened)
+            skipped = run.skipped
+            try:
+                await _preflight(run, target)
+                await _play(run, scenario)
+            except StepFailed as exc:
+                failure = str(exc)
+            finally:
+                cleanup_error = await _cleanup(run, scenario)
+                await run.close()
+            if cleanup_error:
+                failure = f"{failure}; cleanup: {cleanup_error}" if failure else cleanup_error
+    except _Unreachable as exc:
+        return result("skipped", str(exc))
     except (BaseError, OSError) as exc:
-        return result("failed", f"{scenario.where}: {type(exc).__name__}: {exc}", skipped)
-    return result("passed", "", skipped)
+        failure = f"{scenario.where}: {type(exc).__name__}: {exc}"
+    if failure:
+        return result("failed", failure)
+    return result("passed")
 
 
 async def run_paths(
@@ -291,21 +481,21 @@ async def run_paths(
     A file that fails to load is reported as a failed result naming its ``file:line``.
     """
     results: list[ScenarioResult] = []
+
+    def emit(r: ScenarioResult) -> None:
+        results.append(r)
+        if on_result:
+            on_result(r)
+
     for file in discover(paths):
         try:
             scenario = load_file(file)
         except ScenarioError as exc:
             for target in targets:
-                r = ScenarioResult(file.stem, file, target.name, "failed", 0.0, str(exc))
-                results.append(r)
-                if on_result:
-                    on_result(r)
+                emit(ScenarioResult(file.stem, file, target.name, "failed", 0.0, str(exc)))
             continue
         for target in targets:
-            r = await run_scenario(scenario, target)
-            results.append(r)
-            if on_result:
-                on_result(r)
+            emit(await run_scenario(scenario, target))
     return results
 
 

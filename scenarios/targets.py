@@ -1,27 +1,48 @@
-"""Where a scenario runs: the embedded emulator, an emulator at a URL, or a live environment.
+"""Where a scenario runs: the embedded emulator, an emulator at a URL, a live environment, or a
+live environment emulated (its hosts rewritten to an emulator by the URL rule).
 
 A target opens a connected client and, offline, an :class:`EmulatorHandle` through which the
 scenario's emulator script acts (Python calls for the embedded emulator, ``/_mock/`` HTTP
-calls for one at a URL).
+calls for one at a URL). Live and emulated-live targets share one code path: credentials are
+looked up per environment family, live gates are checked, emulator steps are skipped.
+
+Credentials, by environment (families never mix)::
+
+    prod     BINANCE_PROD_API_KEY / BINANCE_PROD_API_SECRET
+    testnet  BINANCE_TESTNET_API_KEY / BINANCE_TESTNET_API_SECRET
+    demo     BINANCE_DEMO_API_KEY / BINANCE_DEMO_API_SECRET
+    BINANCE_API_KEY / BINANCE_API_SECRET apply only to the environment BINANCE_ENV names.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
 
 import client
-from mock_exchange import MockExchange, ServerConfig
+from mock_exchange import MockExchange, ServerConfig, markets_from_config
 
-from .model import Scenario
+from .model import CallStep, ConcurrentStep, Scenario, Step
 
-__all__ = ["EmulatorHandle", "Target", "parse_target"]
+__all__ = [
+    "LIVE_TARGETS",
+    "EmulatorHandle",
+    "Opened",
+    "Target",
+    "credentials_for",
+    "gate_reason",
+    "live_targets_from_env",
+    "parse_target",
+]
 
 LIVE_TARGETS = ("testnet", "demo", "prod")
+_MUTATING = ("create_", "cancel_", "edit_", "amend_")
 
 
 class EmulatorHandle(Protocol):
@@ -29,8 +50,10 @@ class EmulatorHandle(Protocol):
 
     async def fault(self, **options: Any) -> None: ...
     async def advance_clock(self, ms: int) -> None: ...
+    async def clock(self, op: str) -> None: ...
     async def rate(self, rate: float) -> None: ...
     async def push(self, frame: Any, stream: str | None) -> None: ...
+    def now_ms(self) -> int: ...
 
 
 class _Embedded:
@@ -43,36 +66,139 @@ class _Embedded:
     async def advance_clock(self, ms: int) -> None:
         self.mx.clock.advance(ms)
 
+    async def clock(self, op: str) -> None:
+        if op == "freeze":
+            self.mx.clock.freeze()
+        else:
+            self.mx.clock.resume()
+
     async def rate(self, rate: float) -> None:
         self.mx.set_rate(rate)
 
     async def push(self, frame: Any, stream: str | None) -> None:
         self.mx.push(frame, stream=stream)
 
+    def now_ms(self) -> int:
+        return self.mx.clock.now_ms()
+
 
 class _Remote:
     def __init__(self, base_url: str, session: aiohttp.ClientSession) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session
+        self._offset_ms = 0
 
-    async def _call(self, method: str, op: str, body: dict[str, Any] | None = None) -> Any:
+    async def call(self, method: str, op: str, body: dict[str, Any] | None = None) -> Any:
         async with self.session.request(method, f"{self.base_url}/_mock/{op}", json=body) as r:
             data = await r.json()
             if r.status != 200:
                 raise RuntimeError(f"emulator control {method} /_mock/{op}: {data}")
             return data
 
+    async def sync_clock(self) -> None:
+        data = await self.call("GET", "clock")
+        self._offset_ms = int(data["now"]) - int(time.time() * 1000)
+
     async def fault(self, **options: Any) -> None:
-        await self._call("POST", "faults", options)
+        await self.call("POST", "faults", options)
 
     async def advance_clock(self, ms: int) -> None:
-        await self._call("POST", "clock/advance", {"ms": ms})
+        await self.call("POST", "clock/advance", {"ms": ms})
+        await self.sync_clock()
+
+    async def clock(self, op: str) -> None:
+        await self.call("POST", f"clock/{op}", {})
+        await self.sync_clock()
 
     async def rate(self, rate: float) -> None:
-        await self._call("POST", "rate", {"rate": rate})
+        await self.call("POST", "rate", {"rate": rate})
 
     async def push(self, frame: Any, stream: str | None) -> None:
-        await self._call("POST", "push", {"frame": frame, "stream": stream})
+        await self.call("POST", "push", {"frame": frame, "stream": stream})
+
+    def now_ms(self) -> int:
+        return int(time.time() * 1000) + self._offset_ms
+
+
+@dataclass
+class Opened:
+    """A target opened for one scenario: its client, endpoints, clock and emulator (offline)."""
+
+    exchange: client.Binance
+    endpoints: client.Endpoints
+    emulator: EmulatorHandle | None
+    now_ms: Callable[[], int]
+
+
+def credentials_for(env: str, environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """Return ``(key, secret)`` of ``env``'s own family, or None; never another family's."""
+    environ = os.environ if environ is None else environ
+    family = env.upper()
+    key, secret = (
+        environ.get(f"BINANCE_{family}_API_KEY"),
+        environ.get(f"BINANCE_{family}_API_SECRET"),
+    )
+    if key and secret:
+        return key, secret
+    generic_env = environ.get("BINANCE_ENV", "").strip().lower()
+    generic_env = {"sandbox": "testnet", "production": "prod"}.get(generic_env, generic_env)
+    if generic_env == env:
+        key, secret = environ.get("BINANCE_API_KEY"), environ.get("BINANCE_API_SECRET")
+        if key and secret:
+            return key, secret
+    return None
+
+
+def _calls(steps: tuple[Step, ...]) -> list[CallStep]:
+    out: list[CallStep] = []
+    for step in steps:
+        if isinstance(step, CallStep):
+            out.append(step)
+        elif isinstance(step, ConcurrentStep):
+            out.extend(_calls(step.steps))
+    return out
+
+
+def required_gates(scenario: Scenario) -> set[str]:
+    """Return the gates a scenario needs: declared ones plus those its calls imply."""
+    gates = set(scenario.requires)
+    for step in _calls(scenario.steps + scenario.cleanup):
+        if step.call.startswith(_MUTATING):
+            gates.add("live_orders")
+        if step.call.startswith("cancel_all"):
+            gates.add("cancel_all")
+    return gates
+
+
+def gate_reason(
+    scenario: Scenario, env: str, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """Return why ``scenario`` may not run on live environment ``env``, or None if it may."""
+    environ = os.environ if environ is None else environ
+    gates = required_gates(scenario)
+    if "keys" in gates and credentials_for(env, environ) is None:
+        family = env.upper()
+        return f"needs BINANCE_{family}_API_KEY and BINANCE_{family}_API_SECRET"
+    if "live_orders" in gates and environ.get("BINANCE_LIVE_ORDERS") != "1":
+        return "mutates orders: set BINANCE_LIVE_ORDERS=1 to allow live order mutations"
+    if "cancel_all" in gates and environ.get("BINANCE_CONFIRM_CANCEL_ALL") != "1":
+        return "cancels all open orders: set BINANCE_CONFIRM_CANCEL_ALL=1 to confirm"
+    return None
+
+
+def _server_config(setup: Mapping[str, Any]) -> ServerConfig:
+    clock = setup.get("clock", {})
+    config = ServerConfig(
+        seed=int(setup.get("seed", 0)),
+        rate=float(setup.get("rate", 5.0)),
+        frozen_clock=bool(clock.get("frozen", setup.get("frozen_clock", False))),
+        start_ms=clock.get("start_ms"),
+    )
+    if "markets" in setup:
+        config.markets = markets_from_config(
+            list(setup["markets"]), extend=not setup.get("only_markets", False)
+        )
+    return config
 
 
 @dataclass(frozen=True)
@@ -80,62 +206,110 @@ class Target:
     """A named place to run scenarios.
 
     ``kind`` is ``emulator`` (embedded, started per scenario on 127.0.0.1:0), ``url`` (a
-    running emulator at ``base_url``) or a live environment name.
+    running emulator at ``base_url``), ``live`` (environment ``env``) or ``emulated`` (the
+    live path of ``env`` against an emulator: embedded, or at ``base_url``).
     """
 
     kind: str
     base_url: str | None = None
+    env: str | None = None
 
     @property
     def name(self) -> str:
         """The target as the report shows it."""
-        return f"url={self.base_url}" if self.kind == "url" else self.kind
+        if self.kind == "url":
+            return f"url={self.base_url}"
+        if self.kind == "emulated":
+            return f"{self.env}@{self.base_url or 'emulator'}"
+        return self.env or self.kind
 
     @property
     def offline(self) -> bool:
-        """True when an emulator stands behind the target (its script runs)."""
+        """True when the scenario's emulator script and exact values apply."""
         return self.kind in ("emulator", "url")
+
+    @property
+    def validity(self) -> str:
+        """The name scenarios list in ``targets:`` (``emulator`` or a live environment)."""
+        return "emulator" if self.offline else str(self.env)
 
     def valid_for(self, scenario: Scenario) -> bool:
         """True when the scenario lists this target (emulator URLs count as ``emulator``)."""
-        return ("emulator" if self.offline else self.kind) in scenario.targets
+        return self.validity in scenario.targets
+
+    def skip_reason(
+        self, scenario: Scenario, environ: Mapping[str, str] | None = None
+    ) -> str | None:
+        """Return why the scenario does not run here (validity, live gates), or None."""
+        if not self.valid_for(scenario):
+            return f"not valid on {self.validity} (targets: {', '.join(scenario.targets)})"
+        if not self.offline:
+            return gate_reason(scenario, str(self.env), environ)
+        return None
 
     @contextlib.asynccontextmanager
-    async def open(
-        self, scenario: Scenario
-    ) -> AsyncIterator[tuple[client.Binance, EmulatorHandle | None]]:
-        """Yield a client for this target and, offline, the emulator handle."""
+    async def open(self, scenario: Scenario) -> AsyncIterator[Opened]:
+        """Yield the opened target: client, endpoints, clock and, offline, the emulator."""
         if self.kind == "emulator":
-            setup = scenario.setup
-            config = ServerConfig(
-                seed=int(setup.get("seed", 0)),
-                rate=float(setup.get("rate", 5.0)),
-                frozen_clock=bool(setup.get("frozen_clock", False)),
-            )
             async with (
-                MockExchange(config=config) as mx,
+                MockExchange(config=_server_config(scenario.setup)) as mx,
                 client.Binance(binance_env="local", base_url=mx.base_url) as ex,
             ):
-                yield ex, _Embedded(mx)
+                yield Opened(ex, ex.endpoints, _Embedded(mx), mx.clock.now_ms)
         elif self.kind == "url":
             assert self.base_url is not None
-            async with (
-                aiohttp.ClientSession() as session,
-                client.Binance(binance_env="local", base_url=self.base_url) as ex,
-            ):
+            async with aiohttp.ClientSession() as session:
                 remote = _Remote(self.base_url, session)
-                await remote._call("POST", "reset", {"seed": int(scenario.setup.get("seed", 0))})
-                if "rate" in scenario.setup:
-                    await remote.rate(float(scenario.setup["rate"]))
-                yield ex, remote
+                await remote.call("POST", "reset", {"seed": int(scenario.setup.get("seed", 0))})
+                await remote.rate(float(scenario.setup.get("rate", 5.0)))
+                await remote.sync_clock()
+                async with client.Binance(binance_env="local", base_url=self.base_url) as ex:
+                    yield Opened(ex, ex.endpoints, remote, remote.now_ms)
+        elif self.kind == "emulated":
+            async with contextlib.AsyncExitStack() as stack:
+                base_url = self.base_url
+                if base_url is None:
+                    mx = await stack.enter_async_context(MockExchange(config=ServerConfig()))
+                    base_url = mx.base_url
+                async with self._live_client("local", base_url) as ex:
+                    yield Opened(ex, ex.endpoints, None, _wall_ms)
         else:
-            async with client.Binance(binance_env=self.kind) as ex:
-                yield ex, None
+            async with self._live_client(str(self.env), None) as ex:
+                yield Opened(ex, ex.endpoints, None, _wall_ms)
+
+    def _live_client(self, env: str, base_url: str | None) -> client.Binance:
+        creds = credentials_for(str(self.env))
+        key, secret = creds if creds else (None, None)
+        return client.Binance(
+            binance_env=env, base_url=base_url, mirror=self.env, api_key=key, api_secret=secret
+        )
+
+
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def live_targets_from_env(environ: Mapping[str, str] | None = None) -> list[Target]:
+    """Return the live targets the environment selects: ``BINANCE_PRO_ENV`` and each
+    environment whose own key family is set (in prod, testnet, demo order)."""
+    environ = os.environ if environ is None else environ
+    names: list[str] = []
+    pro_env = environ.get("BINANCE_PRO_ENV", "").strip().lower()
+    pro_env = {"sandbox": "testnet", "production": "prod"}.get(pro_env, pro_env)
+    if pro_env in LIVE_TARGETS:
+        names.append(pro_env)
+    for env in ("prod", "testnet", "demo"):
+        if env not in names and credentials_for(env, environ) is not None:
+            names.append(env)
+    return [Target("live", env=n) for n in names]
 
 
 def parse_target(text: str) -> Target:
-    """Parse ``emulator``, ``url=http://127.0.0.1:PORT`` (or a bare URL), ``testnet``,
-    ``sandbox``, ``demo`` or ``prod``.
+    """Parse a target name.
+
+    ``emulator``; ``url=http://127.0.0.1:PORT`` (or a bare URL); ``testnet`` (alias
+    ``sandbox``), ``demo``, ``prod``; and the emulated live path ``testnet@emulator`` or
+    ``testnet@http://127.0.0.1:PORT``.
 
     Raises:
         ValueError: anything else.
@@ -145,10 +319,19 @@ def parse_target(text: str) -> Target:
         t = t[4:]
     if t.startswith(("http://", "https://")):
         return Target("url", t)
-    name = {"sandbox": "testnet", "local": "emulator"}.get(t.lower(), t.lower())
-    if name == "emulator" or name in LIVE_TARGETS:
-        return Target(name)
+    env_part, at, where = t.partition("@")
+    name = {"sandbox": "testnet", "local": "emulator"}.get(env_part.lower(), env_part.lower())
+    if at and name in LIVE_TARGETS:
+        if where == "emulator":
+            return Target("emulated", env=name)
+        if where.startswith(("http://", "https://")):
+            return Target("emulated", where, env=name)
+    elif name == "emulator":
+        return Target("emulator")
+    elif name in LIVE_TARGETS:
+        return Target("live", env=name)
     raise ValueError(
-        f"unknown target {text!r}; expected emulator, url=http://HOST:PORT, "
-        "testnet, sandbox, demo or prod"
+        f"unknown target {text!r}; expected emulator, url=http://HOST:PORT, testnet, "
+        "sandbox, demo, prod, live (those the environment selects), or ENV@emulator / "
+        "ENV@http://HOST:PORT (a live environment's code path against an emulator)"
     )

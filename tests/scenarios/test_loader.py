@@ -37,7 +37,19 @@ def test_load_typed_steps_with_lines() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "fragment"),
     [
-        ("name: x\nsteps:\n  - call: watch_ticker\n    argz: []\n", 3, "steps/0"),
+        ("name: x\nsteps:\n  - call: watch_ticker\n    argz: []\n", 4, "unknown key 'argz'"),
+        ("name: x\nsteps:\n  - call: watch_ticker\n  - bogus: 1\n", 4, "exactly one of: call"),
+        (
+            "name: x\nsteps:\n  - send:\n      conn: a\n      frame: {}\n      text: x\n",
+            4,
+            "steps/0/send",
+        ),
+        (
+            "name: x\nsteps:\n  - call: fetch_x\n    expect:\n      fields:\n"
+            "        a: {sorted: sideways}\n",
+            6,
+            "steps/0/expect/fields/a/sorted",
+        ),
         (
             "name: x\nsteps:\n  - call: watch_ticker\n    expect:\n      kind: bogus\n",
             5,
