@@ -106,10 +106,14 @@ def _pick(err: jsonschema.ValidationError) -> jsonschema.ValidationError:
     """Descend into ``oneOf`` errors along the branch the step's own key selects."""
     while err.validator == "oneOf" and err.context:
         inst = err.instance
-        keys = [k for k in _STEP_KEYS if isinstance(inst, dict) and k in inst]
-        if len(keys) != 1:
-            return err
-        branch = _STEP_KEYS.index(keys[0])
+        options = err.schema.get("oneOf", []) if isinstance(err.schema, dict) else []
+        if options and options[0] == {"$ref": "#/$defs/step"}:  # a concurrent branch
+            branch = 0 if isinstance(inst, dict) else 1
+        else:
+            keys = [k for k in _STEP_KEYS if isinstance(inst, dict) and k in inst]
+            if len(keys) != 1:
+                return err
+            branch = _STEP_KEYS.index(keys[0])
         inner = [e for e in err.context if e.relative_schema_path[0] == branch]
         if not inner:
             return err
@@ -221,8 +225,13 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 **common,
             )
         if "concurrent" in raw:
-            inner = tuple(step(s, *key, "concurrent", j) for j, s in enumerate(raw["concurrent"]))
-            return ConcurrentStep(at, steps=inner, **common)
+            branches = tuple(
+                tuple(step(s, *key, "concurrent", j, k) for k, s in enumerate(b))
+                if isinstance(b, list)
+                else (step(b, *key, "concurrent", j),)
+                for j, b in enumerate(raw["concurrent"])
+            )
+            return ConcurrentStep(at, branches=branches, **common)
         return EmulatorStep(at, action=action(raw["emulator"], *key, "emulator"), **common)
 
     return Scenario(

@@ -152,9 +152,9 @@ class EmulatorStep(_StepBase):
 
 @dataclass(frozen=True)
 class ConcurrentStep(_StepBase):
-    """Run the nested steps at the same time; the group fails with its first failure."""
+    """Run branches at the same time (each a sequence of steps); fail with the first failure."""
 
-    steps: tuple[Step, ...] = ()
+    branches: tuple[tuple[Step, ...], ...] = ()
 
 
 Step = (

@@ -263,11 +263,15 @@ class _Run:
         else:
             await self._raw_step(step)
 
+    async def _branch(self, steps: tuple[Step, ...]) -> None:
+        for step in steps:
+            await self.step(step)
+
     async def _concurrent(self, step: ConcurrentStep) -> None:
         try:
             async with asyncio.TaskGroup() as group:
-                for inner in step.steps:
-                    group.create_task(self.step(inner))
+                for branch in step.branches:
+                    group.create_task(self._branch(branch))
         except ExceptionGroup as eg:
             first = eg.exceptions[0]
             if isinstance(first, StepFailed | BaseError):

@@ -155,7 +155,8 @@ def _calls(steps: tuple[Step, ...]) -> list[CallStep]:
         if isinstance(step, CallStep):
             out.append(step)
         elif isinstance(step, ConcurrentStep):
-            out.extend(_calls(step.steps))
+            for branch in step.branches:
+                out.extend(_calls(branch))
     return out
 
 
