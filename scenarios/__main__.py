@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from .loader import ScenarioError, discover, load_file
-from .report import format_row, header, summary
-from .runner import run_paths
-from .targets import parse_target
+from .report import REPORT_FORMATS, format_row, header, matrix, summary, write_report
+from .runner import ScenarioResult, run_paths
+from .targets import DEFAULT_TARGETS, expand_targets
 
 __all__ = ["main"]
 
@@ -34,8 +34,18 @@ def _parser() -> argparse.ArgumentParser:
         "--target",
         action="append",
         default=None,
-        help="emulator (default), url=http://HOST:PORT, testnet, sandbox, demo or "
-        "prod; repeat for several",
+        help="emulator, url=http://HOST:PORT, testnet (sandbox), demo, prod, live (the "
+        "live environments BINANCE_PRO_ENV and the key variables select), or ENV@emulator / "
+        "ENV@http://HOST:PORT (a live environment's code path against an emulator); repeat "
+        f"for several (default: {' '.join(DEFAULT_TARGETS)})",
+    )
+    run.add_argument(
+        "--report",
+        type=Path,
+        action="append",
+        default=None,
+        help="also write a report; the extension picks the format: "
+        + ", ".join(sorted(REPORT_FORMATS)),
     )
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("paths", nargs="*", type=Path)
@@ -69,18 +79,32 @@ def _list(paths: list[Path]) -> int:
     return status
 
 
-def _run(paths: list[Path], target_names: list[str] | None) -> int:
+def _run(paths: list[Path], target_names: list[str] | None, reports: list[Path] | None) -> int:
     try:
-        targets = [parse_target(t) for t in (target_names or ["emulator"])]
+        targets = expand_targets(target_names)
+        for report in reports or []:
+            if report.suffix.lower() not in REPORT_FORMATS:
+                raise ValueError(f"--report {report}: use one of {', '.join(REPORT_FORMATS)}")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    total = len(discover(paths or None)) * len(targets)
     print(header(), flush=True)
     start = time.monotonic()
-    results = asyncio.run(
-        run_paths(paths or None, targets, on_result=lambda r: print(format_row(r), flush=True))
-    )
-    print(summary(results, time.monotonic() - start))
+    done: list[ScenarioResult] = []
+
+    def progress(r: ScenarioResult) -> None:
+        done.append(r)
+        print(format_row(r, len(done), total), flush=True)
+
+    results = asyncio.run(run_paths(paths or None, targets, on_result=progress))
+    elapsed = time.monotonic() - start
+    if results:
+        print("\n" + matrix(results))
+    print(summary(results, elapsed))
+    for report in reports or []:
+        write_report(report, results, elapsed)
+        print(f"report written to {report}")
     if not results:
         print("error: no scenarios found", file=sys.stderr)
         return 1
@@ -92,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
-            return _run(args.paths, args.target)
+            return _run(args.paths, args.target, args.report)
         if args.command == "validate":
             return _validate(args.paths)
         return _list(args.paths)

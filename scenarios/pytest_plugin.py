@@ -1,24 +1,38 @@
-"""pytest plugin: each scenario x target becomes a test item.
+"""pytest plugin: each scenario x target becomes a test item, plus fixtures for other tests.
 
 Scenario files are collected from the directories named by the ``scenario_paths`` ini option
 (nothing is collected when it is unset, so installing the kit never changes another project's
-collection). ``--target`` picks targets (default ``emulator``; repeat for several).
+collection). ``--target`` picks targets (default ``emulator`` and ``testnet@emulator``; repeat
+for several; ``live`` means the live environments the environment variables select). Items on
+live targets carry the ``live`` marker; ``soak`` marks long-running tests.
+
+Fixtures (with pytest-asyncio): ``binance_emulator_config`` (override it to change the
+market), ``binance_emulator`` (a running :class:`~mock_exchange.MockExchange` on
+127.0.0.1:0) and ``binance_client`` (a :class:`client.Binance` connected to it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import client
+from mock_exchange import MockExchange, ServerConfig
+
 from .loader import ScenarioError, load_file
 from .model import Scenario
 from .runner import run_sync
-from .targets import Target, parse_target
+from .targets import DEFAULT_TARGETS, Target, expand_targets
 
-__all__ = ["ScenarioFailure", "ScenarioFile", "ScenarioItem"]
+__all__ = [
+    "ScenarioFailure",
+    "ScenarioFile",
+    "ScenarioItem",
+    "binance_emulator_config",
+]
 
 
 class ScenarioFailure(Exception):
@@ -32,7 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         dest="scenario_targets",
         default=None,
-        help="scenario target: emulator (default), url=http://HOST:PORT, testnet, demo, prod",
+        help="scenario target: emulator, url=http://HOST:PORT, testnet, demo, prod, live, "
+        f"ENV@emulator, ENV@http://HOST:PORT (default: {' '.join(DEFAULT_TARGETS)})",
     )
     parser.addini(
         "scenario_paths",
@@ -48,9 +63,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _targets(config: pytest.Config) -> list[Target]:
-    names = config.getoption("scenario_targets") or ["emulator"]
+    names = config.getoption("scenario_targets")
     try:
-        return [parse_target(n) for n in names]
+        return expand_targets(names)
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
 
@@ -85,11 +100,11 @@ class ScenarioFile(pytest.File):
                 target=target,
                 load_error=None,
             )
-            if not target.offline:
+            if target.kind in ("live", "unset"):
                 item.add_marker(pytest.mark.live)
-            if not target.valid_for(scenario):
-                targets = ", ".join(scenario.targets)
-                item.add_marker(pytest.mark.skip(reason=f"not valid on {target.kind} ({targets})"))
+            reason = target.skip_reason(scenario)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
             yield item
 
 
@@ -128,3 +143,33 @@ class ScenarioItem(pytest.Item):
         line = self.scenario.where.line - 1 if self.scenario else 0
         target = self.target.name if self.target else "?"
         return self.path, line, f"scenario {self.name} on {target}"
+
+
+# -- fixtures for other projects' tests ---------------------------------------------------------
+
+
+@pytest.fixture
+def binance_emulator_config() -> ServerConfig:
+    """Return the emulator settings (seed 0, 5 orders/s); override to change the market."""
+    return ServerConfig(seed=0, rate=5.0)
+
+
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - the async fixtures need pytest-asyncio
+    pass
+else:
+
+    @pytest_asyncio.fixture
+    async def binance_emulator(
+        binance_emulator_config: ServerConfig,
+    ) -> AsyncIterator[MockExchange]:
+        """Yield a running emulator on 127.0.0.1:0, stopped after the test."""
+        async with MockExchange(config=binance_emulator_config) as mx:
+            yield mx
+
+    @pytest_asyncio.fixture
+    async def binance_client(binance_emulator: MockExchange) -> AsyncIterator[client.Binance]:
+        """Yield a client on the ``local`` environment of ``binance_emulator``, closed after."""
+        async with client.Binance(binance_env="local", base_url=binance_emulator.base_url) as ex:
+            yield ex

@@ -31,17 +31,24 @@ from mock_exchange import MockExchange, ServerConfig, markets_from_config
 from .model import CallStep, ConcurrentStep, Scenario, Step
 
 __all__ = [
+    "DEFAULT_TARGETS",
     "LIVE_TARGETS",
     "EmulatorHandle",
     "Opened",
     "Target",
     "credentials_for",
+    "expand_targets",
     "gate_reason",
     "live_targets_from_env",
     "parse_target",
 ]
 
 LIVE_TARGETS = ("testnet", "demo", "prod")
+DEFAULT_TARGETS = ("emulator", "testnet@emulator")
+NO_LIVE_ENV = (
+    "no live environment configured: set BINANCE_PRO_ENV (prod, testnet, demo) or an "
+    "environment's own BINANCE_{PROD,TESTNET,DEMO}_API_KEY and _API_SECRET"
+)
 _MUTATING = ("create_", "cancel_", "edit_", "amend_")
 
 
@@ -207,8 +214,9 @@ class Target:
     """A named place to run scenarios.
 
     ``kind`` is ``emulator`` (embedded, started per scenario on 127.0.0.1:0), ``url`` (a
-    running emulator at ``base_url``), ``live`` (environment ``env``) or ``emulated`` (the
-    live path of ``env`` against an emulator: embedded, or at ``base_url``).
+    running emulator at ``base_url``), ``live`` (environment ``env``), ``emulated`` (the
+    live path of ``env`` against an emulator: embedded, or at ``base_url``) or ``unset``
+    (``live`` was asked for but the environment selects none: every scenario skips).
     """
 
     kind: str
@@ -220,6 +228,8 @@ class Target:
         """The target as the report shows it."""
         if self.kind == "url":
             return f"url={self.base_url}"
+        if self.kind == "unset":
+            return "live"
         if self.kind == "emulated":
             return f"{self.env}@{self.base_url or 'emulator'}"
         return self.env or self.kind
@@ -242,6 +252,8 @@ class Target:
         self, scenario: Scenario, environ: Mapping[str, str] | None = None
     ) -> str | None:
         """Return why the scenario does not run here (validity, live gates), or None."""
+        if self.kind == "unset":
+            return NO_LIVE_ENV
         if not self.valid_for(scenario):
             return f"not valid on {self.validity} (targets: {', '.join(scenario.targets)})"
         if not self.offline:
@@ -322,10 +334,10 @@ def parse_target(text: str) -> Target:
         return Target("url", t)
     env_part, at, where = t.partition("@")
     name = {"sandbox": "testnet", "local": "emulator"}.get(env_part.lower(), env_part.lower())
-    if at and name in LIVE_TARGETS:
-        if where == "emulator":
+    if at:
+        if name in LIVE_TARGETS and where == "emulator":
             return Target("emulated", env=name)
-        if where.startswith(("http://", "https://")):
+        if name in LIVE_TARGETS and where.startswith(("http://", "https://")):
             return Target("emulated", where, env=name)
     elif name == "emulator":
         return Target("emulator")
@@ -336,3 +348,22 @@ def parse_target(text: str) -> Target:
         "sandbox, demo, prod, live (those the environment selects), or ENV@emulator / "
         "ENV@http://HOST:PORT (a live environment's code path against an emulator)"
     )
+
+
+def expand_targets(
+    names: list[str] | None, environ: Mapping[str, str] | None = None
+) -> list[Target]:
+    """Parse target names (default :data:`DEFAULT_TARGETS`); ``live`` expands to the live
+    environments the environment variables select, or to one target that skips with the
+    reason when none is configured.
+
+    Raises:
+        ValueError: an unknown target name.
+    """
+    out: list[Target] = []
+    for name in names or DEFAULT_TARGETS:
+        if name.strip().lower() == "live":
+            out.extend(live_targets_from_env(environ) or [Target("unset")])
+        else:
+            out.append(parse_target(name))
+    return list(dict.fromkeys(out))

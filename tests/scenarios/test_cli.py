@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -14,13 +15,51 @@ from scenarios.__main__ import main
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_run_prints_table_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    """run with no arguments plays the shipped library on the emulator and exits 0."""
-    assert main(["run"]) == 0
+LIST_SUBS = REPO / "scenarios" / "spot" / "list_subscriptions.yaml"
+WITHHELD = REPO / "scenarios" / "spot" / "withheld_ack.yaml"
+
+
+def test_run_prints_progress_matrix_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    """run plays scenarios on the default targets (emulator and emulated testnet) with
+    progress rows, a matrix and a summary, and exits 0."""
+    assert main(["run", str(LIST_SUBS)]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["scenario", "target", "result", "duration"]
-    assert "spot-ticker-subscribe" in out and "passed" in out
-    assert out.strip().splitlines()[-1].startswith("1 passed, 0 failed, 0 skipped in ")
+    assert "[1/2]" in out and "[2/2]" in out
+    matrix_head = [line for line in out.splitlines() if line.startswith("scenario  ")][-1]
+    assert matrix_head.split() == ["scenario", "emulator", "testnet@emulator"]
+    assert "spot-list-subscriptions  pass" in out
+    assert out.strip().splitlines()[-1].startswith("2 passed, 0 failed, 0 skipped in ")
+
+
+def test_run_writes_reports_by_extension(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--report writes Markdown, JUnit XML and HTML; skips carry their reasons; a bad
+    extension is a usage error."""
+    md, xml, page = tmp_path / "r.md", tmp_path / "r.xml", tmp_path / "r.html"
+    args = ["run", str(WITHHELD), "--target", "emulator", "--target", "prod@emulator"]
+    assert main([*args, "--report", str(md), "--report", str(xml), "--report", str(page)]) == 0
+    assert "| spot-withheld-ack-timeout | pass" in md.read_text()
+    assert "not valid on prod (targets: emulator)" in md.read_text()
+    suite = ElementTree.parse(xml).getroot()
+    assert (suite.get("tests"), suite.get("skipped"), suite.get("failures")) == ("2", "1", "0")
+    assert suite.find("testcase/skipped") is not None
+    assert '<td class="passed">' in page.read_text()
+    assert main([*args, "--report", str(tmp_path / "r.pdf")]) == 2
+    assert "use one of" in capsys.readouterr().err
+
+
+def test_run_live_without_configuration_skips_with_reason(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--target live with no live variables skips every scenario with the reason, exit 0."""
+    for var in [v for v in os.environ if v.startswith("BINANCE_")]:
+        monkeypatch.delenv(var)
+    assert main(["run", str(LIST_SUBS), "--target", "live"]) == 0
+    out = capsys.readouterr().out
+    assert "no live environment configured" in out
+    assert "0 passed, 0 failed, 1 skipped" in out
 
 
 def test_run_fails_on_failure_and_bad_target(
@@ -73,8 +112,36 @@ def test_pytest_plugin_collects_scenarios(tmp_path: Path) -> None:
     )
     out = proc.stdout
     assert "fail.yaml::fails[emulator] FAILED" in out
-    assert "skip.yaml::skips[emulator] SKIPPED" in out and "not valid on emulator (prod)" in out
+    assert "fail.yaml::fails[testnet@emulator] SKIPPED" in out
+    assert "skip.yaml::skips[emulator] SKIPPED" in out
+    assert "not valid on emulator (targets: prod)" in out
     assert "fail.yaml:6: watch_ticker raised RequestTimeout" in out
     assert "broken.yaml:1" in out
     assert "other.yaml" not in out
-    assert "2 failed, 1 skipped" in out
+    assert "2 failed, 3 skipped" in out
+
+
+def test_plugin_fixtures_serve_other_projects(tmp_path: Path) -> None:
+    """Another project's async test gets a running emulator and a client connected to it."""
+    (tmp_path / "test_uses_fixtures.py").write_text(
+        "import pytest\n"
+        "from mock_exchange import ServerConfig\n\n"
+        "@pytest.fixture\n"
+        "def binance_emulator_config():\n"
+        "    return ServerConfig(seed=4, rate=0)\n\n"
+        "@pytest.mark.asyncio\n"
+        "async def test_ticker(binance_emulator, binance_client):\n"
+        "    assert binance_emulator.config.seed == 4\n"
+        "    assert binance_client.base_url == binance_emulator.base_url\n"
+        "    markets = await binance_client.load_markets()\n"
+        "    assert 'BTC/USDT' in markets\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert "1 passed" in proc.stdout, proc.stdout + proc.stderr

@@ -131,3 +131,90 @@ async def test_run_paths_reports_load_errors(tmp_path: Path) -> None:
     )
     assert [r.status for r in results] == ["failed"] == seen
     assert "bad.yaml:1" in results[0].message
+
+
+@pytest.mark.parametrize(
+    ("steps", "line", "fragment"),
+    [
+        (
+            "  - concurrent:\n      - call: load_markets\n      - - wait: {event: close}\n"
+            "          timeout_ms: 200\n",
+            6,
+            "step did not finish within 200 ms",
+        ),
+        ("  - send: {conn: nope, frame: {}}\n", 4, "no raw connection 'nope'"),
+        (
+            "  - open: {conn: c, path: /ws}\n  - close: c\n  - recv: {conn: c}\n",
+            6,
+            "no raw connection 'c'",
+        ),
+        (
+            "  - open: {conn: c, path: /ws}\n"
+            "  - send: {conn: c, frame: {method: LIST_SUBSCRIPTIONS, id: 1}}\n"
+            "  - recv: {conn: c, match: {id: 1}, expect: {fields: {result: {length: "
+            "{eq: 1}}}}}\n",
+            6,
+            "len(result) = 0 does not satisfy eq 1",
+        ),
+        ("  - emulator: {fault: {kind: nonsense}}\n", 4, "emulator fault: unknown fault kind"),
+        ("  - call: watch_ticker\n    args: [{$nope: 1}]\n", 4, "unknown template"),
+        ("  - call: load_markets\n    args: [1, 2, 3, 4]\n", 4, "load_markets raised TypeError"),
+    ],
+)
+async def test_language_failures_point_at_their_step(steps: str, line: int, fragment: str) -> None:
+    """Raw connections, waits, concurrent branches, faults and templates fail at their own line."""
+    text = "name: f\ntargets: [emulator]\nsteps:\n" + steps
+    result = await run_scenario(load_text(text, "f.yaml"), Target("emulator"))
+    assert result.status == "failed"
+    assert result.message.startswith(f"f.yaml:{line}: "), result.message
+    assert fragment in result.message, result.message
+
+
+async def test_cleanup_runs_after_a_failure_and_reports_its_own() -> None:
+    """Cleanup steps run even when a step failed, and their failures join the message."""
+    text = """\
+name: c
+targets: [emulator]
+setup: {rate: 0}
+steps:
+  - call: load_markets
+    raises: BadRequest
+cleanup:
+  - open: {conn: c, path: /ws}
+  - send: {conn: c, frame: {method: LIST_SUBSCRIPTIONS, id: 9}}
+  - recv: {conn: c, match: {id: 9}, expect: {fields: {result: {eq: [x]}}}}
+"""
+    result = await run_scenario(load_text(text, "c.yaml"), Target("emulator"))
+    assert result.status == "failed"
+    assert result.message.startswith("c.yaml:5: load_markets returned instead of raising")
+    assert "; cleanup: c.yaml:10: result = [] does not satisfy eq ['x']" in result.message
+
+
+async def test_push_templates_and_concurrent_waits_on_the_virtual_clock() -> None:
+    """A pushed template frame reaches a raw subscriber, and a frozen clock moves only on demand."""
+    text = """\
+name: p
+targets: [emulator]
+setup: {seed: 3, rate: 0, clock: {frozen: true, start_ms: 1700000000000}}
+steps:
+  - open: {conn: c, path: /stream}
+  - send: {conn: c, frame: {method: SUBSCRIBE, params: [btcusdt@ticker], id: 1}}
+  - recv: {conn: c, match: {id: 1}}
+  - concurrent:
+      - recv:
+          conn: c
+          match: {data: {e: 24hrTicker}}
+          expect: {fields: {data.E: {eq: 1700000001000}}}
+      - emulator: {advance_clock: 1000}
+  - emulator:
+      push:
+        stream: btcusdt@ticker
+        frame: {e: trade, E: {$now: 0}, t: {$seq: trade}, p: {$decimal: [1, 2, 2]}}
+  - recv:
+      conn: c
+      match: {data: {e: trade}}
+      expect: {fields: {data.E: {eq: 1700000001000}, data.t: {eq: 1}, data.p: {gte: 1, lte: 2}}}
+  - emulator: {clock: resume}
+"""
+    result = await run_scenario(load_text(text, "p.yaml"), Target("emulator"))
+    assert result.status == "passed", result.message

@@ -1,0 +1,127 @@
+"""Targets: names, credential families, live gates, and the emulated live code path."""
+
+from __future__ import annotations
+
+import pytest
+
+import client
+from client.environments import ENVIRONMENTS, Endpoints
+from scenarios import load_text, run_scenario
+from scenarios.targets import (
+    Target,
+    credentials_for,
+    expand_targets,
+    gate_reason,
+    live_targets_from_env,
+    parse_target,
+)
+
+FAKE = {
+    "BINANCE_PROD_API_KEY": "fake-prod-key",
+    "BINANCE_PROD_API_SECRET": "fake-prod-secret",
+    "BINANCE_DEMO_API_KEY": "fake-demo-key",
+    "BINANCE_DEMO_API_SECRET": "fake-demo-secret",
+}
+
+
+def test_parse_target_names() -> None:
+    """Every documented target spelling parses; unknown ones raise with the list of forms."""
+    assert parse_target("emulator") == Target("emulator")
+    assert parse_target("local") == Target("emulator")
+    assert parse_target("sandbox") == Target("live", env="testnet")
+    assert parse_target("testnet@emulator").name == "testnet@emulator"
+    emulated = parse_target("demo@http://127.0.0.1:9")
+    assert (emulated.kind, emulated.env, emulated.base_url) == (
+        "emulated",
+        "demo",
+        "http://127.0.0.1:9",
+    )
+    assert parse_target("url=http://127.0.0.1:9").name == "url=http://127.0.0.1:9"
+    assert not emulated.offline and parse_target("http://127.0.0.1:9").offline
+    for bad in ("mars", "emulator@emulator", "prod@ftp://x"):
+        with pytest.raises(ValueError, match="unknown target"):
+            parse_target(bad)
+
+
+def test_credential_families_never_mix() -> None:
+    """Each environment uses its own key family; the generic pair only where BINANCE_ENV says."""
+    assert credentials_for("prod", FAKE) == ("fake-prod-key", "fake-prod-secret")
+    assert credentials_for("testnet", FAKE) is None
+    generic = {
+        "BINANCE_API_KEY": "fake-k",
+        "BINANCE_API_SECRET": "fake-s",
+        "BINANCE_ENV": "sandbox",
+    }
+    assert credentials_for("testnet", generic) == ("fake-k", "fake-s")
+    assert credentials_for("prod", generic) is None
+    assert credentials_for("prod", {"BINANCE_PROD_API_KEY": "only-key"}) is None
+
+
+def test_live_targets_and_expansion_follow_the_environment() -> None:
+    """BINANCE_PRO_ENV and key families select live targets; none selected means one skip target."""
+    assert [t.name for t in live_targets_from_env(FAKE)] == ["prod", "demo"]
+    assert [t.name for t in live_targets_from_env({"BINANCE_PRO_ENV": "testnet", **FAKE})] == [
+        "testnet",
+        "prod",
+        "demo",
+    ]
+    assert [t.name for t in expand_targets(None, {})] == ["emulator", "testnet@emulator"]
+    (unset,) = expand_targets(["live"], {})
+    scenario = load_text("name: s\nsteps:\n  - call: load_markets\n")
+    assert unset.skip_reason(scenario, {}) is not None
+    assert "no live environment configured" in str(unset.skip_reason(scenario, {}))
+
+
+def test_gates_for_keys_orders_and_cancel_all() -> None:
+    """Order mutations need BINANCE_LIVE_ORDERS=1, cancel_all also BINANCE_CONFIRM_CANCEL_ALL=1."""
+    orders = load_text(
+        "name: o\nsteps:\n  - call: create_order_ws\ncleanup:\n  - call: cancel_all_orders_ws\n"
+    )
+    assert "BINANCE_LIVE_ORDERS=1" in str(gate_reason(orders, "testnet", {}))
+    assert "BINANCE_CONFIRM_CANCEL_ALL=1" in str(
+        gate_reason(orders, "testnet", {"BINANCE_LIVE_ORDERS": "1"})
+    )
+    opened = {"BINANCE_LIVE_ORDERS": "1", "BINANCE_CONFIRM_CANCEL_ALL": "1"}
+    assert gate_reason(orders, "testnet", opened) is None
+    keys = load_text("name: k\nrequires: [keys]\nsteps:\n  - call: load_markets\n")
+    assert "BINANCE_TESTNET_API_KEY" in str(gate_reason(keys, "testnet", FAKE))
+    assert gate_reason(keys, "prod", FAKE) is None
+    assert Target("emulator").skip_reason(orders, {}) is None
+
+
+async def test_emulated_target_takes_the_live_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENV@emulator mirrors that environment's hosts, uses its own key family, and skips
+    emulator-only steps while reporting them."""
+    monkeypatch.setenv("BINANCE_DEMO_API_KEY", "fake-demo-key")
+    monkeypatch.setenv("BINANCE_DEMO_API_SECRET", "fake-demo-secret")
+    scenario = load_text(
+        "name: e\nrequires: [keys]\nemulator:\n  - rate: 3\nsteps:\n  - call: load_markets\n"
+        "  - emulator: {advance_clock: 5}\n  - call: load_markets\n    targets: [emulator]\n"
+    )
+    target = parse_target("demo@emulator")
+    async with target.open(scenario) as opened:
+        assert opened.exchange.api_key == "fake-demo-key"
+        assert "/demo-stream.binance.com:9443" in opened.endpoints.spot_streams
+        assert opened.endpoints.spot_streams.startswith("ws://127.0.0.1:")
+        assert opened.emulator is None
+    result = await run_scenario(scenario, target)
+    assert result.status == "passed", result.message
+    assert [s.split(" ", 1)[1] for s in result.skipped_steps] == [
+        "(emulator script)",
+        "(emulator script)",
+        "(step runs on emulator)",
+    ]
+    skipped = await run_scenario(scenario, parse_target("testnet@emulator"))
+    assert skipped.status == "skipped" and "BINANCE_TESTNET_API_KEY" in skipped.message
+
+
+async def test_unreachable_live_environment_skips(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live environment that cannot be reached skips the scenario instead of failing it."""
+    closed = "http://127.0.0.1:9"  # discard port: nothing listens on loopback
+    dead = Endpoints("prod", closed, "ws://127.0.0.1:9", *(["ws://127.0.0.1:9"] * 7))
+    monkeypatch.setitem(ENVIRONMENTS, "prod", dead)
+    scenario = load_text("name: u\nsteps:\n  - call: load_markets\n")
+    result = await run_scenario(scenario, parse_target("prod"))
+    assert result.status == "skipped", result.message
+    assert result.message.startswith("cannot reach prod")
+    assert isinstance(client.NetworkError("x"), client.BaseError)
