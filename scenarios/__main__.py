@@ -1,4 +1,4 @@
-"""Command line: ``python -m scenarios run|validate|list [PATHS]``."""
+"""Command line: ``python -m scenarios run|validate|list [PATHS]`` and ``soak``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 from .loader import ScenarioError, discover, load_file
 from .report import REPORT_FORMATS, format_row, header, matrix, summary, write_report
 from .runner import ScenarioResult, run_paths
-from .targets import DEFAULT_TARGETS, expand_targets
+from .soak import SoakConfig, run_soak
+from .targets import DEFAULT_TARGETS, expand_targets, parse_target
 
 __all__ = ["main"]
 
@@ -51,6 +52,14 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", type=Path)
     listing = sub.add_parser("list", help="list scenarios with their targets")
     listing.add_argument("paths", nargs="*", type=Path)
+    soak = sub.add_parser(
+        "soak",
+        help="keep watches running and check updates, hangs and memory "
+        "(CCXT_PRO_SOAK_SECONDS, CCXT_PRO_SOAK_MIN_UPDATES, ...)",
+    )
+    soak.add_argument("--seconds", type=float, help="overrides CCXT_PRO_SOAK_SECONDS")
+    soak.add_argument("--min-updates", type=int, help="overrides CCXT_PRO_SOAK_MIN_UPDATES")
+    soak.add_argument("--target", help="overrides CCXT_PRO_SOAK_TARGET / BINANCE_PRO_ENV")
     return parser
 
 
@@ -111,12 +120,25 @@ def _run(paths: list[Path], target_names: list[str] | None, reports: list[Path] 
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
+def _soak(seconds: float | None, min_updates: int | None, target: str | None) -> int:
+    config = SoakConfig.from_env(seconds=seconds, min_updates=min_updates, target=target)
+    try:
+        parse_target(config.target)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report = asyncio.run(run_soak(config))
+    return 0 if report.passed else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
             return _run(args.paths, args.target, args.report)
+        if args.command == "soak":
+            return _soak(args.seconds, args.min_updates, args.target)
         if args.command == "validate":
             return _validate(args.paths)
         return _list(args.paths)

@@ -1,0 +1,241 @@
+"""Soak: keep watches running for a while and watch the client's health.
+
+``python -m scenarios soak`` (``tox -e soak``, ``tox -e soak-long``) watches tickers (and order
+books, when the client has ``watch_order_book``) on several symbols for
+``CCXT_PRO_SOAK_SECONDS``, printing a progress line at a steady interval: updates per second,
+reconnects, order-book resyncs and resident memory. It fails when fewer than
+``CCXT_PRO_SOAK_MIN_UPDATES`` updates arrived, when a waiter hangs (a watch neither returns
+nor raises within its timeout plus a grace period), or when resident memory grows past
+``CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB`` over the run.
+
+It runs against the embedded emulator by default and live when ``BINANCE_PRO_ENV`` names a
+live environment; ``CCXT_PRO_SOAK_TARGET`` names any target explicitly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from client.errors import BaseError, NetworkError, RequestTimeout
+from client.telemetry import WireEvent
+
+from .model import Scenario, Where
+from .targets import LIVE_TARGETS, Target, parse_target
+
+__all__ = ["SoakConfig", "SoakReport", "rss_bytes", "run_soak"]
+
+_GRACE_S = 5.0
+
+
+@dataclass(frozen=True)
+class SoakConfig:
+    """What to soak and the bounds it must stay within."""
+
+    seconds: float = 10.0
+    min_updates: int = 1
+    symbols: tuple[str, ...] = ("BTC/USDT", "ETH/USDT", "BNB/USDT")
+    interval: float = 5.0
+    max_rss_growth_mb: float = 150.0
+    watch_timeout_ms: int = 10_000
+    target: str = "emulator"
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        seconds: float | None = None,
+        min_updates: int | None = None,
+        target: str | None = None,
+    ) -> SoakConfig:
+        """Read ``CCXT_PRO_SOAK_*`` (and ``BINANCE_PRO_ENV`` for the target); arguments win."""
+        env = os.environ if environ is None else environ
+        secs = seconds if seconds is not None else float(env.get("CCXT_PRO_SOAK_SECONDS", "10"))
+        pro_env = env.get("BINANCE_PRO_ENV", "").strip().lower()
+        pro_env = {"sandbox": "testnet", "production": "prod"}.get(pro_env, pro_env)
+        default_target = pro_env if pro_env in LIVE_TARGETS else "emulator"
+        symbols = env.get("CCXT_PRO_SOAK_SYMBOLS")
+        if min_updates is None:
+            min_updates = int(env.get("CCXT_PRO_SOAK_MIN_UPDATES", str(max(1, int(secs)))))
+        interval = env.get("CCXT_PRO_SOAK_INTERVAL")
+        return cls(
+            seconds=secs,
+            min_updates=min_updates,
+            symbols=tuple(s.strip() for s in symbols.split(",")) if symbols else cls.symbols,
+            interval=float(interval) if interval else min(10.0, max(1.0, secs / 6)),
+            max_rss_growth_mb=float(env.get("CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB", "150")),
+            target=target or env.get("CCXT_PRO_SOAK_TARGET", default_target),
+        )
+
+
+@dataclass
+class SoakReport:
+    """What a soak saw; ``failures`` is empty when it passed."""
+
+    target: str
+    seconds: float = 0.0
+    updates: int = 0
+    reconnects: int = 0
+    resyncs: int | None = None
+    timeouts: int = 0
+    errors: int = 0
+    rss_start: int = 0
+    rss_peak: int = 0
+    failures: list[str] = field(default_factory=list)
+    skipped: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when no bound was broken."""
+        return not self.failures
+
+
+def rss_bytes() -> int:
+    """Return this process's resident memory in bytes (peak RSS where /proc is missing)."""
+    with (
+        contextlib.suppress(OSError, ValueError, IndexError),
+        open("/proc/self/statm", encoding="ascii") as f,
+    ):
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+def _progress(report: SoakReport, elapsed: float, total: float) -> str:
+    rate = report.updates / elapsed if elapsed > 0 else 0.0
+    rss = rss_bytes()
+    resyncs = "-" if report.resyncs is None else str(report.resyncs)
+    return (
+        f"soak {report.target} {elapsed:6.1f}s/{total:.0f}s  updates {report.updates} "
+        f"({rate:.1f}/s)  reconnects {report.reconnects}  resyncs {resyncs}  "
+        f"timeouts {report.timeouts}  rss {rss / 2**20:.1f} MB "
+        f"({(rss - report.rss_start) / 2**20:+.1f})"
+    )
+
+
+class _Soak:
+    def __init__(self, config: SoakConfig, report: SoakReport, ex: Any) -> None:
+        self.config = config
+        self.report = report
+        self.ex = ex
+        self.connects: dict[str, int] = {}
+        self.stop = asyncio.Event()
+
+    def on_event(self, event: WireEvent) -> None:
+        if event.kind == "connect":
+            self.connects[event.url] = self.connects.get(event.url, 0) + 1
+            self.report.reconnects = sum(n - 1 for n in self.connects.values())
+
+    async def _guarded(self, what: str, watch: Callable[[], Any]) -> bool:
+        """Run one watch; return False when the soak must stop."""
+        limit = self.config.watch_timeout_ms / 1000 + _GRACE_S
+        try:
+            await asyncio.wait_for(watch(), limit)
+        except TimeoutError:
+            self.report.failures.append(
+                f"{what}: a waiter hung (no value and no error within {limit:.0f} s)"
+            )
+            return False
+        except RequestTimeout:
+            self.report.timeouts += 1
+        except NetworkError:
+            self.report.errors += 1  # the next watch reconnects
+        except BaseError as exc:
+            self.report.failures.append(f"{what}: {type(exc).__name__}: {exc}")
+            return False
+        else:
+            self.report.updates += 1
+        return True
+
+    async def watch_loop(self, symbol: str, method: str) -> None:
+        params = {"timeout": self.config.watch_timeout_ms}
+        fn = getattr(self.ex, method)
+        while not self.stop.is_set():
+            if not await self._guarded(f"{method}({symbol})", lambda: fn(symbol, params)):
+                self.stop.set()
+                return
+
+    def count_resyncs(self) -> None:
+        found = [
+            info["resyncs"]
+            for info in (self.ex.connection_info(url) for url in self.ex.connections())
+            if isinstance(info.get("resyncs"), int)
+        ]
+        self.report.resyncs = sum(found) if found else None
+
+
+async def run_soak(config: SoakConfig, out: TextIO | None = None) -> SoakReport:
+    """Soak ``config.target`` for ``config.seconds``; print progress lines to ``out``."""
+    stream = out or sys.stdout
+    target: Target = parse_target(config.target)
+    report = SoakReport(target.name)
+    placeholder = Scenario(
+        Where(Path("soak"), 1), "soak", "", (target.validity,), "spot", {"rate": 20}, (), ()
+    )
+    start = time.monotonic()
+    async with target.open(placeholder) as opened:
+        ex = opened.exchange
+        soak = _Soak(config, report, ex)
+        ex.add_listener(soak.on_event)
+        try:
+            await ex.load_markets()
+        except NetworkError as exc:
+            if target.kind != "live":
+                raise
+            report.skipped = f"cannot reach {target.env}: {exc}"
+            print(f"soak {report.target}: skipped, {report.skipped}", file=stream, flush=True)
+            return report
+        report.rss_start = report.rss_peak = rss_bytes()
+        methods = ["watch_ticker"] + (
+            ["watch_order_book"] if hasattr(ex, "watch_order_book") else []
+        )
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(soak.watch_loop(symbol, method))
+                for symbol in config.symbols
+                for method in methods
+            ]
+            deadline = start + config.seconds
+            while not soak.stop.is_set() and (now := time.monotonic()) < deadline:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(soak.stop.wait(), min(config.interval, deadline - now))
+                soak.count_resyncs()
+                report.rss_peak = max(report.rss_peak, rss_bytes())
+                print(
+                    _progress(report, time.monotonic() - start, config.seconds),
+                    file=stream,
+                    flush=True,
+                )
+            soak.stop.set()
+            for task in tasks:
+                task.cancel()
+    report.seconds = time.monotonic() - start
+    growth_mb = (report.rss_peak - report.rss_start) / 2**20
+    if report.updates < config.min_updates:
+        report.failures.append(
+            f"only {report.updates} updates in {report.seconds:.1f} s "
+            f"(CCXT_PRO_SOAK_MIN_UPDATES={config.min_updates})"
+        )
+    if growth_mb > config.max_rss_growth_mb:
+        report.failures.append(
+            f"resident memory grew {growth_mb:.1f} MB "
+            f"(bound CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB={config.max_rss_growth_mb:g})"
+        )
+    verdict = "passed" if report.passed else "FAILED: " + "; ".join(report.failures)
+    print(
+        f"soak {report.target}: {report.updates} updates in {report.seconds:.1f} s, "
+        f"{report.reconnects} reconnects, {report.timeouts} timeouts, "
+        f"rss +{growth_mb:.1f} MB: {verdict}",
+        file=stream,
+        flush=True,
+    )
+    return report
