@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from mock_exchange.engine.activity import Activity
 from mock_exchange.engine.clock import ControlledClock, SystemClock, VirtualClock
 from mock_exchange.engine.core import DepthUpdate, Engine
-from mock_exchange.engine.markets import DEFAULT_MARKETS, fmt, markets_from_config
+from mock_exchange.engine.markets import ALL_DEFAULT_MARKETS, fmt, markets_from_config
 from mock_exchange.errors import ExchangeError
 
 
@@ -175,13 +175,21 @@ def test_markets_config_and_format() -> None:
             {"symbol": "SOLUSDT", "base": "SOL", "quote": "USDT", "order_types": ["LIMIT"]},
         ]
     )
-    by = {m.symbol: m for m in ms}
-    assert by["BTCUSDT"].tick_size == D("0.1") and by["SOLUSDT"].order_types == ("LIMIT",)
-    assert len(ms) == len(DEFAULT_MARKETS) + 1
+    by = {(m.kind, m.symbol): m for m in ms}
+    assert by[("spot", "BTCUSDT")].tick_size == D("0.1")
+    assert by[("usdm", "BTCUSDT")].tick_size == D("0.10")
+    assert by[("spot", "SOLUSDT")].order_types == ("LIMIT",)
+    assert len(ms) == len(ALL_DEFAULT_MARKETS) + 1
     assert [m.symbol for m in markets_from_config([{"symbol": "ETHBTC"}], extend=False)] == [
         "ETHBTC"
     ]
-    for bad in ({"tick_size": "1"}, {"symbol": "X", "nope": 1}, {"symbol": "NEWONE"}):
+    bad_entries: list[dict[str, object]] = [
+        {"tick_size": "1"},
+        {"symbol": "X", "nope": 1},
+        {"symbol": "NEWONE"},
+        {"symbol": "X", "kind": "options"},
+    ]
+    for bad in bad_entries:
         with pytest.raises(ValueError):
             markets_from_config([bad])
     assert fmt(D("1.5"), 8) == "1.50000000"
