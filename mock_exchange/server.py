@@ -14,7 +14,7 @@ import contextlib
 import itertools
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -509,6 +509,8 @@ class MockExchange:
                     status=400, body=orjson.dumps(err.payload()), content_type="application/json"
                 )
         rules = self.config.spot_rules if venue == "spot" else self.config.futures_rules
+        # the WS API is limited by request weight, not by the streams' messages per second
+        rules = replace(rules, max_incoming_per_s=None)
         ws = web.WebSocketResponse(autoping=False, max_msg_size=self.config.max_frame_bytes)
         await ws.prepare(request)
         caller = self._caller(request)

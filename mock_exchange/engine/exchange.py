@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from .clock import Clock
 from .core import Engine
-from .derivatives import FundingHistory, MarkPrice, mark_price
+from .derivatives import FUNDING_INTERVAL_MS, FundingHistory, MarkPrice, mark_price
 from .markets import Market, MarketKind
 
 __all__ = ["VENUES", "Exchange"]
@@ -32,9 +32,10 @@ class Exchange:
             v: Engine(clock, [m for m in chosen if m.kind == v], seed=seed + _SEED_STRIDE[v])
             for v in VENUES
         }
+        boundary = clock.now_ms() // FUNDING_INTERVAL_MS * FUNDING_INTERVAL_MS
         self.funding: dict[MarketKind, FundingHistory] = {
-            "usdm": FundingHistory(),
-            "coinm": FundingHistory(),
+            "usdm": FundingHistory(last_settlement=boundary),
+            "coinm": FundingHistory(last_settlement=boundary),
         }
 
     def engine(self, venue: MarketKind) -> Engine:
