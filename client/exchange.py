@@ -638,8 +638,7 @@ class Binance:
                 raise ArgumentsRequired(f"{kind} on {mtype} needs a list of symbols")
             lookup = self._lookup(mtype)
             specs = {all_stream: lambda: TickerChannel(kind, None, lookup)}
-        channel = next(iter(specs)).split("@")[1].split("_")[0]
-        base = self._stream_base(mtype, channel, opts)
+        base = self._stream_base(mtype, kind, opts)
         conn, fired = await self._watch(base, specs, opts)
         ch = conn.channels.get(fired)
         if not isinstance(ch, TickerChannel):
