@@ -121,7 +121,7 @@ def parse_market(info: dict[str, Any], kind: str = "spot") -> Market:
             assert delivery is not None
             symbol += f"-{_yymmdd(delivery)}"
     status = info.get("status", info.get("contractStatus"))
-    size = to_float(info.get("contractSize")) if kind == "delivery" else (1.0 if contract else None)
+    size = to_float(info.get("contractSize", 1)) if contract else None
     return Market(
         id=MarketId(str(info["symbol"])),
         symbol=Symbol(symbol),
