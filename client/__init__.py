@@ -6,13 +6,15 @@
 from __future__ import annotations
 
 from . import errors
-from .connection import StreamConnection
+from .connection import ConnectionSettings, StreamConnection, WsApiConnection
 from .environments import ENVIRONMENTS, Endpoints, endpoints_for
 from .errors import (
+    ArgumentsRequired,
     AuthenticationError,
     BadRequest,
     BadSymbol,
     BaseError,
+    BookSyncError,
     ConnectionClosed,
     DDoSProtection,
     ExchangeError,
@@ -29,26 +31,32 @@ from .errors import (
 )
 from .exchange import Binance, binance
 from .telemetry import WireEvent, redact
-from .types import Market, MarketId, Symbol, Ticker
+from .types import OHLCV, Liquidation, Market, MarketId, OrderBook, Symbol, Ticker, Trade
 
 __all__ = [
     "ENVIRONMENTS",
+    "OHLCV",
+    "ArgumentsRequired",
     "AuthenticationError",
     "BadRequest",
     "BadSymbol",
     "BaseError",
     "Binance",
+    "BookSyncError",
     "ConnectionClosed",
+    "ConnectionSettings",
     "DDoSProtection",
     "Endpoints",
     "ExchangeError",
     "ExchangeNotAvailable",
     "InsufficientFunds",
     "InvalidOrder",
+    "Liquidation",
     "Market",
     "MarketId",
     "NetworkError",
     "NotSupported",
+    "OrderBook",
     "OrderNotFound",
     "PermissionDenied",
     "RateLimitExceeded",
@@ -56,8 +64,10 @@ __all__ = [
     "StreamConnection",
     "Symbol",
     "Ticker",
+    "Trade",
     "UnsubscribeError",
     "WireEvent",
+    "WsApiConnection",
     "binance",
     "endpoints_for",
     "errors",

@@ -1,10 +1,14 @@
-"""The asyncio adapter for one market-stream connection.
+"""The asyncio adapter: supervised market-stream connections and WS API connections.
 
-One read task per connection feeds :class:`~client.protocol.StreamProtocol` and routes each
-event: ACKs and errors to the request that asked, stream data to the waiters of that stream.
-Foreign exceptions (websockets, OSError, timeouts) are translated to the client's errors here
-and nowhere else. When the socket ends, every pending request and waiter fails with
-:class:`~client.errors.ConnectionClosed`: nobody is left waiting in silence.
+One read task per socket feeds the sans-I/O core (:mod:`client.protocol`) and routes each
+event: ACKs and errors to the request that asked, stream data to the stream's channel and then
+to its waiters. Keepalive, timeouts, reconnection with backoff, resubscription, the
+``serverShutdown`` handover and control-message pacing live here and nowhere else. Foreign
+exceptions (websockets, OSError, timeouts) are translated to the client's errors here.
+
+Every waiter gets a value or an exception: when a socket ends, pending requests and waiters fail
+with :class:`~client.errors.ConnectionClosed`; a supervised connection then reconnects with
+jittered backoff and re-subscribes every live stream.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import websockets
@@ -25,11 +32,25 @@ from .errors import (
     UnsubscribeError,
     error_from_binance,
 )
-from .protocol.stream_protocol import Ack, ControlError, StreamData, StreamProtocol
+from .protocol.backoff import backoff, is_retryable
+from .protocol.channels import Channel
+from .protocol.stream_protocol import (
+    Ack,
+    ControlError,
+    ServerShutdown,
+    StreamData,
+    StreamProtocol,
+)
 from .protocol.subscriptions import SubState
+from .protocol.ws_api import WsApiProtocol, WsApiResponse
 from .telemetry import Telemetry
 
-__all__ = ["StreamConnection", "translate_exception"]
+__all__ = [
+    "ConnectionSettings",
+    "StreamConnection",
+    "WsApiConnection",
+    "translate_exception",
+]
 
 log = logging.getLogger("client")
 
@@ -40,8 +61,8 @@ def translate_exception(exc: BaseException, url: str) -> BaseError:
         return exc
     if isinstance(exc, websockets.ConnectionClosed):
         rcvd = exc.rcvd
-        code = rcvd.code if rcvd is not None else None
-        reason = rcvd.reason if rcvd is not None else ""
+        code = rcvd.code if rcvd is not None else (exc.sent.code if exc.sent else None)
+        reason = rcvd.reason if rcvd is not None else (exc.sent.reason if exc.sent else "")
         return ConnectionClosed(
             f"{url}: connection closed (code {code}) {reason}".rstrip(), code=code, reason=reason
         )
@@ -52,35 +73,119 @@ def translate_exception(exc: BaseException, url: str) -> BaseError:
     return NetworkError(f"{url}: {type(exc).__name__}: {exc}")
 
 
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Timers and limits of a connection (seconds; small values make tests fast).
+
+    Attributes:
+        open_timeout: bound on the TCP + WebSocket handshake.
+        keepalive: interval of our pings (None: only answer the server's pings).
+        keepalive_timeout: a peer that leaves a ping unanswered this long is dead; so a dead
+            peer is detected within ``keepalive + keepalive_timeout``.
+        reconnect: reconnect with backoff and re-subscribe after an unexpected close.
+        backoff_initial, backoff_cap: the jittered exponential backoff between attempts.
+        max_streams: streams per connection (Binance allows 1024).
+        control_rate: control messages per second (Binance allows 5 incoming per second).
+    """
+
+    open_timeout: float = 10.0
+    keepalive: float | None = 20.0
+    keepalive_timeout: float | None = 20.0
+    reconnect: bool = True
+    backoff_initial: float = 0.1
+    backoff_cap: float = 30.0
+    max_streams: int = 1024
+    control_rate: float = 5.0
+
+
+async def _dial(url: str, settings: ConnectionSettings) -> ClientConnection:
+    try:
+        return await connect(
+            url,
+            open_timeout=settings.open_timeout,
+            ping_interval=settings.keepalive,
+            ping_timeout=settings.keepalive_timeout,
+            max_size=16 * 1024 * 1024,
+            max_queue=None,
+            compression=None,
+        )
+    except Exception as exc:
+        raise translate_exception(exc, url) from exc
+
+
+class _Pacer:
+    """Space control messages so at most ``rate`` go out in any one-second window."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = max(1, int(rate))
+        self._sent: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            while self._sent and now - self._sent[0] >= 1.0:
+                self._sent.popleft()
+            if len(self._sent) >= self.rate:
+                # a rate limit, not a wait for an event: Binance disconnects above 5/s
+                await asyncio.sleep(1.0 - (now - self._sent[0]))
+                self._sent.popleft()
+            self._sent.append(loop.time())
+
+
+def _resolve(fut: asyncio.Future[Any], value: Any) -> None:
+    if not fut.done():
+        fut.set_result(value)
+
+
+def _reject(fut: asyncio.Future[Any], err: BaseException) -> None:
+    if not fut.done():
+        fut.set_exception(err)
+        fut.exception()  # retrieved by whoever awaits; never "exception never retrieved"
+
+
 class StreamConnection:
-    """A supervised market-stream WebSocket shared by every watch on its URL."""
+    """A supervised market-stream WebSocket shared by every watch on its URL (``/stream``).
+
+    Args:
+        url: the combined-stream URL.
+        telemetry: where lifecycle and wire events go.
+        settings: timers and limits.
+        on_resubscribed: called with the streams re-subscribed after a reconnect or a
+            ``serverShutdown`` handover (the exchange resyncs books there).
+    """
 
     def __init__(
         self,
         url: str,
         telemetry: Telemetry,
+        settings: ConnectionSettings | None = None,
         *,
-        open_timeout: float = 10.0,
-        ping_interval: float | None = 20.0,
-        ping_timeout: float | None = 20.0,
+        on_resubscribed: Callable[[StreamConnection, list[str]], None] | None = None,
     ) -> None:
         self.url = url
         self.telemetry = telemetry
-        self.open_timeout = open_timeout
-        self.ping_interval = ping_interval
-        self.ping_timeout = ping_timeout
+        self.settings = settings or ConnectionSettings()
+        self.on_resubscribed = on_resubscribed
         self.protocol = StreamProtocol()
+        self.channels: dict[str, Channel] = {}
         self.state = "idle"
         self.messages_received = 0
         self.reconnects = 0
+        self.handovers = 0
         self.close_reason: BaseError | None = None
         self._ws: ClientConnection | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._open_lock = asyncio.Lock()
+        self._supervisor: asyncio.Task[None] | None = None
+        self._kick = asyncio.Event()
+        self._shutdown_notice = asyncio.Event()
+        self._attempt: asyncio.Future[BaseError | None] | None = None
+        self._stopped = False
+        self._restore: list[str] = []
         self._requests: dict[int, asyncio.Future[Ack]] = {}
         self._subscribing: dict[str, asyncio.Future[None]] = {}
-        self._waiters: dict[str, list[asyncio.Future[Any]]] = {}
-        self.last: dict[str, Any] = {}
+        self._waiters: dict[str, list[asyncio.Future[str]]] = {}
+        self._pacer = _Pacer(self.settings.control_rate)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -88,69 +193,165 @@ class StreamConnection:
         """Open the socket if it is not open (concurrent callers share one attempt).
 
         Raises:
-            NetworkError: the connection could not be opened.
+            NetworkError: the connection could not be opened (or was closed by the client).
         """
-        async with self._open_lock:
-            if self.state == "open":
-                return
-            self.state = "connecting"
-            try:
-                self._ws = await connect(
-                    self.url,
-                    open_timeout=self.open_timeout,
-                    ping_interval=self.ping_interval,
-                    ping_timeout=self.ping_timeout,
-                    max_size=16 * 1024 * 1024,
-                    compression=None,
+        while self.state != "open":
+            if self._stopped:
+                raise self.close_reason or ConnectionClosed(f"{self.url}: closed by the client")
+            if self._attempt is None or self._attempt.done():
+                self._attempt = asyncio.get_running_loop().create_future()
+            attempt = self._attempt
+            if self._supervisor is None or self._supervisor.done():
+                self._supervisor = asyncio.create_task(
+                    self._supervise(), name=f"client.supervisor {self.url}"
                 )
-            except Exception as exc:
-                self.state = "closed"
-                err = translate_exception(exc, self.url)
-                self.telemetry.emit("error", self.url, str(err))
-                raise err from exc
-            self.state = "open"
-            self.close_reason = None
-            self.telemetry.emit("connect", self.url)
-            self._reader = asyncio.create_task(self._read_loop(), name=f"client.reader {self.url}")
+            self._kick.set()
+            err = await asyncio.shield(attempt)
+            if err is not None:
+                raise err
 
     async def close(self, code: int = 1000) -> None:
-        """Close the socket and fail everything pending with ConnectionClosed."""
-        ws, reader = self._ws, self._reader
+        """Stop reconnecting, close the socket, and fail everything pending."""
+        self._stopped = True
+        ws, sup = self._ws, self._supervisor
         if ws is not None:
             with contextlib.suppress(Exception):
                 await ws.close(code=code)
-        if reader is not None:
+        if sup is not None:
+            sup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sup
+        self._supervisor = None
+        err = ConnectionClosed(f"{self.url}: closed by the client", code=code)
+        self._drop(err)
+        self._restore = []
+        self.channels.clear()
+        self.state = "closed"
+        if self._attempt is not None:
+            _resolve(self._attempt, err)
+
+    def _publish_attempt(self, err: BaseError | None) -> None:
+        if self._attempt is not None:
+            _resolve(self._attempt, err)
+            self._attempt = None
+
+    async def _supervise(self) -> None:
+        """Own the socket: dial, read, hand over on ``serverShutdown``, reconnect on loss."""
+        delays = None
+        first = self.reconnects == 0 and self.state == "idle"
+        while not self._stopped:
+            self.state = "connecting"
+            try:
+                ws = await _dial(self.url, self.settings)
+            except BaseError as dial_err:
+                self.state = "closed"
+                self.close_reason = dial_err
+                self.telemetry.emit("error", self.url, str(dial_err))
+                self._publish_attempt(dial_err)
+                if not (self.settings.reconnect and self._restore and is_retryable(dial_err)):
+                    return
+                delays = delays or self._backoff()
+                await self._pause(next(delays))
+                continue
+            delays = None
+            self._ws, self.state, self.close_reason = ws, "open", None
+            if first:
+                self.telemetry.emit("connect", self.url)
+                first = False
+            else:
+                self.reconnects += 1
+                self.telemetry.emit("reconnect", self.url, f"reconnect #{self.reconnects}")
+            self._publish_attempt(None)
+            err = await self._run(ws)
+            self._drop(err)
+            if self._stopped:
+                return
+            if not (self.settings.reconnect and self._restore and is_retryable(err)):
+                return
+            delays = self._backoff()
+            await self._pause(next(delays))
+
+    def _backoff(self) -> Any:
+        return backoff(self.settings.backoff_initial, self.settings.backoff_cap)
+
+    async def _pause(self, delay: float) -> None:
+        """Wait ``delay`` before the next attempt, or less if someone asks to connect now."""
+        self._kick.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._kick.wait(), delay)
+
+    async def _run(self, ws: ClientConnection) -> BaseError:
+        """Read ``ws`` (and its successors after a handover) until the link is lost."""
+        reader = asyncio.create_task(self._read(ws), name=f"client.reader {self.url}")
+        try:
+            if self._restore:
+                restore, self._restore = self._restore, []
+                await self._restore_subscriptions(restore)
+            while True:
+                self._shutdown_notice.clear()
+                notice = asyncio.create_task(self._shutdown_notice.wait())
+                try:
+                    await asyncio.wait({reader, notice}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    notice.cancel()
+                if reader.done():
+                    return reader.result()
+                new = await self._handover(ws)
+                if new is not None:
+                    old_reader, ws = reader, new[0]
+                    reader = new[1]
+                    old_reader.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await old_reader
+        finally:
+            if not reader.done():
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+
+    async def _restore_subscriptions(self, streams: list[str]) -> None:
+        try:
+            await self.subscribe(streams, self.settings.open_timeout)
+        except BaseError as err:
+            self.telemetry.emit("error", self.url, f"re-subscribe failed: {err}")
+            return
+        if self.on_resubscribed is not None:
+            self.on_resubscribed(self, streams)
+
+    async def _handover(
+        self, old: ClientConnection
+    ) -> tuple[ClientConnection, asyncio.Task[BaseError]] | None:
+        """Move every stream to a fresh socket before the announced shutdown drops ``old``."""
+        self.telemetry.emit("reconnect", self.url, "serverShutdown: handing over")
+        try:
+            new = await _dial(self.url, self.settings)
+        except BaseError as err:
+            self.telemetry.emit("error", self.url, f"handover dial failed: {err}")
+            return None
+        reader = asyncio.create_task(self._read(new), name=f"client.reader {self.url}")
+        active = self.protocol.subscriptions.live()
+        try:
+            if active:
+                rid, text = self.protocol.resubscribe(active)
+                await self._control(rid, text, self.settings.open_timeout, "SUBSCRIBE", ws=new)
+        except BaseError as err:
+            self.telemetry.emit("error", self.url, f"handover subscribe failed: {err}")
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
-        self._shutdown(ConnectionClosed(f"{self.url}: closed by the client", code=code))
+            await new.close()
+            return None
+        self._ws = new
+        self.handovers += 1
+        with contextlib.suppress(Exception):
+            await old.close(1000)
+        for ch in self.channels.values():
+            ch.reset()
+        if self.on_resubscribed is not None:
+            self.on_resubscribed(self, active)
+        return new, reader
 
-    def _shutdown(self, err: BaseError) -> None:
-        if self.state == "closed" and self._ws is None:
-            return
-        self.state = "closed"
-        self._ws = None
-        self._reader = None
-        self.close_reason = err
-        self.protocol.reset()
-        for fut in list(self._requests.values()):
-            if not fut.done():
-                fut.set_exception(err)
-        self._requests.clear()
-        for sub in list(self._subscribing.values()):
-            if not sub.done():
-                sub.set_exception(err)
-        self._subscribing.clear()
-        for waiters in self._waiters.values():
-            for fut in waiters:
-                if not fut.done():
-                    fut.set_exception(err)
-        self._waiters.clear()
-        self.telemetry.emit("close", self.url, str(err))
-
-    async def _read_loop(self) -> None:
-        ws = self._ws
-        assert ws is not None
+    async def _read(self, ws: ClientConnection) -> BaseError:
         err: BaseError
         try:
             async for frame in ws:
@@ -159,7 +360,7 @@ class StreamConnection:
                     self.telemetry.emit(
                         "recv", self.url, frame if isinstance(frame, str) else "<binary>"
                     )
-                self._on_event(frame)
+                self._on_frame(frame)
             code, reason = ws.close_code, ws.close_reason or ""
             err = ConnectionClosed(
                 f"{self.url}: connection closed (code {code}) {reason}".rstrip(),
@@ -170,19 +371,44 @@ class StreamConnection:
             raise
         except Exception as exc:
             err = translate_exception(exc, self.url)
-        self._shutdown(err)
+        return err
+
+    def _drop(self, err: BaseError) -> None:
+        """The socket is gone: fail everything pending and remember what to restore."""
+        was_open = self._ws is not None
+        self._ws = None
+        if self.state != "closed" or was_open:
+            self.state = "closed"
+            self.close_reason = err
+        self._restore = [*self._restore, *self.protocol.reset()]
+        for fut in list(self._requests.values()):
+            _reject(fut, err)
+        self._requests.clear()
+        for sub in list(self._subscribing.values()):
+            _reject(sub, err)
+        self._subscribing.clear()
+        for waiters in self._waiters.values():
+            for w in waiters:
+                _reject(w, err)
+        self._waiters.clear()
+        for ch in self.channels.values():
+            ch.reset()
+        if was_open:
+            self.telemetry.emit("close", self.url, str(err))
 
     # -- routing -----------------------------------------------------------------------------
 
-    def _on_event(self, frame: str | bytes) -> None:
+    def _on_frame(self, frame: str | bytes) -> None:
         event = self.protocol.receive(frame)
-        if isinstance(event, StreamData):
-            self.last[event.stream] = event.data
+        if type(event) is StreamData:
+            ch = self.channels.get(event.stream)
+            if ch is not None and not ch.handle(event.data):
+                return
             waiters = self._waiters.pop(event.stream, None)
             if waiters:
                 for fut in waiters:
                     if not fut.done():
-                        fut.set_result(event.data)
+                        fut.set_result(event.stream)
         elif isinstance(event, Ack):
             self.telemetry.emit(
                 "ack",
@@ -193,8 +419,8 @@ class StreamConnection:
                 streams=list(event.streams),
             )
             req = self._requests.pop(event.request_id, None)
-            if req is not None and not req.done():
-                req.set_result(event)
+            if req is not None:
+                _resolve(req, event)
         elif isinstance(event, ControlError):
             self.telemetry.emit(
                 "error",
@@ -207,30 +433,38 @@ class StreamConnection:
             err = error_from_binance(
                 event.code, event.msg, context=f"{event.method} {list(event.streams)}"
             )
-            if event.request_id is not None:
-                req = self._requests.pop(event.request_id, None)
-                if req is not None and not req.done():
-                    req.set_exception(err)
-                    return
-            log.warning("%s: unmatched error from server: %s", self.url, event.msg)
+            req = self._requests.pop(event.request_id, None) if event.request_id else None
+            if req is not None:
+                _reject(req, err)
+            else:
+                log.warning("%s: unmatched error from server: %s", self.url, event.msg)
+        elif isinstance(event, ServerShutdown):
+            self.telemetry.emit("error", self.url, "serverShutdown received")
+            self._shutdown_notice.set()
 
     # -- requests ----------------------------------------------------------------------------
 
-    async def _send(self, text: str) -> None:
-        ws = self._ws
-        if ws is None or self.state != "open":
-            raise self.close_reason or ConnectionClosed(f"{self.url}: not connected")
-        self.telemetry.emit("send", self.url, text)
-        try:
-            await ws.send(text)
-        except Exception as exc:
-            raise translate_exception(exc, self.url) from exc
-
-    async def _control(self, request_id: int, text: str, timeout: float, what: str) -> Ack:
+    async def _control(
+        self,
+        request_id: int,
+        text: str,
+        timeout: float,
+        what: str,
+        *,
+        ws: ClientConnection | None = None,
+    ) -> Ack:
         fut: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
         self._requests[request_id] = fut
         try:
-            await self._send(text)
+            await self._pacer.wait()
+            sock = ws or self._ws
+            if sock is None:
+                raise self.close_reason or ConnectionClosed(f"{self.url}: not connected")
+            self.telemetry.emit("send", self.url, text)
+            try:
+                await sock.send(text)
+            except Exception as exc:
+                raise translate_exception(exc, self.url) from exc
             return await asyncio.wait_for(asyncio.shield(fut), timeout)
         except TimeoutError:
             self._requests.pop(request_id, None)
@@ -243,70 +477,107 @@ class StreamConnection:
             self.protocol.forget(request_id)
             raise
 
-    async def subscribe(self, stream: str, timeout: float) -> None:
-        """Subscribe ``stream`` unless it is already (being) subscribed; wait for the ACK.
+    def stream_count(self) -> int:
+        """Return the streams subscribed, being subscribed, or to be restored."""
+        return len(self.protocol.subscriptions) + len(self._restore)
 
-        Raises:
-            RequestTimeout: no ACK in time. BadRequest: the server refused the stream.
+    def has_room(self, streams: list[str]) -> bool:
+        """True when ``streams`` fit within ``max_streams`` on this connection."""
+        states = self.protocol.subscriptions
+        new = sum(1 for s in streams if states.state(s) is SubState.ABSENT)
+        return self.stream_count() + new <= self.settings.max_streams
+
+    async def subscribe(self, streams: list[str], timeout: float) -> None:
+        """Subscribe the ``streams`` not yet (being) subscribed in one SUBSCRIBE; wait for ACKs.
+
+        Uses ``SUBSCRIBE``. Raises:
+            RequestTimeout: no ACK in time. BadRequest: the server refused a stream.
             NetworkError: the connection failed.
         """
-        state = self.protocol.subscriptions.state(stream)
-        if state is SubState.ACTIVE:
-            return
-        pending = self._subscribing.get(stream)
-        if pending is None:
-            pending = asyncio.get_running_loop().create_future()
-            self._subscribing[stream] = pending
-            rid, text = self.protocol.subscribe([stream])
-            self.telemetry.emit("subscribe", self.url, text, request_id=rid, streams=[stream])
+        states = self.protocol.subscriptions
+        need = [
+            s
+            for s in dict.fromkeys(streams)
+            if states.state(s) is SubState.ABSENT and s not in self._subscribing
+        ]
+        others = {
+            id(f): f
+            for s in streams
+            if (f := self._subscribing.get(s)) is not None and s not in need
+        }
+        if need:
+            pending: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            for s in need:
+                self._subscribing[s] = pending
+            rid, text = self.protocol.subscribe(need)
+            self.telemetry.emit("subscribe", self.url, text, request_id=rid, streams=need)
             try:
-                await self._control(rid, text, timeout, f"SUBSCRIBE {stream}")
+                await self._control(rid, text, timeout, f"SUBSCRIBE {' '.join(need)}")
             except BaseException as exc:
-                self._subscribing.pop(stream, None)
-                if not pending.done():
-                    pending.set_exception(
-                        exc if isinstance(exc, Exception) else ConnectionClosed("cancelled")
-                    )
-                    pending.exception()  # mark retrieved: the error is raised to this caller
+                _reject(
+                    pending, exc if isinstance(exc, Exception) else ConnectionClosed("cancelled")
+                )
                 raise
-            self._subscribing.pop(stream, None)
-            if not pending.done():
-                pending.set_result(None)
-            return
-        await asyncio.wait_for(asyncio.shield(pending), timeout)
+            finally:
+                for s in need:
+                    if self._subscribing.get(s) is pending:
+                        del self._subscribing[s]
+            _resolve(pending, None)
+        for f in others.values():
+            await asyncio.wait_for(asyncio.shield(f), timeout)
 
-    async def unsubscribe(self, stream: str, timeout: float) -> None:
-        """Unsubscribe ``stream`` and wait for the ACK; its waiters fail with UnsubscribeError.
+    async def unsubscribe(self, streams: list[str], timeout: float) -> None:
+        """Send ``UNSUBSCRIBE`` for ``streams`` and wait for the ACK; their waiters fail.
 
         Raises:
-            UnsubscribeError: the stream is not subscribed on this connection.
+            UnsubscribeError: a stream is not subscribed on this connection.
         """
-        if self.protocol.subscriptions.state(stream) is not SubState.ACTIVE:
-            raise UnsubscribeError(f"{self.url}: {stream} is not subscribed")
-        self.fail_waiters(stream, UnsubscribeError(f"{stream} was unwatched"))
-        rid, text = self.protocol.unsubscribe([stream])
-        await self._control(rid, text, timeout, f"UNSUBSCRIBE {stream}")
-        self.last.pop(stream, None)
+        states = self.protocol.subscriptions
+        missing = [
+            s for s in streams if states.state(s) is not SubState.ACTIVE and s not in self._restore
+        ]
+        if missing:
+            raise UnsubscribeError(f"{self.url}: {' '.join(missing)} is not subscribed")
+        for s in streams:
+            self.fail_waiters(s, UnsubscribeError(f"{s} was unwatched"))
+            self.channels.pop(s, None)
+        self._restore = [s for s in self._restore if s not in streams]
+        active = [s for s in streams if states.state(s) is SubState.ACTIVE]
+        if active:
+            rid, text = self.protocol.unsubscribe(active)
+            await self._control(rid, text, timeout, f"UNSUBSCRIBE {' '.join(active)}")
 
-    def next_data(self, stream: str) -> asyncio.Future[Any]:
-        """Return a future for the next event of ``stream`` (register before subscribing)."""
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._waiters.setdefault(stream, []).append(fut)
+    async def list_subscriptions(self, timeout: float) -> list[str]:
+        """Ask the server which streams this socket carries (``LIST_SUBSCRIPTIONS``)."""
+        rid, text = self.protocol.list_subscriptions()
+        ack = await self._control(rid, text, timeout, "LIST_SUBSCRIPTIONS")
+        return list(ack.result or [])
+
+    def waiter(self, streams: list[str]) -> asyncio.Future[str]:
+        """Return a future for the next update of any of ``streams`` (its result names it)."""
+        fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        for s in streams:
+            self._waiters.setdefault(s, []).append(fut)
         return fut
 
-    def drop_waiter(self, stream: str, fut: asyncio.Future[Any]) -> None:
-        """Forget a waiter that its caller gave up on."""
-        waiters = self._waiters.get(stream)
-        if waiters and fut in waiters:
-            waiters.remove(fut)
-            if not waiters:
-                del self._waiters[stream]
+    def drop_waiter(self, streams: list[str], fut: asyncio.Future[str]) -> None:
+        """Forget a waiter (done or abandoned) under each of ``streams``."""
+        for s in streams:
+            waiters = self._waiters.get(s)
+            if waiters and fut in waiters:
+                waiters.remove(fut)
+                if not waiters:
+                    del self._waiters[s]
+
+    def wake(self, stream: str) -> None:
+        """Wake the waiters of ``stream`` (a book became synced outside the read loop)."""
+        for fut in self._waiters.pop(stream, []):
+            _resolve(fut, stream)
 
     def fail_waiters(self, stream: str, err: BaseError) -> None:
         """Fail every waiter of ``stream`` with ``err``."""
         for fut in self._waiters.pop(stream, []):
-            if not fut.done():
-                fut.set_exception(err)
+            _reject(fut, err)
 
     def info(self) -> dict[str, Any]:
         """Return the connection's state for inspection."""
@@ -314,10 +585,160 @@ class StreamConnection:
             "url": self.url,
             "state": self.state,
             "subscriptions": self.protocol.subscriptions.snapshot(),
+            "restoring": list(self._restore),
             "pending_requests": len(self._requests),
             "waiters": {s: len(w) for s, w in self._waiters.items() if w},
-            "cache": {"streams": len(self.last)},
+            "cache": {s: ch.size() for s, ch in self.channels.items()},
             "messages_received": self.messages_received,
+            "reconnects": self.reconnects,
+            "handovers": self.handovers,
+            "close_reason": str(self.close_reason) if self.close_reason else None,
+        }
+
+
+class WsApiConnection:
+    """A WebSocket API connection (``/ws-api/v3``, ``/ws-fapi/v1``): requests matched by id.
+
+    It opens lazily on the first request. When it drops, pending requests fail with
+    ConnectionClosed and the next request dials again. On ``serverShutdown`` new requests go
+    to a fresh socket while the old one finishes its pending answers.
+    """
+
+    def __init__(
+        self, url: str, telemetry: Telemetry, settings: ConnectionSettings | None = None
+    ) -> None:
+        self.url = url
+        self.telemetry = telemetry
+        self.settings = settings or ConnectionSettings()
+        self.protocol = WsApiProtocol()
+        self.state = "idle"
+        self.reconnects = 0
+        self.close_reason: BaseError | None = None
+        self._ws: ClientConnection | None = None
+        self._lock = asyncio.Lock()
+        self._requests: dict[str, tuple[asyncio.Future[WsApiResponse], ClientConnection]] = {}
+        self._readers: dict[ClientConnection, asyncio.Task[None]] = {}
+        self._stopped = False
+        self._connected_once = False
+
+    async def ensure_open(self) -> ClientConnection:
+        """Return the open socket, dialing one if needed."""
+        async with self._lock:
+            if self._stopped:
+                raise ConnectionClosed(f"{self.url}: closed by the client")
+            if self._ws is not None:
+                return self._ws
+            self.state = "connecting"
+            try:
+                ws = await _dial(self.url, self.settings)
+            except BaseError as err:
+                self.state, self.close_reason = "closed", err
+                self.telemetry.emit("error", self.url, str(err))
+                raise
+            if self._connected_once:
+                self.reconnects += 1
+            self._connected_once = True
+            self._ws, self.state = ws, "open"
+            self.telemetry.emit("connect", self.url)
+            self._readers[ws] = asyncio.create_task(self._read(ws), name=f"client.wsapi {self.url}")
+            return ws
+
+    async def request(self, method: str, params: Mapping[str, Any] | None, timeout: float) -> Any:
+        """Send one request and return its ``result``.
+
+        Raises:
+            RequestTimeout: no answer in time. ExchangeError subclasses: Binance refused it.
+            NetworkError: the connection failed.
+        """
+        ws = await self.ensure_open()
+        rid, text = self.protocol.request(method, params)
+        fut: asyncio.Future[WsApiResponse] = asyncio.get_running_loop().create_future()
+        self._requests[rid] = (fut, ws)
+        try:
+            self.telemetry.emit("send", self.url, text)
+            try:
+                await ws.send(text)
+            except Exception as exc:
+                raise translate_exception(exc, self.url) from exc
+            resp = await asyncio.wait_for(asyncio.shield(fut), timeout)
+        except TimeoutError:
+            raise RequestTimeout(
+                f"{self.url}: no answer to {method} (id {rid}) within {int(timeout * 1000)} ms"
+            ) from None
+        finally:
+            self._requests.pop(rid, None)
+            self.protocol.forget(rid)
+            self._retire_if_idle(ws)
+        if not resp.ok:
+            raise error_from_binance(resp.code, resp.msg, status=resp.status, context=method)
+        return resp.result
+
+    def _retire_if_idle(self, ws: ClientConnection) -> None:
+        if ws is not self._ws and not any(w is ws for _, w in self._requests.values()):
+            task = self._readers.get(ws)
+            if task is not None:
+                task.cancel()
+
+    async def _read(self, ws: ClientConnection) -> None:
+        err: BaseError
+        try:
+            async for frame in ws:
+                if self.telemetry.active:
+                    self.telemetry.emit("recv", self.url, str(frame))
+                event = self.protocol.receive(frame)
+                if isinstance(event, WsApiResponse):
+                    entry = self._requests.get(event.request_id)
+                    if entry is not None:
+                        _resolve(entry[0], event)
+                elif event is not None and ws is self._ws:
+                    self.telemetry.emit("reconnect", self.url, "serverShutdown: new socket")
+                    self._ws = None  # the next request dials a fresh socket
+                    self._retire_if_idle(ws)
+            err = ConnectionClosed(
+                f"{self.url}: connection closed (code {ws.close_code})", code=ws.close_code
+            )
+        except asyncio.CancelledError:
+            err = ConnectionClosed(f"{self.url}: socket retired")
+            with contextlib.suppress(Exception):
+                await ws.close()
+            self._fail(ws, err)
+            self._readers.pop(ws, None)
+            raise
+        except Exception as exc:
+            err = translate_exception(exc, self.url)
+        self._fail(ws, err)
+        self._readers.pop(ws, None)
+
+    def _fail(self, ws: ClientConnection, err: BaseError) -> None:
+        for rid, (fut, w) in list(self._requests.items()):
+            if w is ws:
+                _reject(fut, err)
+                self._requests.pop(rid, None)
+        if ws is self._ws:
+            self._ws, self.state, self.close_reason = None, "closed", err
+            self.telemetry.emit("close", self.url, str(err))
+
+    async def close(self) -> None:
+        """Close every socket and fail pending requests."""
+        self._stopped = True
+        for ws, task in list(self._readers.items()):
+            with contextlib.suppress(Exception):
+                await ws.close()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._readers.clear()
+        self._ws, self.state = None, "closed"
+
+    def info(self) -> dict[str, Any]:
+        """Return the connection's state for inspection."""
+        return {
+            "url": self.url,
+            "state": self.state,
+            "subscriptions": {},
+            "pending_requests": len(self._requests),
+            "waiters": {},
+            "cache": {},
             "reconnects": self.reconnects,
             "close_reason": str(self.close_reason) if self.close_reason else None,
         }

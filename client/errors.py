@@ -8,6 +8,7 @@ Tree::
      │    ├── PermissionDenied
      │    ├── BadRequest               -1100.. -1130 parameter errors, stream code 0..3
      │    │    ├── BadSymbol           -1121 Invalid symbol
+     │    │    ├── ArgumentsRequired   a call that needs an argument it did not get
      │    │    └── UnsubscribeError    an unwatch could not be completed
      │    ├── InvalidOrder             -1013 filter failures, -2010
      │    │    └── OrderNotFound       -2011, -2013
@@ -15,7 +16,8 @@ Tree::
      │    └── NotSupported             -1020, something the exchange or client does not do
      └── NetworkError                  the link failed; the request may be retried
           ├── ConnectionClosed         the socket closed under a pending request or watch
-          ├── RequestTimeout           no answer within the timeout
+          ├── RequestTimeout           no answer within the timeout, -1007
+          ├── BookSyncError            a local order book could not be synced
           ├── ExchangeNotAvailable     5xx, -1001, -1008, serverShutdown
           └── DDoSProtection           HTTP 418 (IP ban)
                └── RateLimitExceeded   HTTP 429, -1003, -1015
@@ -28,10 +30,12 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "ArgumentsRequired",
     "AuthenticationError",
     "BadRequest",
     "BadSymbol",
     "BaseError",
+    "BookSyncError",
     "ConnectionClosed",
     "DDoSProtection",
     "ExchangeError",
@@ -86,6 +90,10 @@ class BadSymbol(BadRequest):
     """The symbol is unknown to the exchange or to the loaded markets."""
 
 
+class ArgumentsRequired(BadRequest):
+    """The call needs an argument it did not get (``watch_bids_asks()`` on spot)."""
+
+
 class UnsubscribeError(BadRequest):
     """A watch was ended by an unwatch, or an unwatch could not complete."""
 
@@ -123,6 +131,10 @@ class RequestTimeout(NetworkError):
     """No answer arrived within the timeout."""
 
 
+class BookSyncError(NetworkError):
+    """A local order book could not be synced (snapshots kept being stale); retry the watch."""
+
+
 class ExchangeNotAvailable(NetworkError):
     """The exchange is down, overloaded or shutting this server down."""
 
@@ -145,6 +157,7 @@ _BY_CODE: dict[int, type[BaseError]] = {
     -1008: ExchangeNotAvailable,
     -1013: InvalidOrder,
     -1015: RateLimitExceeded,
+    -1016: ExchangeNotAvailable,
     -1020: NotSupported,
     -1021: AuthenticationError,
     -1022: AuthenticationError,
@@ -156,13 +169,30 @@ _BY_CODE: dict[int, type[BaseError]] = {
     -1105: BadRequest,
     -1106: BadRequest,
     -1111: BadRequest,
+    -1112: BadRequest,
+    -1114: BadRequest,
+    -1115: BadRequest,
+    -1116: BadRequest,
+    -1117: BadRequest,
+    -1120: BadRequest,
     -1121: BadSymbol,
+    -1125: AuthenticationError,
+    -1127: BadRequest,
     -1128: BadRequest,
+    -1130: BadRequest,
+    -1131: BadRequest,
+    -1194: BadRequest,
+    -2008: AuthenticationError,
+    -2026: BadRequest,
     -2010: InvalidOrder,
     -2011: OrderNotFound,
     -2013: OrderNotFound,
     -2014: AuthenticationError,
     -2015: AuthenticationError,
+    -2019: InsufficientFunds,
+    -2022: InvalidOrder,
+    -4164: InvalidOrder,
+    -5022: InvalidOrder,
     0: BadRequest,
     1: BadRequest,
     2: BadRequest,

@@ -4,7 +4,8 @@
 ``LIST_SUBSCRIPTIONS``) with fresh integer ids, remembers what each pending id asked for, and
 turns every incoming text frame into one :class:`Event`: an :class:`Ack` or
 :class:`ControlError` matched to its request, :class:`StreamData` for a combined-envelope
-event, or :class:`Unparsed` for anything else.
+event, :class:`ServerShutdown` for Binance's ``serverShutdown`` notice, or :class:`Unparsed`
+for anything else.
 """
 
 from __future__ import annotations
@@ -15,8 +16,17 @@ from typing import Any
 import orjson
 
 from .subscriptions import SubscriptionTable
+from .ws_api import ServerShutdown
 
-__all__ = ["Ack", "ControlError", "Event", "StreamData", "StreamProtocol", "Unparsed"]
+__all__ = [
+    "Ack",
+    "ControlError",
+    "Event",
+    "ServerShutdown",
+    "StreamData",
+    "StreamProtocol",
+    "Unparsed",
+]
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,9 @@ class Unparsed:
     raw: Any
 
 
-Event = Ack | ControlError | StreamData | Unparsed
+Event = Ack | ControlError | StreamData | ServerShutdown | Unparsed
+
+_SHUTDOWN_STREAM = "!serverShutdown"
 
 
 class StreamProtocol:
@@ -63,13 +75,16 @@ class StreamProtocol:
 
     def __init__(self) -> None:
         self._next_id = 1
-        self.pending: dict[int, tuple[str, tuple[str, ...]]] = {}
+        # id -> (method, streams, tracked): untracked requests leave subscription states alone
+        self.pending: dict[int, tuple[str, tuple[str, ...], bool]] = {}
         self.subscriptions = SubscriptionTable()
 
-    def _request(self, method: str, streams: tuple[str, ...]) -> tuple[int, str]:
+    def _request(
+        self, method: str, streams: tuple[str, ...], *, tracked: bool = True
+    ) -> tuple[int, str]:
         rid = self._next_id
         self._next_id += 1
-        self.pending[rid] = (method, streams)
+        self.pending[rid] = (method, streams, tracked)
         frame: dict[str, Any] = {"method": method, "id": rid}
         if method != "LIST_SUBSCRIPTIONS":
             frame = {"method": method, "params": list(streams), "id": rid}
@@ -80,6 +95,10 @@ class StreamProtocol:
         for s in streams:
             self.subscriptions.apply(s, "subscribe_sent")
         return self._request("SUBSCRIBE", tuple(streams))
+
+    def resubscribe(self, streams: list[str]) -> tuple[int, str]:
+        """Return a SUBSCRIBE for already-active ``streams`` on a second socket (handover)."""
+        return self._request("SUBSCRIBE", tuple(streams), tracked=False)
 
     def unsubscribe(self, streams: list[str]) -> tuple[int, str]:
         """Mark ``streams`` UNSUBSCRIBING and return (request id, frame text)."""
@@ -93,10 +112,10 @@ class StreamProtocol:
 
     def forget(self, request_id: int) -> None:
         """Drop a pending request that will not be answered (timed out)."""
-        method_streams = self.pending.pop(request_id, None)
-        if method_streams is None:
+        entry = self.pending.pop(request_id, None)
+        if entry is None or not entry[2]:
             return
-        for s in method_streams[1]:
+        for s in entry[1]:
             self.subscriptions.apply(s, "error")
 
     def reset(self) -> list[str]:
@@ -111,20 +130,26 @@ class StreamProtocol:
         except orjson.JSONDecodeError:
             return Unparsed(text)
         if isinstance(msg, dict):
-            if "stream" in msg and "data" in msg and isinstance(msg["stream"], str):
-                return StreamData(msg["stream"], msg["data"])
+            stream = msg.get("stream")
+            if stream is not None and "data" in msg and isinstance(stream, str):
+                if stream == _SHUTDOWN_STREAM:
+                    return _shutdown(msg["data"])
+                return StreamData(stream, msg["data"])
             if "id" in msg and ("result" in msg or "error" in msg):
                 return self._answer(msg)
+            if msg.get("e") == "serverShutdown":
+                return _shutdown(msg)
         return Unparsed(msg)
 
     def _answer(self, msg: dict[str, Any]) -> Event:
         rid = msg.get("id")
         entry = self.pending.pop(rid, None) if isinstance(rid, int) else None
-        method, streams = entry if entry is not None else (None, ())
+        method, streams, tracked = entry if entry is not None else (None, (), False)
         if "error" in msg:
             err = msg["error"] if isinstance(msg["error"], dict) else {}
-            for s in streams:
-                self.subscriptions.apply(s, "error")
+            if tracked:
+                for s in streams:
+                    self.subscriptions.apply(s, "error")
             code = err.get("code")
             return ControlError(
                 rid if isinstance(rid, int) else None,
@@ -135,6 +160,12 @@ class StreamProtocol:
             )
         if method is None:
             return Unparsed(msg)
-        for s in streams:
-            self.subscriptions.apply(s, "ack")
+        if tracked:
+            for s in streams:
+                self.subscriptions.apply(s, "ack")
         return Ack(rid, method, streams, msg.get("result"))  # type: ignore[arg-type]
+
+
+def _shutdown(data: Any) -> ServerShutdown:
+    t = data.get("E") if isinstance(data, dict) else None
+    return ServerShutdown(t if isinstance(t, int) else None)

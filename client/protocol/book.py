@@ -1,0 +1,250 @@
+"""Local order book sync (snapshot + diff stream) per Binance's rules, without I/O.
+
+States and transitions, as a table (an illegal transition raises and changes nothing)::
+
+    BUFFERING --snapshot_ok--> SYNCED      BUFFERING --stale--> RESYNC
+    SYNCED    --gap-->         RESYNC      RESYNC    --refetch--> BUFFERING
+    any       --reset-->       BUFFERING   (reconnect or resubscribe)
+
+Diffs that arrive while not SYNCED are buffered (bounded; the oldest is dropped, which at worst
+makes the next snapshot stale and triggers another resync). The adapter fetches a snapshot
+whenever :attr:`BookSync.needs_snapshot` is true. Rules:
+
+* spot (``GET /api/v3/depth``, ``<symbol>@depth@100ms``): drop ``u <= nonce``; ``U > nonce + 1``
+  is a gap; otherwise apply and set ``nonce = u``. The first event after a snapshot must then
+  have ``U <= lastUpdateId + 1 <= u`` or the snapshot was stale.
+* futures (``GET /fapi/v1/depth``, ``/dapi/v1/depth``): drop ``u < nonce``; the first event
+  must have ``U <= lastUpdateId <= u`` (or ``pu == lastUpdateId``); afterwards every event's
+  ``pu`` must equal the previous ``u``.
+
+:meth:`BookSync.book` refuses to hand out a book that is not SYNCED, so a corrupted book is
+never returned. Levels are replaced, never mutated in place, so a returned book (shallow
+slices of the sides) keeps its contents while the live book moves on.
+"""
+
+from __future__ import annotations
+
+import enum
+from bisect import bisect_left
+from collections import deque
+from typing import Any
+
+from ..types import OrderBook, Symbol
+from .parsers import iso8601
+
+__all__ = ["BookSide", "BookState", "BookSync", "DiffResult", "IllegalBookTransition"]
+
+
+class BookState(enum.Enum):
+    """Where a local book stands."""
+
+    BUFFERING = "buffering"
+    SYNCED = "synced"
+    RESYNC = "resync"
+
+
+class DiffResult(enum.Enum):
+    """What one diff did."""
+
+    APPLIED = "applied"
+    BUFFERED = "buffered"
+    IGNORED = "ignored"
+    GAP = "gap"
+
+
+class IllegalBookTransition(RuntimeError):
+    """A transition the table does not allow from the current state."""
+
+
+_TABLE: dict[tuple[BookState, str], BookState] = {
+    (BookState.BUFFERING, "snapshot_ok"): BookState.SYNCED,
+    (BookState.BUFFERING, "stale"): BookState.RESYNC,
+    (BookState.SYNCED, "gap"): BookState.RESYNC,
+    (BookState.RESYNC, "refetch"): BookState.BUFFERING,
+    (BookState.BUFFERING, "reset"): BookState.BUFFERING,
+    (BookState.SYNCED, "reset"): BookState.BUFFERING,
+    (BookState.RESYNC, "reset"): BookState.BUFFERING,
+}
+
+
+class BookSide:
+    """One side of a book: levels ``[price, amount]`` best first, with a bisect index."""
+
+    __slots__ = ("_keys", "_sign", "levels")
+
+    def __init__(self, descending: bool) -> None:
+        self._sign = -1.0 if descending else 1.0
+        self._keys: list[float] = []
+        self.levels: list[list[float]] = []
+
+    def clear(self) -> None:
+        """Remove every level."""
+        self._keys = []
+        self.levels = []
+
+    def set(self, price: float, amount: float) -> None:
+        """Set the level at ``price`` to ``amount`` (0 removes it; unknown removals are normal)."""
+        key = price * self._sign
+        keys = self._keys
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            if amount == 0.0:
+                del keys[i]
+                del self.levels[i]
+            else:
+                self.levels[i] = [price, amount]
+        elif amount != 0.0:
+            keys.insert(i, key)
+            self.levels.insert(i, [price, amount])
+
+    def __len__(self) -> int:
+        return len(self.levels)
+
+
+class BookSync:
+    """The synced local book of one symbol on one stream.
+
+    Args:
+        symbol: the CCXT symbol the book reports.
+        futures: use the futures (``pu``) rules instead of spot's (``U``/``u``).
+        buffer_limit: most diffs kept while waiting for a snapshot.
+    """
+
+    def __init__(self, symbol: Symbol, *, futures: bool, buffer_limit: int = 10_000) -> None:
+        self.symbol = symbol
+        self.futures = futures
+        self.state = BookState.BUFFERING
+        self.nonce: int | None = None
+        self.timestamp: int | None = None
+        self.bids = BookSide(descending=True)
+        self.asks = BookSide(descending=False)
+        self.buffer: deque[dict[str, Any]] = deque(maxlen=buffer_limit)
+        self.resyncs = 0
+        self.updates = 0
+        self._first = True
+        self.fetching = False
+
+    # -- state machine -----------------------------------------------------------------------
+
+    def _go(self, event: str) -> None:
+        new = _TABLE.get((self.state, event))
+        if new is None:
+            raise IllegalBookTransition(f"{self.symbol}: {event} not allowed in {self.state.value}")
+        self.state = new
+
+    @property
+    def needs_snapshot(self) -> bool:
+        """True when the adapter should fetch a snapshot now (and none is being fetched)."""
+        return self.state is not BookState.SYNCED and not self.fetching
+
+    def reset(self) -> None:
+        """Forget the book and buffer (the stream was re-subscribed or the socket reconnected)."""
+        self._go("reset")
+        self._clear()
+        self.buffer.clear()
+        self.fetching = False
+
+    def refetch(self) -> None:
+        """Leave RESYNC for BUFFERING: a new snapshot is about to be requested."""
+        self._go("refetch")
+
+    def _clear(self) -> None:
+        self.bids.clear()
+        self.asks.clear()
+        self.nonce = None
+        self.timestamp = None
+        self._first = True
+
+    # -- input -------------------------------------------------------------------------------
+
+    def on_snapshot(self, snapshot: dict[str, Any]) -> bool:
+        """Load a depth snapshot and replay the buffered diffs.
+
+        Returns:
+            True when the book is SYNCED; False when the snapshot was stale or a buffered diff
+            showed a gap (state RESYNC: fetch another snapshot).
+        """
+        self.fetching = False
+        if self.state is BookState.RESYNC:
+            self.refetch()
+        self._clear()
+        self.nonce = int(snapshot["lastUpdateId"])
+        t = snapshot.get("T", snapshot.get("E"))
+        self.timestamp = t if isinstance(t, int) else None
+        bids_set, asks_set = self.bids.set, self.asks.set
+        for p, q in snapshot.get("bids", ()):
+            bids_set(float(p), float(q))
+        for p, q in snapshot.get("asks", ()):
+            asks_set(float(p), float(q))
+        buffered = list(self.buffer)
+        self.buffer.clear()
+        for diff in buffered:
+            if self._check(diff) is DiffResult.GAP:
+                self._clear()
+                self.resyncs += 1
+                self._go("stale")
+                return False
+        self._go("snapshot_ok")
+        return True
+
+    def on_diff(self, diff: dict[str, Any]) -> DiffResult:
+        """Feed one ``depthUpdate`` event (buffered unless SYNCED)."""
+        if self.state is not BookState.SYNCED:
+            self.buffer.append(diff)
+            return DiffResult.BUFFERED
+        result = self._check(diff)
+        if result is DiffResult.GAP:
+            self._clear()
+            self.resyncs += 1
+            self._go("gap")
+        return result
+
+    def _check(self, diff: dict[str, Any]) -> DiffResult:
+        nonce = self.nonce
+        assert nonce is not None
+        first_id, last_id = diff["U"], diff["u"]
+        if self.futures:
+            if last_id < nonce or (not self._first and last_id <= nonce):
+                return DiffResult.IGNORED
+            if self._first:
+                ok = first_id <= nonce <= last_id or diff.get("pu") == nonce
+            else:
+                ok = diff.get("pu") == nonce
+            if not ok:
+                return DiffResult.GAP
+        else:
+            if last_id <= nonce:
+                return DiffResult.IGNORED
+            if first_id > nonce + 1:
+                return DiffResult.GAP
+        bids_set, asks_set = self.bids.set, self.asks.set
+        for p, q in diff["b"]:
+            bids_set(float(p), float(q))
+        for p, q in diff["a"]:
+            asks_set(float(p), float(q))
+        self.nonce = last_id
+        e = diff.get("E")
+        self.timestamp = e if isinstance(e, int) else self.timestamp
+        self._first = False
+        self.updates += 1
+        return DiffResult.APPLIED
+
+    # -- output ------------------------------------------------------------------------------
+
+    def book(self, limit: int | None = None) -> OrderBook:
+        """Return the book (best ``limit`` levels per side).
+
+        Raises:
+            IllegalBookTransition: the book is not SYNCED (it would be incomplete or corrupt).
+        """
+        if self.state is not BookState.SYNCED:
+            raise IllegalBookTransition(f"{self.symbol}: book is {self.state.value}, not synced")
+        bids, asks = self.bids.levels, self.asks.levels
+        return OrderBook(
+            symbol=self.symbol,
+            bids=bids[:limit] if limit else bids[:],
+            asks=asks[:limit] if limit else asks[:],
+            timestamp=self.timestamp,
+            datetime=iso8601(self.timestamp),
+            nonce=self.nonce,
+        )

@@ -1,0 +1,80 @@
+"""Bounded caches with CCXT's ``newUpdates`` semantics.
+
+A cache keeps at most ``limit`` rows and counts every row ever appended. Each consumer key
+(``BTC/USDT``, or ``""`` for all symbols) has a cursor; :meth:`ArrayCache.new_rows` returns the
+rows appended since that key last asked (at most ``limit`` of them, the newest) and moves the
+cursor. Memory stays bounded whatever the feed rate.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from typing import Generic, TypeVar
+
+__all__ = ["ArrayCache", "ArrayCacheByTimestamp"]
+
+T = TypeVar("T")
+
+
+class ArrayCache(Generic[T]):
+    """A bounded append-only list of rows with per-consumer "seen" cursors."""
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("cache_limit must be at least 1")
+        self.limit = limit
+        self._rows: deque[T] = deque(maxlen=limit)
+        self.appended = 0
+        self._seen: dict[str, int] = {}
+
+    def append(self, row: T) -> None:
+        """Append ``row``, dropping the oldest row beyond the limit."""
+        self._rows.append(row)
+        self.appended += 1
+
+    def pending(self, key: str = "") -> int:
+        """Return how many rows ``key`` has not seen yet (bounded by the limit)."""
+        return min(self.appended - self._seen.get(key, 0), len(self._rows))
+
+    def new_rows(self, key: str = "", limit: int | None = None) -> list[T]:
+        """Return the rows ``key`` has not seen (newest ``limit`` of them) and mark all seen."""
+        n = self.pending(key)
+        self._seen[key] = self.appended
+        if limit is not None:
+            n = min(n, limit)
+        if n <= 0:
+            return []
+        rows = self._rows
+        return [rows[i] for i in range(len(rows) - n, len(rows))]
+
+    def rows(self, limit: int | None = None) -> list[T]:
+        """Return the newest ``limit`` rows (all by default) without moving any cursor."""
+        data = list(self._rows)
+        return data if limit is None else data[-limit:] if limit > 0 else []
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._rows)
+
+
+class ArrayCacheByTimestamp(ArrayCache[list[float | int | None]]):
+    """OHLCV candles: an update of the newest candle replaces it in place.
+
+    A replaced candle counts as new for every consumer that already saw it, as CCXT does: the
+    watcher receives the updated candle.
+    """
+
+    def append(self, row: list[float | int | None]) -> None:
+        """Append a candle, or replace the last one when its open time is the same."""
+        rows = self._rows
+        if rows and rows[-1][0] == row[0]:
+            rows[-1] = row
+            # the replaced row is new again to whoever had seen it
+            for key, seen in self._seen.items():
+                if seen >= self.appended:
+                    self._seen[key] = self.appended - 1
+            return
+        super().append(row)

@@ -1,0 +1,200 @@
+"""Per-stream state: what each subscribed stream does with its events, without I/O.
+
+A channel belongs to one stream on one connection. :meth:`Channel.handle` parses an event into
+the channel's cache and returns True when waiters should wake. Because the channel is bound to
+the market it was subscribed for (and spot, USD-M and COIN-M use different connections), a spot
+symbol never receives a futures update or the reverse, even though Binance reuses ids
+(``BTCUSDT``) across markets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..types import OHLCV, Liquidation, Market, Symbol, Ticker, Trade
+from .book import BookSync, DiffResult
+from .caches import ArrayCache, ArrayCacheByTimestamp
+from .parsers import (
+    parse_bid_ask,
+    parse_liquidation,
+    parse_mark_price,
+    parse_ohlcv,
+    parse_ticker,
+    parse_trade,
+)
+
+__all__ = [
+    "BookChannel",
+    "Channel",
+    "LiquidationChannel",
+    "MarketLookup",
+    "OHLCVChannel",
+    "TickerChannel",
+    "TradesChannel",
+]
+
+MarketLookup = Callable[[str], Market | None]
+"""Find a market of this connection's type by Binance id (for all-market streams)."""
+
+TickerParser = Callable[[dict[str, Any], Symbol, Market | None], Ticker]
+
+TICKER_PARSERS: dict[str, TickerParser] = {
+    "ticker": parse_ticker,
+    "miniTicker": parse_ticker,
+    "bookTicker": parse_bid_ask,
+    "markPrice": parse_mark_price,
+}
+
+
+class Channel(Protocol):
+    """What a connection needs from the state of one stream."""
+
+    def handle(self, data: Any) -> bool:
+        """Absorb one event; return True when waiters should wake."""
+
+    def reset(self) -> None:
+        """Forget state that the socket going away makes invalid."""
+
+    def size(self) -> int:
+        """Return how many rows or levels the channel holds (for ``connection_info``)."""
+
+
+class TickerChannel:
+    """Ticker-shaped streams: ``@ticker``, ``@miniTicker``, ``@bookTicker``, ``@markPrice``.
+
+    For a per-symbol stream ``market`` is set; for an all-market stream (``!miniTicker@arr``,
+    ``!markPrice@arr@1s``, ``!bookTicker``) events are looked up through ``lookup``. ``last``
+    keeps the newest ticker per symbol; ``updated`` lists the symbols of the newest event.
+    """
+
+    def __init__(self, kind: str, market: Market | None, lookup: MarketLookup) -> None:
+        self.parse = TICKER_PARSERS[kind]
+        self.market = market
+        self.lookup = lookup
+        self.last: dict[Symbol, Ticker] = {}
+        self.updated: list[Symbol] = []
+
+    def handle(self, data: Any) -> bool:
+        """Parse one event or an array of them."""
+        items = data if isinstance(data, list) else [data]
+        updated: list[Symbol] = []
+        for raw in items:
+            if not isinstance(raw, dict):
+                continue
+            m = self.market or self.lookup(str(raw.get("s", raw.get("symbol", ""))))
+            if m is None:
+                continue
+            t = self.parse(raw, m["symbol"], m)
+            self.last[m["symbol"]] = t
+            updated.append(m["symbol"])
+        self.updated = updated
+        return bool(updated)
+
+    def reset(self) -> None:
+        """Keep the last tickers: they stay true until the next update."""
+
+    def size(self) -> int:
+        """Return the number of symbols with a ticker."""
+        return len(self.last)
+
+
+class TradesChannel:
+    """``<symbol>@trade`` / ``@aggTrade``: a bounded trade cache."""
+
+    def __init__(self, market: Market, limit: int) -> None:
+        self.market = market
+        self.cache: ArrayCache[Trade] = ArrayCache(limit)
+
+    def handle(self, data: Any) -> bool:
+        """Append the trade."""
+        self.cache.append(parse_trade(data, self.market["symbol"]))
+        return True
+
+    def reset(self) -> None:
+        """Keep the cached trades (they happened)."""
+
+    def size(self) -> int:
+        """Return the number of cached trades."""
+        return len(self.cache)
+
+
+class OHLCVChannel:
+    """``<symbol>@kline_<interval>``: a bounded candle cache (the open candle updates in place)."""
+
+    def __init__(self, market: Market, limit: int) -> None:
+        self.market = market
+        self.cache: ArrayCacheByTimestamp = ArrayCacheByTimestamp(limit)
+
+    def handle(self, data: Any) -> bool:
+        """Append or update the candle."""
+        self.cache.append(parse_ohlcv(data))
+        return True
+
+    def reset(self) -> None:
+        """Keep the cached candles."""
+
+    def size(self) -> int:
+        """Return the number of cached candles."""
+        return len(self.cache)
+
+    def new_rows(self, limit: int | None = None) -> list[OHLCV]:
+        """Return the candles not yet returned."""
+        return self.cache.new_rows("", limit)
+
+
+class LiquidationChannel:
+    """``<symbol>@forceOrder`` or ``!forceOrder@arr``: a bounded liquidation cache."""
+
+    def __init__(self, market: Market | None, lookup: MarketLookup, limit: int) -> None:
+        self.market = market
+        self.lookup = lookup
+        self.cache: ArrayCache[Liquidation] = ArrayCache(limit)
+
+    def handle(self, data: Any) -> bool:
+        """Append the liquidation of the event's order ``o``."""
+        o = data.get("o") if isinstance(data, dict) else None
+        if not isinstance(o, dict):
+            return False
+        m = self.market or self.lookup(str(o.get("s", "")))
+        if m is None:
+            return False
+        self.cache.append(parse_liquidation(data, m["symbol"], m))
+        return True
+
+    def reset(self) -> None:
+        """Keep the cached liquidations."""
+
+    def size(self) -> int:
+        """Return the number of cached liquidations."""
+        return len(self.cache)
+
+
+class BookChannel:
+    """``<symbol>@depth@100ms``: the synced local book (see :mod:`client.protocol.book`).
+
+    ``on_gap`` is called when the book leaves SYNCED so the adapter can fetch a new snapshot
+    at once, whether or not someone is waiting.
+    """
+
+    def __init__(self, market: Market, on_gap: Callable[[BookChannel], None]) -> None:
+        self.market = market
+        self.sync = BookSync(market["symbol"], futures=market["contract"])
+        self.on_gap = on_gap
+
+    def handle(self, data: Any) -> bool:
+        """Apply or buffer the diff; wake waiters only on an applied diff."""
+        result = self.sync.on_diff(data)
+        if result is DiffResult.APPLIED:
+            return True
+        if result is DiffResult.GAP:
+            self.on_gap(self)
+        return False
+
+    def reset(self) -> None:
+        """The socket went away: the book is no longer known to be current."""
+        self.sync.reset()
+
+    def size(self) -> int:
+        """Return the number of price levels held."""
+        return len(self.sync.bids) + len(self.sync.asks)

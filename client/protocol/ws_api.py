@@ -1,0 +1,101 @@
+"""The WebSocket API (``/ws-api/v3``, ``/ws-fapi/v1``) request/response matching, without I/O.
+
+:class:`WsApiProtocol` builds request frames ``{"id","method","params"}`` with fresh string ids,
+remembers which method each pending id asked for, and decodes every incoming frame into a
+:class:`WsApiResponse` matched by ``id``, a :class:`ServerShutdown` notice, or ``None`` for
+anything else (events nobody here asked for).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+__all__ = ["ServerShutdown", "WsApiProtocol", "WsApiResponse"]
+
+
+@dataclass(frozen=True)
+class WsApiResponse:
+    """The answer to one request: ``result`` on status 200, else ``code``/``msg``."""
+
+    request_id: str
+    method: str | None
+    status: int
+    result: Any
+    code: int | None = None
+    msg: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True on a 200 answer."""
+        return self.status == 200 and self.code is None
+
+
+@dataclass(frozen=True)
+class ServerShutdown:
+    """Binance announced that this server is going away (``serverShutdown``); reconnect."""
+
+    time: int | None
+
+
+class WsApiProtocol:
+    """Request ids and pending requests of one WS API connection."""
+
+    def __init__(self) -> None:
+        self._next_id = 1
+        self.pending: dict[str, str] = {}
+
+    def request(self, method: str, params: Mapping[str, Any] | None = None) -> tuple[str, str]:
+        """Register a request and return (id, frame text)."""
+        rid = str(self._next_id)
+        self._next_id += 1
+        self.pending[rid] = method
+        frame: dict[str, Any] = {"id": rid, "method": method}
+        if params:
+            frame["params"] = dict(params)
+        return rid, orjson.dumps(frame).decode()
+
+    def forget(self, request_id: str) -> None:
+        """Drop a pending request that will not be answered (timed out or cancelled)."""
+        self.pending.pop(request_id, None)
+
+    def reset(self) -> list[str]:
+        """Forget every pending request (the socket is gone); return their ids."""
+        ids = list(self.pending)
+        self.pending.clear()
+        return ids
+
+    def receive(self, text: str | bytes) -> WsApiResponse | ServerShutdown | None:
+        """Decode one frame; None for frames that are neither an answer nor a shutdown."""
+        try:
+            msg = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(msg, dict):
+            return None
+        event = msg.get("event")
+        if isinstance(event, dict) and event.get("e") == "serverShutdown":
+            t = event.get("E")
+            return ServerShutdown(t if isinstance(t, int) else None)
+        rid = msg.get("id")
+        if rid is None or "status" not in msg:
+            return None
+        rid = str(rid)
+        method = self.pending.pop(rid, None)
+        status = msg.get("status")
+        status = status if isinstance(status, int) else 0
+        err = msg.get("error")
+        if isinstance(err, dict):
+            code = err.get("code")
+            return WsApiResponse(
+                rid,
+                method,
+                status,
+                None,
+                code if isinstance(code, int) else None,
+                str(err.get("msg", "")),
+            )
+        return WsApiResponse(rid, method, status, msg.get("result"))

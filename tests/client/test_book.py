@@ -1,0 +1,173 @@
+"""Order book sync (sans-I/O): Binance's spot and futures rules, the state table, and a
+Hypothesis comparison against a naive reference book."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from client.protocol.book import BookState, BookSync, DiffResult, IllegalBookTransition
+from client.types import Symbol
+
+SYM = Symbol("BTC/USDT")
+
+
+def spot_diff(first: int, last: int, b: Any = (), a: Any = ()) -> dict[str, Any]:
+    """A spot ``depthUpdate`` (the docs' shape)."""
+    return {"e": "depthUpdate", "E": last, "s": "BNBBTC", "U": first, "u": last, "b": b, "a": a}
+
+
+def test_docs_example_spot_sequence() -> None:
+    """The documented spot example applies: snapshot 157, diff U=157 u=160 spans it."""
+    book = BookSync(SYM, futures=False)
+    assert book.on_diff(spot_diff(157, 160, [["0.0024", "10"]], [["0.0026", "100"]])) is (
+        DiffResult.BUFFERED
+    )
+    assert book.on_snapshot({"lastUpdateId": 157, "bids": [["0.0023", "1"]], "asks": []})
+    assert book.state is BookState.SYNCED and book.nonce == 160
+    ob = book.book()
+    assert ob["bids"] == [[0.0024, 10.0], [0.0023, 1.0]] and ob["asks"] == [[0.0026, 100.0]]
+    assert book.on_diff(spot_diff(150, 160)) is DiffResult.IGNORED
+    assert book.on_diff(spot_diff(161, 161, [["0.0024", "0"]])) is DiffResult.APPLIED
+    assert book.book(1)["bids"] == [[0.0023, 1.0]]
+
+
+def test_spot_gap_moves_to_resync_and_hides_the_book() -> None:
+    """A spot diff with U > nonce + 1 is a gap: the book is cleared and not handed out."""
+    book = BookSync(SYM, futures=False)
+    book.on_snapshot({"lastUpdateId": 10, "bids": [["1", "1"]], "asks": []})
+    assert book.on_diff(spot_diff(12, 13)) is DiffResult.GAP
+    assert book.state is BookState.RESYNC and book.needs_snapshot and book.resyncs == 1
+    with pytest.raises(IllegalBookTransition):
+        book.book()
+    assert book.on_diff(spot_diff(14, 15, [["2", "1"]])) is DiffResult.BUFFERED
+    assert book.on_snapshot({"lastUpdateId": 14, "bids": [], "asks": []})
+    assert book.book()["bids"] == [[2.0, 1.0]] and book.nonce == 15
+
+
+def test_stale_snapshot_is_rejected() -> None:
+    """A snapshot older than the first buffered diff (spot rule 3) leaves the book in RESYNC."""
+    book = BookSync(SYM, futures=False)
+    book.on_diff(spot_diff(200, 205))
+    assert not book.on_snapshot({"lastUpdateId": 150, "bids": [], "asks": []})
+    assert book.state is BookState.RESYNC and book.nonce is None
+
+
+def test_futures_rules_use_pu() -> None:
+    """Futures: the first diff must span lastUpdateId; then pu must equal the previous u."""
+    book = BookSync(Symbol("BTC/USDT:USDT"), futures=True)
+    d1 = {"U": 157, "u": 160, "pu": 149, "b": [["0.0024", "10"]], "a": [], "E": 1}
+    book.on_diff({"U": 100, "u": 149, "pu": 90, "b": [], "a": [], "E": 0})
+    book.on_diff(d1)
+    assert book.on_snapshot({"lastUpdateId": 158, "T": 5, "bids": [], "asks": []})
+    assert book.nonce == 160 and book.book()["timestamp"] == 1
+    assert book.on_diff({"U": 170, "u": 171, "pu": 160, "b": [], "a": [], "E": 2}) is (
+        DiffResult.APPLIED
+    )
+    assert book.on_diff({"U": 150, "u": 171, "pu": 140, "b": [], "a": []}) is DiffResult.IGNORED
+    assert book.on_diff({"U": 180, "u": 181, "pu": 175, "b": [], "a": []}) is DiffResult.GAP
+
+
+def test_illegal_transitions_raise_and_change_nothing() -> None:
+    """The state table refuses transitions it does not list, leaving the state unchanged."""
+    book = BookSync(SYM, futures=False)
+    with pytest.raises(IllegalBookTransition):
+        book.refetch()
+    assert book.state is BookState.BUFFERING
+    book.on_snapshot({"lastUpdateId": 1, "bids": [], "asks": []})
+    book.reset()
+    assert book.state is BookState.BUFFERING and book.nonce is None
+
+
+def test_buffer_is_bounded() -> None:
+    """The pre-snapshot buffer keeps at most buffer_limit diffs (memory stays bounded)."""
+    book = BookSync(SYM, futures=False, buffer_limit=3)
+    for i in range(10):
+        book.on_diff(spot_diff(i, i))
+    assert [d["u"] for d in book.buffer] == [7, 8, 9]
+
+
+PRICES_B = st.sampled_from(["1", "2", "3", "4", "5"])
+PRICES_A = st.sampled_from(["6", "7", "8", "9", "10"])
+QTY = st.sampled_from(["0", "0.5", "1", "2"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), futures=st.booleans())
+def test_book_matches_naive_reference(data: st.DataObject, futures: bool) -> None:
+    """Whenever the book is SYNCED it equals a naive reference book at its nonce; with no event
+    missing after the snapshot it ends SYNCED at the newest state; otherwise it never lies."""
+    n = data.draw(st.integers(0, 25), "n")
+    ref: dict[str, dict[float, float]] = {"b": {}, "a": {}}
+    states: dict[int, tuple[list[list[float]], list[list[float]]]] = {}
+
+    def snap() -> tuple[list[list[float]], list[list[float]]]:
+        bids = sorted(([p, q] for p, q in ref["b"].items()), reverse=True)
+        return bids, sorted([p, q] for p, q in ref["a"].items())
+
+    uid = 100
+    states[uid] = snap()
+    events: list[dict[str, Any]] = []
+    for _ in range(n):
+        first = uid + (data.draw(st.integers(1, 3)) if futures else 1)
+        last = first + data.draw(st.integers(0, 3))
+        b = data.draw(st.lists(st.tuples(PRICES_B, QTY), max_size=3))
+        a = data.draw(st.lists(st.tuples(PRICES_A, QTY), max_size=3))
+        for side, levels in (("b", b), ("a", a)):
+            for p, q in levels:
+                if float(q) == 0:
+                    ref[side].pop(float(p), None)
+                else:
+                    ref[side][float(p)] = float(q)
+        ev: dict[str, Any] = {"U": first, "u": last, "b": b, "a": a, "E": last}
+        if futures:
+            ev["pu"] = uid
+        events.append(ev)
+        uid = last
+        states[uid] = snap()
+    ids = [100] + [e["u"] for e in events]
+    s = data.draw(st.integers(0, n), "snapshot state")  # index into ids
+    start = data.draw(st.integers(0, n), "first delivered event")
+    upto = data.draw(st.integers(start - 1, n - 1), "last event before the snapshot")
+    drop = data.draw(st.one_of(st.none(), st.integers(0, max(0, n - 1))), "dropped event")
+    delivered = [i for i in range(start, n) if i != drop]
+    sync = BookSync(SYM, futures=futures)
+
+    def check() -> None:
+        if sync.state is BookState.SYNCED:
+            assert sync.nonce is not None
+            ob = sync.book()
+            assert (ob["bids"], ob["asks"]) == states[sync.nonce]
+
+    for i in delivered:
+        if i <= upto:
+            sync.on_diff(events[i])
+    bids, asks = states[ids[s]]
+    sync.on_snapshot(
+        {
+            "lastUpdateId": ids[s],
+            "bids": [[str(p), str(q)] for p, q in bids],
+            "asks": [[str(p), str(q)] for p, q in asks],
+        }
+    )
+    check()
+    for i in delivered:
+        if i > upto:
+            sync.on_diff(events[i])
+            check()
+    complete = start <= s and (drop is None or drop < s)
+    if complete:
+        assert sync.state is BookState.SYNCED and sync.nonce == ids[-1]
+    if sync.state is not BookState.SYNCED:
+        bids, asks = states[ids[-1]]
+        assert sync.on_snapshot(
+            {
+                "lastUpdateId": ids[-1],
+                "bids": [[str(p), str(q)] for p, q in bids],
+                "asks": [[str(p), str(q)] for p, q in asks],
+            }
+        )
+        check()
