@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import resource
 import sys
 import time
@@ -34,6 +35,7 @@ from .targets import LIVE_TARGETS, Target, parse_target
 __all__ = ["SoakConfig", "SoakReport", "rss_bytes", "run_soak"]
 
 _GRACE_S = 5.0
+_RESYNC = re.compile(r"\bresync\b|refetching")  # the client's wire-tap text for a book resync
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ class _Soak:
         self.stop = asyncio.Event()
 
     def on_event(self, event: WireEvent) -> None:
+        if event.kind == "error" and _RESYNC.search(event.text) and self.report.resyncs is not None:
+            self.report.resyncs += 1
         if event.kind == "connect":
             self.connects[event.url] = self.connects.get(event.url, 0) + 1
             self.report.reconnects = sum(n - 1 for n in self.connects.values())
@@ -149,7 +153,7 @@ class _Soak:
             self.report.timeouts += 1
         except NetworkError:
             self.report.errors += 1  # the next watch reconnects
-        except BaseError as exc:
+        except (BaseError, TypeError, ValueError, KeyError) as exc:
             self.report.failures.append(f"{what}: {type(exc).__name__}: {exc}")
             return False
         else:
@@ -160,17 +164,9 @@ class _Soak:
         params = {"timeout": self.config.watch_timeout_ms}
         fn = getattr(self.ex, method)
         while not self.stop.is_set():
-            if not await self._guarded(f"{method}({symbol})", lambda: fn(symbol, params)):
+            if not await self._guarded(f"{method}({symbol})", lambda: fn(symbol, params=params)):
                 self.stop.set()
                 return
-
-    def count_resyncs(self) -> None:
-        found = [
-            info["resyncs"]
-            for info in (self.ex.connection_info(url) for url in self.ex.connections())
-            if isinstance(info.get("resyncs"), int)
-        ]
-        self.report.resyncs = sum(found) if found else None
 
 
 async def run_soak(config: SoakConfig, out: TextIO | None = None) -> SoakReport:
@@ -195,9 +191,10 @@ async def run_soak(config: SoakConfig, out: TextIO | None = None) -> SoakReport:
             print(f"soak {report.target}: skipped, {report.skipped}", file=stream, flush=True)
             return report
         report.rss_start = report.rss_peak = rss_bytes()
-        methods = ["watch_ticker"] + (
-            ["watch_order_book"] if hasattr(ex, "watch_order_book") else []
-        )
+        methods = ["watch_ticker"]
+        if hasattr(ex, "watch_order_book"):
+            methods.append("watch_order_book")
+            report.resyncs = 0
         async with asyncio.TaskGroup() as group:
             tasks = [
                 group.create_task(soak.watch_loop(symbol, method))
@@ -208,7 +205,6 @@ async def run_soak(config: SoakConfig, out: TextIO | None = None) -> SoakReport:
             while not soak.stop.is_set() and (now := time.monotonic()) < deadline:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(soak.stop.wait(), min(config.interval, deadline - now))
-                soak.count_resyncs()
                 report.rss_peak = max(report.rss_peak, rss_bytes())
                 print(
                     _progress(report, time.monotonic() - start, config.seconds),
@@ -233,7 +229,8 @@ async def run_soak(config: SoakConfig, out: TextIO | None = None) -> SoakReport:
     verdict = "passed" if report.passed else "FAILED: " + "; ".join(report.failures)
     print(
         f"soak {report.target}: {report.updates} updates in {report.seconds:.1f} s, "
-        f"{report.reconnects} reconnects, {report.timeouts} timeouts, "
+        f"{report.reconnects} reconnects, "
+        f"{'-' if report.resyncs is None else report.resyncs} resyncs, {report.timeouts} timeouts, "
         f"rss +{growth_mb:.1f} MB: {verdict}",
         file=stream,
         flush=True,
