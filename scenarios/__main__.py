@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .loader import ScenarioError, discover, load_file
 from .report import REPORT_FORMATS, format_row, header, matrix, summary, write_report
-from .runner import ScenarioResult, run_paths
+from .runner import DEFAULT_JOBS, ScenarioResult, run_paths
 from .soak import SoakConfig, run_soak
 from .targets import DEFAULT_TARGETS, expand_targets, parse_target
 
@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
         "live environments BINANCE_PRO_ENV and the key variables select), or ENV@emulator / "
         "ENV@http://HOST:PORT (a live environment's code path against an emulator); repeat "
         f"for several (default: {' '.join(DEFAULT_TARGETS)})",
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help=f"scenarios run at the same time (default {DEFAULT_JOBS}; 1 = one by one)",
     )
     run.add_argument(
         "--report",
@@ -88,7 +94,9 @@ def _list(paths: list[Path]) -> int:
     return status
 
 
-def _run(paths: list[Path], target_names: list[str] | None, reports: list[Path] | None) -> int:
+def _run(
+    paths: list[Path], target_names: list[str] | None, reports: list[Path] | None, jobs: int
+) -> int:
     try:
         targets = expand_targets(target_names)
         for report in reports or []:
@@ -106,7 +114,7 @@ def _run(paths: list[Path], target_names: list[str] | None, reports: list[Path] 
         done.append(r)
         print(format_row(r, len(done), total), flush=True)
 
-    results = asyncio.run(run_paths(paths or None, targets, on_result=progress))
+    results = asyncio.run(run_paths(paths or None, targets, on_result=progress, jobs=jobs))
     elapsed = time.monotonic() - start
     if results:
         print("\n" + matrix(results))
@@ -136,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
-            return _run(args.paths, args.target, args.report)
+            return _run(args.paths, args.target, args.report, args.jobs)
         if args.command == "soak":
             return _soak(args.seconds, args.min_updates, args.target)
         if args.command == "validate":

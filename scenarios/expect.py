@@ -160,11 +160,15 @@ def subset(expected: Any, actual: Any) -> bool:
 
 
 def resolve_paths(obj: Any, dotted: str) -> Iterator[tuple[str, Any]]:
-    """Yield ``(path, value)`` for a dotted path; a ``*`` segment fans out over every element.
+    """Yield ``(path, value)`` for a dotted path; a ``*`` segment fans out over every element
+    and ``$`` (or an empty path) is the result itself.
 
     Raises:
         KeyError: a segment (other than under ``*``) does not exist.
     """
+    if dotted in ("", "$"):
+        yield "$", obj
+        return
     yield from _walk(obj, dotted.split("."), "")
 
 
@@ -210,9 +214,24 @@ def _sorted_ok(value: Any, spec: Any) -> bool:
     return all(a > b if strict else a >= b for a, b in pairs)
 
 
-def _check(value: Any, op: str, arg: Any, result: Any) -> bool:
+def _bind(ref: str, pattern: str, path: str) -> str:
+    """Give a ``{field: ...}`` reference's ``*`` segments the indices the checked path took.
+
+    ``*.2: {gte: {field: "*.3"}}`` compares each candle's high with the same candle's low.
+    """
+    if "*" not in ref:
+        return ref
+    chosen = [c for p, c in zip(pattern.split("."), path.split("."), strict=False) if p == "*"]
+    parts = ref.split(".")
+    for i, part in enumerate(parts):
+        if part == "*" and chosen:
+            parts[i] = chosen.pop(0)
+    return ".".join(parts)
+
+
+def _check(value: Any, op: str, arg: Any, result: Any, where: tuple[str, str]) -> bool:
     if isinstance(arg, dict) and set(arg) == {"field"}:
-        arg = lookup(result, str(arg["field"]))
+        arg = lookup(result, _bind(str(arg["field"]), *where))
     if op in ("gt", "gte", "lt", "lte"):
         a, b = _num(value), _num(arg)
         if a is None or b is None:
@@ -234,15 +253,17 @@ def _check(value: Any, op: str, arg: Any, result: Any) -> bool:
     return checks[op]()
 
 
-def _check_predicates(path: str, value: Any, predicates: dict[str, Any], result: Any) -> None:
+def _check_predicates(
+    path: str, value: Any, predicates: dict[str, Any], result: Any, pattern: str
+) -> None:
     for op, arg in predicates.items():
         if op == "length":
             if not isinstance(value, list | dict | str):
                 raise ExpectationFailed(f"{path} = {value!r} has no length")
-            _check_predicates(f"len({path})", len(value), arg, result)
+            _check_predicates(f"len({path})", len(value), arg, result, pattern)
             continue
         try:
-            ok = _check(value, op, arg, result)
+            ok = _check(value, op, arg, result, (pattern, path))
         except KeyError as exc:
             raise ExpectationFailed(f"{path}: {op} refers to missing field {exc}") from None
         if not ok:
@@ -269,4 +290,4 @@ def check_expect(expect: Expect, result: Any, offline: bool, templates: Template
                 raise ExpectationFailed(f"result has no field {dotted!r}") from None
             rendered = templates.render(predicates)
             for path, value in matches:
-                _check_predicates(path, value, rendered, result)
+                _check_predicates(path, value, rendered, result, dotted)

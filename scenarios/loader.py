@@ -24,6 +24,7 @@ from .model import (
     Expect,
     OpenStep,
     RecvStep,
+    RequestStep,
     Scenario,
     SendStep,
     Step,
@@ -94,6 +95,7 @@ _STEP_KEYS = (
     "open",
     "send",
     "recv",
+    "request",
     "close",
     "expect_wire",
     "wait",
@@ -206,8 +208,21 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 at,
                 conn=r["conn"],
                 match=r.get("match"),
+                closed=bool(r.get("closed", False)),
                 save=r.get("save"),
                 expect=_expect(r.get("expect")),
+                **common,
+            )
+        if "request" in raw:
+            q = raw["request"]
+            return RequestStep(
+                at,
+                service=q.get("service", "spot_rest"),
+                method=q.get("method", "GET"),
+                path=q["path"],
+                params=dict(q.get("params", {})),
+                save=q.get("save"),
+                expect=_expect(q.get("expect")),
                 **common,
             )
         if "close" in raw:

@@ -17,6 +17,7 @@ __all__ = [
     "Expect",
     "OpenStep",
     "RecvStep",
+    "RequestStep",
     "Scenario",
     "SendStep",
     "Step",
@@ -102,10 +103,24 @@ class SendStep(_StepBase):
 
 @dataclass(frozen=True)
 class RecvStep(_StepBase):
-    """Wait for the next frame on a raw connection that contains ``match``; check it."""
+    """Wait for the next frame on a raw connection that contains ``match`` (or, with
+    ``closed``, for the server to close it: the result is ``{code, reason}``); check it."""
 
     conn: str = ""
     match: Any = None
+    closed: bool = False
+    save: str | None = None
+    expect: Expect | None = None
+
+
+@dataclass(frozen=True)
+class RequestStep(_StepBase):
+    """Send a raw REST request; its result is ``{status, headers, body}``."""
+
+    service: str = "spot_rest"
+    method: str = "GET"
+    path: str = "/"
+    params: dict[str, Any] = field(default_factory=dict)
     save: str | None = None
     expect: Expect | None = None
 
@@ -162,6 +177,7 @@ Step = (
     | OpenStep
     | SendStep
     | RecvStep
+    | RequestStep
     | CloseStep
     | WireStep
     | WaitStep

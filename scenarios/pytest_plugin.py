@@ -13,6 +13,7 @@ market), ``binance_emulator`` (a running :class:`~mock_exchange.MockExchange` on
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from mock_exchange import MockExchange, ServerConfig
 
 from .loader import ScenarioError, load_file
 from .model import Scenario
-from .runner import run_sync
+from .runner import DEFAULT_JOBS, ScenarioResult, run_many
 from .targets import DEFAULT_TARGETS, Target, expand_targets
 
 __all__ = [
@@ -33,6 +34,9 @@ __all__ = [
     "ScenarioItem",
     "binance_emulator_config",
 ]
+
+
+_RESULTS = pytest.StashKey[dict[str, ScenarioResult]]()
 
 
 class ScenarioFailure(Exception):
@@ -48,6 +52,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="scenario target: emulator, url=http://HOST:PORT, testnet, demo, prod, live, "
         f"ENV@emulator, ENV@http://HOST:PORT (default: {' '.join(DEFAULT_TARGETS)})",
+    )
+    group.addoption(
+        "--scenario-jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help=f"scenario items run at the same time (default {DEFAULT_JOBS}; 1 = one by one)",
     )
     parser.addini(
         "scenario_paths",
@@ -128,11 +138,37 @@ class ScenarioItem(pytest.Item):
         if self.load_error is not None:
             raise ScenarioFailure(self.load_error)
         assert self.scenario is not None and self.target is not None
-        result = run_sync(self.scenario, self.target)
+        result = self._result()
         if result.status == "skipped":
             pytest.skip(result.message)
         if result.status == "failed":
             raise ScenarioFailure(result.message)
+
+    def _result(self) -> ScenarioResult:
+        """Return this item's result, running it with the selected items not yet run.
+
+        The first scenario item to run plays every selected scenario item at once (``jobs``
+        at a time, see ``--scenario-jobs``); later items report their stored results.
+        """
+        stash = self.config.stash
+        results = stash.setdefault(_RESULTS, {})
+        if self.nodeid not in results:
+            batch = [
+                item
+                for item in self.session.items
+                if isinstance(item, ScenarioItem)
+                and item.scenario is not None
+                and item.target is not None
+                and item.nodeid not in results
+                and item.get_closest_marker("skip") is None
+            ]
+            if self not in batch:
+                batch.append(self)
+            pairs = [(i.scenario, i.target) for i in batch if i.scenario and i.target]
+            jobs = int(self.config.getoption("scenario_jobs") or DEFAULT_JOBS)
+            ran = asyncio.run(run_many(pairs, jobs))
+            results.update({i.nodeid: r for i, r in zip(batch, ran, strict=True)})
+        return results.pop(self.nodeid)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailure):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import aiohttp
 import orjson
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
@@ -40,6 +42,7 @@ from .model import (
     Expect,
     OpenStep,
     RecvStep,
+    RequestStep,
     Scenario,
     SendStep,
     Step,
@@ -51,9 +54,11 @@ from .targets import EmulatorHandle, Opened, Target
 from .templates import TemplateError, Templates
 
 __all__ = [
+    "DEFAULT_JOBS",
     "DEFAULT_STEP_TIMEOUT_MS",
     "ScenarioResult",
     "StepFailed",
+    "run_many",
     "run_paths",
     "run_scenario",
     "run_sync",
@@ -168,6 +173,11 @@ class _RawConn:
             self.changed.clear()
             await self.changed.wait()
 
+    async def closing(self) -> dict[str, Any]:
+        """Wait until the server closes the connection; return its close code and reason."""
+        await self.reader
+        return {"code": self.ws.close_code, "reason": self.ws.close_reason}
+
     async def close(self) -> None:
         await self.ws.close()
         self.reader.cancel()
@@ -197,6 +207,7 @@ class _Run:
         self.saved: dict[str, Any] = {}
         self.templates = Templates(int(scenario.setup.get("seed", 0)), opened.now_ms, self.saved)
         self.raw: dict[str, _RawConn] = {}
+        self.http: aiohttp.ClientSession | None = None
         self.skipped: list[str] = []
         self.ex.add_listener(self.wire.on_event)
 
@@ -286,17 +297,23 @@ class _Run:
             raise StepFailed(step.where, f"the client has no method {step.call!r}")
         args = self._render(step.where, list(step.args))
         params = self._render(step.where, dict(step.params))
+        takes_params = "params" in inspect.signature(method).parameters
         if step.call.startswith("stream_"):
             count = int(params.pop("count", 1))
+            extra = {"params": params} if takes_params else {}
             last = None
-            async with contextlib.aclosing(method(*args, params)) as iterator:
+            async with contextlib.aclosing(method(*args, **extra)) as iterator:
                 async for item in iterator:
                     last = item
                     count -= 1
                     if count <= 0:
                         break
             return last
-        return await method(*args, params or None)
+        if takes_params:
+            return await method(*args, params=params or None)
+        if params:
+            raise StepFailed(step.where, f"{step.call} takes no params")
+        return await method(*args)
 
     async def _call_step(self, step: CallStep) -> None:
         expected: type[BaseException] | None = None
@@ -379,7 +396,7 @@ class _Run:
             conn = self._conn(step.where, step.conn)
             match = self._render(step.where, step.match)
             try:
-                frame = await conn.next_matching(match)
+                frame = await (conn.closing() if step.closed else conn.next_matching(match))
             except ConnectionError as exc:
                 seen = [_dumps(f) for f in conn.frames[-5:]]
                 raise StepFailed(
@@ -389,14 +406,40 @@ class _Run:
                 self.saved[step.save] = frame
             if step.expect is not None:
                 self._check(step.where, step.expect, frame)
+        elif isinstance(step, RequestStep):
+            response = await self._request(step)
+            if step.save:
+                self.saved[step.save] = response
+            if step.expect is not None:
+                self._check(step.where, step.expect, response)
         elif isinstance(step, CloseStep):
             await self._conn(step.where, step.conn).close()
             del self.raw[step.conn]
+
+    async def _request(self, step: RequestStep) -> dict[str, Any]:
+        url = getattr(self.endpoints, step.service) + step.path
+        params = {k: str(v) for k, v in self._render(step.where, step.params).items()}
+        if self.http is None:
+            self.http = aiohttp.ClientSession()
+        try:
+            async with self.http.request(step.method, url, params=params) as r:
+                raw = await r.read()
+                headers = {k.lower(): v for k, v in r.headers.items()}
+                status = r.status
+        except aiohttp.ClientError as exc:
+            raise StepFailed(step.where, f"{step.method} {url}: {exc}") from None
+        try:
+            body: Any = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
+            body = raw.decode(errors="replace")
+        return {"status": status, "headers": headers, "body": body}
 
     async def close(self) -> None:
         for conn in list(self.raw.values()):
             await conn.close()
         self.raw.clear()
+        if self.http is not None:
+            await self.http.close()
         self.ex.remove_listener(self.wire.on_event)
 
 
@@ -468,39 +511,63 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
                 failure = f"{failure}; cleanup: {cleanup_error}" if failure else cleanup_error
     except _Unreachable as exc:
         return result("skipped", str(exc))
-    except (BaseError, OSError) as exc:
+    except (BaseError, OSError, ValueError) as exc:  # ValueError: an emulator set-up refused
         failure = f"{scenario.where}: {type(exc).__name__}: {exc}"
     if failure:
         return result("failed", failure)
     return result("passed")
 
 
+DEFAULT_JOBS = 4
+
+
+async def run_many(
+    pairs: list[tuple[Scenario, Target]],
+    jobs: int = DEFAULT_JOBS,
+    on_result: Callable[[ScenarioResult], None] | None = None,
+) -> list[ScenarioResult]:
+    """Run scenario x target pairs, ``jobs`` at a time (each embedded run has its own emulator).
+
+    ``on_result`` sees results as they finish; the list returned keeps the order of ``pairs``.
+    """
+    gate = asyncio.Semaphore(max(1, jobs))
+
+    async def one(scenario: Scenario, target: Target) -> ScenarioResult:
+        async with gate:
+            r = await run_scenario(scenario, target)
+        if on_result:
+            on_result(r)
+        return r
+
+    return list(await asyncio.gather(*(one(s, t) for s, t in pairs)))
+
+
 async def run_paths(
     paths: list[Path] | None,
     targets: list[Target],
     on_result: Callable[[ScenarioResult], None] | None = None,
+    jobs: int = DEFAULT_JOBS,
 ) -> list[ScenarioResult]:
-    """Load and run every scenario under ``paths`` on every target, one at a time.
+    """Load and run every scenario under ``paths`` on every target, ``jobs`` at a time.
 
     A file that fails to load is reported as a failed result naming its ``file:line``.
+    Results come back in file order, then target order.
     """
-    results: list[ScenarioResult] = []
-
-    def emit(r: ScenarioResult) -> None:
-        results.append(r)
-        if on_result:
-            on_result(r)
-
+    slots: list[ScenarioResult | tuple[Scenario, Target]] = []
     for file in discover(paths):
         try:
             scenario = load_file(file)
         except ScenarioError as exc:
             for target in targets:
-                emit(ScenarioResult(file.stem, file, target.name, "failed", 0.0, str(exc)))
+                r = ScenarioResult(file.stem, file, target.name, "failed", 0.0, str(exc))
+                slots.append(r)
+                if on_result:
+                    on_result(r)
             continue
-        for target in targets:
-            emit(await run_scenario(scenario, target))
-    return results
+        slots.extend((scenario, target) for target in targets)
+    pairs = [p for p in slots if isinstance(p, tuple)]
+    ran = iter(await run_many(pairs, jobs, on_result))
+    return [p if isinstance(p, ScenarioResult) else next(ran) for p in slots]
 
 
 def run_sync(scenario: Scenario, target: Target) -> ScenarioResult:

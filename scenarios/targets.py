@@ -194,6 +194,13 @@ def gate_reason(
     return None
 
 
+_SERVER_FIELDS = frozenset(
+    f
+    for f, spec in ServerConfig.__dataclass_fields__.items()
+    if spec.type in ("int", "float", "bool", "str", "int | None")
+) - {"seed", "rate", "frozen_clock", "start_ms"}
+
+
 def _server_config(setup: Mapping[str, Any]) -> ServerConfig:
     clock = setup.get("clock", {})
     config = ServerConfig(
@@ -202,6 +209,10 @@ def _server_config(setup: Mapping[str, Any]) -> ServerConfig:
         frozen_clock=bool(clock.get("frozen", setup.get("frozen_clock", False))),
         start_ms=clock.get("start_ms"),
     )
+    for key, value in dict(setup.get("server", {})).items():
+        if key not in _SERVER_FIELDS:
+            raise ValueError(f"setup.server: unknown emulator setting {key!r}")
+        setattr(config, key, value)
     if "markets" in setup:
         config.markets = markets_from_config(
             list(setup["markets"]), extend=not setup.get("only_markets", False)

@@ -139,3 +139,14 @@ def test_faker_templates_are_seeded() -> None:
     assert one == two and 5 <= one["n"] <= 9 and isinstance(one["w"], str)
     with pytest.raises(TemplateError, match="no provider"):
         _templates().render({"$faker": "_private"})
+
+
+def test_wildcard_references_bind_to_the_same_element() -> None:
+    """A {field: "*.3"} reference under a "*.2" path compares within each element, and $ is
+    the result itself."""
+    candles = [[1, 10.0, 12.0, 9.0, 11.0, 1.0], [2, 11.0, 11.5, 10.5, 11.2, 2.0]]
+    fields = {"$": {"length": {"eq": 2}}, "*.2": {"gte": {"field": "*.3"}}}
+    _check(Expect("ohlcvs", fields), candles)
+    bad = [[1, 10.0, 12.0, 9.0, 11.0, 1.0], [2, 11.0, 10.0, 10.5, 11.2, 2.0]]
+    with pytest.raises(ExpectationFailed, match=r"^1\.2 = 10.0 does not satisfy gte"):
+        _check(Expect("ohlcvs", fields), bad)

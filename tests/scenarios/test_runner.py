@@ -218,3 +218,34 @@ steps:
 """
     result = await run_scenario(load_text(text, "p.yaml"), Target("emulator"))
     assert result.status == "passed", result.message
+
+
+async def test_raw_rest_requests_and_server_settings() -> None:
+    """A request step exposes status, lower-case headers and body; a forced 429 carries
+    Retry-After; an unknown emulator setting fails the scenario at its top line."""
+    text = """\
+name: r
+targets: [emulator]
+setup: {rate: 0, server: {warmup_ms: 0}}
+steps:
+  - emulator: {fault: {kind: force_429}}
+  - request:
+      path: /api/v3/ping
+      save: limited
+      expect: {fields: {status: {eq: 429}, headers.retry-after: {matches: "^[0-9]+$"}}}
+  - request:
+      path: /api/v3/time
+      params: {x: {$int: [1, 2]}}
+      expect: {fields: {status: {eq: 200}, body.serverTime: {gt: 0}}}
+  - open: {conn: c, path: /ws}
+  - emulator: {fault: {kind: close, close_code: 1001}}
+  - recv: {conn: c, closed: true, expect: {fields: {code: {eq: 1001}}}}
+"""
+    result = await run_scenario(load_text(text, "r.yaml"), Target("emulator"))
+    assert result.status == "passed", result.message
+    bad = load_text(
+        "name: b\nsetup: {server: {nope: 1}}\nsteps:\n  - call: load_markets\n", "b.yaml"
+    )
+    failed = await run_scenario(bad, Target("emulator"))
+    assert failed.status == "failed"
+    assert failed.message.startswith("b.yaml:1: ValueError: setup.server: unknown emulator")
