@@ -10,6 +10,11 @@ A template is a one-key mapping whose key starts with ``$``::
                                 clock offline, the wall clock live)
     {$faker: pyint}             a Faker provider (or [provider, {kwargs}]), seeded
     {$saved: first.timestamp}   a value a previous step saved, by dotted path
+    {$mul: [a, b]}              a x b as a decimal string (numbers or numeric strings)
+    {$floor: [value, step]}     value rounded down to a multiple of step, as a string
+
+``$mul`` and ``$floor`` build non-marketable prices from a live book for gated live order
+scenarios: ``{$floor: [{$mul: [{$saved: book.bids.0.0}, "0.8"]}, "0.01"]}``.
 
 Random values come from one generator seeded by the scenario's ``setup.seed``, so a run is
 reproducible.
@@ -49,6 +54,17 @@ def lookup(obj: Any, dotted: str) -> Any:
     return cur
 
 
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def _floor(a: Any) -> str:
+    value, step = _dec(a[0]), _dec(a[1])
+    if step <= 0:
+        raise ValueError("step must be positive")
+    return f"{(value // step) * step:f}"
+
+
 class Templates:
     """Render templates with a seeded generator, a clock and the saved results of a run."""
 
@@ -85,6 +101,8 @@ class Templates:
             "$now": lambda a: self.now_ms() + int(a or 0),
             "$faker": self._fake,
             "$saved": self._saved,
+            "$mul": lambda a: f"{_dec(a[0]) * _dec(a[1]):f}",
+            "$floor": _floor,
         }
         gen = gens.get(key)
         if gen is None:
@@ -93,7 +111,7 @@ class Templates:
             return gen(self.render(arg))
         except TemplateError:
             raise
-        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+        except (TypeError, ValueError, IndexError, AttributeError, ArithmeticError) as exc:
             raise TemplateError(f"{key}: {exc}") from None
 
     def _decimal(self, a: Any) -> str:

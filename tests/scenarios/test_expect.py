@@ -129,6 +129,11 @@ def test_templates_are_seeded_and_report_errors() -> None:
         _templates().render({"$saved": "x.y"})
     with pytest.raises(TemplateError, match=r"\$int"):
         _templates().render({"$int": "x"})
+    book = _templates({"book": {"bids": [[90123.45, 1.0]]}})
+    price = {"$floor": [{"$mul": [{"$saved": "book.bids.0.0"}, "0.8"]}, "0.01"]}
+    assert book.render(price) == "72098.76"
+    with pytest.raises(TemplateError, match="step must be positive"):
+        book.render({"$floor": [1, 0]})
 
 
 def test_faker_templates_are_seeded() -> None:

@@ -83,3 +83,13 @@ def test_files_and_discovery(tmp_path: Path) -> None:
         discover([tmp_path / "missing"])
     with pytest.raises(ScenarioError, match="cannot read"):
         load_file(tmp_path / "missing.yaml")
+
+
+def test_documented_scenarios_load() -> None:
+    """Every complete scenario shown in docs/scenarios.md passes the schema."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "scenarios.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in doc.split("```yaml\n")[1:]]
+    full = [b for b in blocks if b.startswith("name:")]
+    assert len(full) >= 2
+    for i, block in enumerate(full):
+        assert load_text(block, f"docs-{i}.yaml").steps
