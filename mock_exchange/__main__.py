@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         "--rate",
         type=float,
         default=5.0,
-        help="background orders per second, 0 = fully scripted (default 5)",
+        help="background actions per second on each venue, 0 = fully scripted (default 5)",
     )
     serve.add_argument(
         "--frozen-clock",

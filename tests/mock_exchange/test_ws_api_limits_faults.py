@@ -211,3 +211,18 @@ async def test_gap_drop_and_delay_faults(mx: MockExchange) -> None:
         mx.add_fault("delay_frames", count=1, delay_ms=50)
         fifth = await change(4)
         assert fifth["U"] == fourth["u"] + 1
+
+
+async def test_oversized_frame_closes_only_that_connection() -> None:
+    """A frame over the size limit closes its connection (1009); others keep being served."""
+    config = ServerConfig(rate=0, frozen_clock=True, max_frame_bytes=1024)
+    async with (
+        MockExchange(config=config) as mx,
+        aiohttp.ClientSession() as s,
+        s.ws_connect(mx.url("wss://stream.binance.com/ws")) as big,
+        s.ws_connect(mx.url(WS_API)) as other,
+    ):
+        await big.send_str('{"method":"SUBSCRIBE","params":["' + "x" * 4096 + '"],"id":1}')
+        msg = await asyncio.wait_for(big.receive(), 5)
+        assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1009
+        assert (await call(other, {"id": 1, "method": "ping"}))["result"] == {}
