@@ -35,10 +35,19 @@ class ScenarioScript:
     actions: list[dict[str, Any]]
 
     def apply_setup(self, config: ServerConfig) -> ServerConfig:
-        """Return ``config`` with the scenario's ``setup`` values applied."""
+        """Return ``config`` with the scenario's ``setup`` values applied.
+
+        ``markets`` (a list of market entries, as in a ``--markets`` file) is honoured too,
+        so a scenario can describe its own market.
+        """
         for key in ("seed", "rate", "frozen_clock"):
             if key in self.setup:
                 setattr(config, key, self.setup[key])
+        if "markets" in self.setup:
+            entries = self.setup["markets"]
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                raise ValueError(f"scenario {self.name}: setup.markets must be a list of entries")
+            config.markets = markets_from_config(entries)
         return config
 
 

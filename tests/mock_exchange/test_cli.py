@@ -126,6 +126,16 @@ def test_script_and_markets_errors(tmp_path: Path) -> None:
         load_scenario_script(bad)
     with pytest.raises(ValueError, match="list of market entries"):
         load_markets_file(bad)
+    with_markets = tmp_path / "m.yaml"
+    with_markets.write_text(
+        "name: m\nsetup: {seed: 3, markets: [{symbol: ADAUSDT, base: ADA, quote: USDT}]}\n"
+        "steps: []\n"
+    )
+    config = load_scenario_script(with_markets).apply_setup(ServerConfig())
+    assert config.seed == 3 and "ADAUSDT" in {m.symbol for m in config.markets}
+    with_markets.write_text("name: m\nsetup: {markets: 3}\nsteps: []\n")
+    with pytest.raises(ValueError, match=r"setup\.markets"):
+        load_scenario_script(with_markets).apply_setup(ServerConfig())
     only = tmp_path / "only.yaml"
     only.write_text("markets: [{symbol: ETHBTC}]\nextend: false\n")
     assert [m.symbol for m in load_markets_file(only)] == ["ETHBTC"]

@@ -133,6 +133,28 @@ class MatchingMachine(RuleBasedStateMachine):
             self.expired += qty - res.executed_qty
         self._check_depth(events)
 
+    @rule(
+        side=st.sampled_from(["BUY", "SELL"]), price=st.integers(995, 1005), lots=st.integers(1, 20)
+    )
+    def limit_maker(self, side: str, price: int, lots: int) -> None:
+        qty = D(lots) / 100
+        would_take = self.ref._best(side, D(price)) is not None
+        try:
+            res, events = self.engine.place_order(
+                SYMBOL,
+                side,  # type: ignore[arg-type]
+                "LIMIT_MAKER",
+                quantity=qty,
+                price=D(price),
+            )
+        except ExchangeError as err:
+            assert would_take and err.code == -2010
+            return
+        assert not would_take and res.fills == []
+        self.ref.place(res.order_id, side, qty, D(price), "GTC")
+        self.placed += qty
+        self._check_depth(events)
+
     @rule(side=st.sampled_from(["BUY", "SELL"]), lots=st.integers(1, 30))
     def market(self, side: str, lots: int) -> None:
         qty = D(lots) / 100
