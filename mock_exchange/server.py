@@ -114,6 +114,26 @@ def _stream_entry(service: Service, path: str) -> tuple[MarketKind, Category, st
     return entry[0], entry[1], mode, tail
 
 
+def _time_unit_refusal(value: str | None) -> ExchangeError | None:
+    """Check ``timeUnit`` / ``X-MBX-TIME-UNIT``: milliseconds are served, microseconds refused.
+
+    Binance switches every time field to microseconds on request; the emulator does not, and
+    says so instead of answering in the wrong unit.
+    """
+    if value is None or value.upper() == "MILLISECOND":
+        return None
+    if value.upper() == "MICROSECOND":
+        return ExchangeError(
+            -1020,
+            "This operation is not supported. (mock_exchange: timeUnit=MICROSECOND is not "
+            "implemented by the emulator)",
+            400,
+        )
+    return ExchangeError(
+        -1194, "Invalid value for time unit; expected either MICROSECOND or MILLISECOND.", 400
+    )
+
+
 class MockExchange:
     """A local Binance on ``host:port`` (port 0 picks a free port).
 
@@ -351,6 +371,15 @@ class MockExchange:
         service = info.service
         if service == "futures-testnet":
             service = _futures_testnet_service(path)
+        refused = _time_unit_refusal(
+            request.query.get("timeUnit") or request.headers.get("X-MBX-TIME-UNIT")
+        )
+        if refused is not None:
+            return web.Response(
+                status=refused.http_status,
+                body=orjson.dumps(refused.payload()),
+                content_type="application/json",
+            )
         upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
         if upgrade:
             entry = _stream_entry(service, path)

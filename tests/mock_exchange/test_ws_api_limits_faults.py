@@ -226,3 +226,23 @@ async def test_oversized_frame_closes_only_that_connection() -> None:
         msg = await asyncio.wait_for(big.receive(), 5)
         assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1009
         assert (await call(other, {"id": 1, "method": "ping"}))["result"] == {}
+
+
+async def test_time_unit() -> None:
+    """timeUnit MILLISECOND is served; MICROSECOND is refused explicitly; junk gets -1194."""
+    async with (
+        MockExchange(config=ServerConfig(rate=0, frozen_clock=True)) as mx,
+        aiohttp.ClientSession() as s,
+    ):
+        async with s.ws_connect(mx.url("wss://stream.binance.com/ws?timeUnit=millisecond")) as ws:
+            assert await call(ws, {"method": "LIST_SUBSCRIPTIONS", "id": 1}) == {
+                "result": [],
+                "id": 1,
+            }
+        url = mx.url("https://api.binance.com/api/v3/time")
+        async with s.get(url, headers={"X-MBX-TIME-UNIT": "MICROSECOND"}) as r:
+            assert r.status == 400 and (await r.json())["code"] == -1020
+        async with s.get(url + "?timeUnit=seconds") as r:
+            assert (await r.json())["code"] == -1194
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await s.ws_connect(mx.url(WS_API) + "?timeUnit=MICROSECOND")
