@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 import pytest
 
+import mock_exchange
 from mock_exchange.surface import BEGIN, END, surface_markdown
 from mock_exchange.transports.stream_names import STREAM_CATALOGUE, parse_stream, stream_period
 
@@ -29,3 +32,18 @@ def test_catalogue_examples_parse(venue: str, example: str) -> None:
     assert key is not None
     period = stream_period(venue, key)  # type: ignore[arg-type]
     assert period is None or period > 0
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(
+        m.name
+        for m in pkgutil.walk_packages(mock_exchange.__path__, "mock_exchange.")
+        if not m.name.endswith("__main__")
+    ),
+)
+def test_every_module_exports_what_it_promises(module: str) -> None:
+    """Every mock_exchange module with __all__ defines each name it lists."""
+    mod = importlib.import_module(module)
+    for name in getattr(mod, "__all__", ()):
+        assert hasattr(mod, name), f"{module}.{name}"
