@@ -21,7 +21,7 @@ import orjson
 from ..engine.core import AggTrade, DepthUpdate, EngineEvent, Liquidation
 from ..engine.exchange import VENUES, Exchange
 from ..engine.markets import Market, MarketKind
-from ..engine.tape import Trade, interval_start, next_interval_start
+from ..engine.tape import Trade, interval_start
 from . import payloads as pl
 from .stream_names import StreamKey, stream_period
 from .stream_session import StreamSession
@@ -255,8 +255,5 @@ class Publisher:
                 venue, key, pl.kline_event(m, closed, interval, True, now, continuous=continuous)
             )
         self.kline_open[(venue, key)] = start
-        k = tape.kline(interval, start, offset)
-        closes_now = next_interval_start(start, interval, offset) - 1 <= now
-        self.deliver(
-            venue, key, pl.kline_event(m, k, interval, closes_now, now, continuous=continuous)
-        )
+        k = tape.kline(interval, start, offset)  # the open kline: x is false until it closes
+        self.deliver(venue, key, pl.kline_event(m, k, interval, False, now, continuous=continuous))

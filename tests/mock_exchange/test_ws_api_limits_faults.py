@@ -211,3 +211,38 @@ async def test_gap_drop_and_delay_faults(mx: MockExchange) -> None:
         mx.add_fault("delay_frames", count=1, delay_ms=50)
         fifth = await change(4)
         assert fifth["U"] == fourth["u"] + 1
+
+
+async def test_oversized_frame_closes_only_that_connection() -> None:
+    """A frame over the size limit closes its connection (1009); others keep being served."""
+    config = ServerConfig(rate=0, frozen_clock=True, max_frame_bytes=1024)
+    async with (
+        MockExchange(config=config) as mx,
+        aiohttp.ClientSession() as s,
+        s.ws_connect(mx.url("wss://stream.binance.com/ws")) as big,
+        s.ws_connect(mx.url(WS_API)) as other,
+    ):
+        await big.send_str('{"method":"SUBSCRIBE","params":["' + "x" * 4096 + '"],"id":1}')
+        msg = await asyncio.wait_for(big.receive(), 5)
+        assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1009
+        assert (await call(other, {"id": 1, "method": "ping"}))["result"] == {}
+
+
+async def test_time_unit() -> None:
+    """timeUnit MILLISECOND is served; MICROSECOND is refused explicitly; junk gets -1194."""
+    async with (
+        MockExchange(config=ServerConfig(rate=0, frozen_clock=True)) as mx,
+        aiohttp.ClientSession() as s,
+    ):
+        async with s.ws_connect(mx.url("wss://stream.binance.com/ws?timeUnit=millisecond")) as ws:
+            assert await call(ws, {"method": "LIST_SUBSCRIPTIONS", "id": 1}) == {
+                "result": [],
+                "id": 1,
+            }
+        url = mx.url("https://api.binance.com/api/v3/time")
+        async with s.get(url, headers={"X-MBX-TIME-UNIT": "MICROSECOND"}) as r:
+            assert r.status == 400 and (await r.json())["code"] == -1020
+        async with s.get(url + "?timeUnit=seconds") as r:
+            assert (await r.json())["code"] == -1194
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await s.ws_connect(mx.url(WS_API) + "?timeUnit=MICROSECOND")
