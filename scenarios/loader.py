@@ -192,11 +192,12 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
             )
         if "open" in raw:
             o = raw["open"]
+            service = o.get("service", "spot_streams")
             return OpenStep(
                 at,
                 conn=o["conn"],
-                service=o.get("service", "spot_streams"),
-                path=o.get("path", "/ws"),
+                service=service,
+                path=o.get("path", "" if service.endswith("_ws_api") else "/ws"),
                 **common,
             )
         if "send" in raw:
