@@ -198,6 +198,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 conn=o["conn"],
                 service=service,
                 path=o.get("path", "" if service.endswith("_ws_api") else "/ws"),
+                pong=bool(o.get("pong", True)),
                 **common,
             )
         if "send" in raw:
@@ -210,6 +211,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 conn=r["conn"],
                 match=r.get("match"),
                 closed=bool(r.get("closed", False)),
+                pings=r.get("pings"),
                 save=r.get("save"),
                 expect=_expect(r.get("expect")),
                 **common,

@@ -85,11 +85,13 @@ class CallStep(_StepBase):
 
 @dataclass(frozen=True)
 class OpenStep(_StepBase):
-    """Open a raw WebSocket named ``conn`` on a service of the target (``/ws``, ``/stream``...)."""
+    """Open a raw WebSocket named ``conn`` on a service of the target (``/ws``, ``/stream``...);
+    with ``pong`` off it leaves the server's pings unanswered."""
 
     conn: str = ""
     service: str = "spot_streams"
     path: str = "/ws"
+    pong: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class RecvStep(_StepBase):
     conn: str = ""
     match: Any = None
     closed: bool = False
+    pings: int | None = None
     save: str | None = None
     expect: Expect | None = None
 

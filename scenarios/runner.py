@@ -20,8 +20,6 @@ from typing import Any, Literal
 
 import aiohttp
 import orjson
-import websockets
-from websockets.asyncio.client import ClientConnection, connect
 
 import client
 from client.errors import (
@@ -136,27 +134,39 @@ class _WireLog:
 
 
 class _RawConn:
-    """A WebSocket the scenario drives itself: frames sent verbatim, frames received kept."""
+    """A WebSocket the scenario drives itself: frames sent verbatim, frames received kept.
 
-    def __init__(self, url: str, ws: ClientConnection) -> None:
+    With ``pong`` off it never answers the server's pings: a peer that misses its pongs.
+    """
+
+    def __init__(self, url: str, ws: aiohttp.ClientWebSocketResponse) -> None:
         self.url = url
         self.ws = ws
         self.frames: list[Any] = []
         self.consumed: set[int] = set()
         self.closed: str | None = None
+        self.close_reason = ""
+        self.pings = 0
         self.changed = asyncio.Event()
         self.reader = asyncio.create_task(self._read(), name=f"scenarios.raw {url}")
 
     async def _read(self) -> None:
-        try:
-            async for msg in self.ws:
+        while True:
+            msg = await self.ws.receive()
+            if msg.type == aiohttp.WSMsgType.TEXT:
                 try:
-                    self.frames.append(orjson.loads(msg))
+                    self.frames.append(orjson.loads(msg.data))
                 except orjson.JSONDecodeError:
-                    self.frames.append(msg if isinstance(msg, str) else "<binary>")
-                self.changed.set()
-        except websockets.ConnectionClosed:
-            pass
+                    self.frames.append(msg.data)
+            elif msg.type == aiohttp.WSMsgType.BINARY:
+                self.frames.append("<binary>")
+            elif msg.type == aiohttp.WSMsgType.PING:
+                self.pings += 1  # delivered only when pongs are off: leave it unanswered
+            elif msg.type == aiohttp.WSMsgType.CLOSE:
+                self.close_reason = str(msg.extra or "")
+            else:  # CLOSING, CLOSED, ERROR
+                break
+            self.changed.set()
         self.closed = f"closed (code {self.ws.close_code})"
         self.changed.set()
 
@@ -173,10 +183,19 @@ class _RawConn:
             self.changed.clear()
             await self.changed.wait()
 
+    async def pinged(self, count: int) -> dict[str, Any]:
+        """Wait until the server has pinged ``count`` times (seen only with pongs off)."""
+        while self.pings < count:
+            if self.closed:
+                raise ConnectionError(f"{self.closed} after {self.pings} pings")
+            self.changed.clear()
+            await self.changed.wait()
+        return {"pings": self.pings}
+
     async def closing(self) -> dict[str, Any]:
         """Wait until the server closes the connection; return its close code and reason."""
         await self.reader
-        return {"code": self.ws.close_code, "reason": self.ws.close_reason}
+        return {"code": self.ws.close_code, "reason": self.close_reason, "pings": self.pings}
 
     async def close(self) -> None:
         await self.ws.close()
@@ -376,11 +395,12 @@ class _Run:
 
     async def _raw_step(self, step: Step) -> None:
         if isinstance(step, OpenStep):
-            base = getattr(self.endpoints, step.service)
-            url = base + step.path
+            url = getattr(self.endpoints, step.service) + step.path
             try:
-                ws = await connect(url, open_timeout=10, compression=None, max_size=1 << 24)
-            except (OSError, websockets.InvalidHandshake, TimeoutError) as exc:
+                ws = await self._http().ws_connect(
+                    url, autoping=step.pong, max_msg_size=1 << 24, compress=0
+                )
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 raise StepFailed(step.where, f"cannot open {url}: {exc}") from None
             self.raw[step.conn] = _RawConn(url, ws)
         elif isinstance(step, SendStep):
@@ -389,15 +409,22 @@ class _Run:
                 step.text if step.text is not None else _json(self._render(step.where, step.frame))
             )
             try:
-                await conn.ws.send(text)
-            except websockets.ConnectionClosed as exc:
+                await conn.ws.send_str(text)
+            except (ConnectionError, RuntimeError) as exc:
                 raise StepFailed(step.where, f"{conn.url}: connection closed ({exc})") from None
         elif isinstance(step, RecvStep):
             conn = self._conn(step.where, step.conn)
             match = self._render(step.where, step.match)
             try:
-                frame = await (conn.closing() if step.closed else conn.next_matching(match))
+                if step.closed:
+                    frame = await conn.closing()
+                elif step.pings is not None:
+                    frame = await conn.pinged(step.pings)
+                else:
+                    frame = await conn.next_matching(match)
             except ConnectionError as exc:
+                if step.pings is not None:
+                    raise StepFailed(step.where, f"fewer than {step.pings} pings: {exc}") from None
                 seen = [_dumps(f) for f in conn.frames[-5:]]
                 raise StepFailed(
                     step.where, f"no frame matching {_dumps(match)} before {exc}; last: {seen}"
@@ -416,13 +443,16 @@ class _Run:
             await self._conn(step.where, step.conn).close()
             del self.raw[step.conn]
 
+    def _http(self) -> aiohttp.ClientSession:
+        if self.http is None:
+            self.http = aiohttp.ClientSession()
+        return self.http
+
     async def _request(self, step: RequestStep) -> dict[str, Any]:
         url = getattr(self.endpoints, step.service) + step.path
         params = {k: str(v) for k, v in self._render(step.where, step.params).items()}
-        if self.http is None:
-            self.http = aiohttp.ClientSession()
         try:
-            async with self.http.request(step.method, url, params=params) as r:
+            async with self._http().request(step.method, url, params=params) as r:
                 raw = await r.read()
                 headers = {k.lower(): v for k, v in r.headers.items()}
                 status = r.status

@@ -249,3 +249,22 @@ steps:
     failed = await run_scenario(bad, Target("emulator"))
     assert failed.status == "failed"
     assert failed.message.startswith("b.yaml:1: ValueError: setup.server: unknown emulator")
+
+
+async def test_raw_connection_without_pongs_counts_pings_until_closed() -> None:
+    """A raw connection opened with pong off sees the server's pings and is closed for them."""
+    text = """\
+name: p
+targets: [emulator]
+setup: {rate: 0, clock: {frozen: true}}
+steps:
+  - open: {conn: s, pong: false}
+  - emulator: {advance_clock: 20000}
+  - recv: {conn: s, pings: 1, expect: {fields: {pings: {eq: 1}}}}
+  - emulator: {advance_clock: 60000}
+  - recv: {conn: s, closed: true, expect: {fields: {code: {eq: 1008}}}}
+  - recv: {conn: s, pings: 5}
+"""
+    result = await run_scenario(load_text(text, "p.yaml"), Target("emulator"))
+    assert result.status == "failed"
+    assert result.message.startswith("p.yaml:10: fewer than 5 pings: closed (code 1008)")
