@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .loader import ScenarioError, discover, load_file
 from .report import REPORT_FORMATS, format_row, header, matrix, summary, write_report
-from .runner import DEFAULT_JOBS, ScenarioResult, run_paths
+from .runner import DEFAULT_JOBS, ScenarioResult, check_references, run_paths
 from .soak import SoakConfig, run_soak
 from .targets import DEFAULT_TARGETS, expand_targets, parse_target
 
@@ -74,15 +74,23 @@ def _validate(paths: list[Path]) -> int:
     for file in discover(paths or None):
         try:
             s = load_file(file)
-            print(f"ok     {file}  ({s.name}, {len(s.steps)} steps)")
         except ScenarioError as exc:
             bad += 1
             print(f"error  {exc}")
+            continue
+        problems = check_references(s)
+        for problem in problems:
+            print(f"error  {problem}")
+        if problems:
+            bad += 1
+        else:
+            print(f"ok     {file}  ({s.name}, {len(s.steps)} steps)")
     return 1 if bad else 0
 
 
 def _list(paths: list[Path]) -> int:
     status = 0
+    kinds: dict[str, int] = {}
     for file in discover(paths or None):
         try:
             s = load_file(file)
@@ -90,7 +98,11 @@ def _list(paths: list[Path]) -> int:
             print(f"error  {exc}")
             status = 1
             continue
-        print(f"{s.name:40}  {s.market:5}  {','.join(s.targets):28}  {file}")
+        kinds[s.kind] = kinds.get(s.kind, 0) + 1
+        print(f"{s.name:40}  {s.kind:10}  {s.market:5}  {','.join(s.targets):28}  {file}")
+    if kinds:
+        counts = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+        print(f"{sum(kinds.values())} scenarios: {counts}")
     return status
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "DEFAULT_STEP_TIMEOUT_MS",
     "ScenarioResult",
     "StepFailed",
+    "check_references",
     "run_many",
     "run_paths",
     "run_scenario",
@@ -471,6 +472,33 @@ class _Run:
         if self.http is not None:
             await self.http.close()
         self.ex.remove_listener(self.wire.on_event)
+
+
+def _all_steps(steps: tuple[Step, ...]) -> list[Step]:
+    out: list[Step] = []
+    for step in steps:
+        out.append(step)
+        if isinstance(step, ConcurrentStep):
+            for branch in step.branches:
+                out.extend(_all_steps(branch))
+    return out
+
+
+def check_references(scenario: Scenario) -> list[str]:
+    """Return ``file:line: ...`` for every client method or error class the client lacks."""
+    problems: list[str] = []
+    for step in _all_steps(scenario.steps + scenario.cleanup):
+        if not isinstance(step, CallStep):
+            continue
+        if not callable(getattr(client.Binance, step.call, None)):
+            problems.append(f"{step.where}: the client has no method {step.call!r}")
+        if step.raises:
+            cls = getattr(client.errors, step.raises, None)
+            if not (isinstance(cls, type) and issubclass(cls, BaseError)):
+                problems.append(
+                    f"{step.where}: raises: {step.raises!r} is not a client error class"
+                )
+    return problems
 
 
 def _json(value: Any) -> str:

@@ -82,6 +82,17 @@ def test_validate_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "ok     " in out and "spot-ticker-subscribe" in out
+    assert "scenarios: " in out and "subscribe " in out
+    typo = tmp_path / "typo"
+    typo.mkdir()
+    (typo / "t.yaml").write_text(
+        "name: t\nsteps:\n  - concurrent:\n      - call: watch_tikcer\n"
+        "  - call: watch_ticker\n    raises: Nope\n"
+    )
+    assert main(["validate", str(typo)]) == 1
+    err = capsys.readouterr().out
+    assert "t.yaml:4: the client has no method 'watch_tikcer'" in err
+    assert "t.yaml:5: raises: 'Nope' is not a client error class" in err
     (tmp_path / "bad.yaml").write_text("name: x\nsteps: 3\n")
     assert main(["validate", str(tmp_path)]) == 1
     assert main(["list", str(tmp_path)]) == 1
