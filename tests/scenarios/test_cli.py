@@ -156,3 +156,36 @@ def test_plugin_fixtures_serve_other_projects(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert "1 passed" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_pytest_plugin_live_target_skips_without_configuration(tmp_path: Path) -> None:
+    """--target live items carry the live marker and skip with the reason when unconfigured."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\nscenario_paths = scen\n")
+    scen = tmp_path / "scen"
+    scen.mkdir()
+    (scen / "any.yaml").write_text("name: any\nsteps:\n  - call: load_markets\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BINANCE_")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            "-m",
+            "live",
+            "--target",
+            "live",
+            "--target",
+            "emulator",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "PYTHONPATH": str(REPO)},
+    )
+    assert "no live environment configured" in proc.stdout, proc.stdout
+    assert "1 skipped, 1 deselected" in proc.stdout
