@@ -242,9 +242,7 @@ class _Run:
             self.skipped.append(f"{where} (emulator_fields)")
         try:
             check_expect(expect, result, self.offline, self.templates)
-        except ExpectationFailed as exc:
-            raise StepFailed(where, str(exc)) from None
-        except TemplateError as exc:
+        except (ExpectationFailed, TemplateError) as exc:
             raise StepFailed(where, str(exc)) from None
 
     async def emulator_action(self, action: EmulatorAction) -> None:
