@@ -24,6 +24,7 @@ __all__ = [
     "WaitStep",
     "Where",
     "WireStep",
+    "walk_steps",
 ]
 
 ALL_TARGETS: tuple[str, ...] = ("emulator", "testnet", "demo", "prod")
@@ -187,6 +188,17 @@ Step = (
     | EmulatorStep
     | ConcurrentStep
 )
+
+
+def walk_steps(steps: tuple[Step, ...]) -> list[Step]:
+    """Return ``steps`` with the steps of every concurrent branch, depth first."""
+    out: list[Step] = []
+    for step in steps:
+        out.append(step)
+        if isinstance(step, ConcurrentStep):
+            for branch in step.branches:
+                out.extend(walk_steps(branch))
+    return out
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from .model import (
     WaitStep,
     Where,
     WireStep,
+    walk_steps,
 )
 from .targets import EmulatorHandle, Opened, Target
 from .templates import TemplateError, Templates
@@ -472,20 +473,10 @@ class _Run:
         self.ex.remove_listener(self.wire.on_event)
 
 
-def _all_steps(steps: tuple[Step, ...]) -> list[Step]:
-    out: list[Step] = []
-    for step in steps:
-        out.append(step)
-        if isinstance(step, ConcurrentStep):
-            for branch in step.branches:
-                out.extend(_all_steps(branch))
-    return out
-
-
 def check_references(scenario: Scenario) -> list[str]:
     """Return ``file:line: ...`` for every client method or error class the client lacks."""
     problems: list[str] = []
-    for step in _all_steps(scenario.steps + scenario.cleanup):
+    for step in walk_steps(scenario.steps + scenario.cleanup):
         if not isinstance(step, CallStep):
             continue
         if not callable(getattr(client.Binance, step.call, None)):

@@ -28,7 +28,7 @@ import aiohttp
 import client
 from mock_exchange import MockExchange, ServerConfig, markets_from_config
 
-from .model import CallStep, ConcurrentStep, Scenario, Step
+from .model import CallStep, Scenario, walk_steps
 
 __all__ = [
     "DEFAULT_TARGETS",
@@ -156,21 +156,12 @@ def credentials_for(env: str, environ: Mapping[str, str] | None = None) -> tuple
     return None
 
 
-def _calls(steps: tuple[Step, ...]) -> list[CallStep]:
-    out: list[CallStep] = []
-    for step in steps:
-        if isinstance(step, CallStep):
-            out.append(step)
-        elif isinstance(step, ConcurrentStep):
-            for branch in step.branches:
-                out.extend(_calls(branch))
-    return out
-
-
 def required_gates(scenario: Scenario) -> set[str]:
     """Return the gates a scenario needs: declared ones plus those its calls imply."""
     gates = set(scenario.requires)
-    for step in _calls(scenario.steps + scenario.cleanup):
+    for step in walk_steps(scenario.steps + scenario.cleanup):
+        if not isinstance(step, CallStep):
+            continue
         if step.call.startswith(_MUTATING):
             gates.add("live_orders")
         if step.call.startswith("cancel_all"):
