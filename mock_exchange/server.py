@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
@@ -604,8 +604,10 @@ class MockExchange:
             self.step(now, prev)
             prev = now
 
-    def stream_keys(self) -> Iterator[tuple[MarketKind, StreamKey]]:
-        """Yield (venue, key) of every subscribed stream (for introspection and tests)."""
-        for conn in self._stream_conns.values():
-            for key in conn.session.stream_keys():
-                yield conn.venue, key
+    def subscriptions(self) -> list[tuple[MarketKind, str]]:
+        """Return (venue, stream name) of every subscription on every open connection."""
+        return [
+            (conn.venue, name)
+            for conn in self._stream_conns.values()
+            for name in conn.session.streams
+        ]
