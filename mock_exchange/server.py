@@ -89,12 +89,13 @@ class ServerConfig:
     liquidation_share: float = 0.02  # share of futures taker actions that are liquidations
 
 
+_FUTURES_TESTNET_SERVICES: dict[str, Service] = {"fapi": "usdm-rest", "dapi": "coinm-rest"}
+
+
 def _futures_testnet_service(path: str) -> Service:
-    if path.startswith("/fapi/"):
-        return "usdm-rest"
-    if path.startswith("/dapi/"):
-        return "coinm-rest"
-    return "futures-testnet"
+    """testnet.binancefuture.com serves fapi, dapi and ws-fapi: pick by the first segment."""
+    first = path.strip("/").split("/", 1)[0]
+    return _FUTURES_TESTNET_SERVICES.get(first, "futures-testnet")
 
 
 def _stream_entry(service: Service, path: str) -> tuple[MarketKind, Category, str, str] | None:

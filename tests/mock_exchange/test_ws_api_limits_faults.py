@@ -90,7 +90,11 @@ async def test_ws_api_envelopes(mx: MockExchange) -> None:
 
 async def test_ws_fapi_methods(mx: MockExchange) -> None:
     """ws-fapi serves depth and tickers of USD-M and refuses spot-only methods."""
-    url = mx.url("wss://ws-fapi.binance.com/ws-fapi/v1")
+    for host in ("ws-fapi.binance.com", "testnet.binancefuture.com"):
+        await _check_ws_fapi(mx, mx.url(f"wss://{host}/ws-fapi/v1"))
+
+
+async def _check_ws_fapi(mx: MockExchange, url: str) -> None:
     async with aiohttp.ClientSession() as s, s.ws_connect(url) as ws:
         r = await call(ws, {"id": "1", "method": "depth", "params": {"symbol": "BTCUSDT"}})
         assert r["result"]["lastUpdateId"] == mx.exchange.engine("usdm").update_id("BTCUSDT")
