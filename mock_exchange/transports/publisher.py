@@ -62,6 +62,7 @@ class Publisher:
         self.last_u: dict[tuple[MarketKind, str, int], int] = {}
         self.best: dict[tuple[MarketKind, str], tuple[Any, Any]] = {}
         self.kline_open: dict[tuple[MarketKind, StreamKey], int] = {}
+        self.arr_seen: dict[tuple[MarketKind, StreamKey], dict[str, int]] = {}
         self.frames_sent = 0
 
     def reset(self, exchange: Exchange) -> None:
@@ -71,6 +72,7 @@ class Publisher:
         self.last_u.clear()
         self.best.clear()
         self.kline_open.clear()
+        self.arr_seen.clear()
 
     # -- fan-out ---------------------------------------------------------------------------
 
@@ -207,9 +209,10 @@ class Publisher:
         elif ch in ("kline", "continuousKline"):
             self._kline(venue, key, now)
         elif ch == "miniTicker":
-            names = [symbol] if symbol is not None else sorted(engine.markets)
+            names = [symbol] if symbol is not None else self._changed(venue, key)
             rows = [pl.mini_ticker_event(engine, s, now) for s in names]
-            self.deliver(venue, key, rows[0] if symbol is not None else rows)
+            if rows:
+                self.deliver(venue, key, rows[0] if symbol is not None else rows)
         elif ch == "ticker":
             self._ticker(venue, key, now)
         elif ch == "avgPrice" and symbol is not None:
@@ -226,12 +229,30 @@ class Publisher:
     def _ticker(self, venue: MarketKind, key: StreamKey, now: int) -> None:
         engine = self.exchange.engine(venue)
         window = key.params[0] if key.params and key.params[0] != "arr" else None
-        names = [key.symbol] if key.symbol is not None else sorted(engine.markets)
+        names = [key.symbol] if key.symbol is not None else self._changed(venue, key)
         if window is not None:
             rows = [pl.window_ticker_event(engine, s, window, now) for s in names]
         else:
             rows = [pl.ticker_event(venue, engine, s, now) for s in names]
-        self.deliver(venue, key, rows[0] if key.symbol is not None else rows)
+        if rows:
+            self.deliver(venue, key, rows[0] if key.symbol is not None else rows)
+
+    def _changed(self, venue: MarketKind, key: StreamKey) -> list[str]:
+        """Return the symbols that traded since ``key`` (an ``@arr`` stream) last published.
+
+        All-market ticker arrays carry only the tickers that changed; the first publication
+        of a stream carries every symbol.
+        """
+        engine = self.exchange.engine(venue)
+        seen = self.arr_seen.setdefault((venue, key), {})
+        changed: list[str] = []
+        for symbol in sorted(engine.markets):
+            recent = engine.tape(symbol).recent
+            last = recent[-1].trade_id if recent else -1
+            if seen.get(symbol) != last:
+                seen[symbol] = last
+                changed.append(symbol)
+        return changed
 
     def _market_for(self, venue: MarketKind, key: StreamKey) -> Market | None:
         engine = self.exchange.engine(venue)
