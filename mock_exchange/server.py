@@ -29,7 +29,7 @@ from .engine.clock import ControlledClock
 from .engine.core import Engine, EngineEvent, Liquidation, OrderResult
 from .engine.exchange import VENUES, Exchange
 from .engine.markets import ALL_DEFAULT_MARKETS, Market, MarketKind
-from .engine.ratelimits import WeightLimiter
+from .engine.ratelimits import RateLimitError, WeightLimiter
 from .errors import ExchangeError, StreamControlError
 from .routing import URL_RULE, HostInfo, Service, resolve, rewrite_url
 from .transports.publisher import Publisher
@@ -536,9 +536,22 @@ class MockExchange:
         rules = self.config.spot_rules if venue == "spot" else self.config.futures_rules
         # the WS API is limited by request weight, not by the streams' messages per second
         rules = replace(rules, max_incoming_per_s=None)
+        caller = self._caller(request)
+        now = self.clock.now_ms()
+        try:  # connecting costs 2 request weight; a refused caller gets the HTTP error
+            forced = self._forced_error(venue, caller, now)
+            if forced is not None:
+                raise forced
+            self.limiters[_FAMILY[venue]].charge(caller, 2, now)
+        except RateLimitError as err:
+            return web.Response(
+                status=err.http_status,
+                body=orjson.dumps(err.payload()),
+                content_type="application/json",
+                headers={"Retry-After": str(err.retry_after_s)},
+            )
         ws = web.WebSocketResponse(autoping=False, max_msg_size=self.config.max_frame_bytes)
         await ws.prepare(request)
-        caller = self._caller(request)
         session = WsApiSession(
             venue, lambda: self.exchange, self.limiters[_FAMILY[venue]], caller, show
         )

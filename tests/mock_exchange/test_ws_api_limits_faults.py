@@ -250,3 +250,18 @@ async def test_time_unit() -> None:
             assert (await r.json())["code"] == -1194
         with pytest.raises(aiohttp.WSServerHandshakeError):
             await s.ws_connect(mx.url(WS_API) + "?timeUnit=MICROSECOND")
+
+
+async def test_ws_api_connection_costs_weight_and_can_be_refused() -> None:
+    """Opening a WS API connection costs 2 weight; a forced 429 refuses the handshake."""
+    async with (
+        MockExchange(config=ServerConfig(rate=0, frozen_clock=True)) as mx,
+        aiohttp.ClientSession() as s,
+    ):
+        async with s.ws_connect(mx.url(WS_API)) as ws:
+            reply = await call(ws, {"id": 1, "method": "ping"})
+            assert reply["rateLimits"][0]["count"] == 3
+        mx.add_fault("force_429")
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await s.ws_connect(mx.url(WS_API))
+        assert refused.value.status == 429
