@@ -63,6 +63,7 @@ class Publisher:
         self.best: dict[tuple[MarketKind, str], tuple[Any, Any]] = {}
         self.kline_open: dict[tuple[MarketKind, StreamKey], int] = {}
         self.arr_seen: dict[tuple[MarketKind, StreamKey], dict[str, int]] = {}
+        self.liquidations: dict[tuple[MarketKind, str], dict[str, Any]] = {}
         self.frames_sent = 0
 
     def reset(self, exchange: Exchange) -> None:
@@ -73,6 +74,7 @@ class Publisher:
         self.best.clear()
         self.kline_open.clear()
         self.arr_seen.clear()
+        self.liquidations.clear()
 
     # -- fan-out ---------------------------------------------------------------------------
 
@@ -130,10 +132,10 @@ class Publisher:
                 self._merge(venue, ev)
                 touched.add(ev.symbol)
             elif isinstance(ev, Liquidation):
-                m = engine.market(ev.symbol)
-                event = pl.force_order_event(m, ev, now)
-                self.deliver(venue, StreamKey(ev.symbol, "forceOrder"), event)
-                self.deliver(venue, StreamKey(None, "forceOrder", ("arr",)), event)
+                # forceOrder is a snapshot: the latest liquidation per symbol each second
+                self.liquidations[(venue, ev.symbol)] = pl.force_order_event(
+                    engine.market(ev.symbol), ev, now
+                )
         for symbol in sorted(touched):
             self._book_ticker(venue, symbol, now)
 
@@ -178,6 +180,14 @@ class Publisher:
             for period in DEPTH_PERIODS[venue]:
                 if period in crossed:
                     self._flush_depth(venue, period, now, keys)
+        if 1000 in crossed:
+            self._flush_liquidations()
+
+    def _flush_liquidations(self) -> None:
+        for (venue, symbol), event in sorted(self.liquidations.items()):
+            self.deliver(venue, StreamKey(symbol, "forceOrder"), event)
+            self.deliver(venue, StreamKey(None, "forceOrder", ("arr",)), event)
+        self.liquidations.clear()
 
     def _flush_depth(self, venue: MarketKind, period: int, now: int, keys: set[StreamKey]) -> None:
         engine = self.exchange.engine(venue)
