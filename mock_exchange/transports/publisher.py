@@ -47,8 +47,8 @@ class Subscriber(Protocol):
         """Return True when this connection's entry point delivers ``key``."""
         ...
 
-    def send_text(self, text: str) -> None:
-        """Queue a text frame."""
+    def send_text(self, text: str, stream: str | None = None, symbol: str | None = None) -> None:
+        """Queue a data frame of ``stream`` (about ``symbol``)."""
         ...
 
 
@@ -98,9 +98,10 @@ class Publisher:
         for sub, names in targets:
             for name in names:
                 if sub.session.combined:
-                    sub.send_text(f'{{"stream":{orjson.dumps(name).decode()},"data":{raw}}}')
+                    text = f'{{"stream":{orjson.dumps(name).decode()},"data":{raw}}}'
                 else:
-                    sub.send_text(raw)
+                    text = raw
+                sub.send_text(text, name, key.symbol)
                 sent += 1
         self.frames_sent += sent
         return sent

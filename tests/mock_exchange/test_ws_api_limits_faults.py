@@ -189,7 +189,7 @@ async def test_relaxed_rules_allow_bursts() -> None:
 
 
 async def test_gap_drop_and_delay_faults(mx: MockExchange) -> None:
-    """A gap fault skips update ids; drop_frames loses frames; delay_frames holds them."""
+    """A gap fault skips update ids; drop_frames loses (targeted) frames; delay_frames holds."""
     url = mx.url("wss://stream.binance.com/ws/bnbusdt@depth@100ms")
     async with aiohttp.ClientSession() as s, s.ws_connect(url) as ws:
 
@@ -202,7 +202,8 @@ async def test_gap_drop_and_delay_faults(mx: MockExchange) -> None:
         mx.add_fault("gap", symbol="bnbusdt", count=3)
         second = await change(1)
         assert second["U"] == first["u"] + 4
-        mx.add_fault("drop_frames", count=1)
+        other = mx.add_fault("drop_frames", count=1, stream="ethbtc@depth@100ms")
+        mx.add_fault("drop_frames", count=1, symbol="bnbusdt")
         mx.place_order("BNBUSDT", "BUY", "LIMIT", quantity=D("0.1"), price=D("802"))
         mx.clock.advance(100)
         # a control round trip: the flush (and the drop) has happened when the reply arrives
@@ -215,6 +216,7 @@ async def test_gap_drop_and_delay_faults(mx: MockExchange) -> None:
         mx.add_fault("delay_frames", count=1, delay_ms=50)
         fifth = await change(4)
         assert fifth["U"] == fourth["u"] + 1
+        assert other in mx.control.faults and other.count == 1  # targeted at another stream
 
 
 async def test_oversized_frame_closes_only_that_connection() -> None:
