@@ -84,18 +84,25 @@ class BookSide:
 
     def set(self, price: float, amount: float) -> None:
         """Set the level at ``price`` to ``amount`` (0 removes it; unknown removals are normal)."""
-        key = price * self._sign
-        keys = self._keys
-        i = bisect_left(keys, key)
-        if i < len(keys) and keys[i] == key:
-            if amount == 0.0:
-                del keys[i]
-                del self.levels[i]
-            else:
-                self.levels[i] = [price, amount]
-        elif amount != 0.0:
-            keys.insert(i, key)
-            self.levels.insert(i, [price, amount])
+        self.apply(((price, amount),))
+
+    def apply(self, pairs: Any) -> None:
+        """Set every ``(price, amount)`` of ``pairs`` (strings or numbers), in order."""
+        # one call per side with locals bound: this loop is the client's hottest path
+        keys, levels, sign = self._keys, self.levels, self._sign
+        for p, q in pairs:
+            price, amount = float(p), float(q)
+            key = price * sign
+            i = bisect_left(keys, key)
+            if i < len(keys) and keys[i] == key:
+                if amount == 0.0:
+                    del keys[i]
+                    del levels[i]
+                else:
+                    levels[i] = [price, amount]
+            elif amount != 0.0:
+                keys.insert(i, key)
+                levels.insert(i, [price, amount])
 
     def __len__(self) -> int:
         return len(self.levels)
@@ -171,11 +178,8 @@ class BookSync:
         self.nonce = int(snapshot["lastUpdateId"])
         t = snapshot.get("T", snapshot.get("E"))
         self.timestamp = t if isinstance(t, int) else None
-        bids_set, asks_set = self.bids.set, self.asks.set
-        for p, q in snapshot.get("bids", ()):
-            bids_set(float(p), float(q))
-        for p, q in snapshot.get("asks", ()):
-            asks_set(float(p), float(q))
+        self.bids.apply(snapshot.get("bids", ()))
+        self.asks.apply(snapshot.get("asks", ()))
         buffered = list(self.buffer)
         self.buffer.clear()
         for diff in buffered:
@@ -217,11 +221,8 @@ class BookSync:
                 return DiffResult.IGNORED
             if first_id > nonce + 1:
                 return DiffResult.GAP
-        bids_set, asks_set = self.bids.set, self.asks.set
-        for p, q in diff["b"]:
-            bids_set(float(p), float(q))
-        for p, q in diff["a"]:
-            asks_set(float(p), float(q))
+        self.bids.apply(diff["b"])
+        self.asks.apply(diff["a"])
         self.nonce = last_id
         e = diff.get("E")
         self.timestamp = e if isinstance(e, int) else self.timestamp

@@ -11,7 +11,7 @@ for anything else.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -50,9 +50,9 @@ class ControlError:
     msg: str
 
 
-@dataclass(frozen=True)
-class StreamData:
-    """One event of a stream, from the ``{"stream","data"}`` envelope."""
+class StreamData(NamedTuple):
+    """One event of a stream, from the ``{"stream","data"}`` envelope (a tuple: it is made for
+    every market-data frame, so it must be cheap)."""
 
     stream: str
     data: Any
@@ -129,9 +129,9 @@ class StreamProtocol:
             msg = orjson.loads(text)
         except orjson.JSONDecodeError:
             return Unparsed(text)
-        if isinstance(msg, dict):
+        if type(msg) is dict:
             stream = msg.get("stream")
-            if stream is not None and "data" in msg and isinstance(stream, str):
+            if type(stream) is str and "data" in msg:
                 if stream == _SHUTDOWN_STREAM:
                     return _shutdown(msg["data"])
                 return StreamData(stream, msg["data"])
