@@ -88,8 +88,16 @@ class BookSide:
 
     def apply(self, pairs: Any) -> None:
         """Set every ``(price, amount)`` of ``pairs`` (strings or numbers), in order."""
-        # one call per side with locals bound: this loop is the client's hottest path
-        keys, levels, sign = self._keys, self.levels, self._sign
+        _apply_sides(((self, pairs),))
+
+    def __len__(self) -> int:
+        return len(self.levels)
+
+
+def _apply_sides(work: tuple[tuple[BookSide, Any], ...]) -> None:
+    """Apply ``(side, levels)`` pairs; one call for a whole diff: the client's hottest loop."""
+    for side, pairs in work:
+        keys, levels, sign = side._keys, side.levels, side._sign
         for p, q in pairs:
             price, amount = float(p), float(q)
             key = price * sign
@@ -103,9 +111,6 @@ class BookSide:
             elif amount != 0.0:
                 keys.insert(i, key)
                 levels.insert(i, [price, amount])
-
-    def __len__(self) -> int:
-        return len(self.levels)
 
 
 class BookSync:
@@ -204,8 +209,7 @@ class BookSync:
         return result
 
     def _check(self, diff: dict[str, Any]) -> DiffResult:
-        nonce = self.nonce
-        assert nonce is not None
+        nonce: Any = self.nonce
         first_id, last_id = diff["U"], diff["u"]
         if self.futures:
             if last_id < nonce or (not self._first and last_id <= nonce):
@@ -221,8 +225,7 @@ class BookSync:
                 return DiffResult.IGNORED
             if first_id > nonce + 1:
                 return DiffResult.GAP
-        self.bids.apply(diff["b"])
-        self.asks.apply(diff["a"])
+        _apply_sides(((self.bids, diff["b"]), (self.asks, diff["a"])))
         self.nonce = last_id
         e = diff.get("E")
         self.timestamp = e if isinstance(e, int) else self.timestamp
