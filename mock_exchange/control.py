@@ -12,10 +12,33 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["FAULT_KINDS", "Control", "Fault", "FaultKind", "JournalEntry"]
+__all__ = ["FAULT_KINDS", "IMMEDIATE_FAULTS", "Control", "Fault", "FaultKind", "JournalEntry"]
 
-FaultKind = Literal["withhold_ack", "delay_ack", "error_reply", "close"]
-FAULT_KINDS: tuple[str, ...] = ("withhold_ack", "delay_ack", "error_reply", "close")
+FaultKind = Literal[
+    "withhold_ack",
+    "delay_ack",
+    "error_reply",
+    "close",
+    "drop_frames",
+    "delay_frames",
+    "gap",
+    "server_shutdown",
+    "force_429",
+    "force_418",
+]
+FAULT_KINDS: tuple[str, ...] = (
+    "withhold_ack",
+    "delay_ack",
+    "error_reply",
+    "close",
+    "drop_frames",
+    "delay_frames",
+    "gap",
+    "server_shutdown",
+    "force_429",
+    "force_418",
+)
+IMMEDIATE_FAULTS: tuple[str, ...] = ("close", "gap", "server_shutdown")
 
 
 @dataclass
@@ -24,8 +47,14 @@ class Fault:
 
     Attributes:
         kind: ``withhold_ack`` (never answer a control request), ``delay_ack`` (answer after
-            ``delay_ms``), ``error_reply`` (answer with ``code``/``msg`` instead),
-            ``close`` (close matching connections with ``close_code`` when the fault is added).
+            ``delay_ms``), ``error_reply`` (answer with ``code``/``msg`` instead), ``close``
+            (close every connection with ``close_code`` at once), ``drop_frames`` /
+            ``delay_frames`` (drop, or delay by ``delay_ms``, the next ``count`` data frames
+            sent to stream connections), ``gap`` (skip ``count`` update ids of ``symbol`` on
+            ``venue`` at once: the next diff-depth event starts after a gap),
+            ``server_shutdown`` (send ``serverShutdown`` to every connection at once),
+            ``force_429`` / ``force_418`` (answer the next ``count`` REST or WS API requests
+            with the rate-limit / ban error).
         method: the control method it applies to (``SUBSCRIBE``...); None = any.
         count: how many times it fires; -1 = until cleared.
     """
@@ -37,6 +66,8 @@ class Fault:
     code: int = 2
     msg: str = "Invalid request"
     close_code: int = 1000
+    symbol: str | None = None
+    venue: str = "spot"
     fault_id: int = 0
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """The emulator server: one aiohttp app on one port serving every Binance host by the URL rule.
 
-:class:`MockExchange` owns the engine, the background activity, the clock driver, the
-connections and the control API. Every task it starts belongs to it and is cancelled by
-:meth:`MockExchange.stop`.
+:class:`MockExchange` owns the exchange (engines per venue), the background activity, the
+clock driver, the connections and the control API. Every task it starts belongs to it and is
+cancelled by :meth:`MockExchange.stop`. Transports live in :mod:`mock_exchange.transports`:
+REST (:mod:`.rest`), market streams (:mod:`.streams_server`, :mod:`.publisher`) and the WS API
+(:mod:`.ws_api`); this module routes requests to them and runs the clock.
 """
 
 from __future__ import annotations
@@ -11,31 +13,62 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any, Literal
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
-from .control import Control, Fault
+from .control import IMMEDIATE_FAULTS, Control, Fault
 from .engine.activity import Activity
+from .engine.book import Side
 from .engine.clock import ControlledClock
-from .engine.core import Engine
-from .engine.markets import DEFAULT_MARKETS, Market
+from .engine.core import Engine, EngineEvent, Liquidation, OrderResult
+from .engine.exchange import VENUES, Exchange
+from .engine.markets import ALL_DEFAULT_MARKETS, Market, MarketKind
+from .engine.ratelimits import RateLimitError, WeightLimiter
 from .errors import ExchangeError, StreamControlError
-from .routing import URL_RULE, HostInfo, resolve, rewrite_url
-from .transports.payloads import spot_ticker_event
-from .transports.rest import SPOT_ROUTES, RestRequest
+from .routing import URL_RULE, HostInfo, Service, resolve, rewrite_url
+from .transports.publisher import Publisher
+from .transports.rest import REST_ROUTES, rest_answer
 from .transports.stream_names import StreamKey, parse_stream
 from .transports.stream_session import StreamSession
+from .transports.streams_server import (
+    FUTURES_RULES,
+    SPOT_RULES,
+    Category,
+    ConnectionRules,
+    StreamConnection,
+    WsConnection,
+    serve_stream_socket,
+)
+from .transports.ws_api import WsApiSession, parse_bool
 
-__all__ = ["MockExchange", "ServerConfig"]
+__all__ = ["STREAM_ENDPOINTS", "WSAPI_ENDPOINTS", "MockExchange", "ServerConfig"]
 
 log = logging.getLogger("mock_exchange")
 
 _JSON = "application/json;charset=UTF-8"
-_IMPLEMENTED_SPOT_CHANNELS = {("ticker", ())}
+_TICK_MS = 100
+_FAMILY: dict[MarketKind, str] = {"spot": "spot", "usdm": "usdm", "coinm": "coinm"}
+
+# Stream entry points: (service, first path segment) -> (venue, category). The segment after
+# it must be ``ws`` (raw) or ``stream`` (combined); ``None`` means the root (``/ws``, ``/stream``).
+STREAM_ENDPOINTS: dict[tuple[Service, str | None], tuple[MarketKind, Category]] = {
+    ("spot-streams", None): ("spot", "all"),
+    ("usdm-streams", "public"): ("usdm", "public"),
+    ("usdm-streams", "market"): ("usdm", "market"),
+    ("usdm-streams", None): ("usdm", "root"),
+    ("coinm-streams", None): ("coinm", "all"),
+}
+# WS API entry points: (service, path) -> venue.
+WSAPI_ENDPOINTS: dict[tuple[Service, str], MarketKind] = {
+    ("spot-wsapi", "/ws-api/v3"): "spot",
+    ("usdm-wsapi", "/ws-fapi/v1"): "usdm",
+    ("futures-testnet", "/ws-fapi/v1"): "usdm",
+}
 
 
 @dataclass
@@ -46,58 +79,39 @@ class ServerConfig:
     rate: float = 5.0
     frozen_clock: bool = False
     start_ms: int | None = None
-    markets: list[Market] = field(default_factory=lambda: list(DEFAULT_MARKETS))
-    ticker_interval_ms: int = 1000
+    markets: list[Market] = field(default_factory=lambda: list(ALL_DEFAULT_MARKETS))
     warmup_ms: int = 120_000  # back-dated activity so the first ticker has history
     max_frame_bytes: int = 1 << 20
+    spot_rules: ConnectionRules = SPOT_RULES
+    futures_rules: ConnectionRules = FUTURES_RULES
+    rate_limits: bool = True
+    liquidation_share: float = 0.02  # share of futures taker actions that are liquidations
 
 
-class _StreamConnection:
-    """One market-stream WebSocket: its session, outgoing queue and owned tasks."""
+def _futures_testnet_service(path: str) -> Service:
+    if path.startswith("/fapi/"):
+        return "usdm-rest"
+    if path.startswith("/dapi/"):
+        return "coinm-rest"
+    return "futures-testnet"
 
-    def __init__(
-        self,
-        conn_id: int,
-        info: HostInfo,
-        path: str,
-        ws: web.WebSocketResponse,
-        session: StreamSession,
-    ) -> None:
-        self.id = conn_id
-        self.info = info
-        self.path = path
-        self.ws = ws
-        self.session = session
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
-        self.tasks: set[asyncio.Task[None]] = set()
 
-    def send(self, frame: Any) -> None:
-        """Queue a frame for the writer task."""
-        self.queue.put_nowait(orjson.dumps(frame).decode())
-
-    def send_later(self, frame: Any, delay_s: float) -> None:
-        """Queue a frame after ``delay_s`` seconds, in a task this connection owns."""
-
-        async def later() -> None:
-            await asyncio.sleep(delay_s)
-            self.send(frame)
-
-        self._own(later())
-
-    def _own(self, coro: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def writer(self) -> None:
-        while True:
-            text = await self.queue.get()
-            if text is None or self.ws.closed:
-                return
-            try:
-                await self.ws.send_str(text)
-            except (ConnectionError, RuntimeError):
-                return
+def _stream_entry(service: Service, path: str) -> tuple[MarketKind, Category, str, str] | None:
+    """Split a stream path into (venue, category, mode, tail) or None if not a stream path."""
+    parts = path.strip("/").split("/", 2)
+    category: str | None = None
+    if parts and parts[0] in ("public", "market", "private"):
+        category = parts.pop(0)
+    if not parts or parts[0] not in ("ws", "stream"):
+        return None
+    entry = STREAM_ENDPOINTS.get((service, category))
+    if entry is None:
+        return None
+    mode = parts[0]
+    tail = "/".join(parts[1:])
+    if mode == "stream" and tail:
+        return None
+    return entry[0], entry[1], mode, tail
 
 
 class MockExchange:
@@ -115,10 +129,13 @@ class MockExchange:
         self.config = config or ServerConfig()
         self.control = Control()
         self.clock = ControlledClock(frozen=self.config.frozen_clock, start_ms=self.config.start_ms)
-        self.engine = Engine(self.clock, self.config.markets, seed=self.config.seed)
-        self.activity = self._new_activity(self.config.rate)
+        self.exchange = Exchange(self.clock, self.config.markets, seed=self.config.seed)
         self._conn_ids = itertools.count(1)
-        self._stream_conns: dict[int, _StreamConnection] = {}
+        self._stream_conns: dict[int, StreamConnection] = {}
+        self._wsapi_conns: dict[int, WsConnection] = {}
+        self.publisher = Publisher(self.exchange, lambda: list(self._stream_conns.values()))
+        self.limiters: dict[str, WeightLimiter] = self._new_limiters()
+        self.activities: dict[MarketKind, Activity] = self._new_activities(self.config.rate)
         self._runner: web.AppRunner | None = None
         self._driver: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -150,17 +167,29 @@ class MockExchange:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._driver
             self._driver = None
-        for conn in list(self._stream_conns.values()):
-            await self._close_conn(conn, 1001)
+        for conn in self._all_conns():
+            await conn.close(1001)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
-    def _new_activity(self, rate: float) -> Activity:
-        activity = Activity(self.engine, rate)
+    def _new_limiters(self) -> dict[str, WeightLimiter]:
+        on = self.config.rate_limits
+        return {
+            "spot": WeightLimiter(limit=6000, enabled=on),
+            "usdm": WeightLimiter(limit=2400, enabled=on),
+            "coinm": WeightLimiter(limit=2400, enabled=on),
+        }
+
+    def _new_activities(self, rate: float) -> dict[MarketKind, Activity]:
         now = self.clock.now_ms()
-        activity.warm_up(now - self.config.warmup_ms, now)
-        return activity
+        out: dict[MarketKind, Activity] = {}
+        for venue in VENUES:
+            share = self.config.liquidation_share if venue != "spot" else 0.0
+            activity = Activity(self.exchange.engine(venue), rate, liquidation_share=share)
+            activity.warm_up(now - self.config.warmup_ms, now)
+            out[venue] = activity
+        return out
 
     async def __aenter__(self) -> MockExchange:
         return await self.start()
@@ -173,33 +202,104 @@ class MockExchange:
         """``http://HOST:PORT`` of the running server."""
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def engine(self) -> Engine:
+        """The spot engine."""
+        return self.exchange.engine("spot")
+
+    @property
+    def activity(self) -> Activity:
+        """The spot background activity."""
+        return self.activities["spot"]
+
     def url(self, binance_url: str) -> str:
         """Rewrite a Binance ``https://``/``wss://`` URL to this emulator (the URL rule)."""
         return rewrite_url(binance_url, self.base_url)
 
+    def _all_conns(self) -> list[WsConnection]:
+        return [*self._stream_conns.values(), *self._wsapi_conns.values()]
+
     # -- control (Python API) ----------------------------------------------------------------
 
     def reset(self, seed: int | None = None) -> None:
-        """Rebuild the engine and activity from ``seed`` (default: the current seed)."""
+        """Rebuild the exchange and activity from ``seed`` (default: the current seed)."""
         if seed is not None:
             self.config.seed = seed
-        self.engine = Engine(self.clock, self.config.markets, seed=self.config.seed)
-        self.activity = self._new_activity(self.activity.rate)
+        rate = self.activity.rate
+        self.exchange = Exchange(self.clock, self.config.markets, seed=self.config.seed)
+        self.publisher.reset(self.exchange)
+        self.activities = self._new_activities(rate)
+        self.limiters = self._new_limiters()
         self.control.clear_faults()
         self._wake.set()
 
     def set_rate(self, rate: float) -> None:
         """Set background activity in actions per second (0 = fully scripted market)."""
-        self.activity.set_rate(rate)
+        for activity in self.activities.values():
+            activity.set_rate(rate)
         self._wake.set()
 
+    def publish(self, venue: MarketKind, events: list[EngineEvent]) -> None:
+        """Publish engine ``events`` of ``venue`` to the streams (real-time part)."""
+        self.publisher.on_events(venue, events, self.clock.now_ms())
+
+    def place_order(
+        self,
+        symbol: str,
+        side: Side,
+        order_type: Literal["LIMIT", "MARKET", "LIMIT_MAKER"],
+        *,
+        venue: MarketKind = "spot",
+        **kwargs: Any,
+    ) -> OrderResult:
+        """Place a scripted order in the engine of ``venue`` and publish what it caused."""
+        result, events = self.exchange.engine(venue).place_order(symbol, side, order_type, **kwargs)
+        self.publish(venue, events)
+        return result
+
+    def liquidate(
+        self, symbol: str, side: Side, quantity: Decimal, *, venue: MarketKind = "usdm"
+    ) -> Liquidation:
+        """Execute a scripted liquidation on a futures venue and publish ``forceOrder``."""
+        liq, events = self.exchange.engine(venue).liquidate(symbol, side, quantity)
+        self.publish(venue, events)
+        return liq
+
+    def server_shutdown(self) -> int:
+        """Send ``serverShutdown`` to every connection; return how many got it."""
+        now = self.clock.now_ms()
+        event = {"e": "serverShutdown", "E": now}
+        for conn in self._stream_conns.values():
+            frame: Any = event
+            if conn.session.combined:
+                frame = {"stream": "!serverShutdown", "data": event}
+            conn.send_control(frame)
+        for ws_conn in self._wsapi_conns.values():
+            ws_conn.send_control({"event": event})
+        return len(self._stream_conns) + len(self._wsapi_conns)
+
     def add_fault(self, kind: str, **options: Any) -> Fault:
-        """Queue a fault (see :class:`mock_exchange.control.Fault`); ``close`` acts at once."""
+        """Queue a fault (see :class:`mock_exchange.control.Fault`).
+
+        ``close``, ``gap`` and ``server_shutdown`` act at once; the others wait for the
+        frame or request they apply to.
+        """
         fault = self.control.add_fault(kind, **options)
-        if fault.kind == "close":
+        if fault.kind in IMMEDIATE_FAULTS:
             self.control.faults.remove(fault)
-            for conn in list(self._stream_conns.values()):
-                self._own_close(conn, fault.close_code)
+            if fault.kind == "close":
+                for conn in self._all_conns():
+                    conn.close_soon(fault.close_code)
+            elif fault.kind == "gap":
+                if fault.symbol is None:
+                    raise ValueError("a gap fault needs 'symbol'")
+                venue = fault.venue
+                if venue not in VENUES:
+                    raise ValueError(f"unknown venue {venue!r}; expected one of {VENUES}")
+                engine = self.exchange.engine(venue)
+                engine.skip_update_ids(fault.symbol.upper(), max(1, fault.count))
+            else:
+                self.server_shutdown()
         return fault
 
     def push(self, frame: Any, *, stream: str | None = None) -> int:
@@ -223,26 +323,55 @@ class MockExchange:
         """Return the number of open stream connections."""
         return len(self._stream_conns)
 
+    def _forced_error(self, venue: MarketKind, caller: str, now: int) -> ExchangeError | None:
+        fault = self.control.take(("force_429", "force_418"), None)
+        if fault is None:
+            return None
+        limiter = self.limiters[_FAMILY[venue]]
+        if fault.kind == "force_418":
+            limiter.ban(caller, now)
+            return limiter.banned(limiter._caller(caller, now), now)
+        return RateLimitError(
+            f"Too much request weight used; current limit is {limiter.limit} request weight "
+            "per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the "
+            "API.",
+            429,
+            (now // limiter.window_ms + 1) * limiter.window_ms,
+            now,
+            limiter.used(caller, now),
+        )
+
     # -- routing -----------------------------------------------------------------------------
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         resolved = resolve(request.path, request.headers.get("Host"))
         if resolved is None:
-            return self._not_found(request, f"no Binance host in {request.path!r}")
+            return self._not_found(f"no Binance host in {request.path!r}")
         info, path = resolved
+        service = info.service
+        if service == "futures-testnet":
+            service = _futures_testnet_service(path)
         upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
-        stream_path = path == "/ws" or path.startswith("/ws/") or path == "/stream"
-        if info.service == "spot-streams" and upgrade and stream_path:
-            return await self._stream_ws(request, info, path)
-        if info.service == "spot-rest":
-            return self._rest(request, info, path)
+        if upgrade:
+            entry = _stream_entry(service, path)
+            if entry is not None:
+                return await self._stream_ws(request, info, path, entry)
+            venue = WSAPI_ENDPOINTS.get((service, path.rstrip("/")))
+            if venue is not None:
+                return await self._wsapi_ws(request, info, path, venue)
+        route = REST_ROUTES.get((service, request.method, path))
+        if route is not None:
+            return self._rest(request, info, path, route)
         return self._unimplemented(request, info, path)
 
-    def _not_found(self, request: web.Request, why: str) -> web.Response:
+    def _not_found(self, why: str) -> web.Response:
         body = {"code": -1000, "msg": f"mock_exchange: {why}. URL rule: {URL_RULE}"}
         return web.Response(status=404, body=orjson.dumps(body), content_type="application/json")
 
     def _unimplemented(self, request: web.Request, info: HostInfo, path: str) -> web.Response:
+        self.control.record(
+            self.clock.now_ms(), 0, "rest", info.host, path, f"{request.method} {request.path_qs}"
+        )
         msg = (
             f"This operation is not supported. (mock_exchange: {request.method} {info.host}{path} "
             f"is not implemented by the emulator)"
@@ -250,96 +379,164 @@ class MockExchange:
         body = {"code": -1020, "msg": msg}
         return web.Response(status=404, body=orjson.dumps(body), content_type="application/json")
 
-    def _rest(self, request: web.Request, info: HostInfo, path: str) -> web.Response:
+    def _caller(self, request: web.Request) -> str:
+        return request.remote or "local"
+
+    def _rest(
+        self, request: web.Request, info: HostInfo, path: str, route: tuple[MarketKind, Any]
+    ) -> web.Response:
         now = self.clock.now_ms()
-        conn = next(self._conn_ids)
         self.control.record(
-            now, conn, "rest", info.host, path, f"{request.method} {request.path_qs}"
+            now,
+            next(self._conn_ids),
+            "rest",
+            info.host,
+            path,
+            f"{request.method} {request.path_qs}",
         )
-        handler = SPOT_ROUTES.get((request.method, path))
-        if handler is None:
-            return self._unimplemented(request, info, path)
-        try:
-            body, _weight = handler(
-                RestRequest(request.method, path, request.query, self.engine, now)
-            )
-            status = 200
-        except ExchangeError as err:
-            body, status = err.payload(), err.http_status
+        venue = route[0]
+        caller = self._caller(request)
+        status, body, headers = rest_answer(
+            route,
+            request.query,
+            self.exchange,
+            self.limiters[_FAMILY[venue]],
+            caller,
+            now,
+            self._forced_error(venue, caller, now),
+        )
         resp = web.Response(status=status, body=orjson.dumps(body))
         resp.headers["Content-Type"] = _JSON
+        resp.headers.update(headers)
         return resp
 
     # -- market streams ----------------------------------------------------------------------
 
-    def _validate_spot_stream(self, name: str) -> StreamKey:
-        key = parse_stream(name)
-        if key is None or (key.symbol is not None and key.symbol not in self.engine.markets):
-            raise StreamControlError(2, "Invalid request: invalid stream")
-        if (key.channel, key.params) not in _IMPLEMENTED_SPOT_CHANNELS:
-            raise StreamControlError(
-                2, f"Invalid request: stream {name} is not served by the emulator yet"
-            )
-        return key
+    def _validator(self, venue: MarketKind) -> Callable[[str], StreamKey]:
+        def validate(name: str) -> StreamKey:
+            key = parse_stream(name, venue)
+            engine = self.exchange.engine(venue)
+            if key is None:
+                raise StreamControlError(2, "Invalid request: invalid stream")
+            if key.symbol is not None:
+                known = (
+                    any(m.pair == key.symbol for m in engine.markets.values())
+                    if key.channel == "continuousKline"
+                    else key.symbol in engine.markets
+                )
+                if not known:
+                    raise StreamControlError(2, "Invalid request: invalid stream")
+            return key
+
+        return validate
 
     async def _stream_ws(
-        self, request: web.Request, info: HostInfo, path: str
+        self,
+        request: web.Request,
+        info: HostInfo,
+        path: str,
+        entry: tuple[MarketKind, Category, str, str],
     ) -> web.StreamResponse:
-        ws = web.WebSocketResponse(autoping=True, max_msg_size=self.config.max_frame_bytes)
+        venue, category, mode, tail = entry
+        rules = self.config.spot_rules if venue == "spot" else self.config.futures_rules
+        ws = web.WebSocketResponse(autoping=False, max_msg_size=self.config.max_frame_bytes)
         await ws.prepare(request)
-        combined = path == "/stream"
-        session = StreamSession(self._validate_spot_stream, combined=combined)
-        if combined and "streams" in request.query:
+        session = StreamSession(
+            self._validator(venue), combined=mode == "stream", max_streams=rules.max_streams
+        )
+        if mode == "stream" and "streams" in request.query:
             session.open_with([s for s in request.query["streams"].split("/") if s])
-        elif path.startswith("/ws/"):
-            session.open_with([s for s in path[len("/ws/") :].split("/") if s])
-        conn = _StreamConnection(next(self._conn_ids), info, path, ws, session)
+        elif tail:
+            session.open_with([s for s in tail.split("/") if s])
+        conn = StreamConnection(
+            next(self._conn_ids),
+            info,
+            path,
+            ws,
+            rules,
+            self.control,
+            self.clock.now_ms(),
+            venue=venue,
+            category=category,
+            session=session,
+        )
         self._stream_conns[conn.id] = conn
-        writer = asyncio.create_task(conn.writer(), name=f"mock_exchange.writer.{conn.id}")
         try:
-            async for msg in ws:
-                if msg.type == WSMsgType.TEXT:
-                    self._on_stream_text(conn, msg.data)
-                elif msg.type == WSMsgType.BINARY:
-                    conn.send(
-                        {
-                            "error": {
-                                "code": 3,
-                                "msg": "Invalid JSON: expected value at line 1 column 1",
-                            },
-                            "id": None,
-                        }
-                    )
-                elif msg.type == WSMsgType.ERROR:
-                    break
+            await serve_stream_socket(
+                ws,
+                conn,
+                lambda text: self._on_stream_text(conn, text),
+                lambda: conn.send_control(
+                    {
+                        "error": {
+                            "code": 3,
+                            "msg": "Invalid JSON: expected value at line 1 column 1",
+                        },
+                        "id": None,
+                    }
+                ),
+                self.clock.now_ms,
+            )
         finally:
             self._stream_conns.pop(conn.id, None)
-            conn.queue.put_nowait(None)
-            for task in list(conn.tasks):
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
         return ws
 
-    def _on_stream_text(self, conn: _StreamConnection, text: str) -> None:
+    def _on_stream_text(self, conn: StreamConnection, text: str) -> None:
         self.control.record(self.clock.now_ms(), conn.id, "ws", conn.info.host, conn.path, text)
         reply = conn.session.handle_text(text)
         fault = self.control.take(("withhold_ack", "delay_ack", "error_reply"), reply.method)
         if fault is None:
-            conn.send(reply.frame)
+            conn.send_control(reply.frame)
         elif fault.kind == "delay_ack":
-            conn.send_later(reply.frame, fault.delay_ms / 1000)
+            conn.send_later(orjson.dumps(reply.frame).decode(), fault.delay_ms / 1000)
         elif fault.kind == "error_reply":
-            conn.send({"error": {"code": fault.code, "msg": fault.msg}, "id": reply.request_id})
+            conn.send_control(
+                {"error": {"code": fault.code, "msg": fault.msg}, "id": reply.request_id}
+            )
         # withhold_ack: nothing is sent
 
-    async def _close_conn(self, conn: _StreamConnection, code: int) -> None:
-        conn.queue.put_nowait(None)
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await conn.ws.close(code=code)
+    # -- WS API ------------------------------------------------------------------------------
 
-    def _own_close(self, conn: _StreamConnection, code: int) -> None:
-        conn._own(self._close_conn(conn, code))
+    async def _wsapi_ws(
+        self, request: web.Request, info: HostInfo, path: str, venue: MarketKind
+    ) -> web.StreamResponse:
+        show = True
+        if "returnRateLimits" in request.query:
+            try:
+                show = parse_bool(request.query["returnRateLimits"], "returnRateLimits")
+            except ExchangeError as err:
+                return web.Response(
+                    status=400, body=orjson.dumps(err.payload()), content_type="application/json"
+                )
+        rules = self.config.spot_rules if venue == "spot" else self.config.futures_rules
+        # the WS API is limited by request weight, not by the streams' messages per second
+        rules = replace(rules, max_incoming_per_s=None)
+        ws = web.WebSocketResponse(autoping=False, max_msg_size=self.config.max_frame_bytes)
+        await ws.prepare(request)
+        caller = self._caller(request)
+        session = WsApiSession(
+            venue, lambda: self.exchange, self.limiters[_FAMILY[venue]], caller, show
+        )
+        conn = WsConnection(
+            next(self._conn_ids), info, path, ws, rules, self.control, self.clock.now_ms()
+        )
+        self._wsapi_conns[conn.id] = conn
+
+        def on_text(text: str) -> None:
+            now = self.clock.now_ms()
+            self.control.record(now, conn.id, "ws", info.host, path, text)
+            _, reply = session.handle_text(text, now, self._forced_error(venue, caller, now))
+            conn.send_control(reply)
+
+        def on_binary() -> None:
+            _, reply = session.handle_text("\x00", self.clock.now_ms())
+            conn.send_control(reply)
+
+        try:
+            await serve_stream_socket(ws, conn, on_text, on_binary, self.clock.now_ms)
+        finally:
+            self._wsapi_conns.pop(conn.id, None)
+        return ws
 
     # -- the clock driver --------------------------------------------------------------------
 
@@ -352,31 +549,42 @@ class MockExchange:
             if self._wake.is_set():
                 return
 
+    def _next_activity(self) -> int | None:
+        times = [a.next_at for a in self.activities.values() if a.next_at is not None]
+        return min(times) if times else None
+
+    def step(self, now: int, prev: int) -> None:
+        """Run everything due at ``now``: activity, funding, periodic streams, connection rules."""
+        for venue, activity in self.activities.items():
+            events = activity.run_until(now)
+            self.publisher.on_events(venue, events, now)
+        self.exchange.settle_funding(now)
+        self.publisher.on_tick(prev, now)
+        for conn in self._all_conns():
+            conn.on_clock(now)
+
     async def _drive(self) -> None:
-        interval = self.config.ticker_interval_ms
-        self.activity.run_until(self.clock.now_ms())
-        next_tick = self.clock.now_ms() // interval * interval + interval
+        now = self.clock.now_ms()
+        for activity in self.activities.values():
+            activity.run_until(now)
+        prev = now
         while True:
-            due = next_tick
-            if self.activity.next_at is not None:
-                due = min(due, self.activity.next_at)
+            due = prev // _TICK_MS * _TICK_MS + _TICK_MS
+            nxt = self._next_activity()
+            if nxt is not None:
+                due = min(due, nxt)
             await self._sleep_until(due)
             now = self.clock.now_ms()
-            self.activity.run_until(now)
-            if now >= next_tick:
-                self._publish_tickers(now)
-                next_tick = now // interval * interval + interval
+            if now <= prev:
+                continue
+            self.step(now, prev)
+            prev = now
 
-    def _publish_tickers(self, now: int) -> None:
-        cache: dict[str, dict[str, Any]] = {}
-        for conn in list(self._stream_conns.values()):
-            for name, key in conn.session.streams.items():
-                if key.channel != "ticker" or key.params or key.symbol is None:
-                    continue
-                event = cache.get(key.symbol)
-                if event is None:
-                    event = cache[key.symbol] = spot_ticker_event(self.engine, key.symbol, now)
-                conn.send(conn.session.envelope(name, event))
+    def stream_keys(self) -> Iterator[tuple[MarketKind, StreamKey]]:
+        """Yield (venue, key) of every subscribed stream (for introspection and tests)."""
+        for conn in self._stream_conns.values():
+            for key in conn.session.stream_keys():
+                yield conn.venue, key
 
     # -- control over HTTP -------------------------------------------------------------------
 
@@ -389,7 +597,7 @@ class MockExchange:
                 body = orjson.loads(raw) if raw else {}
             result = self._control_op(request.method, op, body)
             return web.Response(body=orjson.dumps(result), content_type="application/json")
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, ExchangeError) as exc:
             return web.Response(
                 status=400, body=orjson.dumps({"error": str(exc)}), content_type="application/json"
             )
@@ -406,6 +614,31 @@ class MockExchange:
         self.control.clear_faults()
         return {"faults": []}
 
+    def _op_order(self, body: dict[str, Any]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {}
+        for name in ("quantity", "price", "quote_qty"):
+            if body.get(name) is not None:
+                kwargs[name] = Decimal(str(body[name]))
+        if "time_in_force" in body:
+            kwargs["time_in_force"] = body["time_in_force"]
+        res = self.place_order(
+            str(body["symbol"]).upper(),
+            body["side"],
+            body.get("type", "LIMIT"),
+            venue=body.get("venue", "spot"),
+            **kwargs,
+        )
+        return {"orderId": res.order_id, "status": res.status, "executedQty": str(res.executed_qty)}
+
+    def _op_liquidate(self, body: dict[str, Any]) -> dict[str, Any]:
+        liq = self.liquidate(
+            str(body["symbol"]).upper(),
+            body["side"],
+            Decimal(str(body["quantity"])),
+            venue=body.get("venue", "usdm"),
+        )
+        return {"status": liq.status, "filled": str(liq.filled)}
+
     def _control_op(self, method: str, op: str, body: dict[str, Any]) -> Any:
         table: dict[tuple[str, str], Callable[[], Any]] = {
             ("POST", "reset"): lambda: self._op_reset(body.get("seed")),
@@ -418,6 +651,9 @@ class MockExchange:
             ("DELETE", "faults"): self._op_clear_faults,
             ("GET", "faults"): lambda: {"faults": [f.to_dict() for f in self.control.faults]},
             ("POST", "push"): lambda: {"sent": self.push(body["frame"], stream=body.get("stream"))},
+            ("POST", "order"): lambda: self._op_order(body),
+            ("POST", "liquidate"): lambda: self._op_liquidate(body),
+            ("POST", "shutdown"): lambda: {"sent": self.server_shutdown()},
             ("GET", "journal"): lambda: {"entries": [e.to_dict() for e in self.control.journal]},
         }
         action = table.get((method, op.strip("/")))

@@ -25,12 +25,19 @@ class Activity:
     """Background market activity for every symbol of an engine."""
 
     def __init__(
-        self, engine: Engine, rate: float, *, seed: int | None = None, max_resting: int = 60
+        self,
+        engine: Engine,
+        rate: float,
+        *,
+        seed: int | None = None,
+        max_resting: int = 60,
+        liquidation_share: float = 0.0,
     ) -> None:
         self.engine = engine
         self.rng = random.Random(engine.seed if seed is None else seed)
         self.rate = max(0.0, rate)
         self.max_resting = max_resting
+        self.liquidation_share = liquidation_share
         self.fair: dict[str, float] = {s: float(m.initial_price) for s, m in engine.markets.items()}
         self.next_at: int | None = None
         self.actions = 0
@@ -68,6 +75,8 @@ class Activity:
         return events
 
     def _act(self, t: int) -> list[EngineEvent]:
+        if not self.engine.markets:
+            return []
         symbols = sorted(self.engine.markets)
         symbol = symbols[self.rng.randrange(len(symbols))]
         m = self.engine.markets[symbol]
@@ -94,7 +103,7 @@ class Activity:
                 price = m.round_price(Decimal(repr(raw)))
                 if price < m.min_price:
                     return events
-                notional = m.min_notional * Decimal(self.rng.randint(2, 60))
+                notional = max(m.min_notional, m.min_qty * price) * Decimal(self.rng.randint(2, 60))
                 qty = m.round_qty(notional / price) + m.step_size
                 _, ev = self.engine.place_order(
                     symbol,
@@ -107,8 +116,12 @@ class Activity:
                 )
             else:
                 price = self.engine.last_price(symbol)
-                notional = m.min_notional * Decimal(self.rng.randint(2, 20))
+                notional = max(m.min_notional, m.min_qty * price) * Decimal(self.rng.randint(2, 20))
                 qty = min(m.round_qty(notional / price) + m.step_size, m.market_max_qty)
+                if self.liquidation_share > 0 and self.rng.random() < self.liquidation_share:
+                    _, ev = self.engine.liquidate(symbol, side, qty, now=t)
+                    events.extend(ev)
+                    return events
                 _, ev = self.engine.place_order(
                     symbol,
                     side,

@@ -17,12 +17,14 @@ from ..errors import ExchangeError
 from .book import Book, RestingOrder, Side
 from .clock import Clock
 from .markets import DEFAULT_MARKETS, Market
-from .tape import Tape, TickerStats, Trade
+from .tape import AggTrade, Kline, Tape, TickerStats, Trade
 
 __all__ = [
+    "AggTrade",
     "DepthUpdate",
     "Engine",
     "EngineEvent",
+    "Liquidation",
     "OrderResult",
     "TimeInForce",
 ]
@@ -45,7 +47,22 @@ class DepthUpdate:
     asks: dict[Decimal, Decimal] = field(default_factory=dict)
 
 
-EngineEvent = Trade | DepthUpdate
+@dataclass(frozen=True)
+class Liquidation:
+    """A forced (liquidation) order the engine executed, as ``forceOrder`` reports it."""
+
+    symbol: str
+    side: Side
+    qty: Decimal
+    price: Decimal
+    avg_price: Decimal
+    status: str
+    last_filled: Decimal
+    filled: Decimal
+    time: int
+
+
+EngineEvent = Trade | AggTrade | DepthUpdate | Liquidation
 
 
 @dataclass
@@ -65,10 +82,10 @@ class OrderResult:
 
 
 class _SymbolState:
-    def __init__(self, market: Market) -> None:
+    def __init__(self, market: Market, origin: int) -> None:
         self.market = market
         self.book = Book()
-        self.tape = Tape(market.initial_price)
+        self.tape = Tape(market.initial_price, origin=origin)
         self.update_id = 0
         self.trade_id = 0
 
@@ -89,7 +106,7 @@ class Engine:
         self.seed = seed
         self.rng = random.Random(seed)
         self._symbols: dict[str, _SymbolState] = {
-            s: _SymbolState(m) for s, m in self.markets.items()
+            s: _SymbolState(m, clock.now_ms()) for s, m in self.markets.items()
         }
         self._next_order_id = 1
         if seed_liquidity:
@@ -140,6 +157,55 @@ class Engine:
     def last_price(self, symbol: str) -> Decimal:
         """Return the last traded price (the market's initial price before any trade)."""
         return self._symbols[self.market(symbol).symbol].tape.last_price
+
+    def tape(self, symbol: str) -> Tape:
+        """Return the trade tape of ``symbol`` (klines, agg trades, recent trades)."""
+        return self._symbols[self.market(symbol).symbol].tape
+
+    def klines(
+        self,
+        symbol: str,
+        interval: str,
+        now: int,
+        *,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int = 500,
+        offset_ms: int = 0,
+    ) -> list[Kline]:
+        """Return klines of ``symbol`` aggregated from its trades, oldest first."""
+        return self.tape(symbol).klines(
+            interval,
+            now,
+            start_time=start_time,
+            end_time=end_time,
+            limit=limit,
+            offset_ms=offset_ms,
+        )
+
+    def avg_price(self, symbol: str, now: int, mins: int = 5) -> tuple[Decimal, int]:
+        """Return (volume-weighted price of the last ``mins`` minutes, last trade time).
+
+        With no trade in the window the last price is returned; the time is the last trade's
+        time (``now`` before any trade).
+        """
+        tape = self.tape(symbol)
+        horizon = now - mins * 60_000
+        recent = [t for t in tape.recent if t.time > horizon]
+        volume = sum((t.qty for t in recent), Decimal(0))
+        price = (
+            sum((t.quote_qty for t in recent), Decimal(0)) / volume if volume else tape.last_price
+        )
+        return price, tape.last_time if tape.last_time is not None else now
+
+    def skip_update_ids(self, symbol: str, count: int) -> int:
+        """Advance the update-id counter by ``count`` without a book change (a diff gap).
+
+        Returns the new update id.
+        """
+        st = self._symbols[self.market(symbol).symbol]
+        st.update_id += max(0, count)
+        return st.update_id
 
     # -- write side --------------------------------------------------------------------------
 
@@ -203,6 +269,7 @@ class Engine:
         quote_left = quote_qty
         satisfied = False  # the order got all it asked for (quantity or quote amount)
         fills: list[Trade] = []
+        aggs: list[AggTrade] = []
         depth = DepthUpdate(symbol, st.update_id + 1, st.update_id, ts)
         levels = book.side(opposite)
         while levels.prices:
@@ -232,7 +299,9 @@ class Engine:
                 taker_order_id=order_id,
             )
             fills.append(trade)
-            st.tape.add(trade)
+            agg = st.tape.add(trade)
+            if not aggs or aggs[-1] is not agg:
+                aggs.append(agg)
             maker.remaining -= qty
             if maker.remaining <= 0:
                 queue.popleft()
@@ -261,12 +330,32 @@ class Engine:
             status = "PARTIALLY_FILLED" if executed > 0 else "NEW"
         else:
             status = "FILLED"
-        events: list[EngineEvent] = list(fills)
+        events: list[EngineEvent] = [*fills, *aggs]
         if depth.last_id >= depth.first_id:
             events.append(depth)
         return OrderResult(
             order_id, symbol, side, status, orig, executed, cum_quote, price, fills, ts
         ), events
+
+    def liquidate(
+        self, symbol: str, side: Side, quantity: Decimal, now: int | None = None
+    ) -> tuple[Liquidation, list[EngineEvent]]:
+        """Execute a forced order (a liquidation): an IOC taker of ``quantity`` on ``side``.
+
+        Returns:
+            The liquidation (``forceOrder`` fields) and the events it caused; the liquidation
+            itself is the last event.
+        """
+        ts = self.clock.now_ms() if now is None else now
+        res, events = self.place_order(
+            symbol, side, "MARKET", quantity=quantity, owner="liquidation", now=ts
+        )
+        worst = res.fills[-1].price if res.fills else self.last_price(symbol)
+        avg = res.cumulative_quote_qty / res.executed_qty if res.executed_qty else worst
+        last = res.fills[-1].qty if res.fills else Decimal(0)
+        status = "FILLED" if res.executed_qty == quantity else "EXPIRED"
+        liq = Liquidation(symbol, side, quantity, worst, avg, status, last, res.executed_qty, ts)
+        return liq, [*events, liq]
 
     def cancel_order(
         self, symbol: str, order_id: int, now: int | None = None

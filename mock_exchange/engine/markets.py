@@ -12,12 +12,19 @@ from decimal import Decimal
 from typing import Any, Literal
 
 __all__ = [
+    "ALL_DEFAULT_MARKETS",
+    "DEFAULT_COINM_MARKETS",
     "DEFAULT_MARKETS",
+    "DEFAULT_USDM_MARKETS",
+    "FUTURES_ORDER_TYPES",
+    "FUTURES_RATE_LIMITS",
     "SPOT_ORDER_TYPES",
     "SPOT_RATE_LIMITS",
     "Market",
     "MarketKind",
     "fmt",
+    "futures_exchange_info",
+    "futures_symbol_info",
     "markets_from_config",
     "spot_exchange_info",
     "spot_symbol_info",
@@ -41,6 +48,24 @@ SPOT_RATE_LIMITS: list[dict[str, Any]] = [
     {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 200000},
     {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 300000},
 ]
+
+FUTURES_ORDER_TYPES = [
+    "LIMIT",
+    "MARKET",
+    "STOP",
+    "STOP_MARKET",
+    "TAKE_PROFIT",
+    "TAKE_PROFIT_MARKET",
+    "TRAILING_STOP_MARKET",
+]
+
+FUTURES_RATE_LIMITS: list[dict[str, Any]] = [
+    {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 2400},
+    {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
+    {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300},
+]
+
+PERPETUAL_DELIVERY = 4133404800000  # Binance's "never" delivery date for perpetuals
 
 
 def fmt(value: Decimal, places: int) -> str:
@@ -71,6 +96,18 @@ class Market:
     initial_price: Decimal = Decimal("100")
     status: str = "TRADING"
     order_types: tuple[str, ...] = field(default_factory=lambda: tuple(SPOT_ORDER_TYPES))
+    contract_size: int = 1  # COIN-M: USD per contract
+    index_symbol: str | None = None  # futures: the spot symbol whose price is the index
+
+    @property
+    def pair(self) -> str:
+        """The underlying pair (``BTCUSD`` for ``BTCUSD_PERP``)."""
+        return self.symbol.split("_", 1)[0]
+
+    @property
+    def margin_asset(self) -> str:
+        """The settle asset: the quote on USD-M, the base on COIN-M."""
+        return self.base if self.kind == "coinm" else self.quote
 
     def round_price(self, price: Decimal) -> Decimal:
         """Round ``price`` down to the tick size."""
@@ -124,6 +161,71 @@ DEFAULT_MARKETS: tuple[Market, ...] = (
         max_notional=Decimal("9000000"),
         initial_price=Decimal("0.03300"),
     ),
+)
+
+
+def _usdm(symbol: str, base: str, **kw: Any) -> Market:
+    values: dict[str, Any] = {
+        "kind": "usdm",
+        "tick_size": Decimal("0.10"),
+        "min_price": Decimal("556.80"),
+        "max_price": Decimal("4529764"),
+        "step_size": Decimal("0.001"),
+        "min_qty": Decimal("0.001"),
+        "max_qty": Decimal("1000"),
+        "market_max_qty": Decimal("120"),
+        "min_notional": Decimal("100"),
+        "max_notional": Decimal("100000000"),
+        "base_precision": 3,
+        "quote_precision": 2,
+        "order_types": tuple(FUTURES_ORDER_TYPES),
+        "index_symbol": f"{base}USDT",
+    }
+    values.update(kw)
+    return Market(symbol=symbol, base=base, quote="USDT", **values)
+
+
+DEFAULT_USDM_MARKETS: tuple[Market, ...] = (
+    _usdm("BTCUSDT", "BTC", initial_price=Decimal("90000.00")),
+    _usdm(
+        "ETHUSDT",
+        "ETH",
+        tick_size=Decimal("0.01"),
+        min_price=Decimal("39.86"),
+        max_price=Decimal("306177"),
+        max_qty=Decimal("10000"),
+        market_max_qty=Decimal("2000"),
+        min_notional=Decimal("20"),
+        initial_price=Decimal("3000.00"),
+    ),
+)
+
+DEFAULT_COINM_MARKETS: tuple[Market, ...] = (
+    Market(
+        symbol="BTCUSD_PERP",
+        base="BTC",
+        quote="USD",
+        kind="coinm",
+        tick_size=Decimal("0.1"),
+        min_price=Decimal("1000"),
+        max_price=Decimal("4520958"),
+        step_size=Decimal("1"),
+        min_qty=Decimal("1"),
+        max_qty=Decimal("1000000"),
+        market_max_qty=Decimal("60000"),
+        min_notional=Decimal("0"),
+        max_notional=Decimal("1000000000000"),
+        base_precision=0,
+        quote_precision=1,
+        initial_price=Decimal("90000.0"),
+        order_types=tuple(FUTURES_ORDER_TYPES),
+        contract_size=100,
+        index_symbol="BTCUSDT",
+    ),
+)
+
+ALL_DEFAULT_MARKETS: tuple[Market, ...] = (
+    DEFAULT_MARKETS + DEFAULT_USDM_MARKETS + DEFAULT_COINM_MARKETS
 )
 
 
@@ -224,6 +326,90 @@ def spot_exchange_info(markets: list[Market], server_time: int) -> dict[str, Any
     }
 
 
+def futures_symbol_info(m: Market) -> dict[str, Any]:
+    """Return the ``/fapi/v1/exchangeInfo`` (or ``/dapi``) ``symbols[]`` object for ``m``."""
+    p, q = m.quote_precision, m.base_precision
+    filters: list[dict[str, Any]] = [
+        {
+            "filterType": "PRICE_FILTER",
+            "minPrice": fmt(m.min_price, p),
+            "maxPrice": fmt(m.max_price, p),
+            "tickSize": fmt(m.tick_size, p),
+        },
+        {
+            "filterType": "LOT_SIZE",
+            "minQty": fmt(m.min_qty, q),
+            "maxQty": fmt(m.max_qty, q),
+            "stepSize": fmt(m.step_size, q),
+        },
+        {
+            "filterType": "MARKET_LOT_SIZE",
+            "minQty": fmt(m.min_qty, q),
+            "maxQty": fmt(m.market_max_qty, q),
+            "stepSize": fmt(m.step_size, q),
+        },
+        {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+        {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
+        {
+            "filterType": "PERCENT_PRICE",
+            "multiplierUp": "1.0500",
+            "multiplierDown": "0.9500",
+            "multiplierDecimal": "4",
+        },
+    ]
+    info: dict[str, Any] = {
+        "symbol": m.symbol,
+        "pair": m.pair,
+        "contractType": "PERPETUAL",
+        "deliveryDate": PERPETUAL_DELIVERY,
+        "onboardDate": 1569398400000,
+        "status": m.status,
+        "maintMarginPercent": "2.5000",
+        "requiredMarginPercent": "5.0000",
+        "baseAsset": m.base,
+        "quoteAsset": m.quote,
+        "marginAsset": m.margin_asset,
+        "pricePrecision": p,
+        "quantityPrecision": q,
+        "baseAssetPrecision": 8,
+        "quotePrecision": 8,
+        "underlyingType": "COIN",
+        "underlyingSubType": ["PoW"],
+        "triggerProtect": "0.0500",
+        "liquidationFee": "0.012500",
+        "marketTakeBound": "0.05",
+        "filters": filters,
+        "orderTypes": list(m.order_types),
+        "timeInForce": ["GTC", "IOC", "FOK", "GTX", "GTD"],
+    }
+    if m.kind == "coinm":
+        info["contractSize"] = m.contract_size
+        info["contractStatus"] = m.status
+        info["equalQtyPrecision"] = 4
+        del info["status"]
+    else:
+        info["settlePlan"] = 0
+        filters.insert(4, {"filterType": "MIN_NOTIONAL", "notional": fmt(m.min_notional, 0)})
+    return info
+
+
+def futures_exchange_info(
+    markets: list[Market], server_time: int, kind: MarketKind
+) -> dict[str, Any]:
+    """Return ``GET /fapi/v1/exchangeInfo`` (``usdm``) or ``GET /dapi/v1/exchangeInfo``."""
+    doc: dict[str, Any] = {
+        "timezone": "UTC",
+        "serverTime": server_time,
+        "rateLimits": FUTURES_RATE_LIMITS,
+        "exchangeFilters": [],
+        "symbols": [futures_symbol_info(m) for m in markets if m.kind == kind],
+    }
+    if kind == "usdm":
+        doc["futuresType"] = "U_MARGINED"
+        doc["assets"] = [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}]
+    return doc
+
+
 _DECIMAL_FIELDS = {
     "tick_size",
     "min_price",
@@ -241,16 +427,17 @@ _DECIMAL_FIELDS = {
 def markets_from_config(entries: list[dict[str, Any]], *, extend: bool = True) -> list[Market]:
     """Build markets from config dicts (snake_case field names of :class:`Market`).
 
-    An entry whose ``symbol`` names a default market overrides its fields; other entries add
-    new markets (``base`` and ``quote`` required). With ``extend=False`` only the listed
-    markets exist.
+    A market is identified by ``kind`` (``spot`` when absent, ``usdm``, ``coinm``) and
+    ``symbol``. An entry naming a default market overrides its fields; other entries add new
+    markets (``base`` and ``quote`` required). With ``extend=False`` only the listed markets
+    exist.
 
     Raises:
-        ValueError: an entry lacks ``symbol``, names an unknown field, or a new market lacks
-            ``base``/``quote``.
+        ValueError: an entry lacks ``symbol``, names an unknown field or kind, or a new market
+            lacks ``base``/``quote``.
     """
-    by_symbol = {m.symbol: m for m in DEFAULT_MARKETS} if extend else {}
-    defaults = {m.symbol: m for m in DEFAULT_MARKETS}
+    defaults = {(m.kind, m.symbol): m for m in ALL_DEFAULT_MARKETS}
+    chosen = dict(defaults) if extend else {}
     known = set(Market.__dataclass_fields__)
     for entry in entries:
         if "symbol" not in entry:
@@ -258,6 +445,9 @@ def markets_from_config(entries: list[dict[str, Any]], *, extend: bool = True) -
         unknown = set(entry) - known
         if unknown:
             raise ValueError(f"market {entry['symbol']}: unknown fields {sorted(unknown)}")
+        kind = entry.get("kind", "spot")
+        if kind not in ("spot", "usdm", "coinm"):
+            raise ValueError(f"market {entry['symbol']}: unknown kind {kind!r}")
         values: dict[str, Any] = {
             k: (Decimal(str(v)) if k in _DECIMAL_FIELDS else v)
             for k, v in entry.items()
@@ -265,12 +455,12 @@ def markets_from_config(entries: list[dict[str, Any]], *, extend: bool = True) -
         }
         if "order_types" in values:
             values["order_types"] = tuple(values["order_types"])
-        symbol = str(entry["symbol"]).upper()
-        base_market = by_symbol.get(symbol) or defaults.get(symbol)
+        key = (kind, str(entry["symbol"]).upper())
+        base_market = chosen.get(key) or defaults.get(key)
         if base_market is not None:
-            by_symbol[symbol] = replace(base_market, **values)
+            chosen[key] = replace(base_market, **values)
         else:
             if "base" not in values or "quote" not in values:
-                raise ValueError(f"new market {symbol} needs 'base' and 'quote'")
-            by_symbol[symbol] = Market(symbol=symbol, **values)
-    return list(by_symbol.values())
+                raise ValueError(f"new market {key[1]} needs 'base' and 'quote'")
+            chosen[key] = Market(symbol=key[1], **values)
+    return list(chosen.values())

@@ -1,21 +1,199 @@
-"""Stream and REST payloads built from engine state, field for field as Binance sends them."""
+"""Stream and REST payloads built from engine state, field for field as Binance sends them.
+
+Spot and futures differ in small ways that clients rely on (spot ``bookTicker`` and partial
+depth have no ``e``/``E``; futures events carry ``T`` and ``pu``; futures tickers have no
+bid/ask); each builder takes the venue and follows the documented shape of that venue.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from ..engine.core import Engine
-from ..engine.markets import fmt
+from ..engine.core import AggTrade, DepthUpdate, Engine, Liquidation
+from ..engine.derivatives import INTEREST_RATE, MarkPrice
+from ..engine.markets import Market, MarketKind, fmt
+from ..engine.tape import Kline, TickerStats, Trade
 
-__all__ = ["spot_ticker_event", "spot_ticker_rest"]
+__all__ = [
+    "agg_trade_event",
+    "agg_trade_rest",
+    "avg_price_event",
+    "book_ticker_event",
+    "book_ticker_rest",
+    "depth_diff_event",
+    "depth_levels",
+    "force_order_event",
+    "funding_rate_rest",
+    "kline_event",
+    "kline_rest",
+    "mark_price_event",
+    "mini_ticker_event",
+    "partial_depth_event",
+    "premium_index_rest",
+    "spot_ticker_event",
+    "spot_ticker_rest",
+    "ticker_event",
+    "ticker_rest",
+    "trade_event",
+    "trade_rest",
+    "window_ticker_event",
+]
+
+Levels = list[list[str]]
 
 
-def _ticker_fields(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-    m = engine.market(symbol)
-    s = engine.ticker_stats(symbol, now=now)
-    bids = engine.book(symbol).best_bid() or (Decimal(0), Decimal(0))
-    asks = engine.book(symbol).best_ask() or (Decimal(0), Decimal(0))
+def depth_levels(
+    m: Market, levels: list[tuple[Decimal, Decimal]] | dict[Decimal, Decimal]
+) -> Levels:
+    """Format ``[price, qty]`` pairs as Binance strings."""
+    pairs = levels.items() if isinstance(levels, dict) else levels
+    return [[m.price_str(p), m.qty_str(q)] for p, q in pairs]
+
+
+# -- trades -------------------------------------------------------------------------------
+
+
+def trade_event(venue: MarketKind, m: Market, t: Trade, now: int) -> dict[str, Any]:
+    """Return the ``<symbol>@trade`` event."""
+    if venue == "spot":
+        return {
+            "e": "trade",
+            "E": now,
+            "s": m.symbol,
+            "t": t.trade_id,
+            "p": m.price_str(t.price),
+            "q": m.qty_str(t.qty),
+            "T": t.time,
+            "m": t.buyer_is_maker,
+            "M": True,
+        }
+    return {
+        "e": "trade",
+        "E": now,
+        "T": t.time,
+        "s": m.symbol,
+        "t": t.trade_id,
+        "p": m.price_str(t.price),
+        "q": m.qty_str(t.qty),
+        "X": "MARKET",
+        "m": t.buyer_is_maker,
+    }
+
+
+def trade_rest(venue: MarketKind, m: Market, t: Trade) -> dict[str, Any]:
+    """Return one row of ``GET /api/v3/trades`` (or ``/fapi/v1/trades``)."""
+    row: dict[str, Any] = {
+        "id": t.trade_id,
+        "price": m.price_str(t.price),
+        "qty": m.qty_str(t.qty),
+        "quoteQty": m.price_str(t.quote_qty),
+        "time": t.time,
+        "isBuyerMaker": t.buyer_is_maker,
+    }
+    if venue == "spot":
+        row["isBestMatch"] = True
+    return row
+
+
+def agg_trade_event(venue: MarketKind, m: Market, a: AggTrade, now: int) -> dict[str, Any]:
+    """Return the ``<symbol>@aggTrade`` event."""
+    event: dict[str, Any] = {
+        "e": "aggTrade",
+        "E": now,
+        "s": m.symbol,
+        "a": a.agg_id,
+        "p": m.price_str(a.price),
+        "q": m.qty_str(a.qty),
+    }
+    if venue != "spot":
+        event["nq"] = m.qty_str(a.qty)
+    event.update({"f": a.first_trade_id, "l": a.last_trade_id, "T": a.time, "m": a.buyer_is_maker})
+    if venue == "spot":
+        event["M"] = True
+    return event
+
+
+def agg_trade_rest(venue: MarketKind, m: Market, a: AggTrade) -> dict[str, Any]:
+    """Return one row of ``GET /api/v3/aggTrades`` (or ``/fapi/v1/aggTrades``)."""
+    row: dict[str, Any] = {
+        "a": a.agg_id,
+        "p": m.price_str(a.price),
+        "q": m.qty_str(a.qty),
+        "f": a.first_trade_id,
+        "l": a.last_trade_id,
+        "T": a.time,
+        "m": a.buyer_is_maker,
+    }
+    if venue == "spot":
+        row["M"] = True
+    return row
+
+
+# -- klines -------------------------------------------------------------------------------
+
+
+def _kline_body(m: Market, k: Kline, interval: str, closed: bool) -> dict[str, Any]:
+    return {
+        "t": k.open_time,
+        "T": k.close_time,
+        "s": m.symbol,
+        "i": interval,
+        "f": k.first_id,
+        "L": k.last_id,
+        "o": m.price_str(k.open),
+        "c": m.price_str(k.close),
+        "h": m.price_str(k.high),
+        "l": m.price_str(k.low),
+        "v": m.qty_str(k.volume),
+        "n": k.count,
+        "x": closed,
+        "q": m.price_str(k.quote_volume),
+        "V": m.qty_str(k.taker_buy_volume),
+        "Q": m.price_str(k.taker_buy_quote),
+        "B": "0",
+    }
+
+
+def kline_event(
+    m: Market, k: Kline, interval: str, closed: bool, now: int, *, continuous: bool = False
+) -> dict[str, Any]:
+    """Return the ``<symbol>@kline_<interval>`` (or ``continuousKline``) event."""
+    body = _kline_body(m, k, interval, closed)
+    if continuous:
+        del body["s"]
+        return {"e": "continuous_kline", "E": now, "ps": m.pair, "ct": "PERPETUAL", "k": body}
+    return {"e": "kline", "E": now, "s": m.symbol, "k": body}
+
+
+def kline_rest(m: Market, k: Kline) -> list[Any]:
+    """Return one row of ``GET /api/v3/klines``."""
+    return [
+        k.open_time,
+        m.price_str(k.open),
+        m.price_str(k.high),
+        m.price_str(k.low),
+        m.price_str(k.close),
+        m.qty_str(k.volume),
+        k.close_time,
+        m.price_str(k.quote_volume),
+        k.count,
+        m.qty_str(k.taker_buy_volume),
+        m.price_str(k.taker_buy_quote),
+        "0",
+    ]
+
+
+# -- tickers ------------------------------------------------------------------------------
+
+
+def _best(engine: Engine, symbol: str) -> tuple[tuple[Decimal, Decimal], tuple[Decimal, Decimal]]:
+    book = engine.book(symbol)
+    zero = (Decimal(0), Decimal(0))
+    return book.best_bid() or zero, book.best_ask() or zero
+
+
+def _stats_fields(m: Market, s: TickerStats) -> dict[str, Any]:
     return {
         "p": m.price_str(s.change),
         "P": fmt(s.change_percent, 3),
@@ -23,10 +201,6 @@ def _ticker_fields(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
         "x": m.price_str(s.prev_close),
         "c": m.price_str(s.last),
         "Q": m.qty_str(s.last_qty),
-        "b": m.price_str(bids[0]),
-        "B": m.qty_str(bids[1]),
-        "a": m.price_str(asks[0]),
-        "A": m.qty_str(asks[1]),
         "o": m.price_str(s.open),
         "h": m.price_str(s.high),
         "l": m.price_str(s.low),
@@ -40,9 +214,54 @@ def _ticker_fields(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
     }
 
 
+_SPOT_TICKER_ORDER = "pPwxcQbBaAohlvqOCFLn"
+_FUTURES_TICKER_ORDER = "pPwcQohlvqOCFLn"
+_WINDOW_ORDER = "pPohlcwvqOCFLn"
+_MINI_ORDER = "cohlvq"
+
+
+def _ticker_fields(
+    engine: Engine, symbol: str, now: int, window_ms: int = 86_400_000
+) -> dict[str, Any]:
+    m = engine.market(symbol)
+    fields = _stats_fields(m, engine.ticker_stats(symbol, window_ms, now=now))
+    bid, ask = _best(engine, symbol)
+    fields.update(
+        {
+            "b": m.price_str(bid[0]),
+            "B": m.qty_str(bid[1]),
+            "a": m.price_str(ask[0]),
+            "A": m.qty_str(ask[1]),
+        }
+    )
+    return fields
+
+
+def ticker_event(venue: MarketKind, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+    """Return the ``<symbol>@ticker`` event (``24hrTicker``; futures has no bid/ask or ``x``)."""
+    fields = _ticker_fields(engine, symbol, now)
+    order = _SPOT_TICKER_ORDER if venue == "spot" else _FUTURES_TICKER_ORDER
+    return {"e": "24hrTicker", "E": now, "s": symbol, **{k: fields[k] for k in order}}
+
+
 def spot_ticker_event(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-    """Return the ``<symbol>@ticker`` event (``24hrTicker``) for ``symbol`` at ``now``."""
-    return {"e": "24hrTicker", "E": now, "s": symbol, **_ticker_fields(engine, symbol, now)}
+    """Return the spot ``<symbol>@ticker`` event for ``symbol`` at ``now``."""
+    return ticker_event("spot", engine, symbol, now)
+
+
+def mini_ticker_event(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+    """Return the ``<symbol>@miniTicker`` event (``24hrMiniTicker``)."""
+    fields = _ticker_fields(engine, symbol, now)
+    return {"e": "24hrMiniTicker", "E": now, "s": symbol, **{k: fields[k] for k in _MINI_ORDER}}
+
+
+WINDOW_MS = {"1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000}
+
+
+def window_ticker_event(engine: Engine, symbol: str, window: str, now: int) -> dict[str, Any]:
+    """Return the ``<symbol>@ticker_<window>`` event (``1hTicker``, ``4hTicker``, ``1dTicker``)."""
+    fields = _ticker_fields(engine, symbol, now, WINDOW_MS[window])
+    return {"e": f"{window}Ticker", "E": now, "s": symbol, **{k: fields[k] for k in _WINDOW_ORDER}}
 
 
 _REST_NAMES = {
@@ -67,9 +286,198 @@ _REST_NAMES = {
     "L": "lastId",
     "n": "count",
 }
+_REST_MINI_ORDER = "ohlcvqOCFLn"
+
+
+def ticker_rest(
+    venue: MarketKind,
+    engine: Engine,
+    symbol: str,
+    now: int,
+    *,
+    window_ms: int = 86_400_000,
+    mini: bool = False,
+    rolling: bool = False,
+) -> dict[str, Any]:
+    """Return a ``ticker/24hr`` or rolling ``ticker`` object (FULL or MINI) for ``symbol``."""
+    fields = _ticker_fields(engine, symbol, now, window_ms)
+    if mini:
+        order = _REST_MINI_ORDER
+    elif rolling:
+        order = "pPwohlcvqOCFLn"
+    elif venue == "spot":
+        order = "pPwxcQbBaAohlvqOCFLn"
+    else:
+        order = _FUTURES_TICKER_ORDER
+    return {"symbol": symbol, **{_REST_NAMES[k]: fields[k] for k in order}}
 
 
 def spot_ticker_rest(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
     """Return the ``GET /api/v3/ticker/24hr`` FULL object for ``symbol`` at ``now``."""
-    fields = _ticker_fields(engine, symbol, now)
-    return {"symbol": symbol, **{_REST_NAMES[k]: v for k, v in fields.items()}}
+    return ticker_rest("spot", engine, symbol, now)
+
+
+def book_ticker_event(venue: MarketKind, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+    """Return the ``<symbol>@bookTicker`` event (spot: no ``e``/``E``)."""
+    m = engine.market(symbol)
+    bid, ask = _best(engine, symbol)
+    quotes = {
+        "s": symbol,
+        "b": m.price_str(bid[0]),
+        "B": m.qty_str(bid[1]),
+        "a": m.price_str(ask[0]),
+        "A": m.qty_str(ask[1]),
+    }
+    if venue == "spot":
+        return {"u": engine.update_id(symbol), **quotes}
+    return {"e": "bookTicker", "u": engine.update_id(symbol), "E": now, "T": now, **quotes}
+
+
+def book_ticker_rest(venue: MarketKind, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+    """Return one ``GET /api/v3/ticker/bookTicker`` object (futures adds time, update id)."""
+    m = engine.market(symbol)
+    bid, ask = _best(engine, symbol)
+    row: dict[str, Any] = {
+        "symbol": symbol,
+        "bidPrice": m.price_str(bid[0]),
+        "bidQty": m.qty_str(bid[1]),
+        "askPrice": m.price_str(ask[0]),
+        "askQty": m.qty_str(ask[1]),
+    }
+    if venue != "spot":
+        row["time"] = now
+        row["lastUpdateId"] = engine.update_id(symbol)
+    return row
+
+
+def avg_price_event(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+    """Return the ``<symbol>@avgPrice`` event."""
+    m = engine.market(symbol)
+    price, last = engine.avg_price(symbol, now)
+    return {"e": "avgPrice", "E": now, "s": symbol, "i": "5m", "w": m.price_str(price), "T": last}
+
+
+# -- depth --------------------------------------------------------------------------------
+
+
+def partial_depth_event(
+    venue: MarketKind,
+    engine: Engine,
+    symbol: str,
+    levels: int,
+    now: int,
+    first_id: int,
+    prev_last: int,
+) -> dict[str, Any]:
+    """Return ``<symbol>@depth<levels>``: spot a bare snapshot, futures the depthUpdate shape."""
+    m = engine.market(symbol)
+    last_id, bids, asks = engine.depth(symbol, levels)
+    if venue == "spot":
+        return {
+            "lastUpdateId": last_id,
+            "bids": depth_levels(m, bids),
+            "asks": depth_levels(m, asks),
+        }
+    return {
+        "e": "depthUpdate",
+        "E": now,
+        "T": now,
+        "s": symbol,
+        "U": min(first_id, last_id),
+        "u": last_id,
+        "pu": prev_last,
+        "b": depth_levels(m, bids),
+        "a": depth_levels(m, asks),
+    }
+
+
+def depth_diff_event(
+    venue: MarketKind, m: Market, d: DepthUpdate, now: int, prev_last: int
+) -> dict[str, Any]:
+    """Return the ``<symbol>@depth`` diff event for the merged update ``d``."""
+    bids = depth_levels(m, dict(sorted(d.bids.items(), reverse=True)))
+    asks = depth_levels(m, dict(sorted(d.asks.items())))
+    if venue == "spot":
+        return {
+            "e": "depthUpdate",
+            "E": now,
+            "s": m.symbol,
+            "U": d.first_id,
+            "u": d.last_id,
+            "b": bids,
+            "a": asks,
+        }
+    return {
+        "e": "depthUpdate",
+        "E": now,
+        "T": d.time,
+        "s": m.symbol,
+        "U": d.first_id,
+        "u": d.last_id,
+        "pu": prev_last,
+        "b": bids,
+        "a": asks,
+    }
+
+
+# -- futures ------------------------------------------------------------------------------
+
+
+def mark_price_event(mp: MarkPrice, now: int) -> dict[str, Any]:
+    """Return the ``<symbol>@markPrice`` event (``markPriceUpdate``)."""
+    return {
+        "e": "markPriceUpdate",
+        "E": now,
+        "s": mp.symbol,
+        "p": fmt(mp.mark, 8),
+        "ap": fmt(mp.mark, 8),
+        "i": fmt(mp.index, 8),
+        "P": fmt(mp.settle, 8),
+        "r": fmt(mp.funding_rate, 8),
+        "T": mp.next_funding_time,
+    }
+
+
+def premium_index_rest(mp: MarkPrice) -> dict[str, Any]:
+    """Return one ``GET /fapi/v1/premiumIndex`` object."""
+    return {
+        "symbol": mp.symbol,
+        "markPrice": fmt(mp.mark, 8),
+        "indexPrice": fmt(mp.index, 8),
+        "estimatedSettlePrice": fmt(mp.settle, 8),
+        "lastFundingRate": fmt(mp.funding_rate, 8),
+        "interestRate": fmt(INTEREST_RATE, 8),
+        "nextFundingTime": mp.next_funding_time,
+        "time": mp.time,
+    }
+
+
+def funding_rate_rest(mp: MarkPrice) -> dict[str, Any]:
+    """Return one ``GET /fapi/v1/fundingRate`` row (a settled funding)."""
+    return {
+        "symbol": mp.symbol,
+        "fundingRate": fmt(mp.funding_rate, 8),
+        "fundingTime": mp.time,
+        "markPrice": fmt(mp.mark, 8),
+    }
+
+
+def force_order_event(m: Market, liq: Liquidation, now: int) -> dict[str, Any]:
+    """Return the ``<symbol>@forceOrder`` event."""
+    return {
+        "e": "forceOrder",
+        "E": now,
+        "o": {
+            "s": m.symbol,
+            "S": liq.side,
+            "o": "LIMIT",
+            "f": "IOC",
+            "q": m.qty_str(liq.qty),
+            "p": m.price_str(liq.price),
+            "ap": m.price_str(liq.avg_price),
+            "X": liq.status,
+            "l": m.qty_str(liq.last_filled),
+            "z": m.qty_str(liq.filled),
+            "T": liq.time,
+        },
+    }

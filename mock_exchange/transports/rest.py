@@ -1,99 +1,107 @@
-"""Spot REST market data: parse the query, call the engine, serialise the answer.
+"""REST market data: the routing table and one place that serialises answers and errors.
 
-Handlers take the parsed request and return ``(body, weight)``; they raise
-:class:`~mock_exchange.errors.ExchangeError` for Binance errors, which the server serialises
-in one place.
+``REST_ROUTES`` maps (service, HTTP method, path) to (venue, query); the queries are shared
+with the WS API (:mod:`mock_exchange.transports.market_data`). Every answer carries
+``X-MBX-USED-WEIGHT-1M``; a refused request gets 429 or 418 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
-from ..engine.core import Engine
-from ..engine.markets import spot_exchange_info
+from ..engine.exchange import Exchange
+from ..engine.markets import MarketKind
+from ..engine.ratelimits import RateLimitError, WeightLimiter
 from ..errors import ExchangeError
-from .payloads import spot_ticker_rest
+from ..routing import Service
+from . import market_data as md
+from .params import Params
 
-__all__ = ["SPOT_ROUTES", "RestHandler", "RestRequest"]
+__all__ = ["REST_ROUTES", "RestRoute", "rest_answer"]
 
-
-@dataclass(frozen=True)
-class RestRequest:
-    """A parsed REST request as handlers see it."""
-
-    method: str
-    path: str
-    params: Mapping[str, str]
-    engine: Engine
-    now: int
+RestRoute = tuple[MarketKind, md.QueryHandler]
 
 
-_SYMBOLS_ILLEGAL = (
-    "Illegal characters found in parameter 'symbols'; legal range is "
-    '\'^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$\'.'
-)
-
-RestHandler = Callable[[RestRequest], tuple[Any, int]]
-
-
-def _symbols_param(req: RestRequest) -> list[str] | None:
-    if "symbol" in req.params and "symbols" in req.params:
-        raise ExchangeError(-1128, "Combination of optional parameters invalid.")
-    if "symbol" in req.params:
-        return [req.params["symbol"].upper()]
-    if "symbols" in req.params:
-        try:
-            value = orjson.loads(req.params["symbols"])
-        except orjson.JSONDecodeError:
-            raise ExchangeError(-1100, _SYMBOLS_ILLEGAL) from None
-        if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-            raise ExchangeError(-1100, _SYMBOLS_ILLEGAL)
-        return [s.upper() for s in value]
-    return None
-
-
-def ping(req: RestRequest) -> tuple[Any, int]:
-    """``GET /api/v3/ping``: an empty object."""
-    return {}, 1
-
-
-def server_time(req: RestRequest) -> tuple[Any, int]:
-    """``GET /api/v3/time``: the engine clock."""
-    return {"serverTime": req.now}, 1
-
-
-def exchange_info(req: RestRequest) -> tuple[Any, int]:
-    """``GET /api/v3/exchangeInfo`` with the ``symbol``/``symbols`` filters."""
-    names = _symbols_param(req)
-    markets = [m for m in req.engine.markets.values() if m.kind == "spot"]
-    if names is not None:
-        for name in names:
-            if name not in req.engine.markets:
-                raise ExchangeError(-1121, "Invalid symbol.")
-        markets = [m for m in markets if m.symbol in names]
-    return spot_exchange_info(markets, req.now), 20
-
-
-def ticker_24hr(req: RestRequest) -> tuple[Any, int]:
-    """``GET /api/v3/ticker/24hr`` (FULL type), one symbol or a list."""
-    names = _symbols_param(req)
-    if names is not None:
-        for name in names:
-            req.engine.market(name)
-    if "symbol" in req.params:
-        return spot_ticker_rest(req.engine, names[0], req.now), 2  # type: ignore[index]
-    chosen = names if names is not None else sorted(req.engine.markets)
-    weight = 80 if names is None else (2 if len(chosen) <= 20 else 40 if len(chosen) <= 100 else 80)
-    return [spot_ticker_rest(req.engine, s, req.now) for s in chosen], weight
+def _table() -> dict[tuple[Service, str, str], RestRoute]:
+    spot: dict[str, md.QueryHandler] = {
+        "/api/v3/ping": md.ping,
+        "/api/v3/time": md.server_time,
+        "/api/v3/exchangeInfo": md.exchange_info,
+        "/api/v3/depth": md.depth,
+        "/api/v3/trades": md.trades,
+        "/api/v3/historicalTrades": md.historical_trades,
+        "/api/v3/aggTrades": md.agg_trades,
+        "/api/v3/klines": md.klines,
+        "/api/v3/uiKlines": md.klines,
+        "/api/v3/avgPrice": md.avg_price,
+        "/api/v3/ticker/price": md.ticker_price,
+        "/api/v3/ticker/bookTicker": md.book_ticker,
+        "/api/v3/ticker/24hr": md.ticker_24hr,
+        "/api/v3/ticker": md.ticker_window,
+    }
+    usdm: dict[str, md.QueryHandler] = {
+        "/fapi/v1/ping": md.ping,
+        "/fapi/v1/time": md.server_time,
+        "/fapi/v1/exchangeInfo": md.exchange_info,
+        "/fapi/v1/depth": md.depth,
+        "/fapi/v1/trades": md.trades,
+        "/fapi/v1/aggTrades": md.agg_trades,
+        "/fapi/v1/klines": md.klines,
+        "/fapi/v1/ticker/24hr": md.ticker_24hr,
+        "/fapi/v1/ticker/bookTicker": md.book_ticker,
+        "/fapi/v1/ticker/price": md.ticker_price,
+        "/fapi/v2/ticker/price": md.ticker_price,
+        "/fapi/v1/premiumIndex": md.premium_index,
+        "/fapi/v1/fundingRate": md.funding_rate,
+    }
+    coinm: dict[str, md.QueryHandler] = {
+        "/dapi/v1/ping": md.ping,
+        "/dapi/v1/time": md.server_time,
+        "/dapi/v1/exchangeInfo": md.exchange_info,
+        "/dapi/v1/depth": md.depth,
+    }
+    groups: list[tuple[Service, MarketKind, dict[str, md.QueryHandler]]] = [
+        ("spot-rest", "spot", spot),
+        ("usdm-rest", "usdm", usdm),
+        ("coinm-rest", "coinm", coinm),
+    ]
+    return {
+        (service, "GET", path): (venue, handler)
+        for service, venue, paths in groups
+        for path, handler in paths.items()
+    }
 
 
-SPOT_ROUTES: dict[tuple[str, str], RestHandler] = {
-    ("GET", "/api/v3/ping"): ping,
-    ("GET", "/api/v3/time"): server_time,
-    ("GET", "/api/v3/exchangeInfo"): exchange_info,
-    ("GET", "/api/v3/ticker/24hr"): ticker_24hr,
-}
+REST_ROUTES: dict[tuple[Service, str, str], RestRoute] = _table()
+
+
+def rest_answer(
+    route: RestRoute,
+    query: Mapping[str, str],
+    exchange: Exchange,
+    limiter: WeightLimiter,
+    caller: str,
+    now: int,
+    forced: ExchangeError | None = None,
+) -> tuple[int, Any, dict[str, str]]:
+    """Run a routed REST request; return (HTTP status, JSON body, headers).
+
+    This is the one place REST errors are serialised: ``{"code","msg"}`` with the error's
+    HTTP status, plus ``Retry-After`` on 429/418.
+    """
+    venue, handler = route
+    headers: dict[str, str] = {}
+    try:
+        if forced is not None:
+            raise forced
+        body, weight = handler(md.Query(venue, exchange, Params(query), now))
+        used = limiter.charge(caller, weight, now)
+        status = 200
+    except ExchangeError as err:
+        body, status = err.payload(), err.http_status
+        if isinstance(err, RateLimitError):
+            headers["Retry-After"] = str(err.retry_after_s)
+        used = limiter.used(caller, now)
+    headers["X-MBX-USED-WEIGHT-1M"] = str(used)
+    return status, body, headers

@@ -1,37 +1,35 @@
-"""Market-stream names as the server understands them.
+"""Market-stream names as the server understands them, per venue.
 
-``btcusdt@depth20@100ms`` parses to ``StreamKey(symbol="BTCUSDT", channel="depth",
-params=("20", "100ms"))``; ``!miniTicker@arr`` to ``StreamKey(None, "miniTicker", ("arr",))``.
-Parsing is by grammar, never by substring, and rejects anything Binance would not carry.
+``btcusdt@depth20@100ms`` parses to ``StreamKey("BTCUSDT", "depth", ("20", "100"))`` (levels,
+then the update period in ms); ``!miniTicker@arr`` to ``StreamKey(None, "miniTicker",
+("arr",))``. Parsing is by grammar, never by substring, and rejects anything the venue would not
+carry. :func:`stream_period` gives each stream's update period and :func:`futures_category`
+the USD-M entry point (``/public`` or ``/market``) that carries it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
-__all__ = ["KLINE_INTERVALS", "StreamKey", "parse_stream"]
+from ..engine.markets import MarketKind
+from ..engine.tape import INTERVAL_MS
 
-KLINE_INTERVALS = (
-    "1s",
-    "1m",
-    "3m",
-    "5m",
-    "15m",
-    "30m",
-    "1h",
-    "2h",
-    "4h",
-    "6h",
-    "8h",
-    "12h",
-    "1d",
-    "3d",
-    "1w",
-    "1M",
-)
+__all__ = [
+    "KLINE_INTERVALS",
+    "StreamKey",
+    "futures_category",
+    "parse_stream",
+    "stream_period",
+]
+
+KLINE_INTERVALS = tuple(INTERVAL_MS)
 _WINDOWS = ("1h", "4h", "1d")
 _SYMBOL = re.compile(r"^[a-z0-9_]{2,40}$")
+_SPOT_DEPTH_SPEEDS = {"": "1000", "100ms": "100", "1000ms": "1000"}
+_FUTURES_DEPTH_SPEEDS = {"": "250", "100ms": "100", "250ms": "250", "500ms": "500"}
+_PUBLIC_CHANNELS = frozenset({"depth", "bookTicker", "trade"})
 
 
 @dataclass(frozen=True)
@@ -43,39 +41,98 @@ class StreamKey:
     params: tuple[str, ...] = ()
 
 
-def _spot_channel(rest: list[str]) -> tuple[str, tuple[str, ...]] | None:
+def _depth(head: str, tail: list[str], venue: MarketKind) -> tuple[str, ...] | None:
+    levels = head[5:]
+    if levels not in ("", "5", "10", "20") or len(tail) > 1:
+        return None
+    speeds = _SPOT_DEPTH_SPEEDS if venue == "spot" else _FUTURES_DEPTH_SPEEDS
+    speed = speeds.get(tail[0] if tail else "")
+    if speed is None:
+        return None
+    return levels, speed
+
+
+def _channel(rest: list[str], venue: MarketKind) -> tuple[str, tuple[str, ...]] | None:
     head, tail = rest[0], rest[1:]
-    if head in ("trade", "aggTrade", "miniTicker", "ticker", "bookTicker", "avgPrice") and not tail:
+    simple = ["aggTrade", "miniTicker", "ticker", "bookTicker", "trade"]
+    simple += ["avgPrice"] if venue == "spot" else ["forceOrder"]
+    if head in simple and not tail:
         return head, ()
+    if head == "markPrice" and venue != "spot" and tail in ([], ["1s"]):
+        return "markPrice", tuple(tail)
     if head.startswith("kline_"):
         interval = head[len("kline_") :]
-        if interval in KLINE_INTERVALS and tail in ([], ["+08:00"]):
+        offsets = ([], ["+08:00"]) if venue == "spot" else ([],)
+        if interval in KLINE_INTERVALS and tail in offsets:
             return "kline", (interval, *tail)
         return None
-    if head.startswith("ticker_") and head[len("ticker_") :] in _WINDOWS and not tail:
-        return "ticker", (head[len("ticker_") :],)
-    if head == "depth" or (head.startswith("depth") and head[5:] in ("5", "10", "20")):
-        levels = head[5:]
-        if tail in ([], ["100ms"], ["1000ms"]):
-            return "depth", ((levels,) if levels else ()) + tuple(tail)
+    if venue == "spot" and head.startswith("ticker_") and head[7:] in _WINDOWS and not tail:
+        return "ticker", (head[7:],)
+    if head.startswith("depth"):
+        params = _depth(head, tail, venue)
+        return None if params is None else ("depth", params)
     return None
 
 
-def parse_stream(name: str) -> StreamKey | None:
-    """Parse a spot stream name; return None when it is not a valid spot stream."""
+def _all_market(channel: str, tail: list[str], venue: MarketKind) -> StreamKey | None:
+    if channel == "miniTicker" and tail == ["arr"]:
+        return StreamKey(None, "miniTicker", ("arr",))
+    if venue == "spot":
+        if channel.startswith("ticker_") and channel[7:] in _WINDOWS and tail == ["arr"]:
+            return StreamKey(None, "ticker", (channel[7:], "arr"))
+        return None
+    if channel == "ticker" and tail == ["arr"]:
+        return StreamKey(None, "ticker", ("arr",))
+    if channel == "markPrice" and tail in (["arr"], ["arr", "1s"]):
+        return StreamKey(None, "markPrice", tuple(tail))
+    if channel == "forceOrder" and tail == ["arr"]:
+        return StreamKey(None, "forceOrder", ("arr",))
+    if channel == "bookTicker" and not tail:
+        return StreamKey(None, "bookTicker", ("arr",))
+    return None
+
+
+def parse_stream(name: str, venue: MarketKind = "spot") -> StreamKey | None:
+    """Parse a stream name of ``venue``; return None when the venue has no such stream."""
     if not name or name != name.strip():
         return None
     parts = name.split("@")
     if parts[0].startswith("!"):
-        channel = parts[0][1:]
-        if channel == "miniTicker" and parts[1:] == ["arr"]:
-            return StreamKey(None, "miniTicker", ("arr",))
-        if channel.startswith("ticker_") and channel[7:] in _WINDOWS and parts[1:] == ["arr"]:
-            return StreamKey(None, "ticker", (channel[7:], "arr"))
-        return None
+        return _all_market(parts[0][1:], parts[1:], venue)
     if len(parts) < 2 or not _SYMBOL.match(parts[0]):
         return None
-    parsed = _spot_channel(parts[1:])
+    head = parts[1]
+    if venue != "spot" and head.startswith("continuousKline_") and len(parts) == 2:
+        pair, _, contract = parts[0].rpartition("_")
+        interval = head[len("continuousKline_") :]
+        if pair and contract == "perpetual" and interval in KLINE_INTERVALS:
+            return StreamKey(pair.upper(), "continuousKline", (contract, interval))
+        return None
+    parsed = _channel(parts[1:], venue)
     if parsed is None:
         return None
     return StreamKey(parts[0].upper(), parsed[0], parsed[1])
+
+
+def stream_period(venue: MarketKind, key: StreamKey) -> int | None:
+    """Return the update period of a stream in ms; None for real-time streams."""
+    ch = key.channel
+    if ch in ("trade", "aggTrade", "bookTicker", "forceOrder"):
+        return None
+    if ch == "depth":
+        return int(key.params[1])
+    if ch in ("kline", "continuousKline"):
+        interval = key.params[0] if ch == "kline" else key.params[1]
+        if interval == "1s":
+            return 1000
+        return 2000 if venue == "spot" else 250
+    if ch == "markPrice":
+        return 1000 if "1s" in key.params else 3000
+    if ch == "ticker" and venue != "spot" and key.symbol is not None:
+        return 500
+    return 1000
+
+
+def futures_category(key: StreamKey) -> Literal["public", "market"]:
+    """Return the USD-M entry point carrying ``key``: ``/public`` (book data) or ``/market``."""
+    return "public" if key.channel in _PUBLIC_CHANNELS else "market"

@@ -49,6 +49,20 @@ class StreamSession:
         self.combined = combined
         self.max_streams = max_streams
         self.streams: dict[str, StreamKey] = {}
+        self._by_key: dict[StreamKey, list[str]] | None = None
+
+    def names_for(self, key: StreamKey) -> list[str]:
+        """Return the subscribed stream names that parse to ``key`` (aliases included)."""
+        if self._by_key is None:
+            index: dict[StreamKey, list[str]] = {}
+            for name, k in self.streams.items():
+                index.setdefault(k, []).append(name)
+            self._by_key = index
+        return self._by_key.get(key, [])
+
+    def stream_keys(self) -> set[StreamKey]:
+        """Return the parsed keys of every subscribed stream."""
+        return set(self.streams.values())
 
     def open_with(self, names: list[str]) -> None:
         """Subscribe the streams named in the URL; names that are not streams are ignored.
@@ -60,6 +74,7 @@ class StreamSession:
                 self.streams[name] = self.validate(name)
             except StreamControlError:
                 continue
+        self._by_key = None
 
     def envelope(self, stream: str, data: Any) -> Any:
         """Wrap an event as this connection delivers it (combined envelope or bare)."""
@@ -99,6 +114,7 @@ class StreamSession:
                     2, "Invalid request: request ID must be an unsigned integer"
                 )
             result = self._dispatch(method, msg.get("params"))
+            self._by_key = None
             return ControlReply(method, request_id, {"result": result, "id": request_id}, True)
         except StreamControlError as err:
             frame = {"error": {"code": err.code, "msg": err.msg}, "id": request_id}

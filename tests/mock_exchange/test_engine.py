@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from mock_exchange.engine.activity import Activity
 from mock_exchange.engine.clock import ControlledClock, SystemClock, VirtualClock
 from mock_exchange.engine.core import DepthUpdate, Engine
-from mock_exchange.engine.markets import DEFAULT_MARKETS, fmt, markets_from_config
+from mock_exchange.engine.markets import ALL_DEFAULT_MARKETS, fmt, markets_from_config
+from mock_exchange.engine.ratelimits import RateLimitError, WeightLimiter
 from mock_exchange.errors import ExchangeError
 
 
@@ -175,13 +176,21 @@ def test_markets_config_and_format() -> None:
             {"symbol": "SOLUSDT", "base": "SOL", "quote": "USDT", "order_types": ["LIMIT"]},
         ]
     )
-    by = {m.symbol: m for m in ms}
-    assert by["BTCUSDT"].tick_size == D("0.1") and by["SOLUSDT"].order_types == ("LIMIT",)
-    assert len(ms) == len(DEFAULT_MARKETS) + 1
+    by = {(m.kind, m.symbol): m for m in ms}
+    assert by[("spot", "BTCUSDT")].tick_size == D("0.1")
+    assert by[("usdm", "BTCUSDT")].tick_size == D("0.10")
+    assert by[("spot", "SOLUSDT")].order_types == ("LIMIT",)
+    assert len(ms) == len(ALL_DEFAULT_MARKETS) + 1
     assert [m.symbol for m in markets_from_config([{"symbol": "ETHBTC"}], extend=False)] == [
         "ETHBTC"
     ]
-    for bad in ({"tick_size": "1"}, {"symbol": "X", "nope": 1}, {"symbol": "NEWONE"}):
+    bad_entries: list[dict[str, object]] = [
+        {"tick_size": "1"},
+        {"symbol": "X", "nope": 1},
+        {"symbol": "NEWONE"},
+        {"symbol": "X", "kind": "options"},
+    ]
+    for bad in bad_entries:
         with pytest.raises(ValueError):
             markets_from_config([bad])
     assert fmt(D("1.5"), 8) == "1.50000000"
@@ -220,3 +229,20 @@ def test_book_never_crossed_and_quantity_conserved(orders: list[tuple[str, int, 
         bid, ask = e.book("BTCUSDT").best_bid(), e.book("BTCUSDT").best_ask()
         if bid and ask:
             assert bid[0] < ask[0]
+
+
+def test_weight_limiter_429_then_418() -> None:
+    """Fixed windows: over the limit gives 429 with Retry-After; persisting bans with 418."""
+    lim = WeightLimiter(limit=10, window_ms=60_000, ban_after=2, ban_ms=120_000)
+    assert lim.charge("ip", 10, 0) == 10
+    with pytest.raises(RateLimitError) as first:
+        lim.charge("ip", 1, 1_000)
+    assert first.value.http_status == 429
+    assert first.value.retry_after_s == 59
+    for _ in range(2):
+        with pytest.raises(RateLimitError):
+            lim.charge("ip", 1, 2_000)
+    with pytest.raises(RateLimitError) as banned:
+        lim.charge("ip", 1, 61_000)
+    assert banned.value.http_status == 418
+    assert lim.charge("ip", 1, 123_000) == 1  # ban over, new window

@@ -87,8 +87,8 @@ def test_stream_limit_and_url_streams() -> None:
     [
         ("btcusdt@kline_1m", StreamKey("BTCUSDT", "kline", ("1m",))),
         ("btcusdt@kline_1h@+08:00", StreamKey("BTCUSDT", "kline", ("1h", "+08:00"))),
-        ("btcusdt@depth20@100ms", StreamKey("BTCUSDT", "depth", ("20", "100ms"))),
-        ("btcusdt@depth", StreamKey("BTCUSDT", "depth", ())),
+        ("btcusdt@depth20@100ms", StreamKey("BTCUSDT", "depth", ("20", "100"))),
+        ("btcusdt@depth", StreamKey("BTCUSDT", "depth", ("", "1000"))),
         ("btcusdt@ticker_4h", StreamKey("BTCUSDT", "ticker", ("4h",))),
         ("!ticker_1h@arr", StreamKey(None, "ticker", ("1h", "arr"))),
         ("!miniTicker@arr", StreamKey(None, "miniTicker", ("arr",))),

@@ -1,0 +1,262 @@
+"""Turn engine events and clock ticks into market-stream frames for every subscriber.
+
+Real-time streams (trade, aggTrade, bookTicker, forceOrder) are published from the engine's
+events as they happen. Periodic streams (depth, tickers, klines, avgPrice, markPrice) are
+published when the clock crosses a multiple of their period; each payload is built and
+serialised once per tick and fanned out to every connection carrying the stream.
+
+Diff depth: every engine depth change is merged into one pending update per (venue, symbol,
+period); a flush publishes it with ``U``/``u`` covering exactly the ids merged, so consecutive
+events satisfy ``U == prev.u + 1`` (and ``pu == prev.u`` on futures), and the ids are the same
+counter as REST depth ``lastUpdateId`` and bookTicker ``u``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+import orjson
+
+from ..engine.core import AggTrade, DepthUpdate, EngineEvent, Liquidation
+from ..engine.exchange import VENUES, Exchange
+from ..engine.markets import Market, MarketKind
+from ..engine.tape import Trade, interval_start, next_interval_start
+from . import payloads as pl
+from .stream_names import StreamKey, stream_period
+from .stream_session import StreamSession
+
+__all__ = ["DEPTH_PERIODS", "Publisher", "Subscriber"]
+
+DEPTH_PERIODS: dict[MarketKind, tuple[int, ...]] = {
+    "spot": (100, 1000),
+    "usdm": (100, 250, 500),
+    "coinm": (100, 250, 500),
+}
+_TICK_PERIODS = (100, 250, 500, 1000, 2000, 3000)
+_OFFSET_08 = 8 * 3_600_000
+
+
+class Subscriber(Protocol):
+    """What the publisher needs from a stream connection."""
+
+    venue: MarketKind
+    session: StreamSession
+
+    def carries(self, key: StreamKey) -> bool:
+        """Return True when this connection's entry point delivers ``key``."""
+        ...
+
+    def send_text(self, text: str) -> None:
+        """Queue a text frame."""
+        ...
+
+
+class Publisher:
+    """Fan-out of market data from one :class:`Exchange` to the connected subscribers."""
+
+    def __init__(self, exchange: Exchange, subscribers: Callable[[], Iterable[Subscriber]]) -> None:
+        self.exchange = exchange
+        self.subscribers = subscribers
+        self.pending: dict[tuple[MarketKind, str, int], DepthUpdate] = {}
+        self.last_u: dict[tuple[MarketKind, str, int], int] = {}
+        self.best: dict[tuple[MarketKind, str], tuple[Any, Any]] = {}
+        self.kline_open: dict[tuple[MarketKind, StreamKey], int] = {}
+        self.frames_sent = 0
+
+    def reset(self, exchange: Exchange) -> None:
+        """Follow a rebuilt exchange (control reset)."""
+        self.exchange = exchange
+        self.pending.clear()
+        self.last_u.clear()
+        self.best.clear()
+        self.kline_open.clear()
+
+    # -- fan-out ---------------------------------------------------------------------------
+
+    def _targets(self, venue: MarketKind, key: StreamKey) -> list[tuple[Subscriber, list[str]]]:
+        out: list[tuple[Subscriber, list[str]]] = []
+        for sub in self.subscribers():
+            if sub.venue != venue:
+                continue
+            names = sub.session.names_for(key)
+            if names and sub.carries(key):
+                out.append((sub, names))
+        return out
+
+    def deliver(self, venue: MarketKind, key: StreamKey, data: Any) -> int:
+        """Send ``data`` to every connection subscribed to ``key``; return frames sent."""
+        targets = self._targets(venue, key)
+        if not targets:
+            return 0
+        raw = orjson.dumps(data).decode()
+        sent = 0
+        for sub, names in targets:
+            for name in names:
+                if sub.session.combined:
+                    sub.send_text(f'{{"stream":{orjson.dumps(name).decode()},"data":{raw}}}')
+                else:
+                    sub.send_text(raw)
+                sent += 1
+        self.frames_sent += sent
+        return sent
+
+    def active_keys(self, venue: MarketKind) -> set[StreamKey]:
+        """Return every stream key some connection of ``venue`` is subscribed to."""
+        keys: set[StreamKey] = set()
+        for sub in self.subscribers():
+            if sub.venue == venue:
+                keys |= sub.session.stream_keys()
+        return keys
+
+    # -- real-time -------------------------------------------------------------------------
+
+    def on_events(self, venue: MarketKind, events: list[EngineEvent], now: int) -> None:
+        """Publish the real-time streams for engine ``events`` and merge depth changes."""
+        if not events:
+            return
+        engine = self.exchange.engine(venue)
+        touched: set[str] = set()
+        for ev in events:
+            if isinstance(ev, Trade):
+                key = StreamKey(ev.symbol, "trade")
+                self.deliver(venue, key, pl.trade_event(venue, engine.market(ev.symbol), ev, now))
+            elif isinstance(ev, AggTrade):
+                event = pl.agg_trade_event(venue, engine.market(ev.symbol), ev, now)
+                self.deliver(venue, StreamKey(ev.symbol, "aggTrade"), event)
+            elif isinstance(ev, DepthUpdate):
+                self._merge(venue, ev)
+                touched.add(ev.symbol)
+            elif isinstance(ev, Liquidation):
+                m = engine.market(ev.symbol)
+                event = pl.force_order_event(m, ev, now)
+                self.deliver(venue, StreamKey(ev.symbol, "forceOrder"), event)
+                self.deliver(venue, StreamKey(None, "forceOrder", ("arr",)), event)
+        for symbol in sorted(touched):
+            self._book_ticker(venue, symbol, now)
+
+    def _merge(self, venue: MarketKind, d: DepthUpdate) -> None:
+        for period in DEPTH_PERIODS[venue]:
+            k = (venue, d.symbol, period)
+            pending = self.pending.get(k)
+            if pending is None:
+                self.pending[k] = DepthUpdate(
+                    d.symbol, d.first_id, d.last_id, d.time, dict(d.bids), dict(d.asks)
+                )
+            else:
+                pending.last_id = d.last_id
+                pending.time = d.time
+                pending.bids.update(d.bids)
+                pending.asks.update(d.asks)
+
+    def _book_ticker(self, venue: MarketKind, symbol: str, now: int) -> None:
+        book = self.exchange.engine(venue).book(symbol)
+        best = (book.best_bid(), book.best_ask())
+        if self.best.get((venue, symbol)) == best:
+            return
+        self.best[(venue, symbol)] = best
+        event = pl.book_ticker_event(venue, self.exchange.engine(venue), symbol, now)
+        self.deliver(venue, StreamKey(symbol, "bookTicker"), event)
+        if venue != "spot":
+            self.deliver(venue, StreamKey(None, "bookTicker", ("arr",)), event)
+
+    # -- periodic --------------------------------------------------------------------------
+
+    def on_tick(self, prev: int, now: int) -> None:
+        """Publish every periodic stream whose period boundary lies in ``(prev, now]``."""
+        crossed = {p for p in _TICK_PERIODS if prev // p != now // p}
+        if not crossed:
+            return
+        for venue in VENUES:
+            keys = self.active_keys(venue)
+            for key in sorted(keys, key=repr):
+                period = stream_period(venue, key)
+                if period is not None and period in crossed:
+                    self._publish_periodic(venue, key, period, now)
+            for period in DEPTH_PERIODS[venue]:
+                if period in crossed:
+                    self._flush_depth(venue, period, now, keys)
+
+    def _flush_depth(self, venue: MarketKind, period: int, now: int, keys: set[StreamKey]) -> None:
+        engine = self.exchange.engine(venue)
+        for symbol in sorted(engine.markets):
+            k = (venue, symbol, period)
+            pending = self.pending.pop(k, None)
+            if pending is None:
+                continue
+            prev = self.last_u.get(k, pending.first_id - 1)
+            key = StreamKey(symbol, "depth", ("", str(period)))
+            if key in keys:
+                event = pl.depth_diff_event(venue, engine.market(symbol), pending, now, prev)
+                self.deliver(venue, key, event)
+            self.last_u[k] = pending.last_id
+
+    def _publish_periodic(self, venue: MarketKind, key: StreamKey, period: int, now: int) -> None:
+        engine = self.exchange.engine(venue)
+        ch, symbol = key.channel, key.symbol
+        if ch == "depth":
+            levels = key.params[0]
+            if not levels or symbol is None:
+                return  # diff depth is flushed by _flush_depth
+            k = (venue, symbol, period)
+            pending = self.pending.get(k)
+            prev = self.last_u.get(k, engine.update_id(symbol))
+            first = pending.first_id if pending is not None else engine.update_id(symbol)
+            event = pl.partial_depth_event(venue, engine, symbol, int(levels), now, first, prev)
+            self.deliver(venue, key, event)
+        elif ch in ("kline", "continuousKline"):
+            self._kline(venue, key, now)
+        elif ch == "miniTicker":
+            names = [symbol] if symbol is not None else sorted(engine.markets)
+            rows = [pl.mini_ticker_event(engine, s, now) for s in names]
+            self.deliver(venue, key, rows[0] if symbol is not None else rows)
+        elif ch == "ticker":
+            self._ticker(venue, key, now)
+        elif ch == "avgPrice" and symbol is not None:
+            self.deliver(venue, key, pl.avg_price_event(engine, symbol, now))
+        elif ch == "markPrice":
+            if symbol is not None:
+                self.deliver(
+                    venue, key, pl.mark_price_event(self.exchange.mark(venue, symbol, now), now)
+                )
+            else:
+                marks = self.exchange.marks(venue, now)
+                self.deliver(venue, key, [pl.mark_price_event(mp, now) for mp in marks.values()])
+
+    def _ticker(self, venue: MarketKind, key: StreamKey, now: int) -> None:
+        engine = self.exchange.engine(venue)
+        window = key.params[0] if key.params and key.params[0] != "arr" else None
+        names = [key.symbol] if key.symbol is not None else sorted(engine.markets)
+        if window is not None:
+            rows = [pl.window_ticker_event(engine, s, window, now) for s in names]
+        else:
+            rows = [pl.ticker_event(venue, engine, s, now) for s in names]
+        self.deliver(venue, key, rows[0] if key.symbol is not None else rows)
+
+    def _market_for(self, venue: MarketKind, key: StreamKey) -> Market | None:
+        engine = self.exchange.engine(venue)
+        if key.channel == "kline":
+            return engine.markets.get(key.symbol or "")
+        return next((m for m in engine.markets.values() if m.pair == key.symbol), None)
+
+    def _kline(self, venue: MarketKind, key: StreamKey, now: int) -> None:
+        m = self._market_for(venue, key)
+        if m is None:
+            return
+        continuous = key.channel == "continuousKline"
+        interval = key.params[1] if continuous else key.params[0]
+        offset = _OFFSET_08 if "+08:00" in key.params else 0
+        tape = self.exchange.engine(venue).tape(m.symbol)
+        start = interval_start(now, interval, offset)
+        last_open = self.kline_open.get((venue, key))
+        if last_open is not None and last_open < start:
+            closed = tape.kline(interval, last_open, offset)
+            self.deliver(
+                venue, key, pl.kline_event(m, closed, interval, True, now, continuous=continuous)
+            )
+        self.kline_open[(venue, key)] = start
+        k = tape.kline(interval, start, offset)
+        closes_now = next_interval_start(start, interval, offset) - 1 <= now
+        self.deliver(
+            venue, key, pl.kline_event(m, k, interval, closes_now, now, continuous=continuous)
+        )

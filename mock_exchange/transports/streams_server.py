@@ -1,0 +1,264 @@
+"""Market-stream WebSocket connections: the socket loop, connection rules and frame faults.
+
+A :class:`StreamConnection` owns its outgoing queue, its writer task and any delayed sends.
+Connection rules follow Binance (server ping every 20 s on spot / 3 min on futures, close when
+pongs stop, 5 / 10 incoming messages per second, 1024 streams, 24 h lifetime) on the emulator
+clock, so a frozen clock drives them from tests; each rule can be switched off
+(:meth:`ConnectionRules.relaxed`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from ..control import Control
+from ..engine.markets import MarketKind
+from ..routing import HostInfo
+from .stream_names import StreamKey, futures_category
+from .stream_session import MAX_STREAMS, StreamSession
+
+__all__ = [
+    "FUTURES_RULES",
+    "SPOT_RULES",
+    "Category",
+    "ConnectionRules",
+    "StreamConnection",
+    "WsConnection",
+    "serve_stream_socket",
+]
+
+Category = Literal["all", "public", "market", "root"]
+_PING = object()
+
+
+@dataclass(frozen=True)
+class ConnectionRules:
+    """Binance's per-connection rules; None switches a rule off."""
+
+    ping_interval_ms: int | None = 20_000
+    pong_timeout_ms: int | None = 60_000
+    max_incoming_per_s: int | None = 5
+    max_streams: int = MAX_STREAMS
+    lifetime_ms: int | None = 86_400_000
+
+    def relaxed(self) -> ConnectionRules:
+        """Return these rules with pings, message rate and lifetime switched off."""
+        return replace(
+            self,
+            ping_interval_ms=None,
+            pong_timeout_ms=None,
+            max_incoming_per_s=None,
+            lifetime_ms=None,
+        )
+
+
+SPOT_RULES = ConnectionRules()
+FUTURES_RULES = ConnectionRules(
+    ping_interval_ms=180_000, pong_timeout_ms=600_000, max_incoming_per_s=10
+)
+
+
+class WsConnection:
+    """One WebSocket the emulator serves: outgoing queue, owned tasks, rules state."""
+
+    def __init__(
+        self,
+        conn_id: int,
+        info: HostInfo,
+        path: str,
+        ws: web.WebSocketResponse,
+        rules: ConnectionRules,
+        control: Control,
+        now: int,
+    ) -> None:
+        self.id = conn_id
+        self.info = info
+        self.path = path
+        self.ws = ws
+        self.rules = rules
+        self.control = control
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.connected_at = now
+        self.last_ping: int = now
+        self.awaiting_pong_since: int | None = None
+        self.rate_window = -1
+        self.rate_count = 0
+        self.closing = False
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def send(self, frame: Any) -> None:
+        """Queue a JSON frame (subject to frame faults)."""
+        self.send_text(orjson.dumps(frame).decode())
+
+    def send_text(self, text: str) -> None:
+        """Queue a text frame, unless a ``drop_frames`` fault eats it or ``delay_frames``
+        holds it back."""
+        fault = self.control.take(("drop_frames", "delay_frames"), None)
+        if fault is None:
+            self.queue.put_nowait(text)
+        elif fault.kind == "delay_frames":
+            self.send_later(text, fault.delay_ms / 1000)
+
+    def send_control(self, frame: Any) -> None:
+        """Queue a reply to a control message (not subject to frame faults)."""
+        self.queue.put_nowait(orjson.dumps(frame).decode())
+
+    def send_later(self, text: str, delay_s: float) -> None:
+        """Queue ``text`` after ``delay_s`` seconds, in a task this connection owns."""
+
+        async def later() -> None:
+            await asyncio.sleep(delay_s)
+            self.queue.put_nowait(text)
+
+        self.own(later())
+
+    def own(self, coro: Awaitable[None]) -> None:
+        """Run ``coro`` as a task owned (and cancelled on close) by this connection."""
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def writer(self) -> None:
+        """Write queued frames until the connection ends."""
+        while True:
+            item = await self.queue.get()
+            if item is None or self.ws.closed:
+                return
+            try:
+                if item is _PING:
+                    await self.ws.ping(b"")
+                else:
+                    await self.ws.send_str(item)
+            except (ConnectionError, RuntimeError):
+                return
+
+    async def close(self, code: int) -> None:
+        """Close the socket with ``code``."""
+        self.closing = True
+        self.queue.put_nowait(None)
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await self.ws.close(code=code)
+
+    def close_soon(self, code: int) -> None:
+        """Close the socket with ``code`` from an owned task."""
+        if not self.closing:
+            self.closing = True
+            self.own(self.close(code))
+
+    # -- rules -----------------------------------------------------------------------------
+
+    def count_incoming(self, now: int) -> bool:
+        """Count one incoming message; return False when the per-second limit is exceeded."""
+        limit = self.rules.max_incoming_per_s
+        if limit is None:
+            return True
+        window = now // 1000
+        if window != self.rate_window:
+            self.rate_window, self.rate_count = window, 0
+        self.rate_count += 1
+        return self.rate_count <= limit
+
+    def on_clock(self, now: int) -> None:
+        """Apply the time rules at ``now``: send pings, drop silent peers, end old connections."""
+        r = self.rules
+        if self.closing:
+            return
+        if r.lifetime_ms is not None and now - self.connected_at >= r.lifetime_ms:
+            self.close_soon(1000)
+            return
+        if (
+            r.pong_timeout_ms is not None
+            and self.awaiting_pong_since is not None
+            and now - self.awaiting_pong_since >= r.pong_timeout_ms
+        ):
+            self.close_soon(1008)
+            return
+        if r.ping_interval_ms is not None and now - self.last_ping >= r.ping_interval_ms:
+            self.last_ping = now
+            if self.awaiting_pong_since is None:
+                self.awaiting_pong_since = now
+            self.queue.put_nowait(_PING)
+
+    def on_pong(self) -> None:
+        """Record a pong: the peer is alive."""
+        self.awaiting_pong_since = None
+
+
+class StreamConnection(WsConnection):
+    """A market-stream connection: its subscriptions and the entry point it came in on."""
+
+    def __init__(
+        self,
+        conn_id: int,
+        info: HostInfo,
+        path: str,
+        ws: web.WebSocketResponse,
+        rules: ConnectionRules,
+        control: Control,
+        now: int,
+        *,
+        venue: MarketKind,
+        category: Category,
+        session: StreamSession,
+    ) -> None:
+        super().__init__(conn_id, info, path, ws, rules, control, now)
+        self.venue = venue
+        self.category = category
+        self.session = session
+
+    def carries(self, key: StreamKey) -> bool:
+        """Return True when this entry point delivers ``key``.
+
+        USD-M ``/public`` carries book data, ``/market`` the rest; the legacy root still ACKs
+        everything but delivers only the ``/public`` class, as observed on Binance.
+        """
+        if self.category == "all":
+            return True
+        cat = futures_category(key)
+        return cat == "public" if self.category == "root" else cat == self.category
+
+
+async def serve_stream_socket(
+    ws: web.WebSocketResponse,
+    conn: WsConnection,
+    on_text: Callable[[str], None],
+    on_binary: Callable[[], None],
+    now: Callable[[], int],
+) -> None:
+    """Run the read loop of ``conn`` until the peer goes away; then stop its tasks.
+
+    Pings are answered with pongs carrying the same payload; every incoming frame counts
+    against the per-second message limit (exceeding it closes with 1008).
+    """
+    writer = asyncio.create_task(conn.writer(), name=f"mock_exchange.writer.{conn.id}")
+    try:
+        async for msg in ws:
+            if not conn.count_incoming(now()):
+                conn.close_soon(1008)
+                continue
+            if msg.type == WSMsgType.TEXT:
+                on_text(msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                on_binary()
+            elif msg.type == WSMsgType.PING:
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await ws.pong(msg.data)
+            elif msg.type == WSMsgType.PONG:
+                conn.on_pong()
+            elif msg.type == WSMsgType.ERROR:
+                break
+    finally:
+        conn.queue.put_nowait(None)
+        for task in list(conn.tasks):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
