@@ -30,7 +30,7 @@ from .errors import (
     error_from_binance,
 )
 from .protocol.backoff import backoff, is_retryable
-from .protocol.channels import Channel
+from .protocol.channels import BookChannel, Channel
 from .protocol.stream_protocol import (
     Ack,
     ControlError,
@@ -558,6 +558,15 @@ class StreamConnection:
             "pending_requests": len(self._requests),
             "waiters": {s: len(w) for s, w in self._waiters.items() if w},
             "cache": {s: ch.size() for s, ch in self.channels.items()},
+            "books": {
+                s: {
+                    "state": ch.sync.state.value,
+                    "nonce": ch.sync.nonce,
+                    "resyncs": ch.sync.resyncs,
+                }
+                for s, ch in self.channels.items()
+                if isinstance(ch, BookChannel)
+            },
             "messages_received": self.messages_received,
             "reconnects": self.reconnects,
             "handovers": self.handovers,

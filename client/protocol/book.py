@@ -13,9 +13,9 @@ whenever :attr:`BookSync.needs_snapshot` is true. Rules:
 * spot (``GET /api/v3/depth``, ``<symbol>@depth@100ms``): drop ``u <= nonce``; ``U > nonce + 1``
   is a gap; otherwise apply and set ``nonce = u``. The first event after a snapshot must then
   have ``U <= lastUpdateId + 1 <= u`` or the snapshot was stale.
-* futures (``GET /fapi/v1/depth``, ``/dapi/v1/depth``): drop ``u < nonce``; the first event
-  must have ``U <= lastUpdateId <= u`` (or ``pu == lastUpdateId``); afterwards every event's
-  ``pu`` must equal the previous ``u``.
+* futures (``GET /fapi/v1/depth``, ``/dapi/v1/depth``): drop ``u < nonce`` (and ``u == nonce``,
+  already in the snapshot); the first event must have ``U <= lastUpdateId <= u`` (or
+  ``pu == lastUpdateId``); afterwards every event's ``pu`` must equal the previous ``u``.
 
 :meth:`BookSync.book` refuses to hand out a book that is not SYNCED, so a corrupted book is
 never returned. Levels are replaced, never mutated in place, so a returned book (shallow
@@ -212,7 +212,9 @@ class BookSync:
         nonce: Any = self.nonce
         first_id, last_id = diff["U"], diff["u"]
         if self.futures:
-            if last_id < nonce or (not self._first and last_id <= nonce):
+            # u == lastUpdateId is wholly inside the snapshot: nothing new, and the next
+            # event chains on it through pu
+            if last_id <= nonce:
                 return DiffResult.IGNORED
             if self._first:
                 ok = first_id <= nonce <= last_id or diff.get("pu") == nonce
