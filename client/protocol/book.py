@@ -113,6 +113,15 @@ def _apply_sides(work: tuple[tuple[BookSide, Any], ...]) -> None:
                 levels.insert(i, [price, amount])
 
 
+_SYNCED = BookState.SYNCED
+_APPLIED, _BUFFERED, _IGNORED, _GAP = (
+    DiffResult.APPLIED,
+    DiffResult.BUFFERED,
+    DiffResult.IGNORED,
+    DiffResult.GAP,
+)
+
+
 class BookSync:
     """The synced local book of one symbol on one stream.
 
@@ -132,9 +141,13 @@ class BookSync:
         self.asks = BookSide(descending=False)
         self.buffer: deque[dict[str, Any]] = deque(maxlen=buffer_limit)
         self.resyncs = 0
-        self.updates = 0
         self._first = True
         self.fetching = False
+        # accepted diffs are coalesced per price (absolute quantities: the last one wins) and
+        # folded into the sorted sides when the book is read, so a burst of diffs between two
+        # reads costs one dict store per level instead of one sorted-list update
+        self._pending_bids: dict[float, Any] = {}
+        self._pending_asks: dict[float, Any] = {}
 
     # -- state machine -----------------------------------------------------------------------
 
@@ -161,6 +174,8 @@ class BookSync:
         self._go("refetch")
 
     def _clear(self) -> None:
+        self._pending_bids.clear()
+        self._pending_asks.clear()
         self.bids.clear()
         self.asks.clear()
         self.nonce = None
@@ -198,11 +213,11 @@ class BookSync:
 
     def on_diff(self, diff: dict[str, Any]) -> DiffResult:
         """Feed one ``depthUpdate`` event (buffered unless SYNCED)."""
-        if self.state is not BookState.SYNCED:
+        if self.state is not _SYNCED:
             self.buffer.append(diff)
-            return DiffResult.BUFFERED
+            return _BUFFERED
         result = self._check(diff)
-        if result is DiffResult.GAP:
+        if result is _GAP:
             self._clear()
             self.resyncs += 1
             self._go("gap")
@@ -215,27 +230,46 @@ class BookSync:
             # u == lastUpdateId is wholly inside the snapshot: nothing new, and the next
             # event chains on it through pu
             if last_id <= nonce:
-                return DiffResult.IGNORED
+                return _IGNORED
             if self._first:
                 ok = first_id <= nonce <= last_id or diff.get("pu") == nonce
             else:
                 ok = diff.get("pu") == nonce
             if not ok:
-                return DiffResult.GAP
+                return _GAP
         else:
             if last_id <= nonce:
-                return DiffResult.IGNORED
+                return _IGNORED
             if first_id > nonce + 1:
-                return DiffResult.GAP
-        _apply_sides(((self.bids, diff["b"]), (self.asks, diff["a"])))
+                return _GAP
+        pending = self._pending_bids
+        for p, q in diff["b"]:
+            pending[float(p)] = q
+        pending = self._pending_asks
+        for p, q in diff["a"]:
+            pending[float(p)] = q
         self.nonce = last_id
         e = diff.get("E")
-        self.timestamp = e if isinstance(e, int) else self.timestamp
+        if type(e) is int:
+            self.timestamp = e
         self._first = False
-        self.updates += 1
-        return DiffResult.APPLIED
+        return _APPLIED
 
     # -- output ------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Fold the coalesced diffs into the sorted sides."""
+        if self._pending_bids or self._pending_asks:
+            _apply_sides(
+                ((self.bids, self._pending_bids.items()), (self.asks, self._pending_asks.items()))
+            )
+            self._pending_bids.clear()
+            self._pending_asks.clear()
+
+    def levels(self) -> int:
+        """Return the number of price levels held (after folding pending diffs)."""
+        self.flush()
+        return len(self.bids) + len(self.asks)
 
     def book(self, limit: int | None = None) -> OrderBook:
         """Return the book (best ``limit`` levels per side).
@@ -245,6 +279,7 @@ class BookSync:
         """
         if self.state is not BookState.SYNCED:
             raise IllegalBookTransition(f"{self.symbol}: book is {self.state.value}, not synced")
+        self.flush()
         bids, asks = self.bids.levels, self.asks.levels
         return OrderBook(
             symbol=self.symbol,

@@ -10,6 +10,7 @@ for anything else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -68,6 +69,8 @@ class Unparsed:
 Event = Ack | ControlError | StreamData | ServerShutdown | Unparsed
 
 _SHUTDOWN_STREAM = "!serverShutdown"
+# tuple.__new__ skips the generated keyword-taking __new__: this runs for every data frame
+_new_data: Callable[[type[StreamData], tuple[str, Any]], StreamData] = tuple.__new__
 
 
 class StreamProtocol:
@@ -134,7 +137,7 @@ class StreamProtocol:
             if type(stream) is str and "data" in msg:
                 if stream == _SHUTDOWN_STREAM:
                     return _shutdown(msg["data"])
-                return StreamData(stream, msg["data"])
+                return _new_data(StreamData, (stream, msg["data"]))
             if "id" in msg and ("result" in msg or "error" in msg):
                 return self._answer(msg)
             if msg.get("e") == "serverShutdown":
