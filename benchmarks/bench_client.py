@@ -53,43 +53,49 @@ async def raw_ceiling(base: str, kind: str, last: int) -> list[tuple[int, int]]:
     return marks
 
 
+async def drive(
+    kind: str,
+    watch_trades: Callable[[], Awaitable[Any]],
+    watch_book: Callable[[], Awaitable[Any]],
+    last: int,
+) -> list[tuple[int, int]]:
+    """Watch until the message with id ``last`` is covered; mark each return (id, time)."""
+    marks: list[tuple[int, int]] = []
+    i = 0
+    if kind == "trade":
+        # keep one watch pending from before the burst, as a trading loop would
+        watch = asyncio.ensure_future(watch_trades())
+        await asyncio.sleep(0.3)  # ccxt has no way to observe its SUBSCRIBE ACK
+        ready.set()
+        while i < last:
+            trades = await watch
+            now = time.time_ns()
+            i = int(trades[-1]["id"] or 0)
+            marks.append((i, now))
+            watch = asyncio.ensure_future(watch_trades())
+        watch.cancel()
+    else:
+        await watch_book()  # subscribed and synced
+        ready.set()
+        while i < last:
+            book = await watch_book()
+            i = int(book["nonce"] or 0)
+            marks.append((i, time.time_ns()))
+    return marks
+
+
 async def ours(base: str, kind: str, last: int) -> list[tuple[int, int]]:
     """Our client's watch_trades / watch_order_book."""
     import client
 
-    marks: list[tuple[int, int]] = []
     opts = {"cache_limit": 100_000, "timeout": 60_000}
     async with client.Binance(binance_env="local", base_url=base, options=opts) as ex:
-        if kind == "trade":
-            watch = asyncio.ensure_future(ex.watch_trades("BTC/USDT"))
-            await wait_subscribed(ex)
-            ready.set()
-            i = 0
-            while i < last:
-                trades = await watch
-                now = time.time_ns()
-                i = int(trades[-1]["id"] or 0)
-                marks.append((i, now))
-                watch = asyncio.ensure_future(ex.watch_trades("BTC/USDT"))
-            watch.cancel()
-        else:
-            await ex.watch_order_book("BTC/USDT")
-            ready.set()
-            i = 0
-            while i < last:
-                book = await ex.watch_order_book("BTC/USDT")
-                i = int(book["nonce"] or 0)
-                marks.append((i, time.time_ns()))
-    return marks
-
-
-async def wait_subscribed(ex: Any) -> None:
-    """Yield until the client's trade subscription is ACKed."""
-    while True:
-        urls = ex.connections()
-        if urls and ex.connection_info(urls[0])["subscriptions"].get("btcusdt@trade") == "active":
-            return
-        await asyncio.sleep(0.005)
+        return await drive(
+            kind,
+            lambda: ex.watch_trades("BTC/USDT"),
+            lambda: ex.watch_order_book("BTC/USDT"),
+            last,
+        )
 
 
 async def ccxt_pro(base: str, kind: str, last: int) -> list[tuple[int, int]]:
@@ -112,32 +118,16 @@ async def ccxt_pro(base: str, kind: str, last: int) -> list[tuple[int, int]]:
         if isinstance(v, str) and v.startswith("https://"):
             ex.urls["api"][k] = f"{base}/api.binance.com/" + v.split("/", 3)[3]
     ex.urls["api"]["ws"]["spot"] = base.replace("http", "ws") + "/stream.binance.com:9443/ws"
-    marks: list[tuple[int, int]] = []
     try:
         await ex.load_markets()
-        if kind == "trade":
-            watch = asyncio.ensure_future(ex.watch_trades("BTC/USDT"))
-            await asyncio.sleep(0.5)  # ccxt has no way to observe its SUBSCRIBE ACK
-            ready.set()
-            i = 0
-            while i < last:
-                trades = await watch
-                now = time.time_ns()
-                i = int(trades[-1]["id"])
-                marks.append((i, now))
-                watch = asyncio.ensure_future(ex.watch_trades("BTC/USDT"))
-            watch.cancel()
-        else:
-            await ex.watch_order_book("BTC/USDT")
-            ready.set()
-            i = 0
-            while i < last:
-                book = await ex.watch_order_book("BTC/USDT")
-                i = int(book["nonce"])
-                marks.append((i, time.time_ns()))
+        return await drive(
+            kind,
+            lambda: ex.watch_trades("BTC/USDT"),
+            lambda: ex.watch_order_book("BTC/USDT"),
+            last,
+        )
     finally:
         await ex.close()
-    return marks
 
 
 ready = asyncio.Event()
@@ -176,14 +166,12 @@ CLIENTS: dict[str, Run] = {"raw websockets+orjson": raw_ceiling, "ours": ours, "
 
 async def main(n: int, rate: float, repeat: int) -> dict[str, dict[str, dict[str, float]]]:
     """Start the feed, run every case, return {kind: {client: figures}}."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.feed", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "benchmarks.feed", "--port", "0", stdout=subprocess.PIPE
     )
     try:
         assert proc.stdout is not None
-        port = int(proc.stdout.readline().split()[1])
+        port = int((await proc.stdout.readline()).split()[1])
         base = f"http://127.0.0.1:{port}"
         out: dict[str, dict[str, dict[str, float]]] = {}
         for kind in ("trade", "depth"):
@@ -196,12 +184,15 @@ async def main(n: int, rate: float, repeat: int) -> dict[str, dict[str, dict[str
                 paced = await case(base, run, kind, min(n, int(rate * 5)), rate)
                 best |= {"p50_us": paced["p50_us"], "p99_us": paced["p99_us"]}
                 out.setdefault(kind, {})[name] = best
-                print(f"{kind:6} {name:24} {best['msgs_per_s']:10.0f} msg/s "
-                      f"p50 {best['p50_us']:8.0f} us  p99 {best['p99_us']:8.0f} us", flush=True)  # fmt: skip
+                rate_s, p50, p99 = best["msgs_per_s"], best["p50_us"], best["p99_us"]
+                line = (
+                    f"{kind:6} {name:24} {rate_s:10.0f} msg/s p50 {p50:8.0f} us p99 {p99:8.0f} us"
+                )
+                print(line, flush=True)
         return out
     finally:
         proc.terminate()
-        proc.wait()
+        await proc.wait()
 
 
 def plot(results: dict[str, dict[str, dict[str, float]]], path: str) -> None:

@@ -9,8 +9,8 @@ Control (HTTP): ``POST /go?stream=trade|depth&n=N&rate=R`` starts sending N reco
 frames (``trade`` or spot ``depthUpdate`` with contiguous ids) to every subscribed socket, R per
 second (0 = as fast as the socket takes them), then one more frame per millisecond until
 ``POST /stop`` (a watch waits for the *next* update, so a client that drained the burst between
-two watches is woken by the trickle, not left waiting); ``GET /sendtimes`` returns the send time (ns, wall
-clock) of each message id; ``POST /reset`` restores the initial book.
+two watches is woken by the trickle, not left waiting); ``GET /sendtimes`` returns the send time
+(ns, wall clock) of each message id; ``POST /reset`` restores the initial book.
 
     python -m benchmarks.feed --port 0      # prints "PORT <n>"
 """
@@ -42,8 +42,18 @@ SPOT_INFO = {
             "quoteAsset": "USDT",
             "orderTypes": ["LIMIT", "MARKET"],
             "filters": [
-                {"filterType": "PRICE_FILTER", "minPrice": "0.01", "maxPrice": "1e6", "tickSize": "0.01"},
-                {"filterType": "LOT_SIZE", "minQty": "0.00001", "maxQty": "9000", "stepSize": "0.00001"},
+                {
+                    "filterType": "PRICE_FILTER",
+                    "minPrice": "0.01",
+                    "maxPrice": "1e6",
+                    "tickSize": "0.01",
+                },
+                {
+                    "filterType": "LOT_SIZE",
+                    "minQty": "0.00001",
+                    "maxQty": "9000",
+                    "stepSize": "0.00001",
+                },
             ],
         }
     ],
@@ -76,8 +86,12 @@ class Feed:
         rng = random.Random(7)
         self.rng = rng
         self.last_id = FIRST_ID
-        self.bids = {f"{9000 + i * 0.01:.2f}": f"{rng.randint(1, 50) / 10:.1f}" for i in range(1000)}
-        self.asks = {f"{9010 + i * 0.01:.2f}": f"{rng.randint(1, 50) / 10:.1f}" for i in range(1000)}
+        self.bids = {
+            f"{9000 + i * 0.01:.2f}": f"{rng.randint(1, 50) / 10:.1f}" for i in range(1000)
+        }
+        self.asks = {
+            f"{9010 + i * 0.01:.2f}": f"{rng.randint(1, 50) / 10:.1f}" for i in range(1000)
+        }
         self.send_times = {}
 
     def snapshot(self) -> dict[str, Any]:
@@ -156,7 +170,10 @@ class Feed:
                 head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.decode().split("\r\n")
                 method, target, _ = lines[0].split(" ", 2)
-                headers = {k.lower(): v.strip() for k, v in (x.split(":", 1) for x in lines[1:] if ":" in x)}
+                headers = {
+                    k.lower(): v.strip()
+                    for k, v in (x.split(":", 1) for x in lines[1:] if ":" in x)
+                }
                 length = int(headers.get("content-length", "0"))
                 if length:
                     await reader.readexactly(length)
@@ -203,7 +220,9 @@ class Feed:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, headers: dict[str, str]
     ) -> None:
         """Complete the handshake, then answer SUBSCRIBE and pings until the client leaves."""
-        accept = base64.b64encode(hashlib.sha1(headers["sec-websocket-key"].encode() + GUID).digest())
+        accept = base64.b64encode(
+            hashlib.sha1(headers["sec-websocket-key"].encode() + GUID).digest()
+        )
         writer.write(
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"

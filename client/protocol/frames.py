@@ -137,8 +137,25 @@ class FrameParser:
             data = self._tail + data
         out: list[tuple[int, bytes]] = []
         i, n = 0, len(data)
+        max_size = self.max_size
         while n - i >= 2:
             b0, b1 = data[i], data[i + 1]
+            if b0 == 0x81 and b1 <= 126 and not self._frags:
+                # the common case, a whole unmasked text frame under 64 KiB: decoded inline
+                if b1 < 126:
+                    length, j = b1, i + 2
+                elif n - i >= 4:
+                    length, j = (data[i + 2] << 8) | data[i + 3], i + 4
+                else:
+                    break
+                end = j + length
+                if end > n:
+                    break
+                if length > max_size:
+                    raise ProtocolError(f"frame of {length} bytes exceeds max_size {max_size}")
+                out.append((TEXT, data[j:end]))
+                i = end
+                continue
             length = b1 & 0x7F
             j = i + 2
             if length == 126:
