@@ -21,9 +21,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import websockets
-from websockets.asyncio.client import ClientConnection, connect
-
 from .errors import (
     BaseError,
     ConnectionClosed,
@@ -33,7 +30,7 @@ from .errors import (
     error_from_binance,
 )
 from .protocol.backoff import backoff, is_retryable
-from .protocol.channels import Channel
+from .protocol.channels import BookChannel, Channel
 from .protocol.stream_protocol import (
     Ack,
     ControlError,
@@ -44,6 +41,7 @@ from .protocol.stream_protocol import (
 from .protocol.subscriptions import SubState
 from .protocol.ws_api import WsApiProtocol, WsApiResponse
 from .telemetry import Telemetry
+from .transport import OnMessage, WebSocket
 
 __all__ = [
     "ConnectionSettings",
@@ -59,17 +57,8 @@ def translate_exception(exc: BaseException, url: str) -> BaseError:
     """Map a foreign exception from the socket layer to the client's tree."""
     if isinstance(exc, BaseError):
         return exc
-    if isinstance(exc, websockets.ConnectionClosed):
-        rcvd = exc.rcvd
-        code = rcvd.code if rcvd is not None else (exc.sent.code if exc.sent else None)
-        reason = rcvd.reason if rcvd is not None else (exc.sent.reason if exc.sent else "")
-        return ConnectionClosed(
-            f"{url}: connection closed (code {code}) {reason}".rstrip(), code=code, reason=reason
-        )
     if isinstance(exc, TimeoutError):
         return RequestTimeout(f"{url}: timed out opening the connection")
-    if isinstance(exc, websockets.InvalidStatus):
-        return NetworkError(f"{url}: handshake refused with HTTP {exc.response.status_code}")
     return NetworkError(f"{url}: {type(exc).__name__}: {exc}")
 
 
@@ -98,16 +87,14 @@ class ConnectionSettings:
     control_rate: float = 5.0
 
 
-async def _dial(url: str, settings: ConnectionSettings) -> ClientConnection:
+async def _dial(url: str, settings: ConnectionSettings, on_message: OnMessage) -> WebSocket:
     try:
-        return await connect(
+        return await WebSocket.connect(
             url,
+            on_message,
             open_timeout=settings.open_timeout,
-            ping_interval=settings.keepalive,
-            ping_timeout=settings.keepalive_timeout,
-            max_size=16 * 1024 * 1024,
-            max_queue=None,
-            compression=None,
+            keepalive=settings.keepalive,
+            keepalive_timeout=settings.keepalive_timeout,
         )
     except Exception as exc:
         raise translate_exception(exc, url) from exc
@@ -175,7 +162,7 @@ class StreamConnection:
         self.reconnects = 0
         self.handovers = 0
         self.close_reason: BaseError | None = None
-        self._ws: ClientConnection | None = None
+        self._ws: WebSocket | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._kick = asyncio.Event()
         self._shutdown_notice = asyncio.Event()
@@ -242,7 +229,7 @@ class StreamConnection:
         while not self._stopped:
             self.state = "connecting"
             try:
-                ws = await _dial(self.url, self.settings)
+                ws = await _dial(self.url, self.settings, self._on_message)
             except BaseError as dial_err:
                 self.state = "closed"
                 self.close_reason = dial_err
@@ -280,7 +267,7 @@ class StreamConnection:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._kick.wait(), delay)
 
-    async def _run(self, ws: ClientConnection) -> BaseError:
+    async def _run(self, ws: WebSocket) -> BaseError:
         """Read ``ws`` (and its successors after a handover) until the link is lost."""
         reader = asyncio.create_task(self._read(ws), name=f"client.reader {self.url}")
         try:
@@ -318,13 +305,11 @@ class StreamConnection:
         if self.on_resubscribed is not None:
             self.on_resubscribed(self, streams)
 
-    async def _handover(
-        self, old: ClientConnection
-    ) -> tuple[ClientConnection, asyncio.Task[BaseError]] | None:
+    async def _handover(self, old: WebSocket) -> tuple[WebSocket, asyncio.Task[BaseError]] | None:
         """Move every stream to a fresh socket before the announced shutdown drops ``old``."""
         self.telemetry.emit("reconnect", self.url, "serverShutdown: handing over")
         try:
-            new = await _dial(self.url, self.settings)
+            new = await _dial(self.url, self.settings, self._on_message)
         except BaseError as err:
             self.telemetry.emit("error", self.url, f"handover dial failed: {err}")
             return None
@@ -351,27 +336,9 @@ class StreamConnection:
             self.on_resubscribed(self, active)
         return new, reader
 
-    async def _read(self, ws: ClientConnection) -> BaseError:
-        err: BaseError
-        try:
-            async for frame in ws:
-                self.messages_received += 1
-                if self.telemetry.active:
-                    self.telemetry.emit(
-                        "recv", self.url, frame if isinstance(frame, str) else "<binary>"
-                    )
-                self._on_frame(frame)
-            code, reason = ws.close_code, ws.close_reason or ""
-            err = ConnectionClosed(
-                f"{self.url}: connection closed (code {code}) {reason}".rstrip(),
-                code=code,
-                reason=reason,
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            err = translate_exception(exc, self.url)
-        return err
+    async def _read(self, ws: WebSocket) -> BaseError:
+        """Wait until ``ws`` ends (its frames arrive through :meth:`_on_message`)."""
+        return await ws.wait_closed()
 
     def _drop(self, err: BaseError) -> None:
         """The socket is gone: fail everything pending and remember what to restore."""
@@ -398,17 +365,22 @@ class StreamConnection:
 
     # -- routing -----------------------------------------------------------------------------
 
-    def _on_frame(self, frame: str | bytes) -> None:
-        event = self.protocol.receive(frame)
+    def _on_message(self, ws: WebSocket, payload: bytes) -> None:
+        """Route one message: data to its channel and waiters, answers to their requests."""
+        self.messages_received += 1
+        if self.telemetry.active:
+            self.telemetry.emit("recv", self.url, payload.decode("utf-8", "replace"))
+        event = self.protocol.receive(payload)
         if type(event) is StreamData:
-            ch = self.channels.get(event.stream)
-            if ch is not None and not ch.handle(event.data):
+            stream = event[0]
+            ch = self.channels.get(stream)
+            if ch is not None and not ch.handle(event[1]):
                 return
-            waiters = self._waiters.pop(event.stream, None)
+            waiters = self._waiters.pop(stream, None)
             if waiters:
                 for fut in waiters:
                     if not fut.done():
-                        fut.set_result(event.stream)
+                        fut.set_result(stream)
         elif isinstance(event, Ack):
             self.telemetry.emit(
                 "ack",
@@ -451,7 +423,7 @@ class StreamConnection:
         timeout: float,
         what: str,
         *,
-        ws: ClientConnection | None = None,
+        ws: WebSocket | None = None,
     ) -> Ack:
         fut: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
         self._requests[request_id] = fut
@@ -461,10 +433,7 @@ class StreamConnection:
             if sock is None:
                 raise self.close_reason or ConnectionClosed(f"{self.url}: not connected")
             self.telemetry.emit("send", self.url, text)
-            try:
-                await sock.send(text)
-            except Exception as exc:
-                raise translate_exception(exc, self.url) from exc
+            await sock.send(text)
             return await asyncio.wait_for(asyncio.shield(fut), timeout)
         except TimeoutError:
             self._requests.pop(request_id, None)
@@ -589,6 +558,15 @@ class StreamConnection:
             "pending_requests": len(self._requests),
             "waiters": {s: len(w) for s, w in self._waiters.items() if w},
             "cache": {s: ch.size() for s, ch in self.channels.items()},
+            "books": {
+                s: {
+                    "state": ch.sync.state.value,
+                    "nonce": ch.sync.nonce,
+                    "resyncs": ch.sync.resyncs,
+                }
+                for s, ch in self.channels.items()
+                if isinstance(ch, BookChannel)
+            },
             "messages_received": self.messages_received,
             "reconnects": self.reconnects,
             "handovers": self.handovers,
@@ -614,14 +592,14 @@ class WsApiConnection:
         self.state = "idle"
         self.reconnects = 0
         self.close_reason: BaseError | None = None
-        self._ws: ClientConnection | None = None
+        self._ws: WebSocket | None = None
         self._lock = asyncio.Lock()
-        self._requests: dict[str, tuple[asyncio.Future[WsApiResponse], ClientConnection]] = {}
-        self._readers: dict[ClientConnection, asyncio.Task[None]] = {}
+        self._requests: dict[str, tuple[asyncio.Future[WsApiResponse], WebSocket]] = {}
+        self._readers: dict[WebSocket, asyncio.Task[None]] = {}
         self._stopped = False
         self._connected_once = False
 
-    async def ensure_open(self) -> ClientConnection:
+    async def ensure_open(self) -> WebSocket:
         """Return the open socket, dialing one if needed."""
         async with self._lock:
             if self._stopped:
@@ -630,7 +608,7 @@ class WsApiConnection:
                 return self._ws
             self.state = "connecting"
             try:
-                ws = await _dial(self.url, self.settings)
+                ws = await _dial(self.url, self.settings, self._on_message)
             except BaseError as err:
                 self.state, self.close_reason = "closed", err
                 self.telemetry.emit("error", self.url, str(err))
@@ -656,10 +634,7 @@ class WsApiConnection:
         self._requests[rid] = (fut, ws)
         try:
             self.telemetry.emit("send", self.url, text)
-            try:
-                await ws.send(text)
-            except Exception as exc:
-                raise translate_exception(exc, self.url) from exc
+            await ws.send(text)
             resp = await asyncio.wait_for(asyncio.shield(fut), timeout)
         except TimeoutError:
             raise RequestTimeout(
@@ -673,43 +648,38 @@ class WsApiConnection:
             raise error_from_binance(resp.code, resp.msg, status=resp.status, context=method)
         return resp.result
 
-    def _retire_if_idle(self, ws: ClientConnection) -> None:
+    def _retire_if_idle(self, ws: WebSocket) -> None:
         if ws is not self._ws and not any(w is ws for _, w in self._requests.values()):
             task = self._readers.get(ws)
             if task is not None:
                 task.cancel()
 
-    async def _read(self, ws: ClientConnection) -> None:
-        err: BaseError
+    def _on_message(self, ws: WebSocket, payload: bytes) -> None:
+        if self.telemetry.active:
+            self.telemetry.emit("recv", self.url, payload.decode("utf-8", "replace"))
+        event = self.protocol.receive(payload)
+        if isinstance(event, WsApiResponse):
+            entry = self._requests.get(event.request_id)
+            if entry is not None:
+                _resolve(entry[0], event)
+        elif event is not None and ws is self._ws:
+            self.telemetry.emit("reconnect", self.url, "serverShutdown: new socket")
+            self._ws = None  # the next request dials a fresh socket
+            self._retire_if_idle(ws)
+
+    async def _read(self, ws: WebSocket) -> None:
+        """Wait until ``ws`` ends, then fail its pending requests."""
         try:
-            async for frame in ws:
-                if self.telemetry.active:
-                    self.telemetry.emit("recv", self.url, str(frame))
-                event = self.protocol.receive(frame)
-                if isinstance(event, WsApiResponse):
-                    entry = self._requests.get(event.request_id)
-                    if entry is not None:
-                        _resolve(entry[0], event)
-                elif event is not None and ws is self._ws:
-                    self.telemetry.emit("reconnect", self.url, "serverShutdown: new socket")
-                    self._ws = None  # the next request dials a fresh socket
-                    self._retire_if_idle(ws)
-            err = ConnectionClosed(
-                f"{self.url}: connection closed (code {ws.close_code})", code=ws.close_code
-            )
+            err: BaseError = await ws.wait_closed()
         except asyncio.CancelledError:
-            err = ConnectionClosed(f"{self.url}: socket retired")
-            with contextlib.suppress(Exception):
-                await ws.close()
-            self._fail(ws, err)
+            await ws.close()
+            self._fail(ws, ConnectionClosed(f"{self.url}: socket retired"))
             self._readers.pop(ws, None)
             raise
-        except Exception as exc:
-            err = translate_exception(exc, self.url)
         self._fail(ws, err)
         self._readers.pop(ws, None)
 
-    def _fail(self, ws: ClientConnection, err: BaseError) -> None:
+    def _fail(self, ws: WebSocket, err: BaseError) -> None:
         for rid, (fut, w) in list(self._requests.items()):
             if w is ws:
                 _reject(fut, err)

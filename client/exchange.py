@@ -216,6 +216,14 @@ class Binance:
         # portfolio margin has no public market data of its own: its markets are USD-M's
         return "future" if t == "papi" else t
 
+    def _futures_default(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Return call options whose type is USD-M unless a futures type was asked for
+        (mark prices exist only on futures, so a bare id means the USD-M market)."""
+        opts = self._opts(params)
+        if self._type(opts) == "spot":
+            opts["type"] = "future"
+        return opts
+
     @staticmethod
     def _settings(opts: Mapping[str, Any]) -> ConnectionSettings:
         def sec(key: str) -> float | None:
@@ -546,6 +554,22 @@ class Binance:
             if not fut.done():
                 fut.cancel()
 
+    async def _unwatch_symbols(
+        self,
+        symbols: Sequence[str] | None,
+        suffix: str,
+        all_stream: str | None,
+        opts: Mapping[str, Any],
+    ) -> None:
+        """Unsubscribe ``<symbol>@<suffix>`` for each symbol, or ``all_stream`` without any."""
+        if not symbols:
+            if all_stream is None:
+                raise ArgumentsRequired(f"unwatching {suffix} needs a list of symbols")
+            await self._unwatch([all_stream], opts)
+            return
+        ms = await self._markets(symbols, opts)
+        await self._unwatch([f"{m['id'].lower()}@{suffix}" for m in ms], opts)
+
     async def _unwatch(self, streams: list[str], opts: Mapping[str, Any]) -> None:
         by_conn: dict[str, tuple[StreamConnection, list[str]]] = {}
         for s in streams:
@@ -698,8 +722,7 @@ class Binance:
         Raises:
             BadRequest: ``symbol`` is a spot market (spot has no mark price).
         """
-        opts = self._opts(params)
-        m = await self.market(symbol, {**opts, "type": opts.get("type", "future")})
+        m = await self.market(symbol, self._futures_default(params))
         got = await self.watch_mark_prices([m["symbol"]], params)
         return got[m["symbol"]]
 
@@ -707,9 +730,7 @@ class Binance:
         self, symbols: Sequence[str] | None = None, params: Mapping[str, Any] | None = None
     ) -> dict[Symbol, Ticker]:
         """Return the next mark prices: ``<symbol>@markPrice@1s`` each, or ``!markPrice@arr@1s``."""
-        opts = self._opts(params)
-        if not symbols and self._type(opts) == "spot":
-            opts["type"] = "future"
+        opts = self._futures_default(params)
         if symbols:
             for m in await self._markets(symbols, opts):
                 if m["spot"]:
@@ -731,22 +752,13 @@ class Binance:
         """Unsubscribe the ticker streams of ``symbols`` (or ``!miniTicker@arr``)."""
         opts = self._opts(params)
         name = str(opts.get("name", "ticker" if symbols else "miniTicker"))
-        if not symbols:
-            await self._unwatch([f"!{name}@arr"], opts)
-            return
-        ms = await self._markets(symbols, opts)
-        await self._unwatch([f"{m['id'].lower()}@{name}" for m in ms], opts)
+        await self._unwatch_symbols(symbols, name, f"!{name}@arr", opts)
 
     async def unwatch_bids_asks(
         self, symbols: Sequence[str] | None = None, params: Mapping[str, Any] | None = None
     ) -> None:
         """Unsubscribe ``<symbol>@bookTicker`` (or ``!bookTicker``)."""
-        opts = self._opts(params)
-        if not symbols:
-            await self._unwatch(["!bookTicker"], opts)
-            return
-        ms = await self._markets(symbols, opts)
-        await self._unwatch([f"{m['id'].lower()}@bookTicker" for m in ms], opts)
+        await self._unwatch_symbols(symbols, "bookTicker", "!bookTicker", self._opts(params))
 
     async def unwatch_mark_price(
         self, symbol: str, params: Mapping[str, Any] | None = None
@@ -758,12 +770,8 @@ class Binance:
         self, symbols: Sequence[str] | None = None, params: Mapping[str, Any] | None = None
     ) -> None:
         """Unsubscribe ``<symbol>@markPrice@1s`` each (or ``!markPrice@arr@1s``)."""
-        opts = self._opts(params)
-        if not symbols:
-            await self._unwatch(["!markPrice@arr@1s"], opts)
-            return
-        ms = await self._markets(symbols, {**opts, "type": opts.get("type", "future")})
-        await self._unwatch([f"{m['id'].lower()}@markPrice@1s" for m in ms], opts)
+        opts = self._futures_default(params)
+        await self._unwatch_symbols(symbols, "markPrice@1s", "!markPrice@arr@1s", opts)
 
     # -- public: trades ----------------------------------------------------------------------
 
@@ -825,9 +833,7 @@ class Binance:
     ) -> None:
         """Unsubscribe ``<symbol>@trade`` for each of ``symbols``."""
         opts = self._opts(params)
-        name = self._trade_name(opts)
-        ms = await self._markets(symbols, opts)
-        await self._unwatch([f"{m['id'].lower()}@{name}" for m in ms], opts)
+        await self._unwatch_symbols(symbols, self._trade_name(opts), None, opts)
 
     # -- public: order book ------------------------------------------------------------------
 
@@ -872,9 +878,7 @@ class Binance:
         self, symbols: Sequence[str], params: Mapping[str, Any] | None = None
     ) -> None:
         """Unsubscribe ``<symbol>@depth@100ms`` for each of ``symbols``."""
-        opts = self._opts(params)
-        ms = await self._markets(symbols, opts)
-        await self._unwatch([f"{m['id'].lower()}@depth@100ms" for m in ms], opts)
+        await self._unwatch_symbols(symbols, "depth@100ms", None, self._opts(params))
 
     # -- public: OHLCV -----------------------------------------------------------------------
 

@@ -47,20 +47,19 @@ class Telemetry:
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self.active = False
+        """True when at least one listener is attached (skip building events otherwise)."""
 
     def add(self, listener: Listener) -> None:
         """Attach ``listener``."""
         self._listeners.append(listener)
+        self.active = True
 
     def remove(self, listener: Listener) -> None:
         """Detach ``listener`` (unknown listeners are ignored)."""
         if listener in self._listeners:
             self._listeners.remove(listener)
-
-    @property
-    def active(self) -> bool:
-        """True when at least one listener is attached (skip building events otherwise)."""
-        return bool(self._listeners)
+        self.active = bool(self._listeners)
 
     def emit(self, kind: EventKind, url: str, text: str = "", **detail: Any) -> None:
         """Build a redacted event and hand it to every listener."""

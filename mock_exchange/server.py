@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
@@ -29,7 +29,7 @@ from .engine.clock import ControlledClock
 from .engine.core import Engine, EngineEvent, Liquidation, OrderResult
 from .engine.exchange import VENUES, Exchange
 from .engine.markets import ALL_DEFAULT_MARKETS, Market, MarketKind
-from .engine.ratelimits import WeightLimiter
+from .engine.ratelimits import RateLimitError, WeightLimiter
 from .errors import ExchangeError, StreamControlError
 from .routing import URL_RULE, HostInfo, Service, resolve, rewrite_url
 from .transports.publisher import Publisher
@@ -89,12 +89,13 @@ class ServerConfig:
     liquidation_share: float = 0.02  # share of futures taker actions that are liquidations
 
 
+_FUTURES_TESTNET_SERVICES: dict[str, Service] = {"fapi": "usdm-rest", "dapi": "coinm-rest"}
+
+
 def _futures_testnet_service(path: str) -> Service:
-    if path.startswith("/fapi/"):
-        return "usdm-rest"
-    if path.startswith("/dapi/"):
-        return "coinm-rest"
-    return "futures-testnet"
+    """testnet.binancefuture.com serves fapi, dapi and ws-fapi: pick by the first segment."""
+    first = path.strip("/").split("/", 1)[0]
+    return _FUTURES_TESTNET_SERVICES.get(first, "futures-testnet")
 
 
 def _stream_entry(service: Service, path: str) -> tuple[MarketKind, Category, str, str] | None:
@@ -535,9 +536,22 @@ class MockExchange:
         rules = self.config.spot_rules if venue == "spot" else self.config.futures_rules
         # the WS API is limited by request weight, not by the streams' messages per second
         rules = replace(rules, max_incoming_per_s=None)
+        caller = self._caller(request)
+        now = self.clock.now_ms()
+        try:  # connecting costs 2 request weight; a refused caller gets the HTTP error
+            forced = self._forced_error(venue, caller, now)
+            if forced is not None:
+                raise forced
+            self.limiters[_FAMILY[venue]].charge(caller, 2, now)
+        except RateLimitError as err:
+            return web.Response(
+                status=err.http_status,
+                body=orjson.dumps(err.payload()),
+                content_type="application/json",
+                headers={"Retry-After": str(err.retry_after_s)},
+            )
         ws = web.WebSocketResponse(autoping=False, max_msg_size=self.config.max_frame_bytes)
         await ws.prepare(request)
-        caller = self._caller(request)
         session = WsApiSession(
             venue, lambda: self.exchange, self.limiters[_FAMILY[venue]], caller, show
         )
@@ -604,8 +618,10 @@ class MockExchange:
             self.step(now, prev)
             prev = now
 
-    def stream_keys(self) -> Iterator[tuple[MarketKind, StreamKey]]:
-        """Yield (venue, key) of every subscribed stream (for introspection and tests)."""
-        for conn in self._stream_conns.values():
-            for key in conn.session.stream_keys():
-                yield conn.venue, key
+    def subscriptions(self) -> list[tuple[MarketKind, str]]:
+        """Return (venue, stream name) of every subscription on every open connection."""
+        return [
+            (conn.venue, name)
+            for conn in self._stream_conns.values()
+            for name in conn.session.streams
+        ]

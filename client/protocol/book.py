@@ -13,9 +13,9 @@ whenever :attr:`BookSync.needs_snapshot` is true. Rules:
 * spot (``GET /api/v3/depth``, ``<symbol>@depth@100ms``): drop ``u <= nonce``; ``U > nonce + 1``
   is a gap; otherwise apply and set ``nonce = u``. The first event after a snapshot must then
   have ``U <= lastUpdateId + 1 <= u`` or the snapshot was stale.
-* futures (``GET /fapi/v1/depth``, ``/dapi/v1/depth``): drop ``u < nonce``; the first event
-  must have ``U <= lastUpdateId <= u`` (or ``pu == lastUpdateId``); afterwards every event's
-  ``pu`` must equal the previous ``u``.
+* futures (``GET /fapi/v1/depth``, ``/dapi/v1/depth``): drop ``u < nonce`` (and ``u == nonce``,
+  already in the snapshot); the first event must have ``U <= lastUpdateId <= u`` (or
+  ``pu == lastUpdateId``); afterwards every event's ``pu`` must equal the previous ``u``.
 
 :meth:`BookSync.book` refuses to hand out a book that is not SYNCED, so a corrupted book is
 never returned. Levels are replaced, never mutated in place, so a returned book (shallow
@@ -84,21 +84,42 @@ class BookSide:
 
     def set(self, price: float, amount: float) -> None:
         """Set the level at ``price`` to ``amount`` (0 removes it; unknown removals are normal)."""
-        key = price * self._sign
-        keys = self._keys
-        i = bisect_left(keys, key)
-        if i < len(keys) and keys[i] == key:
-            if amount == 0.0:
-                del keys[i]
-                del self.levels[i]
-            else:
-                self.levels[i] = [price, amount]
-        elif amount != 0.0:
-            keys.insert(i, key)
-            self.levels.insert(i, [price, amount])
+        self.apply(((price, amount),))
+
+    def apply(self, pairs: Any) -> None:
+        """Set every ``(price, amount)`` of ``pairs`` (strings or numbers), in order."""
+        _apply_sides(((self, pairs),))
 
     def __len__(self) -> int:
         return len(self.levels)
+
+
+def _apply_sides(work: tuple[tuple[BookSide, Any], ...]) -> None:
+    """Apply ``(side, levels)`` pairs; one call for a whole diff: the client's hottest loop."""
+    for side, pairs in work:
+        keys, levels, sign = side._keys, side.levels, side._sign
+        for p, q in pairs:
+            price, amount = float(p), float(q)
+            key = price * sign
+            i = bisect_left(keys, key)
+            if i < len(keys) and keys[i] == key:
+                if amount == 0.0:
+                    del keys[i]
+                    del levels[i]
+                else:
+                    levels[i] = [price, amount]
+            elif amount != 0.0:
+                keys.insert(i, key)
+                levels.insert(i, [price, amount])
+
+
+_SYNCED = BookState.SYNCED
+_APPLIED, _BUFFERED, _IGNORED, _GAP = (
+    DiffResult.APPLIED,
+    DiffResult.BUFFERED,
+    DiffResult.IGNORED,
+    DiffResult.GAP,
+)
 
 
 class BookSync:
@@ -120,9 +141,13 @@ class BookSync:
         self.asks = BookSide(descending=False)
         self.buffer: deque[dict[str, Any]] = deque(maxlen=buffer_limit)
         self.resyncs = 0
-        self.updates = 0
         self._first = True
         self.fetching = False
+        # accepted diffs are coalesced per price (absolute quantities: the last one wins) and
+        # folded into the sorted sides when the book is read, so a burst of diffs between two
+        # reads costs one dict store per level instead of one sorted-list update
+        self._pending_bids: dict[float, Any] = {}
+        self._pending_asks: dict[float, Any] = {}
 
     # -- state machine -----------------------------------------------------------------------
 
@@ -149,6 +174,8 @@ class BookSync:
         self._go("refetch")
 
     def _clear(self) -> None:
+        self._pending_bids.clear()
+        self._pending_asks.clear()
         self.bids.clear()
         self.asks.clear()
         self.nonce = None
@@ -171,11 +198,8 @@ class BookSync:
         self.nonce = int(snapshot["lastUpdateId"])
         t = snapshot.get("T", snapshot.get("E"))
         self.timestamp = t if isinstance(t, int) else None
-        bids_set, asks_set = self.bids.set, self.asks.set
-        for p, q in snapshot.get("bids", ()):
-            bids_set(float(p), float(q))
-        for p, q in snapshot.get("asks", ()):
-            asks_set(float(p), float(q))
+        self.bids.apply(snapshot.get("bids", ()))
+        self.asks.apply(snapshot.get("asks", ()))
         buffered = list(self.buffer)
         self.buffer.clear()
         for diff in buffered:
@@ -189,47 +213,63 @@ class BookSync:
 
     def on_diff(self, diff: dict[str, Any]) -> DiffResult:
         """Feed one ``depthUpdate`` event (buffered unless SYNCED)."""
-        if self.state is not BookState.SYNCED:
+        if self.state is not _SYNCED:
             self.buffer.append(diff)
-            return DiffResult.BUFFERED
+            return _BUFFERED
         result = self._check(diff)
-        if result is DiffResult.GAP:
+        if result is _GAP:
             self._clear()
             self.resyncs += 1
             self._go("gap")
         return result
 
     def _check(self, diff: dict[str, Any]) -> DiffResult:
-        nonce = self.nonce
-        assert nonce is not None
+        nonce: Any = self.nonce
         first_id, last_id = diff["U"], diff["u"]
         if self.futures:
-            if last_id < nonce or (not self._first and last_id <= nonce):
-                return DiffResult.IGNORED
+            # u == lastUpdateId is wholly inside the snapshot: nothing new, and the next
+            # event chains on it through pu
+            if last_id <= nonce:
+                return _IGNORED
             if self._first:
                 ok = first_id <= nonce <= last_id or diff.get("pu") == nonce
             else:
                 ok = diff.get("pu") == nonce
             if not ok:
-                return DiffResult.GAP
+                return _GAP
         else:
             if last_id <= nonce:
-                return DiffResult.IGNORED
+                return _IGNORED
             if first_id > nonce + 1:
-                return DiffResult.GAP
-        bids_set, asks_set = self.bids.set, self.asks.set
+                return _GAP
+        pending = self._pending_bids
         for p, q in diff["b"]:
-            bids_set(float(p), float(q))
+            pending[float(p)] = q
+        pending = self._pending_asks
         for p, q in diff["a"]:
-            asks_set(float(p), float(q))
+            pending[float(p)] = q
         self.nonce = last_id
         e = diff.get("E")
-        self.timestamp = e if isinstance(e, int) else self.timestamp
+        if type(e) is int:
+            self.timestamp = e
         self._first = False
-        self.updates += 1
-        return DiffResult.APPLIED
+        return _APPLIED
 
     # -- output ------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Fold the coalesced diffs into the sorted sides."""
+        if self._pending_bids or self._pending_asks:
+            _apply_sides(
+                ((self.bids, self._pending_bids.items()), (self.asks, self._pending_asks.items()))
+            )
+            self._pending_bids.clear()
+            self._pending_asks.clear()
+
+    def levels(self) -> int:
+        """Return the number of price levels held (after folding pending diffs)."""
+        self.flush()
+        return len(self.bids) + len(self.asks)
 
     def book(self, limit: int | None = None) -> OrderBook:
         """Return the book (best ``limit`` levels per side).
@@ -239,6 +279,7 @@ class BookSync:
         """
         if self.state is not BookState.SYNCED:
             raise IllegalBookTransition(f"{self.symbol}: book is {self.state.value}, not synced")
+        self.flush()
         bids, asks = self.bids.levels, self.asks.levels
         return OrderBook(
             symbol=self.symbol,

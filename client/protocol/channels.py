@@ -197,4 +197,4 @@ class BookChannel:
 
     def size(self) -> int:
         """Return the number of price levels held."""
-        return len(self.sync.bids) + len(self.sync.asks)
+        return self.sync.levels()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
-from ..types import OHLCV, Fee, Liquidation, Market, MarketId, OrderBook, Symbol, Ticker, Trade
+from ..types import OHLCV, Liquidation, Market, MarketId, OrderBook, Symbol, Ticker, Trade
 
 __all__ = [
     "PERPETUAL_DELIVERY",
@@ -59,12 +60,17 @@ def _f(d: Decimal | None) -> float | None:
     return None if d is None else float(d)
 
 
+@lru_cache(maxsize=1024)
+def _iso_second(sec: int) -> str:
+    return datetime.fromtimestamp(sec, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+
+
 def iso8601(ms: int | None) -> str | None:
     """Format epoch milliseconds as CCXT does: ``2026-01-01T00:00:00.000Z``."""
     if ms is None:
         return None
-    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    sec, milli = divmod(ms, 1000)
+    return f"{_iso_second(sec)}{milli:03d}Z"
 
 
 def _int(value: Any) -> int | None:
@@ -317,32 +323,44 @@ def parse_trade(raw: dict[str, Any], symbol: Symbol) -> Trade:
     """Parse a ``trade``/``aggTrade`` event or a REST/WS-API trade (``trades.recent``).
 
     ``m`` (buyer is maker) true means the taker sold. The id is ``t`` (trade) or ``a``
-    (aggregate trade); cost is price times amount.
+    (aggregate trade); cost is price times amount, computed exactly from the strings.
     """
-    is_agg = raw.get("e") == "aggTrade" or ("a" in raw and "t" not in raw and "id" not in raw)
-    tid = raw.get("a") if is_agg else raw.get("t", raw.get("id"))
-    ts = _int(raw.get("T", raw.get("time")))
-    price, amount = _dec(raw.get("p", raw.get("price"))), _dec(raw.get("q", raw.get("qty")))
-    maker = raw.get("m", raw.get("isBuyerMaker"))
-    side = None if maker is None else ("sell" if maker else "buy")
-    cost = price * amount if price is not None and amount is not None else None
-    fee = Fee(cost=None, currency=None)
-    return Trade(
-        info=raw,
-        timestamp=ts,
-        datetime=iso8601(ts),
-        symbol=symbol,
-        id=None if tid is None else str(tid),
-        order=None,
-        type=None,
-        side=side,
-        takerOrMaker=None,
-        price=_f(price),
-        amount=_f(amount),
-        cost=_f(cost),
-        fee=fee,
-        fees=[],
-    )
+    e = raw.get("e")
+    p: Any
+    q: Any
+    price: float | None
+    amount: float | None
+    cost: float | None
+    if e == "trade" or e == "aggTrade":  # stream events: fixed short keys (the hot path)
+        tid: Any = raw["a"] if e == "aggTrade" else raw["t"]
+        ts, p, q, maker = raw.get("T"), raw.get("p"), raw.get("q"), raw.get("m")
+    else:
+        tid = raw.get("t", raw.get("id")) if "a" not in raw or "t" in raw else raw.get("a")
+        ts = raw.get("T", raw.get("time"))
+        p, q = raw.get("p", raw.get("price")), raw.get("q", raw.get("qty"))
+        maker = raw.get("m", raw.get("isBuyerMaker"))
+    ts = ts if type(ts) is int else _int(ts)
+    try:
+        price_d, amount_d = Decimal(p), Decimal(q)
+        price, amount, cost = float(price_d), float(amount_d), float(price_d * amount_d)
+    except (TypeError, ValueError, InvalidOperation):
+        price, amount, cost = to_float(p), to_float(q), None
+    return {
+        "info": raw,
+        "timestamp": ts,
+        "datetime": iso8601(ts),
+        "symbol": symbol,
+        "id": None if tid is None else str(tid),
+        "order": None,
+        "type": None,
+        "side": None if maker is None else ("sell" if maker else "buy"),
+        "takerOrMaker": None,
+        "price": price,
+        "amount": amount,
+        "cost": cost,
+        "fee": {"cost": None, "currency": None},
+        "fees": [],
+    }
 
 
 def parse_ohlcv(raw: dict[str, Any] | list[Any]) -> OHLCV:

@@ -10,8 +10,9 @@ for anything else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -50,9 +51,9 @@ class ControlError:
     msg: str
 
 
-@dataclass(frozen=True)
-class StreamData:
-    """One event of a stream, from the ``{"stream","data"}`` envelope."""
+class StreamData(NamedTuple):
+    """One event of a stream, from the ``{"stream","data"}`` envelope (a tuple: it is made for
+    every market-data frame, so it must be cheap)."""
 
     stream: str
     data: Any
@@ -68,6 +69,8 @@ class Unparsed:
 Event = Ack | ControlError | StreamData | ServerShutdown | Unparsed
 
 _SHUTDOWN_STREAM = "!serverShutdown"
+# tuple.__new__ skips the generated keyword-taking __new__: this runs for every data frame
+_new_data: Callable[[type[StreamData], tuple[str, Any]], StreamData] = tuple.__new__
 
 
 class StreamProtocol:
@@ -129,12 +132,12 @@ class StreamProtocol:
             msg = orjson.loads(text)
         except orjson.JSONDecodeError:
             return Unparsed(text)
-        if isinstance(msg, dict):
+        if type(msg) is dict:
             stream = msg.get("stream")
-            if stream is not None and "data" in msg and isinstance(stream, str):
+            if type(stream) is str and "data" in msg:
                 if stream == _SHUTDOWN_STREAM:
                     return _shutdown(msg["data"])
-                return StreamData(stream, msg["data"])
+                return _new_data(StreamData, (stream, msg["data"]))
             if "id" in msg and ("result" in msg or "error" in msg):
                 return self._answer(msg)
             if msg.get("e") == "serverShutdown":

@@ -163,8 +163,10 @@ def parse_stream(name: str, venue: MarketKind = "spot") -> StreamKey | None:
 def stream_period(venue: MarketKind, key: StreamKey) -> int | None:
     """Return the update period of a stream in ms; None for real-time streams."""
     ch = key.channel
-    if ch in ("trade", "aggTrade", "bookTicker", "forceOrder"):
+    if ch in ("trade", "aggTrade", "bookTicker"):
         return None
+    if ch == "forceOrder":
+        return 1000  # a snapshot of the latest liquidation per symbol each second
     if ch == "depth":
         return int(key.params[1])
     if ch in ("kline", "continuousKline"):

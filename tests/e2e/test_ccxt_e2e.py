@@ -91,7 +91,7 @@ async def ex(mx: MockExchange) -> AsyncIterator[Any]:
 
 
 def subscribed(mx: MockExchange, name: str) -> bool:
-    return any(name in conn.session.streams for conn in mx._stream_conns.values())
+    return any(stream == name for _venue, stream in mx.subscriptions())
 
 
 async def run(coro: Any) -> Any:

@@ -167,7 +167,10 @@ async def test_liquidations(mx: MockExchange) -> None:
     """A scripted liquidation trades on the book and is published on forceOrder streams."""
     url = mx.url(f"{FSTREAM}/market/stream?streams=btcusdt@forceOrder/!forceOrder@arr")
     async with aiohttp.ClientSession() as s, s.ws_connect(url) as ws:
+        first = mx.liquidate("BTCUSDT", "SELL", D("0.002"))
         liq = mx.liquidate("BTCUSDT", "SELL", D("0.005"))
+        assert first.status == "FILLED"
+        mx.clock.advance(1000)  # one snapshot per symbol per second: the latest liquidation
         one = await recv(ws)
         two = await recv(ws)
         assert {one["stream"], two["stream"]} == {"btcusdt@forceOrder", "!forceOrder@arr"}

@@ -1,0 +1,1 @@
+"""Client benchmarks: scripts that print figures (not tests)."""
