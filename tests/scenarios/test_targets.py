@@ -6,6 +6,7 @@ import pytest
 
 import client
 from client.environments import ENVIRONMENTS, Endpoints
+from mock_exchange import MockExchange, ServerConfig
 from scenarios import load_text, run_scenario
 from scenarios.targets import (
     Target,
@@ -125,3 +126,19 @@ async def test_unreachable_live_environment_skips(monkeypatch: pytest.MonkeyPatc
     assert result.status == "skipped", result.message
     assert result.message.startswith("cannot reach prod")
     assert isinstance(client.NetworkError("x"), client.BaseError)
+
+
+async def test_emulated_target_against_a_running_emulator() -> None:
+    """ENV@http://... takes the live path of ENV against an emulator someone else runs."""
+    scenario = load_text(
+        "name: r\nsteps:\n  - open: {conn: c, path: /ws}\n"
+        "  - send: {conn: c, frame: {method: LIST_SUBSCRIPTIONS, id: 1}}\n"
+        "  - recv: {conn: c, match: {id: 1}, expect: {fields: {result: {eq: []}}}}\n"
+    )
+    async with MockExchange(config=ServerConfig(rate=0)) as mx:
+        target = parse_target(f"demo@{mx.base_url}")
+        async with target.open(scenario) as opened:
+            assert opened.endpoints.spot_streams.startswith(f"ws://127.0.0.1:{mx.port}/demo-")
+        result = await run_scenario(scenario, target)
+    assert result.status == "passed", result.message
+    assert result.target == f"demo@{mx.base_url}"
