@@ -319,7 +319,9 @@ class MockExchange:
                 if venue not in VENUES:
                     raise ValueError(f"unknown venue {venue!r}; expected one of {VENUES}")
                 engine = self.exchange.engine(venue)
-                engine.skip_update_ids(fault.symbol.upper(), max(1, fault.count))
+                symbol = fault.symbol.upper()
+                up_to = engine.skip_update_ids(symbol, max(1, fault.count))
+                self.publisher.lose_events(venue, symbol, up_to)
             else:
                 self.server_shutdown()
         return fault

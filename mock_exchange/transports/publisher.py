@@ -76,6 +76,16 @@ class Publisher:
         self.arr_seen.clear()
         self.liquidations.clear()
 
+    def lose_events(self, venue: MarketKind, symbol: str, up_to: int) -> None:
+        """Act as if diff events up to update id ``up_to`` of ``symbol`` were sent and lost.
+
+        Spot streams already show a gap through ``U`` (it jumps past ``prev.u + 1``); futures
+        streams check continuity with ``pu``, so their next event must name a ``pu`` the
+        client never saw.
+        """
+        for k in [k for k in self.last_u if k[0] == venue and k[1] == symbol]:
+            self.last_u[k] = up_to
+
     # -- fan-out ---------------------------------------------------------------------------
 
     def _targets(self, venue: MarketKind, key: StreamKey) -> list[tuple[Subscriber, list[str]]]:
