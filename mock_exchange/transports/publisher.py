@@ -76,16 +76,6 @@ class Publisher:
         self.arr_seen.clear()
         self.liquidations.clear()
 
-    def lose_events(self, venue: MarketKind, symbol: str, up_to: int) -> None:
-        """Act as if diff events up to update id ``up_to`` of ``symbol`` were sent and lost.
-
-        Spot streams already show a gap through ``U`` (it jumps past ``prev.u + 1``); futures
-        streams check continuity with ``pu``, so their next event must name a ``pu`` the
-        client never saw.
-        """
-        for k in [k for k in self.last_u if k[0] == venue and k[1] == symbol]:
-            self.last_u[k] = up_to
-
     # -- fan-out ---------------------------------------------------------------------------
 
     def _targets(self, venue: MarketKind, key: StreamKey) -> list[tuple[Subscriber, list[str]]]:
@@ -163,6 +153,19 @@ class Publisher:
                 pending.time = d.time
                 pending.bids.update(d.bids)
                 pending.asks.update(d.asks)
+
+    def gap(self, venue: MarketKind, symbol: str) -> None:
+        """Make skipped update ids visible on every diff stream of ``symbol``.
+
+        The changes merged so far are dropped with the skipped ids, as if an event covering
+        them was lost: the next event starts after the gap (spot ``U > prev u + 1``) and names
+        an unseen predecessor (futures ``pu != prev u``), whatever the aggregation window.
+        """
+        now_id = self.exchange.engine(venue).update_id(symbol)
+        for period in DEPTH_PERIODS[venue]:
+            k = (venue, symbol, period)
+            self.pending.pop(k, None)
+            self.last_u[k] = now_id
 
     def _book_ticker(self, venue: MarketKind, symbol: str, now: int) -> None:
         book = self.exchange.engine(venue).book(symbol)
