@@ -493,7 +493,11 @@ class StreamConnection:
                         del self._subscribing[s]
             _resolve(pending, None)
         for f in others.values():
-            await asyncio.wait_for(asyncio.shield(f), timeout)
+            try:
+                await asyncio.wait_for(asyncio.shield(f), timeout)
+            except TimeoutError:
+                what = " ".join(streams)
+                raise RequestTimeout(f"{self.url}: no ACK for SUBSCRIBE {what}") from None
 
     async def unsubscribe(self, streams: list[str], timeout: float) -> None:
         """Send ``UNSUBSCRIBE`` for ``streams`` and wait for the ACK; their waiters fail.

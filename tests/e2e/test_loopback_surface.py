@@ -443,3 +443,15 @@ async def test_stream_iterators_unwatch_on_halt(lb: Loopback, lex: Binance) -> N
         await candles.aclose()
         await lb.wait_until(lambda: not lb.carrying("ethusdt@kline_1m"))
         assert lb.carrying("ethusdt@trade") == 0
+
+
+async def test_concurrent_watchers_share_a_withheld_subscribe(lb: Loopback, lex: Binance) -> None:
+    """Two watchers behind one withheld SUBSCRIBE both get RequestTimeout, not a hang."""
+    lb.withhold_acks = 1
+    results = await asyncio.gather(
+        lex.watch_trades("ETH/USDT", params={"timeout": 200}),
+        lex.watch_trades("ETH/USDT", params={"timeout": 200}),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, client.RequestTimeout) for r in results)
+    assert len(lb.sent("SUBSCRIBE")) == 1
