@@ -8,7 +8,10 @@ import contextlib
 import signal
 import sys
 
+import yaml
+
 from .routing import URL_RULE
+from .script import load_markets_file, load_scenario_script, play_script
 from .server import MockExchange, ServerConfig
 
 __all__ = ["main"]
@@ -28,18 +31,39 @@ def _parser() -> argparse.ArgumentParser:
         "--rate",
         type=float,
         default=5.0,
-        help="background orders per second, 0 = fully scripted (default 5)",
+        help="background actions per second on each venue, 0 = fully scripted (default 5)",
     )
     serve.add_argument(
         "--frozen-clock",
         action="store_true",
         help="start with a virtual clock that moves only via /_mock/clock/advance",
     )
+    serve.add_argument(
+        "--markets",
+        metavar="FILE",
+        help="YAML list of market entries (Market field names; 'kind' spot/usdm/coinm) that "
+        "override or extend the defaults; {markets: [...], extend: false} replaces them",
+    )
+    serve.add_argument(
+        "--scenario",
+        metavar="FILE",
+        help="scenario YAML: apply its setup and play its emulator: script after starting",
+    )
     return parser
 
 
 async def _serve(args: argparse.Namespace) -> int:
     config = ServerConfig(seed=args.seed, rate=args.rate, frozen_clock=args.frozen_clock)
+    script = None
+    try:
+        if args.markets:
+            config.markets = load_markets_file(args.markets)
+        if args.scenario:
+            script = load_scenario_script(args.scenario)
+            script.apply_setup(config)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        print(f"mock_exchange: {exc}", file=sys.stderr, flush=True)
+        return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -49,6 +73,9 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"mock_exchange listening on {mx.base_url}", flush=True)
         print(f"URL rule: {URL_RULE.replace('127.0.0.1:PORT', f'{mx.host}:{mx.port}')}", flush=True)
         print(f"example: {mx.url('https://api.binance.com/api/v3/time')}", flush=True)
+        if script is not None:
+            played = play_script(mx, script.actions)
+            print(f"scenario {script.name}: played {played} emulator actions", flush=True)
         await stop.wait()
         print("mock_exchange shutting down", flush=True)
     return 0

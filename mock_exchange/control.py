@@ -53,6 +53,8 @@ class Fault:
             sent to stream connections), ``gap`` (skip ``count`` update ids of ``symbol`` on
             ``venue`` at once: the next diff-depth event starts after a gap),
             ``server_shutdown`` (send ``serverShutdown`` to every connection at once),
+            frame faults only count frames of ``stream`` (a stream name) or ``symbol`` when
+            those are set,
             ``force_429`` / ``force_418`` (answer the next ``count`` REST or WS API requests
             with the rate-limit / ban error).
         method: the control method it applies to (``SUBSCRIBE``...); None = any.
@@ -66,6 +68,7 @@ class Fault:
     code: int = 2
     msg: str = "Invalid request"
     close_code: int = 1000
+    stream: str | None = None
     symbol: str | None = None
     venue: str = "spot"
     fault_id: int = 0
@@ -130,6 +133,22 @@ class Control:
                     if fault.count == 0:
                         self.faults.remove(fault)
                 return fault
+        return None
+
+    def take_frame(self, stream: str | None, symbol: str | None) -> Fault | None:
+        """Consume the first frame fault (drop/delay) matching a frame of ``stream``/``symbol``."""
+        for fault in self.faults:
+            if fault.kind not in ("drop_frames", "delay_frames"):
+                continue
+            if fault.stream is not None and fault.stream != stream:
+                continue
+            if fault.symbol is not None and (symbol is None or fault.symbol.upper() != symbol):
+                continue
+            if fault.count > 0:
+                fault.count -= 1
+                if fault.count == 0:
+                    self.faults.remove(fault)
+            return fault
         return None
 
     def clear_faults(self) -> None:

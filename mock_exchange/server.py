@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
@@ -22,6 +22,7 @@ import orjson
 from aiohttp import web
 
 from .control import IMMEDIATE_FAULTS, Control, Fault
+from .control_api import control_http
 from .engine.activity import Activity
 from .engine.book import Side
 from .engine.clock import ControlledClock
@@ -88,12 +89,13 @@ class ServerConfig:
     liquidation_share: float = 0.02  # share of futures taker actions that are liquidations
 
 
+_FUTURES_TESTNET_SERVICES: dict[str, Service] = {"fapi": "usdm-rest", "dapi": "coinm-rest"}
+
+
 def _futures_testnet_service(path: str) -> Service:
-    if path.startswith("/fapi/"):
-        return "usdm-rest"
-    if path.startswith("/dapi/"):
-        return "coinm-rest"
-    return "futures-testnet"
+    """testnet.binancefuture.com serves fapi, dapi and ws-fapi: pick by the first segment."""
+    first = path.strip("/").split("/", 1)[0]
+    return _FUTURES_TESTNET_SERVICES.get(first, "futures-testnet")
 
 
 def _stream_entry(service: Service, path: str) -> tuple[MarketKind, Category, str, str] | None:
@@ -112,6 +114,26 @@ def _stream_entry(service: Service, path: str) -> tuple[MarketKind, Category, st
     if mode == "stream" and tail:
         return None
     return entry[0], entry[1], mode, tail
+
+
+def _time_unit_refusal(value: str | None) -> ExchangeError | None:
+    """Check ``timeUnit`` / ``X-MBX-TIME-UNIT``: milliseconds are served, microseconds refused.
+
+    Binance switches every time field to microseconds on request; the emulator does not, and
+    says so instead of answering in the wrong unit.
+    """
+    if value is None or value.upper() == "MILLISECOND":
+        return None
+    if value.upper() == "MICROSECOND":
+        return ExchangeError(
+            -1020,
+            "This operation is not supported. (mock_exchange: timeUnit=MICROSECOND is not "
+            "implemented by the emulator)",
+            400,
+        )
+    return ExchangeError(
+        -1194, "Invalid value for time unit; expected either MICROSECOND or MILLISECOND.", 400
+    )
 
 
 class MockExchange:
@@ -329,17 +351,8 @@ class MockExchange:
             return None
         limiter = self.limiters[_FAMILY[venue]]
         if fault.kind == "force_418":
-            limiter.ban(caller, now)
-            return limiter.banned(limiter._caller(caller, now), now)
-        return RateLimitError(
-            f"Too much request weight used; current limit is {limiter.limit} request weight "
-            "per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the "
-            "API.",
-            429,
-            (now // limiter.window_ms + 1) * limiter.window_ms,
-            now,
-            limiter.used(caller, now),
-        )
+            return limiter.ban(caller, now)
+        return limiter.over_limit(caller, now)
 
     # -- routing -----------------------------------------------------------------------------
 
@@ -351,6 +364,15 @@ class MockExchange:
         service = info.service
         if service == "futures-testnet":
             service = _futures_testnet_service(path)
+        refused = _time_unit_refusal(
+            request.query.get("timeUnit") or request.headers.get("X-MBX-TIME-UNIT")
+        )
+        if refused is not None:
+            return web.Response(
+                status=refused.http_status,
+                body=orjson.dumps(refused.payload()),
+                content_type="application/json",
+            )
         upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
         if upgrade:
             entry = _stream_entry(service, path)
@@ -363,6 +385,9 @@ class MockExchange:
         if route is not None:
             return self._rest(request, info, path, route)
         return self._unimplemented(request, info, path)
+
+    async def _control_http(self, request: web.Request) -> web.Response:
+        return await control_http(self, request)
 
     def _not_found(self, why: str) -> web.Response:
         body = {"code": -1000, "msg": f"mock_exchange: {why}. URL rule: {URL_RULE}"}
@@ -511,9 +536,22 @@ class MockExchange:
         rules = self.config.spot_rules if venue == "spot" else self.config.futures_rules
         # the WS API is limited by request weight, not by the streams' messages per second
         rules = replace(rules, max_incoming_per_s=None)
+        caller = self._caller(request)
+        now = self.clock.now_ms()
+        try:  # connecting costs 2 request weight; a refused caller gets the HTTP error
+            forced = self._forced_error(venue, caller, now)
+            if forced is not None:
+                raise forced
+            self.limiters[_FAMILY[venue]].charge(caller, 2, now)
+        except RateLimitError as err:
+            return web.Response(
+                status=err.http_status,
+                body=orjson.dumps(err.payload()),
+                content_type="application/json",
+                headers={"Retry-After": str(err.retry_after_s)},
+            )
         ws = web.WebSocketResponse(autoping=False, max_msg_size=self.config.max_frame_bytes)
         await ws.prepare(request)
-        caller = self._caller(request)
         session = WsApiSession(
             venue, lambda: self.exchange, self.limiters[_FAMILY[venue]], caller, show
         )
@@ -580,86 +618,10 @@ class MockExchange:
             self.step(now, prev)
             prev = now
 
-    def stream_keys(self) -> Iterator[tuple[MarketKind, StreamKey]]:
-        """Yield (venue, key) of every subscribed stream (for introspection and tests)."""
-        for conn in self._stream_conns.values():
-            for key in conn.session.stream_keys():
-                yield conn.venue, key
-
-    # -- control over HTTP -------------------------------------------------------------------
-
-    async def _control_http(self, request: web.Request) -> web.Response:
-        op = request.match_info["op"]
-        try:
-            body: dict[str, Any] = {}
-            if request.can_read_body:
-                raw = await request.read()
-                body = orjson.loads(raw) if raw else {}
-            result = self._control_op(request.method, op, body)
-            return web.Response(body=orjson.dumps(result), content_type="application/json")
-        except (ValueError, TypeError, KeyError, ExchangeError) as exc:
-            return web.Response(
-                status=400, body=orjson.dumps({"error": str(exc)}), content_type="application/json"
-            )
-
-    def _op_reset(self, seed: int | None) -> dict[str, Any]:
-        self.reset(seed)
-        return {"seed": self.config.seed}
-
-    def _op_rate(self, rate: float) -> dict[str, Any]:
-        self.set_rate(rate)
-        return {"rate": self.activity.rate}
-
-    def _op_clear_faults(self) -> dict[str, Any]:
-        self.control.clear_faults()
-        return {"faults": []}
-
-    def _op_order(self, body: dict[str, Any]) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {}
-        for name in ("quantity", "price", "quote_qty"):
-            if body.get(name) is not None:
-                kwargs[name] = Decimal(str(body[name]))
-        if "time_in_force" in body:
-            kwargs["time_in_force"] = body["time_in_force"]
-        res = self.place_order(
-            str(body["symbol"]).upper(),
-            body["side"],
-            body.get("type", "LIMIT"),
-            venue=body.get("venue", "spot"),
-            **kwargs,
-        )
-        return {"orderId": res.order_id, "status": res.status, "executedQty": str(res.executed_qty)}
-
-    def _op_liquidate(self, body: dict[str, Any]) -> dict[str, Any]:
-        liq = self.liquidate(
-            str(body["symbol"]).upper(),
-            body["side"],
-            Decimal(str(body["quantity"])),
-            venue=body.get("venue", "usdm"),
-        )
-        return {"status": liq.status, "filled": str(liq.filled)}
-
-    def _control_op(self, method: str, op: str, body: dict[str, Any]) -> Any:
-        table: dict[tuple[str, str], Callable[[], Any]] = {
-            ("POST", "reset"): lambda: self._op_reset(body.get("seed")),
-            ("GET", "clock"): lambda: {"now": self.clock.now_ms(), "frozen": self.clock.frozen},
-            ("POST", "clock/advance"): lambda: {"now": self.clock.advance(int(body["ms"]))},
-            ("POST", "clock/freeze"): lambda: {"now": self.clock.freeze()},
-            ("POST", "clock/resume"): lambda: {"now": self.clock.resume()},
-            ("POST", "rate"): lambda: self._op_rate(float(body["rate"])),
-            ("POST", "faults"): lambda: self.add_fault(**body).to_dict(),
-            ("DELETE", "faults"): self._op_clear_faults,
-            ("GET", "faults"): lambda: {"faults": [f.to_dict() for f in self.control.faults]},
-            ("POST", "push"): lambda: {"sent": self.push(body["frame"], stream=body.get("stream"))},
-            ("POST", "order"): lambda: self._op_order(body),
-            ("POST", "liquidate"): lambda: self._op_liquidate(body),
-            ("POST", "shutdown"): lambda: {"sent": self.server_shutdown()},
-            ("GET", "journal"): lambda: {"entries": [e.to_dict() for e in self.control.journal]},
-        }
-        action = table.get((method, op.strip("/")))
-        if action is None:
-            raise ValueError(
-                f"unknown control operation {method} /_mock/{op}; known: "
-                + ", ".join(f"{m} /_mock/{o}" for m, o in table)
-            )
-        return action()
+    def subscriptions(self) -> list[tuple[MarketKind, str]]:
+        """Return (venue, stream name) of every subscription on every open connection."""
+        return [
+            (conn.venue, name)
+            for conn in self._stream_conns.values()
+            for name in conn.session.streams
+        ]

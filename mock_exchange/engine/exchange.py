@@ -64,6 +64,8 @@ class Exchange:
 
     def settle_funding(self, now: int) -> None:
         """Record funding settlements for every futures venue whose funding time passed."""
+        boundary = now // FUNDING_INTERVAL_MS * FUNDING_INTERVAL_MS
         for venue, history in self.funding.items():
-            if self.engines[venue].markets:
+            due = history.last_settlement is None or boundary > history.last_settlement
+            if due and self.engines[venue].markets:
                 history.settle_due(now, self.marks(venue, now))

@@ -79,18 +79,24 @@ class WeightLimiter:
                 c.bans += 1
                 c.banned_until = now + min(self.ban_ms * 2 ** (c.bans - 1), _MAX_BAN_MS)
                 raise self.banned(c, now)
-            window_end = (c.window + 1) * self.window_ms
-            raise RateLimitError(
-                f"Too much request weight used; current limit is {self.limit} request weight "
-                f"per {self.interval_text}. Please use WebSocket Streams for live updates to "
-                "avoid polling the API.",
-                429,
-                window_end,
-                now,
-                c.used,
-            )
+            raise self._over_limit(c, now)
         c.used += weight
         return c.used
+
+    def _over_limit(self, c: _Caller, now: int) -> RateLimitError:
+        return RateLimitError(
+            f"Too much request weight used; current limit is {self.limit} request weight "
+            f"per {self.interval_text}. Please use WebSocket Streams for live updates to "
+            "avoid polling the API.",
+            429,
+            (c.window + 1) * self.window_ms,
+            now,
+            c.used,
+        )
+
+    def over_limit(self, key: str, now: int) -> RateLimitError:
+        """Return the 429 error ``key`` would get now (a forced 429)."""
+        return self._over_limit(self._caller(key, now), now)
 
     def banned(self, c: _Caller, now: int) -> RateLimitError:
         """Return the 418 error for a banned caller."""
@@ -103,11 +109,12 @@ class WeightLimiter:
             c.used,
         )
 
-    def ban(self, key: str, now: int, ms: int | None = None) -> None:
-        """Ban ``key`` now (a forced 418)."""
+    def ban(self, key: str, now: int, ms: int | None = None) -> RateLimitError:
+        """Ban ``key`` now (a forced 418); return the error it gets."""
         c = self._caller(key, now)
         c.bans += 1
         c.banned_until = now + (self.ban_ms if ms is None else ms)
+        return self.banned(c, now)
 
     def reset(self) -> None:
         """Forget every caller."""

@@ -31,8 +31,6 @@ __all__ = [
     "mini_ticker_event",
     "partial_depth_event",
     "premium_index_rest",
-    "spot_ticker_event",
-    "spot_ticker_rest",
     "ticker_event",
     "ticker_rest",
     "trade_event",
@@ -244,11 +242,6 @@ def ticker_event(venue: MarketKind, engine: Engine, symbol: str, now: int) -> di
     return {"e": "24hrTicker", "E": now, "s": symbol, **{k: fields[k] for k in order}}
 
 
-def spot_ticker_event(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-    """Return the spot ``<symbol>@ticker`` event for ``symbol`` at ``now``."""
-    return ticker_event("spot", engine, symbol, now)
-
-
 def mini_ticker_event(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
     """Return the ``<symbol>@miniTicker`` event (``24hrMiniTicker``)."""
     fields = _ticker_fields(engine, symbol, now)
@@ -306,15 +299,10 @@ def ticker_rest(
     elif rolling:
         order = "pPwohlcvqOCFLn"
     elif venue == "spot":
-        order = "pPwxcQbBaAohlvqOCFLn"
+        order = _SPOT_TICKER_ORDER
     else:
         order = _FUTURES_TICKER_ORDER
     return {"symbol": symbol, **{_REST_NAMES[k]: fields[k] for k in order}}
-
-
-def spot_ticker_rest(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-    """Return the ``GET /api/v3/ticker/24hr`` FULL object for ``symbol`` at ``now``."""
-    return ticker_rest("spot", engine, symbol, now)
 
 
 def book_ticker_event(venue: MarketKind, engine: Engine, symbol: str, now: int) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import orjson
 from ..engine.core import AggTrade, DepthUpdate, EngineEvent, Liquidation
 from ..engine.exchange import VENUES, Exchange
 from ..engine.markets import Market, MarketKind
-from ..engine.tape import Trade, interval_start, next_interval_start
+from ..engine.tape import Trade, interval_start
 from . import payloads as pl
 from .stream_names import StreamKey, stream_period
 from .stream_session import StreamSession
@@ -47,8 +47,8 @@ class Subscriber(Protocol):
         """Return True when this connection's entry point delivers ``key``."""
         ...
 
-    def send_text(self, text: str) -> None:
-        """Queue a text frame."""
+    def send_text(self, text: str, stream: str | None = None, symbol: str | None = None) -> None:
+        """Queue a data frame of ``stream`` (about ``symbol``)."""
         ...
 
 
@@ -62,6 +62,8 @@ class Publisher:
         self.last_u: dict[tuple[MarketKind, str, int], int] = {}
         self.best: dict[tuple[MarketKind, str], tuple[Any, Any]] = {}
         self.kline_open: dict[tuple[MarketKind, StreamKey], int] = {}
+        self.arr_seen: dict[tuple[MarketKind, StreamKey], dict[str, int]] = {}
+        self.liquidations: dict[tuple[MarketKind, str], dict[str, Any]] = {}
         self.frames_sent = 0
 
     def reset(self, exchange: Exchange) -> None:
@@ -71,6 +73,8 @@ class Publisher:
         self.last_u.clear()
         self.best.clear()
         self.kline_open.clear()
+        self.arr_seen.clear()
+        self.liquidations.clear()
 
     # -- fan-out ---------------------------------------------------------------------------
 
@@ -94,9 +98,10 @@ class Publisher:
         for sub, names in targets:
             for name in names:
                 if sub.session.combined:
-                    sub.send_text(f'{{"stream":{orjson.dumps(name).decode()},"data":{raw}}}')
+                    text = f'{{"stream":{orjson.dumps(name).decode()},"data":{raw}}}'
                 else:
-                    sub.send_text(raw)
+                    text = raw
+                sub.send_text(text, name, key.symbol)
                 sent += 1
         self.frames_sent += sent
         return sent
@@ -128,10 +133,10 @@ class Publisher:
                 self._merge(venue, ev)
                 touched.add(ev.symbol)
             elif isinstance(ev, Liquidation):
-                m = engine.market(ev.symbol)
-                event = pl.force_order_event(m, ev, now)
-                self.deliver(venue, StreamKey(ev.symbol, "forceOrder"), event)
-                self.deliver(venue, StreamKey(None, "forceOrder", ("arr",)), event)
+                # forceOrder is a snapshot: the latest liquidation per symbol each second
+                self.liquidations[(venue, ev.symbol)] = pl.force_order_event(
+                    engine.market(ev.symbol), ev, now
+                )
         for symbol in sorted(touched):
             self._book_ticker(venue, symbol, now)
 
@@ -176,6 +181,14 @@ class Publisher:
             for period in DEPTH_PERIODS[venue]:
                 if period in crossed:
                     self._flush_depth(venue, period, now, keys)
+        if 1000 in crossed:
+            self._flush_liquidations()
+
+    def _flush_liquidations(self) -> None:
+        for (venue, symbol), event in sorted(self.liquidations.items()):
+            self.deliver(venue, StreamKey(symbol, "forceOrder"), event)
+            self.deliver(venue, StreamKey(None, "forceOrder", ("arr",)), event)
+        self.liquidations.clear()
 
     def _flush_depth(self, venue: MarketKind, period: int, now: int, keys: set[StreamKey]) -> None:
         engine = self.exchange.engine(venue)
@@ -207,9 +220,10 @@ class Publisher:
         elif ch in ("kline", "continuousKline"):
             self._kline(venue, key, now)
         elif ch == "miniTicker":
-            names = [symbol] if symbol is not None else sorted(engine.markets)
+            names = [symbol] if symbol is not None else self._changed(venue, key)
             rows = [pl.mini_ticker_event(engine, s, now) for s in names]
-            self.deliver(venue, key, rows[0] if symbol is not None else rows)
+            if rows:
+                self.deliver(venue, key, rows[0] if symbol is not None else rows)
         elif ch == "ticker":
             self._ticker(venue, key, now)
         elif ch == "avgPrice" and symbol is not None:
@@ -226,12 +240,30 @@ class Publisher:
     def _ticker(self, venue: MarketKind, key: StreamKey, now: int) -> None:
         engine = self.exchange.engine(venue)
         window = key.params[0] if key.params and key.params[0] != "arr" else None
-        names = [key.symbol] if key.symbol is not None else sorted(engine.markets)
+        names = [key.symbol] if key.symbol is not None else self._changed(venue, key)
         if window is not None:
             rows = [pl.window_ticker_event(engine, s, window, now) for s in names]
         else:
             rows = [pl.ticker_event(venue, engine, s, now) for s in names]
-        self.deliver(venue, key, rows[0] if key.symbol is not None else rows)
+        if rows:
+            self.deliver(venue, key, rows[0] if key.symbol is not None else rows)
+
+    def _changed(self, venue: MarketKind, key: StreamKey) -> list[str]:
+        """Return the symbols that traded since ``key`` (an ``@arr`` stream) last published.
+
+        All-market ticker arrays carry only the tickers that changed; the first publication
+        of a stream carries every symbol.
+        """
+        engine = self.exchange.engine(venue)
+        seen = self.arr_seen.setdefault((venue, key), {})
+        changed: list[str] = []
+        for symbol in sorted(engine.markets):
+            recent = engine.tape(symbol).recent
+            last = recent[-1].trade_id if recent else -1
+            if seen.get(symbol) != last:
+                seen[symbol] = last
+                changed.append(symbol)
+        return changed
 
     def _market_for(self, venue: MarketKind, key: StreamKey) -> Market | None:
         engine = self.exchange.engine(venue)
@@ -255,8 +287,5 @@ class Publisher:
                 venue, key, pl.kline_event(m, closed, interval, True, now, continuous=continuous)
             )
         self.kline_open[(venue, key)] = start
-        k = tape.kline(interval, start, offset)
-        closes_now = next_interval_start(start, interval, offset) - 1 <= now
-        self.deliver(
-            venue, key, pl.kline_event(m, k, interval, closes_now, now, continuous=continuous)
-        )
+        k = tape.kline(interval, start, offset)  # the open kline: x is false until it closes
+        self.deliver(venue, key, pl.kline_event(m, k, interval, False, now, continuous=continuous))

@@ -18,6 +18,7 @@ from ..engine.tape import INTERVAL_MS
 
 __all__ = [
     "KLINE_INTERVALS",
+    "STREAM_CATALOGUE",
     "StreamKey",
     "futures_category",
     "parse_stream",
@@ -30,6 +31,51 @@ _SYMBOL = re.compile(r"^[a-z0-9_]{2,40}$")
 _SPOT_DEPTH_SPEEDS = {"": "1000", "100ms": "100", "1000ms": "1000"}
 _FUTURES_DEPTH_SPEEDS = {"": "250", "100ms": "100", "250ms": "250", "500ms": "500"}
 _PUBLIC_CHANNELS = frozenset({"depth", "bookTicker", "trade"})
+
+
+# What each venue serves: (name pattern, an example the grammar accepts). The generated table
+# in docs/emulator.md is built from this; a test parses every example.
+STREAM_CATALOGUE: dict[MarketKind, tuple[tuple[str, str], ...]] = {
+    "spot": (
+        ("<symbol>@trade", "btcusdt@trade"),
+        ("<symbol>@aggTrade", "btcusdt@aggTrade"),
+        ("<symbol>@kline_<interval>[@+08:00]", "btcusdt@kline_1m@+08:00"),
+        ("<symbol>@miniTicker", "btcusdt@miniTicker"),
+        ("!miniTicker@arr", "!miniTicker@arr"),
+        ("<symbol>@ticker", "btcusdt@ticker"),
+        ("<symbol>@ticker_<1h|4h|1d>", "btcusdt@ticker_4h"),
+        ("!ticker_<1h|4h|1d>@arr", "!ticker_1h@arr"),
+        ("<symbol>@bookTicker", "btcusdt@bookTicker"),
+        ("<symbol>@depth<5|10|20>[@100ms|@1000ms]", "btcusdt@depth5@100ms"),
+        ("<symbol>@depth[@100ms|@1000ms]", "btcusdt@depth@100ms"),
+        ("<symbol>@avgPrice", "btcusdt@avgPrice"),
+    ),
+    "usdm": (
+        ("<symbol>@trade (/public)", "btcusdt@trade"),
+        ("<symbol>@aggTrade", "btcusdt@aggTrade"),
+        ("<symbol>@markPrice[@1s]", "btcusdt@markPrice@1s"),
+        ("!markPrice@arr[@1s]", "!markPrice@arr@1s"),
+        ("<symbol>@forceOrder", "btcusdt@forceOrder"),
+        ("!forceOrder@arr", "!forceOrder@arr"),
+        ("<symbol>@depth[@100ms|@250ms|@500ms] (/public)", "btcusdt@depth@500ms"),
+        ("<symbol>@depth<5|10|20>[@100ms|@250ms|@500ms] (/public)", "btcusdt@depth10"),
+        ("<symbol>@bookTicker, !bookTicker (/public)", "!bookTicker"),
+        ("<symbol>@kline_<interval>", "btcusdt@kline_5m"),
+        ("<pair>_perpetual@continuousKline_<interval>", "btcusdt_perpetual@continuousKline_1m"),
+        ("<symbol>@ticker, !ticker@arr", "!ticker@arr"),
+        ("<symbol>@miniTicker, !miniTicker@arr", "btcusdt@miniTicker"),
+    ),
+    "coinm": (
+        ("<symbol>@aggTrade", "btcusd_perp@aggTrade"),
+        ("<symbol>@depth[@100ms|@250ms|@500ms]", "btcusd_perp@depth@100ms"),
+        ("<symbol>@depth<5|10|20>[...]", "btcusd_perp@depth20"),
+        ("<symbol>@bookTicker", "btcusd_perp@bookTicker"),
+        ("<symbol>@markPrice[@1s]", "btcusd_perp@markPrice"),
+        ("<symbol>@kline_<interval>", "btcusd_perp@kline_1h"),
+        ("<symbol>@ticker, <symbol>@miniTicker", "btcusd_perp@ticker"),
+        ("<symbol>@forceOrder", "btcusd_perp@forceOrder"),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -117,8 +163,10 @@ def parse_stream(name: str, venue: MarketKind = "spot") -> StreamKey | None:
 def stream_period(venue: MarketKind, key: StreamKey) -> int | None:
     """Return the update period of a stream in ms; None for real-time streams."""
     ch = key.channel
-    if ch in ("trade", "aggTrade", "bookTicker", "forceOrder"):
+    if ch in ("trade", "aggTrade", "bookTicker"):
         return None
+    if ch == "forceOrder":
+        return 1000  # a snapshot of the latest liquidation per symbol each second
     if ch == "depth":
         return int(key.params[1])
     if ch in ("kline", "continuousKline"):

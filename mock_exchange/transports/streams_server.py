@@ -99,10 +99,10 @@ class WsConnection:
         """Queue a JSON frame (subject to frame faults)."""
         self.send_text(orjson.dumps(frame).decode())
 
-    def send_text(self, text: str) -> None:
-        """Queue a text frame, unless a ``drop_frames`` fault eats it or ``delay_frames``
-        holds it back."""
-        fault = self.control.take(("drop_frames", "delay_frames"), None)
+    def send_text(self, text: str, stream: str | None = None, symbol: str | None = None) -> None:
+        """Queue a data frame of ``stream`` (about ``symbol``), unless a ``drop_frames`` fault
+        eats it or ``delay_frames`` holds it back."""
+        fault = self.control.take_frame(stream, symbol)
         if fault is None:
             self.queue.put_nowait(text)
         elif fault.kind == "delay_frames":

@@ -91,7 +91,7 @@ async def ex(mx: MockExchange) -> AsyncIterator[Any]:
 
 
 def subscribed(mx: MockExchange, name: str) -> bool:
-    return any(name in conn.session.streams for conn in mx._stream_conns.values())
+    return any(stream == name for _venue, stream in mx.subscriptions())
 
 
 async def run(coro: Any) -> Any:
@@ -185,3 +185,24 @@ async def test_ws_api_fetches(ex: Any, mx: MockExchange) -> None:
     assert len(trades) == 5 and all(t["price"] > 0 for t in trades)
     candles = await run(ex.fetch_ohlcv_ws(SPOT, "1m", limit=3))
     assert len(candles) == 3 and candles[1][0] - candles[0][0] == 60_000
+
+
+async def test_default_market_types_and_coinm_book(mx: MockExchange) -> None:
+    """With ccxt's default fetchMarkets (spot, linear, inverse) the COIN-M book syncs too."""
+    exchange = ccxtpro.binance({"enableRateLimit": False, "options": {"fetchMargins": False}})
+    redirect(exchange, mx)
+    try:
+        await run(exchange.load_markets())
+        symbol = "BTC/USD:BTC"
+        assert exchange.markets[symbol]["inverse"] and exchange.markets[symbol]["contractSize"]
+        engine = mx.exchange.engine("coinm")
+        book = await run(exchange.watch_order_book(symbol))
+        for _ in range(200):
+            book = await run(exchange.watch_order_book(symbol))
+            if book["nonce"] == engine.update_id("BTCUSD_PERP"):
+                break
+        assert book["nonce"] == engine.update_id("BTCUSD_PERP")
+        _, bids, _ = engine.depth("BTCUSD_PERP", 20)
+        assert [(Decimal(str(p)), Decimal(str(q))) for p, q in book["bids"][:20]] == bids
+    finally:
+        await exchange.close()

@@ -167,7 +167,10 @@ async def test_liquidations(mx: MockExchange) -> None:
     """A scripted liquidation trades on the book and is published on forceOrder streams."""
     url = mx.url(f"{FSTREAM}/market/stream?streams=btcusdt@forceOrder/!forceOrder@arr")
     async with aiohttp.ClientSession() as s, s.ws_connect(url) as ws:
+        first = mx.liquidate("BTCUSDT", "SELL", D("0.002"))
         liq = mx.liquidate("BTCUSDT", "SELL", D("0.005"))
+        assert first.status == "FILLED"
+        mx.clock.advance(1000)  # one snapshot per symbol per second: the latest liquidation
         one = await recv(ws)
         two = await recv(ws)
         assert {one["stream"], two["stream"]} == {"btcusdt@forceOrder", "!forceOrder@arr"}
@@ -190,3 +193,41 @@ async def test_coinm_streams(mx: MockExchange) -> None:
         assert ev["s"] == "BTCUSD_PERP" and ev["u"] == mx.exchange.engine("coinm").update_id(
             "BTCUSD_PERP"
         )
+
+
+async def test_futures_periodic_streams_and_root(mx: MockExchange) -> None:
+    """Futures tickers, klines and partial depth (depthUpdate shape); the root serves /public."""
+    names = [
+        "btcusdt@kline_1m",
+        "btcusdt@ticker",
+        "btcusdt@miniTicker",
+        "!ticker@arr",
+        "!miniTicker@arr",
+    ]
+    market = mx.url(f"{FSTREAM}/market/stream?streams={'/'.join(names)}")
+    root = mx.url(f"{FSTREAM}/stream?streams=btcusdt@depth5@100ms/btcusdt@aggTrade")
+    async with (
+        aiohttp.ClientSession() as s,
+        s.ws_connect(market) as mkt,
+        s.ws_connect(root) as legacy,
+    ):
+        mx.clock.advance(1000)
+        got: dict[str, Any] = {}
+        while set(got) != set(names):
+            msg = await recv(mkt)
+            got[msg["stream"]] = msg["data"]
+        assert got["btcusdt@kline_1m"]["k"]["s"] == "BTCUSDT"
+        ticker = got["btcusdt@ticker"]
+        assert ticker["e"] == "24hrTicker" and "b" not in ticker and "x" not in ticker
+        assert got["btcusdt@miniTicker"]["e"] == "24hrMiniTicker"
+        assert {t["s"] for t in got["!ticker@arr"]} == {"BTCUSDT", "ETHUSDT"}
+        assert len(got["!miniTicker@arr"]) == 2
+        partial = (await recv(legacy))["data"]
+        assert partial["e"] == "depthUpdate" and len(partial["b"]) == 5 and "pu" in partial
+        mx.place_order("BTCUSDT", "BUY", "MARKET", venue="usdm", quantity=D("0.001"))
+        await legacy.send_str('{"method":"LIST_SUBSCRIPTIONS","id":5}')
+        before: list[Any] = []
+        reply = await recv_until(legacy, lambda m: before.append(m) or "id" in m)
+        assert reply == {"result": ["btcusdt@depth5@100ms", "btcusdt@aggTrade"], "id": 5}
+        # the trade happened before the reply: its aggTrade (a /market stream) never came
+        assert all(m.get("stream") != "btcusdt@aggTrade" for m in before)

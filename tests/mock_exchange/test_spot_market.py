@@ -206,6 +206,11 @@ async def test_periodic_streams(mx: MockExchange) -> None:
         assert len(got["ethusdt@depth10@100ms"]["bids"]) == 10
         assert got["ethusdt@avgPrice"]["e"] == "avgPrice" and got["ethusdt@avgPrice"]["i"] == "5m"
         assert got["ethusdt@ticker"]["e"] == "24hrTicker"
+        mx.place_order("BNBUSDT", "SELL", "LIMIT", quantity=D("0.1"), price=D("900.01"))
+        mx.place_order("BNBUSDT", "BUY", "MARKET", quantity=D("0.1"))
+        mx.clock.advance(1000)
+        changed = await recv_until(ws, lambda m: m["stream"] == "!miniTicker@arr")
+        assert [t["s"] for t in changed["data"]] == ["BNBUSDT"]  # only what traded since
         start = got["ethusdt@kline_1m"]["k"]["t"]
         mx.clock.advance(60_000)
         closed = await recv_until(

@@ -90,7 +90,11 @@ async def test_ws_api_envelopes(mx: MockExchange) -> None:
 
 async def test_ws_fapi_methods(mx: MockExchange) -> None:
     """ws-fapi serves depth and tickers of USD-M and refuses spot-only methods."""
-    url = mx.url("wss://ws-fapi.binance.com/ws-fapi/v1")
+    for host in ("ws-fapi.binance.com", "testnet.binancefuture.com"):
+        await _check_ws_fapi(mx, mx.url(f"wss://{host}/ws-fapi/v1"))
+
+
+async def _check_ws_fapi(mx: MockExchange, url: str) -> None:
     async with aiohttp.ClientSession() as s, s.ws_connect(url) as ws:
         r = await call(ws, {"id": "1", "method": "depth", "params": {"symbol": "BTCUSDT"}})
         assert r["result"]["lastUpdateId"] == mx.exchange.engine("usdm").update_id("BTCUSDT")
@@ -185,7 +189,7 @@ async def test_relaxed_rules_allow_bursts() -> None:
 
 
 async def test_gap_drop_and_delay_faults(mx: MockExchange) -> None:
-    """A gap fault skips update ids; drop_frames loses frames; delay_frames holds them."""
+    """A gap fault skips update ids; drop_frames loses (targeted) frames; delay_frames holds."""
     url = mx.url("wss://stream.binance.com/ws/bnbusdt@depth@100ms")
     async with aiohttp.ClientSession() as s, s.ws_connect(url) as ws:
 
@@ -198,7 +202,8 @@ async def test_gap_drop_and_delay_faults(mx: MockExchange) -> None:
         mx.add_fault("gap", symbol="bnbusdt", count=3)
         second = await change(1)
         assert second["U"] == first["u"] + 4
-        mx.add_fault("drop_frames", count=1)
+        other = mx.add_fault("drop_frames", count=1, stream="ethbtc@depth@100ms")
+        mx.add_fault("drop_frames", count=1, symbol="bnbusdt")
         mx.place_order("BNBUSDT", "BUY", "LIMIT", quantity=D("0.1"), price=D("802"))
         mx.clock.advance(100)
         # a control round trip: the flush (and the drop) has happened when the reply arrives
@@ -211,3 +216,54 @@ async def test_gap_drop_and_delay_faults(mx: MockExchange) -> None:
         mx.add_fault("delay_frames", count=1, delay_ms=50)
         fifth = await change(4)
         assert fifth["U"] == fourth["u"] + 1
+        assert other in mx.control.faults and other.count == 1  # targeted at another stream
+
+
+async def test_oversized_frame_closes_only_that_connection() -> None:
+    """A frame over the size limit closes its connection (1009); others keep being served."""
+    config = ServerConfig(rate=0, frozen_clock=True, max_frame_bytes=1024)
+    async with (
+        MockExchange(config=config) as mx,
+        aiohttp.ClientSession() as s,
+        s.ws_connect(mx.url("wss://stream.binance.com/ws")) as big,
+        s.ws_connect(mx.url(WS_API)) as other,
+    ):
+        await big.send_str('{"method":"SUBSCRIBE","params":["' + "x" * 4096 + '"],"id":1}')
+        msg = await asyncio.wait_for(big.receive(), 5)
+        assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1009
+        assert (await call(other, {"id": 1, "method": "ping"}))["result"] == {}
+
+
+async def test_time_unit() -> None:
+    """timeUnit MILLISECOND is served; MICROSECOND is refused explicitly; junk gets -1194."""
+    async with (
+        MockExchange(config=ServerConfig(rate=0, frozen_clock=True)) as mx,
+        aiohttp.ClientSession() as s,
+    ):
+        async with s.ws_connect(mx.url("wss://stream.binance.com/ws?timeUnit=millisecond")) as ws:
+            assert await call(ws, {"method": "LIST_SUBSCRIPTIONS", "id": 1}) == {
+                "result": [],
+                "id": 1,
+            }
+        url = mx.url("https://api.binance.com/api/v3/time")
+        async with s.get(url, headers={"X-MBX-TIME-UNIT": "MICROSECOND"}) as r:
+            assert r.status == 400 and (await r.json())["code"] == -1020
+        async with s.get(url + "?timeUnit=seconds") as r:
+            assert (await r.json())["code"] == -1194
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await s.ws_connect(mx.url(WS_API) + "?timeUnit=MICROSECOND")
+
+
+async def test_ws_api_connection_costs_weight_and_can_be_refused() -> None:
+    """Opening a WS API connection costs 2 weight; a forced 429 refuses the handshake."""
+    async with (
+        MockExchange(config=ServerConfig(rate=0, frozen_clock=True)) as mx,
+        aiohttp.ClientSession() as s,
+    ):
+        async with s.ws_connect(mx.url(WS_API)) as ws:
+            reply = await call(ws, {"id": 1, "method": "ping"})
+            assert reply["rateLimits"][0]["count"] == 3
+        mx.add_fault("force_429")
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await s.ws_connect(mx.url(WS_API))
+        assert refused.value.status == 429

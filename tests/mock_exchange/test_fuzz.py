@@ -1,0 +1,186 @@
+"""Hypothesis fuzzing of each transport: any input gets a documented answer and serving goes on.
+
+The emulator runs in a thread with its own event loop so that Hypothesis drives it through
+plain synchronous clients (urllib for REST, ``websockets.sync`` for the sockets).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from websockets.sync.client import ClientConnection, connect
+
+from mock_exchange import MockExchange, ServerConfig
+from mock_exchange.transports.rest import REST_ROUTES
+from mock_exchange.transports.streams_server import FUTURES_RULES, SPOT_RULES
+from mock_exchange.transports.ws_api import WSAPI_METHODS
+
+FUZZ = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    """An emulator on its own thread and loop: frozen clock, no activity, rules relaxed."""
+    config = ServerConfig(
+        seed=5,
+        rate=0,
+        frozen_clock=True,
+        rate_limits=False,
+        spot_rules=SPOT_RULES.relaxed(),
+        futures_rules=FUTURES_RULES.relaxed(),
+    )
+    ready = threading.Event()
+    holder: dict[str, Any] = {}
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        holder["stop"] = stop
+        holder["loop"] = asyncio.get_running_loop()
+        async with MockExchange(config=config) as mx:
+            holder["url"] = mx.base_url
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    yield holder["url"]
+    holder["loop"].call_soon_threadsafe(holder["stop"].set)
+    thread.join(10)
+
+
+def http_get(url: str) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+_PATHS = [*sorted({path for _s, _m, path in REST_ROUTES}), "/api/v3/order", "/api/v3/x"]
+_PARAM_NAMES = [
+    "symbol",
+    "symbols",
+    "limit",
+    "interval",
+    "fromId",
+    "startTime",
+    "endTime",
+    "windowSize",
+    "type",
+    "timeZone",
+    "permissions",
+]
+_VALUES = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["BTCUSDT", "ETHBTC", '["BTCUSDT"]', "1m", "5", "-1", "1d", "MINI", "[bad"]),
+    st.integers(-5, 10**6).map(str),
+)
+
+
+@FUZZ
+@given(
+    path=st.sampled_from(_PATHS),
+    host=st.sampled_from(["api.binance.com", "fapi.binance.com", "dapi.binance.com"]),
+    params=st.dictionaries(st.sampled_from(_PARAM_NAMES), _VALUES, max_size=4),
+)
+def test_fuzz_rest(base_url: str, path: str, host: str, params: dict[str, str]) -> None:
+    """Any REST request gets 200 or a {code,msg} error; the server then still answers ping."""
+    query = urllib.parse.urlencode(params)
+    status, body = http_get(f"{base_url}/{host}{path}?{query}")
+    assert status in (200, 400, 404)
+    if status != 200:
+        assert isinstance(body["code"], int) and isinstance(body["msg"], str)
+    assert http_get(f"{base_url}/api.binance.com/api/v3/ping") == (200, {})
+
+
+_IDS = st.one_of(
+    st.none(), st.integers(-(2**70), 2**70), st.text(max_size=40), st.booleans(), st.floats()
+)
+_STREAM_NAMES = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["btcusdt@trade", "ethbtc@depth5@100ms", "!miniTicker@arr", "x@y"]),
+)
+_STREAM_FRAMES = st.one_of(
+    st.text(max_size=60),
+    st.builds(
+        lambda m, p, i: json.dumps({"method": m, "params": p, "id": i}),
+        st.one_of(
+            st.sampled_from(
+                ["SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY"]
+            ),
+            st.text(max_size=10),
+            st.integers(),
+        ),
+        st.one_of(
+            st.lists(st.one_of(_STREAM_NAMES, st.booleans(), st.integers()), max_size=3),
+            st.none(),
+            st.text(max_size=5),
+        ),
+        _IDS,
+    ),
+)
+
+
+def _reply(ws: ClientConnection) -> Any:
+    return json.loads(ws.recv(timeout=5))
+
+
+@FUZZ
+@given(frames=st.lists(_STREAM_FRAMES, min_size=1, max_size=5))
+def test_fuzz_market_streams(base_url: str, frames: list[str]) -> None:
+    """Every stream control frame gets one ACK/result or nested error; the socket stays open."""
+    with connect(f"{base_url.replace('http', 'ws')}/stream.binance.com/ws") as ws:
+        for frame in frames:
+            ws.send(frame)
+            reply = _reply(ws)
+            assert set(reply) in ({"result", "id"}, {"error", "id"})
+            if "error" in reply:
+                assert isinstance(reply["error"]["code"], int) and reply["error"]["msg"]
+        ws.send(b"\x00binary")
+        assert _reply(ws)["error"]["code"] == 3
+        ws.send('{"method":"LIST_SUBSCRIPTIONS","id":1}')
+        assert _reply(ws)["id"] == 1
+
+
+_WSAPI_FRAMES = st.one_of(
+    st.text(max_size=60),
+    st.builds(
+        lambda i, m, p: json.dumps({"id": i, "method": m, "params": p}),
+        _IDS,
+        st.one_of(st.sampled_from(sorted(WSAPI_METHODS["spot"])), st.text(max_size=12)),
+        st.one_of(
+            st.dictionaries(st.sampled_from([*_PARAM_NAMES, "returnRateLimits"]), _VALUES),
+            st.lists(st.integers(), max_size=2),
+            st.none(),
+        ),
+    ),
+)
+
+
+@FUZZ
+@given(frames=st.lists(_WSAPI_FRAMES, min_size=1, max_size=5))
+def test_fuzz_ws_api(base_url: str, frames: list[str]) -> None:
+    """Every WS API frame gets an {id,status,result|error} envelope; the session goes on."""
+    with connect(f"{base_url.replace('http', 'ws')}/ws-api.binance.com/ws-api/v3") as ws:
+        for frame in frames:
+            ws.send(frame)
+            reply = _reply(ws)
+            assert reply["status"] in (200, 400, 429, 418)
+            assert ("result" in reply) != ("error" in reply)
+            if "error" in reply:
+                assert isinstance(reply["error"]["code"], int) and reply["error"]["msg"]
+        ws.send('{"id":"x","method":"ping"}')
+        assert _reply(ws)["result"] == {}
