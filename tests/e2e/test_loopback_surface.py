@@ -455,3 +455,34 @@ async def test_concurrent_watchers_share_a_withheld_subscribe(lb: Loopback, lex:
     )
     assert all(isinstance(r, client.RequestTimeout) for r in results)
     assert len(lb.sent("SUBSCRIBE")) == 1
+
+
+async def test_ws_api_shutdown_drop_and_timeout(lb: Loopback, lex: Binance) -> None:
+    """WS API: serverShutdown moves new requests to a new socket; a drop fails the pending
+    request with ConnectionClosed and the next request redials; no answer is RequestTimeout."""
+    lb.ws_api[("spot", "ping")] = lambda r: {}
+    assert await lex._request("spot", "ping", {}, lex._opts({"timeout": 2000})) == {}
+    first = lb.ws_api_sockets[0]
+    await first.send_str('{"event":{"e":"serverShutdown","E":1}}')
+    await lb.wait_until(lambda: first.closed)
+    assert await lex._request("spot", "ping", {}, lex._opts({"timeout": 2000})) == {}
+    assert len(lb.ws_api_sockets) == 2
+    with pytest.raises(client.RequestTimeout):
+        await lex._request("spot", "hold", {}, lex._opts({"timeout": 100}))
+    pending = asyncio.ensure_future(lex._request("spot", "hold", {}, lex._opts({"timeout": 5000})))
+    await lb.wait_until(lambda: len(lb.sent("hold")) == 2)
+    await lb.ws_api_sockets[1].close(code=1011)
+    with pytest.raises(client.ConnectionClosed):
+        await pending
+    assert await lex._request("spot", "ping", {}, lex._opts({"timeout": 2000})) == {}
+    url = next(u for u in lex.connections() if "ws-api" in u)
+    info = lex.connection_info(url)
+    assert info["reconnects"] == 2 and info["pending_requests"] == 0
+
+
+async def test_list_subscriptions_matches_the_server(lb: Loopback, lex: Binance) -> None:
+    """LIST_SUBSCRIPTIONS reports what the server carries for this socket."""
+    task = await start(lb, lex.watch_trades("BTC/USDT"), "btcusdt@trade")
+    conn = lex.connection(lex.connections()[0])
+    assert await conn.list_subscriptions(2) == ["btcusdt@trade"]
+    task.cancel()
