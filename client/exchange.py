@@ -181,6 +181,7 @@ class Binance:
         self._session: aiohttp.ClientSession | None = None
         self._debug_listener: Listener | None = None
         self._verbose_listener: Listener | None = None
+        self._verbose_urls: set[str] = set()
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "none"
@@ -193,9 +194,21 @@ class Binance:
     def _opts(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         opts = {**self.options, **_snake(params)}
         if opts.get("verbose") and self._verbose_listener is None:
-            self._verbose_listener = self._make_logger(logging.getLogger("client.wire"), wire=True)
-            self.telemetry.add(self._verbose_listener)
+            wire = self._make_logger(logging.getLogger("client.wire"), wire=True)
+            verbose_urls = self._verbose_urls
+
+            def per_connection(event: WireEvent) -> None:
+                if event.url in verbose_urls:
+                    wire(event)
+
+            self._verbose_listener = per_connection
+            self.telemetry.add(per_connection)
         return opts
+
+    def _mark_verbose(self, url: str, opts: Mapping[str, Any]) -> None:
+        """Log the frames of connection ``url`` to ``client.wire`` if this call is verbose."""
+        if opts.get("verbose"):
+            self._verbose_urls.add(url)
 
     def _endpoints(self, opts: Mapping[str, Any]) -> Endpoints:
         env = opts.get("binance_env")
@@ -526,6 +539,7 @@ class Binance:
         deadline = time.monotonic() + timeout
         streams = list(specs)
         conn = self._stream_conn(base, streams, opts)
+        self._mark_verbose(conn.url, opts)
         await conn.ensure_open()
         for stream, factory in specs.items():
             if stream not in conn.channels:
@@ -1002,6 +1016,7 @@ class Binance:
         self, mtype: str, method: str, params: Mapping[str, Any], opts: Mapping[str, Any]
     ) -> Any:
         conn = self._ws_api(mtype, opts)
+        self._mark_verbose(conn.url, opts)
         return await conn.request(method, params, float(opts["timeout"]) / 1000)
 
     async def fetch_ticker_ws(self, symbol: str, params: Mapping[str, Any] | None = None) -> Ticker:

@@ -486,3 +486,47 @@ async def test_list_subscriptions_matches_the_server(lb: Loopback, lex: Binance)
     conn = lex.connection(lex.connections()[0])
     assert await conn.list_subscriptions(2) == ["btcusdt@trade"]
     task.cancel()
+
+
+async def test_verbose_is_per_connection_and_redacted(
+    lb: Loopback, caplog: pytest.LogCaptureFixture
+) -> None:
+    """verbose logs the frames of the connections it was asked on, with secrets redacted."""
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="client.wire")
+    config = {"apiKey": "KEY-SHOULD-NOT-LEAK", "secret": "SECRET-SHOULD-NOT-LEAK"}
+    async with Binance(config, binance_env="local", base_url=lb.base_url, options=FAST) as ex:
+        quiet = await start(lb, ex.watch_trades("BTC/USDT"), "btcusdt@trade")
+        loud = await start(
+            lb, ex.watch_trades("BTC/USDT:USDT", params={"verbose": True}), "btcusdt@trade"
+        )
+        await lb.wait_until(lambda: lb.carrying("btcusdt@trade") == 2)
+        lb.push("btcusdt@trade", trade("BTCUSDT", 1))
+        await quiet
+        await loud
+        lb.push_raw({"apiKey": "KEY-SHOULD-NOT-LEAK", "signature": "abc"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "client.wire"]
+    assert lines and all("fstream.binance.com" in m for m in lines)
+    assert any('"apiKey":"***"' in m for m in lines)
+    assert not any("SHOULD-NOT-LEAK" in m for m in lines)
+    assert "SHOULD-NOT-LEAK" not in repr(ex)
+
+
+async def test_memory_stays_bounded_on_a_long_feed(lb: Loopback) -> None:
+    """Thousands of trades and diffs leave caches at cache_limit and books at their levels."""
+    lb.depth[("spot", "ETHUSDT")] = {"lastUpdateId": 0, "bids": [], "asks": []}
+    opts = {**FAST, "cacheLimit": 50}
+    async with Binance(binance_env="local", base_url=lb.base_url, options=opts) as ex:
+        await ex.watch_order_book("ETH/USDT")
+        task = await start(lb, ex.watch_trades("ETH/USDT"), "ethusdt@trade")
+        for i in range(1, 3001):
+            lb.push("ethusdt@trade", trade("ETHUSDT", i))
+            price = f"{100 + i % 20}.0"
+            lb.push("ethusdt@depth@100ms", diff(i, i, [[price, str(i % 3)]], []))
+        await task
+        while (await ex.watch_order_book("ETH/USDT"))["nonce"] != 3000:
+            pass
+        info = ex.connection_info(ex.connections()[0])
+        assert info["cache"]["ethusdt@trade"] == 50
+        assert info["cache"]["ethusdt@depth@100ms"] <= 20
