@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -536,7 +535,7 @@ class Binance:
         Returns the connection and the stream that fired.
         """
         timeout = float(opts["timeout"]) / 1000
-        deadline = time.monotonic() + timeout
+        deadline = asyncio.get_running_loop().time() + timeout
         streams = list(specs)
         conn = self._stream_conn(base, streams, opts)
         self._mark_verbose(conn.url, opts)
@@ -553,8 +552,8 @@ class Binance:
                 book = conn.channels.get(stream)
                 if isinstance(book, BookChannel):
                     self._ensure_snapshot(conn, stream, book, opts)
-            remaining = max(0.0, deadline - time.monotonic())
-            return conn, await asyncio.wait_for(asyncio.shield(fut), remaining)
+            async with asyncio.timeout_at(deadline):
+                return conn, await asyncio.shield(fut)
         except TimeoutError:
             what = " ".join(streams)
             raise RequestTimeout(f"{what}: no update within {int(timeout * 1000)} ms") from None

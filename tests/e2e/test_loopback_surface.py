@@ -530,3 +530,22 @@ async def test_memory_stays_bounded_on_a_long_feed(lb: Loopback) -> None:
         info = ex.connection_info(ex.connections()[0])
         assert info["cache"]["ethusdt@trade"] == 50
         assert info["cache"]["ethusdt@depth@100ms"] <= 20
+
+
+async def test_cancelled_stream_unwatches_and_close_fails_waiters(lb: Loopback) -> None:
+    """Cancelling a stream_* consumer sends the unwatch; close() fails pending watchers."""
+    async with Binance(binance_env="local", base_url=lb.base_url, options=FAST) as ex:
+
+        async def consume() -> None:
+            async for _ in ex.stream_trades("BTC/USDT", {"unwatchOnHalt": True}):
+                pass
+
+        consumer = asyncio.ensure_future(consume())
+        await lb.wait_until(lambda: lb.carrying("btcusdt@trade") == 1)
+        consumer.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await consumer
+        await lb.wait_until(lambda: lb.carrying("btcusdt@trade") == 0)
+        pending = await start(lb, ex.watch_trades("ETH/USDT"), "ethusdt@trade")
+    with pytest.raises(client.ConnectionClosed):
+        await pending
