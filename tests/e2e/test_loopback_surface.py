@@ -62,6 +62,17 @@ async def start(lb: Loopback, coro: Any, *streams: str) -> asyncio.Task[Any]:
     return task
 
 
+async def waiting(ex: Binance, stream: str) -> None:
+    """Yield to the loop (no wall-clock wait) until a watch of ``stream`` is registered."""
+
+    def registered() -> bool:
+        return any(ex.connection_info(u)["waiters"].get(stream) for u in ex.connections())
+
+    async with asyncio.timeout(5):
+        while not registered():  # noqa: ASYNC110 - nothing to wait on: registration is a yield away
+            await asyncio.sleep(0)
+
+
 async def test_markets_of_three_types(lex: Binance) -> None:
     """Markets load once for spot, USD-M and COIN-M with CCXT symbols; ids resolve by type."""
     markets = await lex.load_markets()
@@ -99,7 +110,7 @@ async def test_trades_new_updates_and_limit(lb: Loopback, lex: Binance) -> None:
     assert [t["id"] for t in got] == ["0", "1", "2"]
     assert got[0]["side"] == "sell" and got[0]["cost"] == 50.0
     task = asyncio.ensure_future(lex.watch_trades("ETH/USDT", None, 2, {"cacheLimit": 3}))
-    await asyncio.sleep(0)
+    await waiting(lex, "ethusdt@trade")
     for i in range(3, 6):
         lb.push("ethusdt@trade", trade("ETHUSDT", i, maker=False))
     got = await task
@@ -117,7 +128,7 @@ async def test_trades_for_symbols_and_unwatch(lb: Loopback, lex: Binance) -> Non
     lb.push("ethusdt@trade", trade("ETHUSDT", 9))
     assert [t["symbol"] for t in await task] == ["ETH/USDT"]
     pending = asyncio.ensure_future(lex.watch_trades("BTC/USDT"))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@trade")
     await lex.unwatch_trades_for_symbols(["BTC/USDT", "ETH/USDT"])
     with pytest.raises(client.UnsubscribeError):
         await pending
@@ -162,7 +173,7 @@ async def test_ohlcv_updates_open_candle(lb: Loopback, lex: Binance) -> None:
     assert await task == [[60_000, 10.0, 12.0, 9.0, 11.0, 1000.0]]
     assert lb.sessions[0].path == "/market/stream"
     task = asyncio.ensure_future(lex.watch_ohlcv_for_symbols([["BTC/USDT:USDT", "1m"]]))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@kline_1m")
     lb.push("btcusdt@kline_1m", kline("BTCUSDT", 60_000, "11.5", closed=True))
     assert await task == {"BTC/USDT:USDT": {"1m": [[60_000, 10.0, 12.0, 9.0, 11.5, 1000.0]]}}
     with pytest.raises(client.BadRequest):
@@ -267,7 +278,7 @@ async def test_spot_book_sync_gap_and_resync(lb: Loopback, lex: Binance) -> None
     assert book["nonce"] == 102 and book["bids"] == [[9.0, 2.0]]
     assert lb.depth_requests[0][1] == {"symbol": "BTCUSDT", "limit": "1000"}
     task = asyncio.ensure_future(lex.watch_order_book("BTC/USDT"))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@depth@100ms")
     lb.push("btcusdt@depth@100ms", diff(103, 103, [["9.5", "1"]], []))
     book = await task
     assert book["bids"] == [[9.5, 1.0], [9.0, 2.0]] and book["asks"] == [[11.0, 1.0], [11.5, 3.0]]
@@ -275,7 +286,7 @@ async def test_spot_book_sync_gap_and_resync(lb: Loopback, lex: Binance) -> None
     # a gap: 105 follows 103; the client fetches a new snapshot and never returns a bad book
     lb.depth[("spot", "BTCUSDT")] = {"lastUpdateId": 110, "bids": [["7.0", "1"]], "asks": []}
     task = asyncio.ensure_future(lex.watch_order_book("BTC/USDT"))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@depth@100ms")
     before = len(lb.depth_requests)
     lb.push("btcusdt@depth@100ms", diff(105, 106, [["1.0", "1"]], []))
     book = await task
@@ -299,7 +310,7 @@ async def test_futures_book_uses_pu(lb: Loopback, lex: Binance) -> None:
     assert book["nonce"] == 150 and book["timestamp"] == 2
     assert lb.sessions[0].path == "/public/stream"
     task = asyncio.ensure_future(lex.watch_order_book_for_symbols(["BTC/USDT:USDT"]))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@depth@100ms")
     lb.push("btcusdt@depth@100ms", diff(140, 160, [["99.0", "4"]], [], pu=139))
     lb.push("btcusdt@depth@100ms", diff(170, 175, [["100.0", "0"]], [], pu=160))
     book = await task
@@ -308,7 +319,7 @@ async def test_futures_book_uses_pu(lb: Loopback, lex: Binance) -> None:
     assert book["nonce"] == 175 and book["bids"] == [[99.0, 4.0]]
     before = len(lb.depth_requests)
     task = asyncio.ensure_future(lex.watch_order_book("BTC/USDT:USDT"))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@depth@100ms")
     lb.push("btcusdt@depth@100ms", diff(180, 185, [["1.0", "1"]], [], pu=177))  # pu != 175
     book = await task
     assert len(lb.depth_requests) == before + 1 and book["nonce"] == 150
@@ -373,7 +384,7 @@ async def test_reconnect_resubscribes_and_resyncs(lb: Loopback, lex: Binance) ->
     assert info["reconnects"] == 1 and info["state"] == "open"
     assert set(info["subscriptions"]) == {"ethusdt@trade", "btcusdt@depth@100ms"}
     task = asyncio.ensure_future(lex.watch_trades("ETH/USDT"))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "ethusdt@trade")
     lb.push("ethusdt@trade", trade("ETHUSDT", 1))
     assert len(await task) == 1
 
@@ -549,3 +560,18 @@ async def test_cancelled_stream_unwatches_and_close_fails_waiters(lb: Loopback) 
         pending = await start(lb, ex.watch_trades("ETH/USDT"), "ethusdt@trade")
     with pytest.raises(client.ConnectionClosed):
         await pending
+
+
+async def test_duplicate_trades_are_dropped(lb: Loopback, lex: Binance) -> None:
+    """A trade id seen before (a replay on the handover overlap) is not returned twice."""
+    task = await start(lb, lex.watch_trades("BTC/USDT"), "btcusdt@trade")
+    lb.push("btcusdt@trade", trade("BTCUSDT", 5))
+    lb.push("btcusdt@trade", trade("BTCUSDT", 5))
+    lb.push("btcusdt@trade", trade("BTCUSDT", 6))
+    got = await task
+    if len(got) == 1:
+        nxt = asyncio.ensure_future(lex.watch_trades("BTC/USDT"))
+        await waiting(lex, "btcusdt@trade")
+        lb.push("btcusdt@trade", trade("BTCUSDT", 7))
+        got += await nxt
+    assert [t["id"] for t in got][:2] == ["5", "6"] and len({t["id"] for t in got}) == len(got)
