@@ -320,6 +320,7 @@ class MockExchange:
                     raise ValueError(f"unknown venue {venue!r}; expected one of {VENUES}")
                 engine = self.exchange.engine(venue)
                 engine.skip_update_ids(fault.symbol.upper(), max(1, fault.count))
+                self.publisher.gap(venue, fault.symbol.upper())
             else:
                 self.server_shutdown()
         return fault
@@ -538,18 +539,10 @@ class MockExchange:
         rules = replace(rules, max_incoming_per_s=None)
         caller = self._caller(request)
         now = self.clock.now_ms()
-        try:  # connecting costs 2 request weight; a refused caller gets the HTTP error
-            forced = self._forced_error(venue, caller, now)
-            if forced is not None:
-                raise forced
+        # connecting costs 2 request weight; a limited or banned caller still connects and
+        # each of its requests is answered with the 429/418 error
+        with contextlib.suppress(RateLimitError):
             self.limiters[_FAMILY[venue]].charge(caller, 2, now)
-        except RateLimitError as err:
-            return web.Response(
-                status=err.http_status,
-                body=orjson.dumps(err.payload()),
-                content_type="application/json",
-                headers={"Retry-After": str(err.retry_after_s)},
-            )
         ws = web.WebSocketResponse(autoping=False, max_msg_size=self.config.max_frame_bytes)
         await ws.prepare(request)
         session = WsApiSession(

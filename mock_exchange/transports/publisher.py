@@ -154,6 +154,19 @@ class Publisher:
                 pending.bids.update(d.bids)
                 pending.asks.update(d.asks)
 
+    def gap(self, venue: MarketKind, symbol: str) -> None:
+        """Make skipped update ids visible on every diff stream of ``symbol``.
+
+        The changes merged so far are dropped with the skipped ids, as if an event covering
+        them was lost: the next event starts after the gap (spot ``U > prev u + 1``) and names
+        an unseen predecessor (futures ``pu != prev u``), whatever the aggregation window.
+        """
+        now_id = self.exchange.engine(venue).update_id(symbol)
+        for period in DEPTH_PERIODS[venue]:
+            k = (venue, symbol, period)
+            self.pending.pop(k, None)
+            self.last_u[k] = now_id
+
     def _book_ticker(self, venue: MarketKind, symbol: str, now: int) -> None:
         book = self.exchange.engine(venue).book(symbol)
         best = (book.best_bid(), book.best_ask())

@@ -1,7 +1,7 @@
 """python-binance and the official SDK against the emulator, redirected by the URL rule.
 
-Neither library is a test dependency (only ccxt is pinned); each test skips when its library is
-not installed, and documents how docs/emulator.md says to point it at the emulator.
+Both libraries are pinned in the ``test`` extra, so CI runs these; outside tox each test skips
+(saying why) when its library is not installed. Each test follows docs/emulator.md's recipe.
 """
 
 from __future__ import annotations

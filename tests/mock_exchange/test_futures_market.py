@@ -136,6 +136,12 @@ async def test_public_and_market_routing(mx: MockExchange) -> None:
             if prev_u is not None:
                 assert ev["pu"] == prev_u
             prev_u = ev["u"]
+        mx.place_order("BTCUSDT", "BUY", "LIMIT", venue="usdm", quantity=D("0.01"), price=D(88_990))
+        mx.add_fault("gap", symbol="BTCUSDT", venue="usdm", count=1)
+        mx.place_order("BTCUSDT", "BUY", "LIMIT", venue="usdm", quantity=D("0.01"), price=D(88_991))
+        mx.clock.advance(100)
+        ev = (await recv_until(pub, lambda m: m["stream"] == "btcusdt@depth@100ms"))["data"]
+        assert ev["pu"] != prev_u and ev["U"] == prev_u + 3  # the gap shows as a broken pu chain
         bt = next(m["data"] for m in seen if m["stream"] == "btcusdt@bookTicker")
         assert bt["e"] == "bookTicker" and {"E", "T", "u"} <= set(bt)
         mx.clock.advance(3000)

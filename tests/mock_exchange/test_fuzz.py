@@ -111,7 +111,17 @@ _IDS = st.one_of(
 )
 _STREAM_NAMES = st.one_of(
     st.text(max_size=20),
-    st.sampled_from(["btcusdt@trade", "ethbtc@depth5@100ms", "!miniTicker@arr", "x@y"]),
+    st.sampled_from(
+        [
+            "btcusdt@trade",
+            "ethbtc@depth5@100ms",
+            "!miniTicker@arr",
+            "x@y",
+            "btcusdt@markPrice@1s",
+            "btcusd_perp@depth@500ms",
+            "!forceOrder@arr",
+        ]
+    ),
 )
 _STREAM_FRAMES = st.one_of(
     st.text(max_size=60),
@@ -139,10 +149,21 @@ def _reply(ws: ClientConnection) -> Any:
 
 
 @FUZZ
-@given(frames=st.lists(_STREAM_FRAMES, min_size=1, max_size=5))
-def test_fuzz_market_streams(base_url: str, frames: list[str]) -> None:
+@given(
+    frames=st.lists(_STREAM_FRAMES, min_size=1, max_size=5),
+    entry=st.sampled_from(
+        [
+            "stream.binance.com/ws",
+            "stream.binance.com:9443/stream",
+            "fstream.binance.com/public/ws/1",
+            "fstream.binance.com/market/stream",
+            "dstream.binance.com/ws",
+        ]
+    ),
+)
+def test_fuzz_market_streams(base_url: str, frames: list[str], entry: str) -> None:
     """Every stream control frame gets one ACK/result or nested error; the socket stays open."""
-    with connect(f"{base_url.replace('http', 'ws')}/stream.binance.com/ws") as ws:
+    with connect(f"{base_url.replace('http', 'ws')}/{entry}") as ws:
         for frame in frames:
             ws.send(frame)
             reply = _reply(ws)

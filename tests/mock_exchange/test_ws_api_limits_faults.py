@@ -217,6 +217,11 @@ async def test_gap_drop_and_delay_faults(mx: MockExchange) -> None:
         fifth = await change(4)
         assert fifth["U"] == fourth["u"] + 1
         assert other in mx.control.faults and other.count == 1  # targeted at another stream
+        # a gap inside one aggregation window is still visible: the merged change is lost too
+        mx.place_order("BNBUSDT", "BUY", "LIMIT", quantity=D("0.1"), price=D("805"))
+        mx.add_fault("gap", symbol="BNBUSDT", count=2)
+        sixth = await change(6)
+        assert sixth["U"] == fifth["u"] + 4
 
 
 async def test_oversized_frame_closes_only_that_connection() -> None:
@@ -255,7 +260,7 @@ async def test_time_unit() -> None:
 
 
 async def test_ws_api_connection_costs_weight_and_can_be_refused() -> None:
-    """Opening a WS API connection costs 2 weight; a forced 429 refuses the handshake."""
+    """Opening a WS API connection costs 2 weight; forced faults and bans answer requests."""
     async with (
         MockExchange(config=ServerConfig(rate=0, frozen_clock=True)) as mx,
         aiohttp.ClientSession() as s,
@@ -264,6 +269,11 @@ async def test_ws_api_connection_costs_weight_and_can_be_refused() -> None:
             reply = await call(ws, {"id": 1, "method": "ping"})
             assert reply["rateLimits"][0]["count"] == 3
         mx.add_fault("force_429")
-        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-            await s.ws_connect(mx.url(WS_API))
-        assert refused.value.status == 429
+        async with s.ws_connect(mx.url(WS_API)) as ws:
+            assert (await call(ws, {"id": 2, "method": "ping"}))["status"] == 429
+        mx.add_fault("force_418")
+        async with s.get(mx.url("https://api.binance.com/api/v3/ping")) as r:
+            assert r.status == 418
+        async with s.ws_connect(mx.url(WS_API)) as ws:
+            banned = await call(ws, {"id": 3, "method": "ping"})
+            assert banned["status"] == 418 and banned["error"]["data"]["retryAfter"] > 0
