@@ -611,11 +611,12 @@ class Binance:
         try:
             for _ in range(3):
                 ch.sync.fetching = True
+                epoch = ch.sync.epoch
                 raw = await self._rest_get(
                     url, {"symbol": m["id"], "limit": str(limit)}, int(opts["timeout"])
                 )
-                if conn.channels.get(stream) is not ch:
-                    return  # unwatched meanwhile
+                if conn.channels.get(stream) is not ch or ch.sync.epoch != epoch:
+                    return  # unwatched, or reset by a reconnect that fetches its own snapshot
                 if ch.sync.on_snapshot(raw):
                     self.telemetry.emit("ack", conn.url, f"{stream} synced at {ch.sync.nonce}")
                     conn.wake(stream)
