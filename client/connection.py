@@ -173,6 +173,7 @@ class StreamConnection:
         self._subscribing: dict[str, asyncio.Future[None]] = {}
         self._waiters: dict[str, list[asyncio.Future[str]]] = {}
         self._pacer = _Pacer(self.settings.control_rate)
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -204,10 +205,10 @@ class StreamConnection:
         if ws is not None:
             with contextlib.suppress(Exception):
                 await ws.close(code=code)
-        if sup is not None:
-            sup.cancel()
+        for task in [*self._tasks, *([sup] if sup is not None else [])]:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await sup
+                await task
         self._supervisor = None
         err = ConnectionClosed(f"{self.url}: closed by the client", code=code)
         self._drop(err)
@@ -434,7 +435,8 @@ class StreamConnection:
                 raise self.close_reason or ConnectionClosed(f"{self.url}: not connected")
             self.telemetry.emit("send", self.url, text)
             await sock.send(text)
-            return await asyncio.wait_for(asyncio.shield(fut), timeout)
+            async with asyncio.timeout(timeout):
+                return await asyncio.shield(fut)
         except TimeoutError:
             self._requests.pop(request_id, None)
             self.protocol.forget(request_id)
@@ -469,31 +471,49 @@ class StreamConnection:
             for s in dict.fromkeys(streams)
             if states.state(s) is SubState.ABSENT and s not in self._subscribing
         ]
-        others = {
-            id(f): f
-            for s in streams
-            if (f := self._subscribing.get(s)) is not None and s not in need
-        }
+        pending: asyncio.Future[None] | None = None
         if need:
-            pending: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            pending = asyncio.get_running_loop().create_future()
             for s in need:
                 self._subscribing[s] = pending
-            rid, text = self.protocol.subscribe(need)
-            self.telemetry.emit("subscribe", self.url, text, request_id=rid, streams=need)
+            # the exchange runs in a task the connection owns, so a caller that is cancelled
+            # mid-way does not leave the server subscribed to a stream we think is absent
+            task = asyncio.create_task(self._subscribe_now(need, pending, timeout))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            # our own SUBSCRIBE is bounded by the task's timeout and always settles
+            await asyncio.shield(pending)
+        await self._await_subscribes(streams, timeout)
+
+    async def _await_subscribes(self, streams: list[str], timeout: float) -> None:
+        """Wait (bounded) for the SUBSCRIBEs in flight for any of ``streams``."""
+        futs = {id(f): f for s in streams if (f := self._subscribing.get(s)) is not None}
+        for f in futs.values():
             try:
-                await self._control(rid, text, timeout, f"SUBSCRIBE {' '.join(need)}")
-            except BaseException as exc:
-                _reject(
-                    pending, exc if isinstance(exc, Exception) else ConnectionClosed("cancelled")
-                )
-                raise
-            finally:
-                for s in need:
-                    if self._subscribing.get(s) is pending:
-                        del self._subscribing[s]
+                async with asyncio.timeout(timeout):
+                    await asyncio.shield(f)
+            except TimeoutError:
+                what = " ".join(streams)
+                raise RequestTimeout(f"{self.url}: no ACK for SUBSCRIBE {what}") from None
+
+    async def _subscribe_now(
+        self, need: list[str], pending: asyncio.Future[None], timeout: float
+    ) -> None:
+        rid, text = self.protocol.subscribe(need)
+        self.telemetry.emit("subscribe", self.url, text, request_id=rid, streams=need)
+        try:
+            await self._control(rid, text, timeout, f"SUBSCRIBE {' '.join(need)}")
+        except asyncio.CancelledError:
+            _reject(pending, ConnectionClosed(f"{self.url}: closed while subscribing"))
+            raise
+        except BaseError as exc:
+            _reject(pending, exc)
+        else:
             _resolve(pending, None)
-        for f in others.values():
-            await asyncio.wait_for(asyncio.shield(f), timeout)
+        finally:
+            for s in need:
+                if self._subscribing.get(s) is pending:
+                    del self._subscribing[s]
 
     async def unsubscribe(self, streams: list[str], timeout: float) -> None:
         """Send ``UNSUBSCRIBE`` for ``streams`` and wait for the ACK; their waiters fail.
@@ -502,6 +522,7 @@ class StreamConnection:
             UnsubscribeError: a stream is not subscribed on this connection.
         """
         states = self.protocol.subscriptions
+        await self._await_subscribes(streams, timeout)
         missing = [
             s for s in streams if states.state(s) is not SubState.ACTIVE and s not in self._restore
         ]
@@ -635,7 +656,8 @@ class WsApiConnection:
         try:
             self.telemetry.emit("send", self.url, text)
             await ws.send(text)
-            resp = await asyncio.wait_for(asyncio.shield(fut), timeout)
+            async with asyncio.timeout(timeout):
+                resp = await asyncio.shield(fut)
         except TimeoutError:
             raise RequestTimeout(
                 f"{self.url}: no answer to {method} (id {rid}) within {int(timeout * 1000)} ms"

@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -186,6 +185,7 @@ class Binance:
         self._session: aiohttp.ClientSession | None = None
         self._debug_listener: Listener | None = None
         self._verbose_listener: Listener | None = None
+        self._verbose_urls: set[str] = set()
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "none"
@@ -198,9 +198,21 @@ class Binance:
     def _opts(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         opts = {**self.options, **_snake(params)}
         if opts.get("verbose") and self._verbose_listener is None:
-            self._verbose_listener = self._make_logger(logging.getLogger("client.wire"), wire=True)
-            self.telemetry.add(self._verbose_listener)
+            wire = self._make_logger(logging.getLogger("client.wire"), wire=True)
+            verbose_urls = self._verbose_urls
+
+            def per_connection(event: WireEvent) -> None:
+                if event.url in verbose_urls:
+                    wire(event)
+
+            self._verbose_listener = per_connection
+            self.telemetry.add(per_connection)
         return opts
+
+    def _mark_verbose(self, url: str, opts: Mapping[str, Any]) -> None:
+        """Log the frames of connection ``url`` to ``client.wire`` if this call is verbose."""
+        if opts.get("verbose"):
+            self._verbose_urls.add(url)
 
     def _endpoints(self, opts: Mapping[str, Any]) -> Endpoints:
         env = opts.get("binance_env")
@@ -528,9 +540,10 @@ class Binance:
         Returns the connection and the stream that fired.
         """
         timeout = float(opts["timeout"]) / 1000
-        deadline = time.monotonic() + timeout
+        deadline = asyncio.get_running_loop().time() + timeout
         streams = list(specs)
         conn = self._stream_conn(base, streams, opts)
+        self._mark_verbose(conn.url, opts)
         await conn.ensure_open()
         for stream, factory in specs.items():
             if stream not in conn.channels:
@@ -544,8 +557,8 @@ class Binance:
                 book = conn.channels.get(stream)
                 if isinstance(book, BookChannel):
                     self._ensure_snapshot(conn, stream, book, opts)
-            remaining = max(0.0, deadline - time.monotonic())
-            return conn, await asyncio.wait_for(asyncio.shield(fut), remaining)
+            async with asyncio.timeout_at(deadline):
+                return conn, await asyncio.shield(fut)
         except TimeoutError:
             what = " ".join(streams)
             raise RequestTimeout(f"{what}: no update within {int(timeout * 1000)} ms") from None
@@ -603,11 +616,12 @@ class Binance:
         try:
             for _ in range(3):
                 ch.sync.fetching = True
+                epoch = ch.sync.epoch
                 raw = await self._rest_get(
                     url, {"symbol": m["id"], "limit": str(limit)}, int(opts["timeout"])
                 )
-                if conn.channels.get(stream) is not ch:
-                    return  # unwatched meanwhile
+                if conn.channels.get(stream) is not ch or ch.sync.epoch != epoch:
+                    return  # unwatched, or reset by a reconnect that fetches its own snapshot
                 if ch.sync.on_snapshot(raw):
                     self.telemetry.emit("ack", conn.url, f"{stream} synced at {ch.sync.nonce}")
                     conn.wake(stream)
@@ -1007,6 +1021,7 @@ class Binance:
         self, mtype: str, method: str, params: Mapping[str, Any], opts: Mapping[str, Any]
     ) -> Any:
         conn = self._ws_api(mtype, opts)
+        self._mark_verbose(conn.url, opts)
         return await conn.request(method, params, float(opts["timeout"]) / 1000)
 
     async def fetch_ticker_ws(self, symbol: str, params: Mapping[str, Any] | None = None) -> Ticker:

@@ -141,6 +141,8 @@ class BookSync:
         self.asks = BookSide(descending=False)
         self.buffer: deque[dict[str, Any]] = deque(maxlen=buffer_limit)
         self.resyncs = 0
+        self.epoch = 0
+        """Bumped by :meth:`reset`: a snapshot requested in an older epoch must be discarded."""
         self._first = True
         self.fetching = False
         # accepted diffs are coalesced per price (absolute quantities: the last one wins) and
@@ -165,6 +167,7 @@ class BookSync:
     def reset(self) -> None:
         """Forget the book and buffer (the stream was re-subscribed or the socket reconnected)."""
         self._go("reset")
+        self.epoch += 1
         self._clear()
         self.buffer.clear()
         self.fetching = False

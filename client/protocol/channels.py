@@ -100,14 +100,24 @@ class TickerChannel:
 
 
 class TradesChannel:
-    """``<symbol>@trade`` / ``@aggTrade``: a bounded trade cache."""
+    """``<symbol>@trade`` / ``@aggTrade``: a bounded trade cache.
+
+    Trade ids rise per symbol, so a trade whose id is not above the last one is a duplicate
+    (both sockets deliver it during a ``serverShutdown`` handover) and is dropped.
+    """
 
     def __init__(self, market: Market, limit: int) -> None:
         self.market = market
         self.cache: ArrayCache[Trade] = ArrayCache(limit)
+        self.last_id = -1
 
     def handle(self, data: Any) -> bool:
-        """Append the trade."""
+        """Append the trade, unless its id was seen (a replay during a socket handover)."""
+        tid = data.get("t", data.get("a"))
+        if type(tid) is int:
+            if tid <= self.last_id:
+                return False
+            self.last_id = tid
         self.cache.append(parse_trade(data, self.market["symbol"]))
         return True
 

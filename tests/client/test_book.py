@@ -72,14 +72,15 @@ def test_futures_rules_use_pu() -> None:
 
 
 def test_illegal_transitions_raise_and_change_nothing() -> None:
-    """The state table refuses transitions it does not list, leaving the state unchanged."""
+    """The state table refuses transitions it does not list, leaving the state unchanged; a
+    reset starts a new epoch (snapshots requested before it are discarded)."""
     book = BookSync(SYM, futures=False)
     with pytest.raises(IllegalBookTransition):
         book.refetch()
     assert book.state is BookState.BUFFERING
     book.on_snapshot({"lastUpdateId": 1, "bids": [], "asks": []})
     book.reset()
-    assert book.state is BookState.BUFFERING and book.nonce is None
+    assert book.state is BookState.BUFFERING and book.nonce is None and book.epoch == 1
 
 
 def test_buffer_is_bounded() -> None:

@@ -109,3 +109,22 @@ def test_stream_protocol_shutdown_and_handover() -> None:
     p.forget(rid3)
     assert p.subscriptions.state("btcusdt@trade") is SubState.ACTIVE
     assert p.receive('{"stream":"btcusdt@trade","data":{}}') == StreamData("btcusdt@trade", {})
+
+
+async def test_pacer_spaces_control_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pacer lets `rate` messages through per second and asks to wait for the next one."""
+    import asyncio
+
+    from client import connection
+
+    asked: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        asked.append(delay)
+
+    monkeypatch.setattr(connection.asyncio, "sleep", fake_sleep)
+    pacer = connection._Pacer(2)
+    for _ in range(3):
+        await pacer.wait()
+    assert len(asked) == 1 and 0.9 < asked[0] <= 1.0
+    assert asyncio.get_running_loop() is not None

@@ -24,6 +24,7 @@ from client.protocol.parsers import (
     parse_trade,
 )
 from client.types import Market, Symbol
+from tests.client.test_parsers import TICKER
 from tests.e2e.loopback import COINM_INFO, SPOT_INFO, USDM_INFO
 
 ccxt_pro = pytest.importorskip("ccxt.pro")
@@ -61,31 +62,7 @@ def same(theirs: dict[str, Any], mine: Any, *, except_: frozenset[str] = frozens
     assert not diffs
 
 
-SPOT_TICKER = {
-    "e": "24hrTicker",
-    "E": 1672515782136,
-    "s": "BTCUSDT",
-    "p": "0.0015",
-    "P": "250.00",
-    "w": "0.0018",
-    "x": "0.0009",
-    "c": "0.0025",
-    "Q": "10",
-    "b": "0.0024",
-    "B": "10",
-    "a": "0.0026",
-    "A": "100",
-    "o": "0.0010",
-    "h": "0.0025",
-    "l": "0.0010",
-    "v": "10000",
-    "q": "18",
-    "O": 0,
-    "C": 86400000,
-    "F": 0,
-    "L": 18150,
-    "n": 18151,
-}
+SPOT_TICKER = {**TICKER, "s": "BTCUSDT"}  # the docs' 24hrTicker, on a loaded market
 MINI = {
     "e": "24hrMiniTicker",
     "E": 1672515782136,

@@ -108,6 +108,7 @@ class Loopback:
     * ``ws_api[(kind, method)]``: a handler returning ``result`` (raise ``LookupError`` with
       ``(code, msg)`` args for an error answer).
     * ``answer_pings``: False makes new stream connections a silent (dead) peer.
+    * a WS API request with method ``hold`` is never answered.
     """
 
     def __init__(self) -> None:
@@ -120,6 +121,7 @@ class Loopback:
         self.withhold_acks = 0
         self.ws_api: dict[tuple[str, str], WsApiHandler] = {}
         self.answer_pings = True
+        self.ws_api_sockets: list[web.WebSocketResponse] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -256,12 +258,17 @@ class Loopback:
     async def _ws_api(self, request: web.Request, kind: str) -> web.StreamResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        self.ws_api_sockets.append(ws)
+        await self._notify()
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
             req = orjson.loads(msg.data)
             self.received.append(("ws-api", req))
+            await self._notify()
             handler = self.ws_api.get((kind, req.get("method", "")))
+            if req.get("method") == "hold":
+                continue  # never answered
             if handler is None:
                 answer = {
                     "id": req.get("id"),
@@ -279,4 +286,5 @@ class Loopback:
                         "error": {"code": code, "msg": text},
                     }
             await ws.send_str(orjson.dumps(answer).decode())
+        await self._notify()
         return ws

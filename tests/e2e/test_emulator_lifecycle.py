@@ -104,3 +104,20 @@ async def test_lifecycle_surface(emulator: MockExchange, caplog: pytest.LogCaptu
     messages = [r.getMessage() for r in caplog.records if r.name == "client"]
     assert any(m.startswith("connect ") for m in messages)
     assert any(m.startswith("close ") for m in messages)
+
+
+async def test_books_resync_after_reconnect(emulator: MockExchange) -> None:
+    """After the emulator drops the socket, the re-subscribed book is rebuilt from a snapshot."""
+    async with Binance(binance_env="local", base_url=emulator.base_url, options=FAST) as ex:
+        before = await ex.watch_order_book("BTC/USDT")
+        reconnected = wait_for_event(ex, "reconnect")
+        synced = wait_for_event(ex, "ack", "synced")
+        emulator.add_fault("close", close_code=1001)
+        await asyncio.wait_for(reconnected.wait(), 5)
+        synced.clear()
+        await asyncio.wait_for(synced.wait(), 5)
+        after = await ex.watch_order_book("BTC/USDT")
+        assert after["nonce"] is not None and before["nonce"] is not None
+        assert after["nonce"] > before["nonce"] and after["bids"][0][0] < after["asks"][0][0]
+        depth = [e for e in emulator.control.journal if e.transport == "rest" and "depth" in e.path]
+        assert len(depth) == 2

@@ -62,6 +62,17 @@ async def start(lb: Loopback, coro: Any, *streams: str) -> asyncio.Task[Any]:
     return task
 
 
+async def waiting(ex: Binance, stream: str) -> None:
+    """Yield to the loop (no wall-clock wait) until a watch of ``stream`` is registered."""
+
+    def registered() -> bool:
+        return any(ex.connection_info(u)["waiters"].get(stream) for u in ex.connections())
+
+    async with asyncio.timeout(5):
+        while not registered():  # noqa: ASYNC110 - nothing to wait on: registration is a yield away
+            await asyncio.sleep(0)
+
+
 async def test_markets_of_three_types(lex: Binance) -> None:
     """Markets load once for spot, USD-M and COIN-M with CCXT symbols; ids resolve by type."""
     markets = await lex.load_markets()
@@ -99,7 +110,7 @@ async def test_trades_new_updates_and_limit(lb: Loopback, lex: Binance) -> None:
     assert [t["id"] for t in got] == ["0", "1", "2"]
     assert got[0]["side"] == "sell" and got[0]["cost"] == 50.0
     task = asyncio.ensure_future(lex.watch_trades("ETH/USDT", None, 2, {"cacheLimit": 3}))
-    await asyncio.sleep(0)
+    await waiting(lex, "ethusdt@trade")
     for i in range(3, 6):
         lb.push("ethusdt@trade", trade("ETHUSDT", i, maker=False))
     got = await task
@@ -117,7 +128,7 @@ async def test_trades_for_symbols_and_unwatch(lb: Loopback, lex: Binance) -> Non
     lb.push("ethusdt@trade", trade("ETHUSDT", 9))
     assert [t["symbol"] for t in await task] == ["ETH/USDT"]
     pending = asyncio.ensure_future(lex.watch_trades("BTC/USDT"))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@trade")
     await lex.unwatch_trades_for_symbols(["BTC/USDT", "ETH/USDT"])
     with pytest.raises(client.UnsubscribeError):
         await pending
@@ -162,7 +173,7 @@ async def test_ohlcv_updates_open_candle(lb: Loopback, lex: Binance) -> None:
     assert await task == [[60_000, 10.0, 12.0, 9.0, 11.0, 1000.0]]
     assert lb.sessions[0].path == "/market/stream"
     task = asyncio.ensure_future(lex.watch_ohlcv_for_symbols([["BTC/USDT:USDT", "1m"]]))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@kline_1m")
     lb.push("btcusdt@kline_1m", kline("BTCUSDT", 60_000, "11.5", closed=True))
     assert await task == {"BTC/USDT:USDT": {"1m": [[60_000, 10.0, 12.0, 9.0, 11.5, 1000.0]]}}
     with pytest.raises(client.BadRequest):
@@ -267,7 +278,7 @@ async def test_spot_book_sync_gap_and_resync(lb: Loopback, lex: Binance) -> None
     assert book["nonce"] == 102 and book["bids"] == [[9.0, 2.0]]
     assert lb.depth_requests[0][1] == {"symbol": "BTCUSDT", "limit": "1000"}
     task = asyncio.ensure_future(lex.watch_order_book("BTC/USDT"))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@depth@100ms")
     lb.push("btcusdt@depth@100ms", diff(103, 103, [["9.5", "1"]], []))
     book = await task
     assert book["bids"] == [[9.5, 1.0], [9.0, 2.0]] and book["asks"] == [[11.0, 1.0], [11.5, 3.0]]
@@ -275,7 +286,7 @@ async def test_spot_book_sync_gap_and_resync(lb: Loopback, lex: Binance) -> None
     # a gap: 105 follows 103; the client fetches a new snapshot and never returns a bad book
     lb.depth[("spot", "BTCUSDT")] = {"lastUpdateId": 110, "bids": [["7.0", "1"]], "asks": []}
     task = asyncio.ensure_future(lex.watch_order_book("BTC/USDT"))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@depth@100ms")
     before = len(lb.depth_requests)
     lb.push("btcusdt@depth@100ms", diff(105, 106, [["1.0", "1"]], []))
     book = await task
@@ -299,7 +310,7 @@ async def test_futures_book_uses_pu(lb: Loopback, lex: Binance) -> None:
     assert book["nonce"] == 150 and book["timestamp"] == 2
     assert lb.sessions[0].path == "/public/stream"
     task = asyncio.ensure_future(lex.watch_order_book_for_symbols(["BTC/USDT:USDT"]))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@depth@100ms")
     lb.push("btcusdt@depth@100ms", diff(140, 160, [["99.0", "4"]], [], pu=139))
     lb.push("btcusdt@depth@100ms", diff(170, 175, [["100.0", "0"]], [], pu=160))
     book = await task
@@ -308,7 +319,7 @@ async def test_futures_book_uses_pu(lb: Loopback, lex: Binance) -> None:
     assert book["nonce"] == 175 and book["bids"] == [[99.0, 4.0]]
     before = len(lb.depth_requests)
     task = asyncio.ensure_future(lex.watch_order_book("BTC/USDT:USDT"))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "btcusdt@depth@100ms")
     lb.push("btcusdt@depth@100ms", diff(180, 185, [["1.0", "1"]], [], pu=177))  # pu != 175
     book = await task
     assert len(lb.depth_requests) == before + 1 and book["nonce"] == 150
@@ -373,7 +384,7 @@ async def test_reconnect_resubscribes_and_resyncs(lb: Loopback, lex: Binance) ->
     assert info["reconnects"] == 1 and info["state"] == "open"
     assert set(info["subscriptions"]) == {"ethusdt@trade", "btcusdt@depth@100ms"}
     task = asyncio.ensure_future(lex.watch_trades("ETH/USDT"))
-    await asyncio.sleep(0.01)
+    await waiting(lex, "ethusdt@trade")
     lb.push("ethusdt@trade", trade("ETHUSDT", 1))
     assert len(await task) == 1
 
@@ -443,3 +454,124 @@ async def test_stream_iterators_unwatch_on_halt(lb: Loopback, lex: Binance) -> N
         await candles.aclose()
         await lb.wait_until(lambda: not lb.carrying("ethusdt@kline_1m"))
         assert lb.carrying("ethusdt@trade") == 0
+
+
+async def test_concurrent_watchers_share_a_withheld_subscribe(lb: Loopback, lex: Binance) -> None:
+    """Two watchers behind one withheld SUBSCRIBE both get RequestTimeout, not a hang."""
+    lb.withhold_acks = 1
+    results = await asyncio.gather(
+        lex.watch_trades("ETH/USDT", params={"timeout": 200}),
+        lex.watch_trades("ETH/USDT", params={"timeout": 200}),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, client.RequestTimeout) for r in results)
+    assert len(lb.sent("SUBSCRIBE")) == 1
+
+
+async def test_ws_api_shutdown_drop_and_timeout(lb: Loopback, lex: Binance) -> None:
+    """WS API: serverShutdown moves new requests to a new socket; a drop fails the pending
+    request with ConnectionClosed and the next request redials; no answer is RequestTimeout."""
+    lb.ws_api[("spot", "ping")] = lambda r: {}
+    assert await lex._request("spot", "ping", {}, lex._opts({"timeout": 2000})) == {}
+    first = lb.ws_api_sockets[0]
+    await first.send_str('{"event":{"e":"serverShutdown","E":1}}')
+    await lb.wait_until(lambda: first.closed)
+    assert await lex._request("spot", "ping", {}, lex._opts({"timeout": 2000})) == {}
+    assert len(lb.ws_api_sockets) == 2
+    with pytest.raises(client.RequestTimeout):
+        await lex._request("spot", "hold", {}, lex._opts({"timeout": 100}))
+    pending = asyncio.ensure_future(lex._request("spot", "hold", {}, lex._opts({"timeout": 5000})))
+    await lb.wait_until(lambda: len(lb.sent("hold")) == 2)
+    await lb.ws_api_sockets[1].close(code=1011)
+    with pytest.raises(client.ConnectionClosed):
+        await pending
+    assert await lex._request("spot", "ping", {}, lex._opts({"timeout": 2000})) == {}
+    url = next(u for u in lex.connections() if "ws-api" in u)
+    info = lex.connection_info(url)
+    assert info["reconnects"] == 2 and info["pending_requests"] == 0
+
+
+async def test_list_subscriptions_matches_the_server(lb: Loopback, lex: Binance) -> None:
+    """LIST_SUBSCRIPTIONS reports what the server carries for this socket."""
+    task = await start(lb, lex.watch_trades("BTC/USDT"), "btcusdt@trade")
+    conn = lex.connection(lex.connections()[0])
+    assert await conn.list_subscriptions(2) == ["btcusdt@trade"]
+    task.cancel()
+
+
+async def test_verbose_is_per_connection_and_redacted(
+    lb: Loopback, caplog: pytest.LogCaptureFixture
+) -> None:
+    """verbose logs the frames of the connections it was asked on, with secrets redacted."""
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="client.wire")
+    config = {"apiKey": "KEY-SHOULD-NOT-LEAK", "secret": "SECRET-SHOULD-NOT-LEAK"}
+    async with Binance(config, binance_env="local", base_url=lb.base_url, options=FAST) as ex:
+        quiet = await start(lb, ex.watch_trades("BTC/USDT"), "btcusdt@trade")
+        loud = await start(
+            lb, ex.watch_trades("BTC/USDT:USDT", params={"verbose": True}), "btcusdt@trade"
+        )
+        await lb.wait_until(lambda: lb.carrying("btcusdt@trade") == 2)
+        lb.push("btcusdt@trade", trade("BTCUSDT", 1))
+        await quiet
+        await loud
+        lb.push_raw({"apiKey": "KEY-SHOULD-NOT-LEAK", "signature": "abc"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "client.wire"]
+    assert lines and all("fstream.binance.com" in m for m in lines)
+    assert any('"apiKey":"***"' in m for m in lines)
+    assert not any("SHOULD-NOT-LEAK" in m for m in lines)
+    assert "SHOULD-NOT-LEAK" not in repr(ex)
+
+
+async def test_memory_stays_bounded_on_a_long_feed(lb: Loopback) -> None:
+    """Thousands of trades and diffs leave caches at cache_limit and books at their levels."""
+    lb.depth[("spot", "ETHUSDT")] = {"lastUpdateId": 0, "bids": [], "asks": []}
+    opts = {**FAST, "cacheLimit": 50}
+    async with Binance(binance_env="local", base_url=lb.base_url, options=opts) as ex:
+        await ex.watch_order_book("ETH/USDT")
+        task = await start(lb, ex.watch_trades("ETH/USDT"), "ethusdt@trade")
+        for i in range(1, 3001):
+            lb.push("ethusdt@trade", trade("ETHUSDT", i))
+            price = f"{100 + i % 20}.0"
+            lb.push("ethusdt@depth@100ms", diff(i, i, [[price, str(i % 3)]], []))
+        await task
+        while (await ex.watch_order_book("ETH/USDT"))["nonce"] != 3000:
+            pass
+        info = ex.connection_info(ex.connections()[0])
+        assert info["cache"]["ethusdt@trade"] == 50
+        assert info["cache"]["ethusdt@depth@100ms"] <= 20
+
+
+async def test_cancelled_stream_unwatches_and_close_fails_waiters(lb: Loopback) -> None:
+    """Cancelling a stream_* consumer sends the unwatch; close() fails pending watchers."""
+    async with Binance(binance_env="local", base_url=lb.base_url, options=FAST) as ex:
+
+        async def consume() -> None:
+            async for _ in ex.stream_trades("BTC/USDT", {"unwatchOnHalt": True}):
+                pass
+
+        consumer = asyncio.ensure_future(consume())
+        await lb.wait_until(lambda: lb.carrying("btcusdt@trade") == 1)
+        consumer.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await consumer
+        await lb.wait_until(lambda: lb.carrying("btcusdt@trade") == 0)
+        pending = await start(lb, ex.watch_trades("ETH/USDT"), "ethusdt@trade")
+    with pytest.raises(client.ConnectionClosed):
+        await pending
+
+
+async def test_duplicate_trades_are_dropped(lb: Loopback, lex: Binance) -> None:
+    """A trade id seen before (a replay on the handover overlap) is not returned twice."""
+    task = await start(lb, lex.watch_trades("BTC/USDT"), "btcusdt@trade")
+    lb.push("btcusdt@trade", trade("BTCUSDT", 5))
+    lb.push("btcusdt@trade", trade("BTCUSDT", 5))
+    lb.push("btcusdt@trade", trade("BTCUSDT", 6))
+    got = await task
+    if len(got) == 1:
+        nxt = asyncio.ensure_future(lex.watch_trades("BTC/USDT"))
+        await waiting(lex, "btcusdt@trade")
+        lb.push("btcusdt@trade", trade("BTCUSDT", 7))
+        got += await nxt
+    assert [t["id"] for t in got][:2] == ["5", "6"] and len({t["id"] for t in got}) == len(got)
