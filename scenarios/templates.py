@@ -22,7 +22,6 @@ reproducible.
 
 from __future__ import annotations
 
-import importlib
 import random
 from collections.abc import Callable
 from decimal import Decimal
@@ -136,14 +135,9 @@ class Templates:
 
     def _fake(self, spec: Any) -> Any:
         if self._faker is None:
-            try:  # optional: imported by name so type checking does not need it installed
-                faker: Any = importlib.import_module("faker")
-            except ImportError:
-                raise TemplateError(
-                    "$faker needs the Faker package (pip install Faker); "
-                    "$int, $decimal, $choice and $seq need nothing"
-                ) from None
-            self._faker = faker.Faker()
+            from faker import Faker  # a dependency; imported on first use to keep start-up fast
+
+            self._faker = Faker()
             self._faker.seed_instance(self.seed)
         name, kwargs = (
             (spec[0], spec[1] if len(spec) > 1 else {})

@@ -138,7 +138,6 @@ def test_templates_are_seeded_and_report_errors() -> None:
 
 def test_faker_templates_are_seeded() -> None:
     """$faker calls a seeded Faker provider, with keyword arguments, and rejects unknown ones."""
-    pytest.importorskip("faker")
     spec = {"n": {"$faker": ["pyint", {"min_value": 5, "max_value": 9}]}, "w": {"$faker": "word"}}
     one, two = _templates().render(spec), _templates().render(spec)
     assert one == two and 5 <= one["n"] <= 9 and isinstance(one["w"], str)
