@@ -154,14 +154,3 @@ def test_wildcard_references_bind_to_the_same_element() -> None:
     bad = [[1, 10.0, 12.0, 9.0, 11.0, 1.0], [2, 11.0, 10.0, 10.5, 11.2, 2.0]]
     with pytest.raises(ExpectationFailed, match=r"^1\.2 = 10.0 does not satisfy gte"):
         _check(Expect("ohlcvs", fields), bad)
-
-
-def test_faker_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without the Faker package a $faker template says what to install."""
-
-    def missing(name: str) -> Any:
-        raise ImportError(name)
-
-    monkeypatch.setattr("scenarios.templates.importlib.import_module", missing)
-    with pytest.raises(TemplateError, match="needs the Faker package"):
-        _templates().render({"$faker": "word"})
