@@ -84,18 +84,21 @@ async def test_withheld_ack_times_out(ex: Binance, emulator: MockExchange) -> No
 async def test_server_close_fails_waiters_with_network_error(
     ex: Binance, emulator: MockExchange
 ) -> None:
-    """When the server closes the socket, a pending watch fails with ConnectionClosed."""
+    """When the server closes the socket, a pending watch fails with ConnectionClosed and the
+    connection comes back by itself for the next watch."""
     await ex.watch_ticker("BTC/USDT")
+    url = ex.connections()[0]
     pending = asyncio.create_task(ex.watch_ticker("BTC/USDT"))
-    await asyncio.sleep(0.05)
+    # yield to the loop (no wall-clock wait) until the watch has registered its waiter
+    while not ex.connection_info(url)["waiters"]:  # noqa: ASYNC110
+        await asyncio.sleep(0)
     emulator.add_fault("close", close_code=1011)
     with pytest.raises(ConnectionClosed) as info:
         await pending
-    assert isinstance(info.value, client.NetworkError)
-    url = ex.connections()[0]
-    assert ex.connection_info(url)["state"] == "closed"
-    # a new watch opens a new socket on the same URL
+    assert isinstance(info.value, client.NetworkError) and info.value.code == 1011
+    # the supervised connection reconnects and resubscribes: the next watch just works
     assert (await ex.watch_ticker("BTC/USDT"))["symbol"] == "BTC/USDT"
+    assert ex.connection_info(url)["reconnects"] == 1
     await ex.close_connection(url)
     assert ex.connections() == []
     with pytest.raises(KeyError):
