@@ -25,6 +25,7 @@ FaultKind = Literal[
     "server_shutdown",
     "force_429",
     "force_418",
+    "withhold_pongs",
 ]
 FAULT_KINDS: tuple[str, ...] = (
     "withhold_ack",
@@ -37,6 +38,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "server_shutdown",
     "force_429",
     "force_418",
+    "withhold_pongs",
 )
 IMMEDIATE_FAULTS: tuple[str, ...] = ("close", "gap", "server_shutdown")
 
@@ -56,7 +58,8 @@ class Fault:
             frame faults only count frames of ``stream`` (a stream name) or ``symbol`` when
             those are set,
             ``force_429`` / ``force_418`` (answer the next ``count`` REST or WS API requests
-            with the rate-limit / ban error).
+            with the rate-limit / ban error), ``withhold_pongs`` (leave the next ``count``
+            client pings unanswered: a peer that looks dead to the client's keepalive).
         method: the control method it applies to (``SUBSCRIBE``...); None = any.
         count: how many times it fires; -1 = until cleared.
     """

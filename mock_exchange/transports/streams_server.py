@@ -236,7 +236,8 @@ async def serve_stream_socket(
 ) -> None:
     """Run the read loop of ``conn`` until the peer goes away; then stop its tasks.
 
-    Pings are answered with pongs carrying the same payload; every incoming frame counts
+    Pings are answered with pongs carrying the same payload (unless a ``withhold_pongs``
+    fault says otherwise); every incoming frame counts
     against the per-second message limit (exceeding it closes with 1008).
     """
     writer = asyncio.create_task(conn.writer(), name=f"mock_exchange.writer.{conn.id}")
@@ -250,6 +251,8 @@ async def serve_stream_socket(
             elif msg.type == WSMsgType.BINARY:
                 on_binary()
             elif msg.type == WSMsgType.PING:
+                if conn.control.take(("withhold_pongs",), None) is not None:
+                    continue  # scripted dead peer: the client's keepalive must notice
                 with contextlib.suppress(ConnectionError, RuntimeError):
                     await ws.pong(msg.data)
             elif msg.type == WSMsgType.PONG:
