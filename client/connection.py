@@ -3,8 +3,9 @@
 One read task per socket feeds the sans-I/O core (:mod:`client.protocol`) and routes each
 event: ACKs and errors to the request that asked, stream data to the stream's channel and then
 to its waiters. Keepalive, timeouts, reconnection with backoff, resubscription, the
-``serverShutdown`` handover and control-message pacing live here and nowhere else. Foreign
-exceptions (websockets, OSError, timeouts) are translated to the client's errors here.
+``serverShutdown`` handover and control-message pacing live here and nowhere else. What the
+socket layer raises (OSError, TLS errors, timeouts, a refused upgrade) reaches this module
+already translated, by :func:`client.transport.translate_exception`, the one place that does it.
 
 Every waiter gets a value or an exception: when a socket ends, pending requests and waiters fail
 with :class:`~client.errors.ConnectionClosed`; a supervised connection then reconnects with
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,12 +24,11 @@ from typing import Any
 from .errors import (
     BaseError,
     ConnectionClosed,
-    NetworkError,
     RequestTimeout,
     UnsubscribeError,
     error_from_binance,
 )
-from .protocol.backoff import backoff, is_retryable
+from .protocol.backoff import POLICY_DELAY, backoff, is_retryable, least_delay
 from .protocol.channels import BookChannel, Channel
 from .protocol.stream_protocol import (
     Ack,
@@ -37,11 +36,12 @@ from .protocol.stream_protocol import (
     ServerShutdown,
     StreamData,
     StreamProtocol,
+    Unparsed,
 )
 from .protocol.subscriptions import SubState
 from .protocol.ws_api import WsApiProtocol, WsApiResponse
 from .telemetry import Telemetry
-from .transport import OnMessage, WebSocket
+from .transport import OnMessage, WebSocket, translate_exception
 
 __all__ = [
     "ConnectionSettings",
@@ -51,15 +51,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("client")
-
-
-def translate_exception(exc: BaseException, url: str) -> BaseError:
-    """Map a foreign exception from the socket layer to the client's tree."""
-    if isinstance(exc, BaseError):
-        return exc
-    if isinstance(exc, TimeoutError):
-        return RequestTimeout(f"{url}: timed out opening the connection")
-    return NetworkError(f"{url}: {type(exc).__name__}: {exc}")
 
 
 @dataclass(frozen=True)
@@ -74,7 +65,12 @@ class ConnectionSettings:
         reconnect: reconnect with backoff and re-subscribe after an unexpected close.
         backoff_initial, backoff_cap: the jittered exponential backoff between attempts.
         max_streams: streams per connection (Binance allows 1024).
-        control_rate: control messages per second (Binance allows 5 incoming per second).
+        control_rate: Binance's limit of incoming frames per second on a stream connection (5
+            on spot; JSON messages, pings and pongs all count). The pacer keeps one under it,
+            evenly spaced, and charges our pings and pongs to the same budget.
+        max_size: the largest message accepted; a bigger one fails the socket with 1009.
+        policy_delay: the least pause before reconnecting after a 1008 close (Binance's
+            message-rate rule) or a rate limit without ``Retry-After``.
     """
 
     open_timeout: float = 10.0
@@ -85,40 +81,58 @@ class ConnectionSettings:
     backoff_cap: float = 30.0
     max_streams: int = 1024
     control_rate: float = 5.0
+    max_size: int = 16 * 1024 * 1024
+    policy_delay: float = POLICY_DELAY
 
 
-async def _dial(url: str, settings: ConnectionSettings, on_message: OnMessage) -> WebSocket:
-    try:
-        return await WebSocket.connect(
-            url,
-            on_message,
-            open_timeout=settings.open_timeout,
-            keepalive=settings.keepalive,
-            keepalive_timeout=settings.keepalive_timeout,
-        )
-    except Exception as exc:
-        raise translate_exception(exc, url) from exc
+async def _dial(
+    url: str,
+    settings: ConnectionSettings,
+    on_message: OnMessage,
+    pacer: _Pacer | None = None,
+) -> WebSocket:
+    """Open ``url`` (raises the client's errors only: the transport translates)."""
+    return await WebSocket.connect(
+        url,
+        on_message,
+        open_timeout=settings.open_timeout,
+        keepalive=settings.keepalive,
+        keepalive_timeout=settings.keepalive_timeout,
+        max_size=settings.max_size,
+        pacer=pacer,
+    )
 
 
 class _Pacer:
-    """Space control messages so at most ``rate`` go out in any one-second window."""
+    """Space the frames we send on a connection evenly, under Binance's per-second limit.
 
-    def __init__(self, rate: float) -> None:
-        self.rate = max(1, int(rate))
-        self._sent: deque[float] = deque()
+    Binance counts every frame a client sends on a market-stream connection (JSON control
+    messages, pings and pongs) and closes with 1008 above ``limit`` a second. JSON messages
+    and our pings wait here, one at a time, until ``1 / (limit - 1)`` s after the previous
+    frame; a pong, which must not wait, goes at once and counts as the previous frame. So any
+    second holds at most ``limit - 1`` paced frames plus a pong that went in between: one of
+    headroom for jitter. Spacing is measured when a waiter wakes, so a stalled loop does not
+    release a burst.
+    """
+
+    def __init__(self, limit: float) -> None:
+        self.interval = 1.0 / max(1.0, limit - 1)
+        self._last = float("-inf")  # loop time of the last frame sent
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
+        """Wait until a frame may go (the caller sends it at once)."""
         async with self._lock:
             loop = asyncio.get_running_loop()
-            now = loop.time()
-            while self._sent and now - self._sent[0] >= 1.0:
-                self._sent.popleft()
-            if len(self._sent) >= self.rate:
+            delay = self._last + self.interval - loop.time()
+            if delay > 0:
                 # a rate limit, not a wait for an event: Binance disconnects above 5/s
-                await asyncio.sleep(1.0 - (now - self._sent[0]))
-                self._sent.popleft()
-            self._sent.append(loop.time())
+                await asyncio.sleep(delay)
+            self._last = loop.time()
+
+    def charge(self) -> None:
+        """Count a frame that went now without waiting (a pong)."""
+        self._last = max(self._last, asyncio.get_running_loop().time())
 
 
 def _resolve(fut: asyncio.Future[Any], value: Any) -> None:
@@ -174,6 +188,7 @@ class StreamConnection:
         self._waiters: dict[str, list[asyncio.Future[str]]] = {}
         self._pacer = _Pacer(self.settings.control_rate)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._hold: BaseError | None = None  # set while a pause the server imposed runs
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -186,6 +201,8 @@ class StreamConnection:
         while self.state != "open":
             if self._stopped:
                 raise self.close_reason or ConnectionClosed(f"{self.url}: closed by the client")
+            if self._hold is not None:
+                raise self._hold  # a ban or a 1008: fail now rather than wait it out
             if self._attempt is None or self._attempt.done():
                 self._attempt = asyncio.get_running_loop().create_future()
             attempt = self._attempt
@@ -230,7 +247,7 @@ class StreamConnection:
         while not self._stopped:
             self.state = "connecting"
             try:
-                ws = await _dial(self.url, self.settings, self._on_message)
+                ws = await _dial(self.url, self.settings, self._on_message, self._pacer)
             except BaseError as dial_err:
                 self.state = "closed"
                 self.close_reason = dial_err
@@ -239,7 +256,7 @@ class StreamConnection:
                 if not (self.settings.reconnect and self._restore and is_retryable(dial_err)):
                     return
                 delays = delays or self._backoff()
-                await self._pause(next(delays))
+                await self._pause(next(delays), dial_err)
                 continue
             delays = None
             self._ws, self.state, self.close_reason = ws, "open", None
@@ -257,16 +274,27 @@ class StreamConnection:
             if not (self.settings.reconnect and self._restore and is_retryable(err)):
                 return
             delays = self._backoff()
-            await self._pause(next(delays))
+            await self._pause(next(delays), err)
 
     def _backoff(self) -> Any:
         return backoff(self.settings.backoff_initial, self.settings.backoff_cap)
 
-    async def _pause(self, delay: float) -> None:
-        """Wait ``delay`` before the next attempt, or less if someone asks to connect now."""
+    async def _pause(self, delay: float, err: BaseError) -> None:
+        """Wait ``delay`` before the next attempt, or less if someone asks to connect now.
+
+        The server's ``Retry-After`` and the pause after a 1008 close (:func:`least_delay`)
+        are waited out in full; callers asking to connect meanwhile get ``err`` at once.
+        """
+        floor = least_delay(err, self.settings.policy_delay)
+        if floor > 0:
+            self._hold = err
+            try:
+                await asyncio.sleep(floor)  # a delay the server imposed, not a wait for an event
+            finally:
+                self._hold = None
         self._kick.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._kick.wait(), delay)
+            await asyncio.wait_for(self._kick.wait(), max(0.0, delay - floor))
 
     async def _run(self, ws: WebSocket) -> BaseError:
         """Read ``ws`` (and its successors after a handover) until the link is lost."""
@@ -310,7 +338,7 @@ class StreamConnection:
         """Move every stream to a fresh socket before the announced shutdown drops ``old``."""
         self.telemetry.emit("reconnect", self.url, "serverShutdown: handing over")
         try:
-            new = await _dial(self.url, self.settings, self._on_message)
+            new = await _dial(self.url, self.settings, self._on_message, self._pacer)
         except BaseError as err:
             self.telemetry.emit("error", self.url, f"handover dial failed: {err}")
             return None
@@ -414,6 +442,8 @@ class StreamConnection:
         elif isinstance(event, ServerShutdown):
             self.telemetry.emit("error", self.url, "serverShutdown received")
             self._shutdown_notice.set()
+        elif isinstance(event, Unparsed) and isinstance(event.raw, bytes):
+            ws.reject_if_not_utf8(payload)  # not JSON: fail with 1007 if not even UTF-8
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -684,7 +714,9 @@ class WsApiConnection:
             entry = self._requests.get(event.request_id)
             if entry is not None:
                 _resolve(entry[0], event)
-        elif event is not None and ws is self._ws:
+        elif event is None:
+            ws.reject_if_not_utf8(payload)
+        elif ws is self._ws:
             self.telemetry.emit("reconnect", self.url, "serverShutdown: new socket")
             self._ws = None  # the next request dials a fresh socket
             self._retire_if_idle(ws)

@@ -54,7 +54,15 @@ __all__ = [
 
 
 class BaseError(Exception):
-    """Root of every error this client raises."""
+    """Root of every error this client raises.
+
+    Attributes:
+        status: the HTTP status that carried the error, if any.
+        retry_after: seconds the server asked us to wait (``Retry-After``), if it said.
+    """
+
+    status: int | None = None
+    retry_after: float | None = None
 
 
 class ExchangeError(BaseError):
@@ -119,12 +127,24 @@ class NetworkError(BaseError):
 
 
 class ConnectionClosed(NetworkError):
-    """The WebSocket closed while a request or watch was pending."""
+    """The WebSocket closed while a request or watch was pending.
 
-    def __init__(self, message: str, *, code: int | None = None, reason: str = "") -> None:
+    ``code`` and ``reason`` are what the server's close frame said (1005: a close without a
+    code; 1006: none came); ``sent_code`` is the code we sent, if we sent one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        reason: str = "",
+        sent_code: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
+        self.sent_code = sent_code
 
 
 class RequestTimeout(NetworkError):
@@ -201,12 +221,24 @@ _BY_CODE: dict[int, type[BaseError]] = {
 
 
 def error_from_binance(
-    code: Any, msg: Any, *, status: int | None = None, context: str = ""
+    code: Any,
+    msg: Any,
+    *,
+    status: int | None = None,
+    context: str = "",
+    retry_after: float | None = None,
 ) -> BaseError:
     """Return the exception for a Binance error ``{"code","msg"}`` (and HTTP status).
 
     The message decides where Binance reuses a code (``-2010`` with "insufficient balance").
+    ``retry_after`` (the response's ``Retry-After``, seconds) is kept on the exception.
     """
+    err = _error_from_binance(code, msg, status, context)
+    err.status, err.retry_after = status, retry_after
+    return err
+
+
+def _error_from_binance(code: Any, msg: Any, status: int | None, context: str) -> BaseError:
     text = str(msg or "")
     icode = code if isinstance(code, int) else None
     prefix = f"{context}: " if context else ""

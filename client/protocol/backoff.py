@@ -14,7 +14,7 @@ from ..errors import (
     RateLimitExceeded,
 )
 
-__all__ = ["backoff", "is_retryable"]
+__all__ = ["POLICY_DELAY", "backoff", "is_retryable", "least_delay"]
 
 
 def backoff(
@@ -35,21 +35,26 @@ def backoff(
         base = min(cap, base * factor)
 
 
-# close codes after which the same request would fail again the same way
-_FATAL_CLOSE_CODES = frozenset({1002, 1003, 1007, 1008, 1009, 1010})
+# close codes after which the same request would fail again the same way (received or sent)
+_FATAL_CLOSE_CODES = frozenset({1002, 1003, 1007, 1009, 1010})
+
+POLICY_DELAY = 10.0
+"""Seconds to stay away after a 1008 close or a rate limit that named no ``Retry-After``."""
 
 
 def is_retryable(exc: BaseException) -> bool:
     """Return True when reconnecting may cure ``exc``.
 
-    Network failures, timeouts, server restarts and 1000/1001/1006/1011/1012 closes are
-    retryable, and so is a rate limit (after the delay); an IP ban (418), refused
-    credentials and protocol-violation closes are not.
+    Network failures, timeouts, server restarts and 1000/1001/1006/1008/1011/1012 closes are
+    retryable (1008 is Binance's message-rate close: transient once we slow down, see
+    :func:`least_delay`), and so is a rate limit. An IP ban (418) is retryable only when the
+    server said when (``Retry-After``); refused credentials and protocol-violation closes, ours
+    or the server's, are not.
     """
     if isinstance(exc, ConnectionClosed):
-        return exc.code not in _FATAL_CLOSE_CODES
+        return exc.code not in _FATAL_CLOSE_CODES and exc.sent_code not in _FATAL_CLOSE_CODES
     if isinstance(exc, DDoSProtection) and not isinstance(exc, RateLimitExceeded):
-        return False
+        return exc.retry_after is not None
     if isinstance(exc, AuthenticationError):
         return False
     if isinstance(exc, NetworkError):
@@ -57,3 +62,18 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, BaseError):
         return False
     return isinstance(exc, OSError | TimeoutError | ConnectionError)
+
+
+def least_delay(exc: BaseException, policy_delay: float = POLICY_DELAY) -> float:
+    """Return the least wait before retrying after ``exc``, whatever the backoff says.
+
+    The server's ``Retry-After`` when it gave one; ``policy_delay`` after a 1008 close or a
+    rate limit without one (reconnecting at once would break the same rule again); else 0.
+    """
+    if isinstance(exc, BaseError) and exc.retry_after is not None:
+        return exc.retry_after
+    if isinstance(exc, ConnectionClosed) and exc.code == 1008:
+        return policy_delay
+    if isinstance(exc, DDoSProtection):
+        return policy_delay
+    return 0.0

@@ -83,7 +83,8 @@ def test_is_retryable_rule() -> None:
     """Network trouble and rate limits retry; bans, refused keys and fatal closes do not."""
     assert is_retryable(ConnectionClosed("x", code=1006))
     assert is_retryable(ConnectionClosed("x", code=None))
-    assert not is_retryable(ConnectionClosed("x", code=1008))
+    assert not is_retryable(ConnectionClosed("x", code=1002))
+    assert not is_retryable(ConnectionClosed("x", code=1006, sent_code=1002))
     assert is_retryable(RequestTimeout("x")) and is_retryable(ExchangeNotAvailable("x"))
     assert is_retryable(RateLimitExceeded("x"))
     assert not is_retryable(DDoSProtection("x"))
@@ -112,7 +113,7 @@ def test_stream_protocol_shutdown_and_handover() -> None:
 
 
 async def test_pacer_spaces_control_messages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pacer lets `rate` messages through per second and asks to wait for the next one."""
+    """The pacer spaces messages evenly, one slot a second fewer than Binance's limit."""
     import asyncio
 
     from client import connection
@@ -123,8 +124,8 @@ async def test_pacer_spaces_control_messages(monkeypatch: pytest.MonkeyPatch) ->
         asked.append(delay)
 
     monkeypatch.setattr(connection.asyncio, "sleep", fake_sleep)
-    pacer = connection._Pacer(2)
+    pacer = connection._Pacer(5)
     for _ in range(3):
         await pacer.wait()
-    assert len(asked) == 1 and 0.9 < asked[0] <= 1.0
+    assert len(asked) == 2 and all(0.24 < a <= 0.25 for a in asked)
     assert asyncio.get_running_loop() is not None

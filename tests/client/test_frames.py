@@ -57,7 +57,9 @@ def test_handshake_accept_is_checked() -> None:
     ).decode()
     assert accept == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="  # the RFC's own example
     check_handshake(
-        f"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: {accept}".encode(), key
+        f"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Accept: {accept}".encode(),
+        key,
     )
     with pytest.raises(HandshakeError) as info:
         check_handshake(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0", key)

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from client.errors import ConnectionClosed, NetworkError, RequestTimeout
+from client.errors import ConnectionClosed, ExchangeError, NetworkError, RequestTimeout
 from client.transport import WebSocket
 
 from .test_frames import server_frame, unmask
@@ -29,7 +29,10 @@ async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
     acc = base64.b64encode(
         hashlib.sha1(key.encode() + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()
     )
-    writer.write(b"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: " + acc + b"\r\n\r\n")
+    writer.write(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: " + acc + b"\r\n\r\n"
+    )
 
 
 async def read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -81,13 +84,13 @@ async def test_messages_pings_and_server_close(serve: Callable[[Script], Awaitab
 
 
 async def test_refused_handshake_and_unreachable(serve: Callable[[Script], Awaitable[str]]) -> None:
-    """An HTTP refusal and a closed port raise NetworkError; a silent server RequestTimeout."""
+    """An HTTP refusal raises its mapped error, a closed port NetworkError, silence a timeout."""
 
     async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
 
-    with pytest.raises(NetworkError, match="HTTP 404"):
+    with pytest.raises(ExchangeError, match="HTTP 404"):
         await WebSocket.connect(await serve(refuse), lambda *_: None, open_timeout=2)
     with pytest.raises(NetworkError):
         await WebSocket.connect("ws://127.0.0.1:9/x", lambda *_: None, open_timeout=2)
@@ -100,7 +103,7 @@ async def test_refused_handshake_and_unreachable(serve: Callable[[Script], Await
 
 
 async def test_dead_peer_and_protocol_error(serve: Callable[[Script], Awaitable[str]]) -> None:
-    """An unanswered ping ends the socket with 1011; a masked server frame with 1002."""
+    """An unanswered ping makes us send 1011, a masked server frame 1002; both end as 1006."""
 
     async def deaf(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await accept(reader, writer)
@@ -110,7 +113,7 @@ async def test_dead_peer_and_protocol_error(serve: Callable[[Script], Awaitable[
         await serve(deaf), lambda *_: None, open_timeout=2, keepalive=0.05, keepalive_timeout=0.05
     )
     err = await asyncio.wait_for(ws.wait_closed(), 2)
-    assert err.code == 1011 and "keepalive" in err.reason
+    assert err.code == 1006 and err.sent_code == 1011 and "keepalive" in err.reason
 
     async def rude(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await accept(reader, writer)
@@ -118,7 +121,8 @@ async def test_dead_peer_and_protocol_error(serve: Callable[[Script], Awaitable[
         await reader.read()
 
     ws = await WebSocket.connect(await serve(rude), lambda *_: None, open_timeout=2)
-    assert (await asyncio.wait_for(ws.wait_closed(), 2)).code == 1002
+    err = await asyncio.wait_for(ws.wait_closed(), 2)
+    assert err.code == 1006 and err.sent_code == 1002
 
 
 async def test_client_close_handshake(serve: Callable[[Script], Awaitable[str]]) -> None:
