@@ -79,6 +79,7 @@ _DEFAULTS: dict[str, Any] = {
     "max_streams": 1024,
     "control_rate": 5,
     "book_depth": 1000,  # snapshot limit for watch_order_book
+    "max_size": 16 * 1024 * 1024,  # bytes; a bigger message fails the socket with 1009
 }
 _CAMEL = {
     "binanceEnv": "binance_env",
@@ -97,6 +98,7 @@ _CAMEL = {
     "backoffInitial": "backoff_initial",
     "backoffCap": "backoff_cap",
     "bookDepth": "book_depth",
+    "maxSize": "max_size",
 }
 _TYPE_ALIASES = {
     "spot": "spot",
@@ -251,6 +253,7 @@ class Binance:
             backoff_cap=float(opts["backoff_cap"]) / 1000,
             max_streams=int(opts["max_streams"]),
             control_rate=float(opts["control_rate"]),
+            max_size=int(opts["max_size"]),
         )
 
     # -- lifecycle ---------------------------------------------------------------------------
