@@ -401,13 +401,13 @@ class StreamConnection:
             self.telemetry.emit("recv", self.url, payload.decode("utf-8", "replace"))
         event = self.protocol.receive(payload)
         if type(event) is StreamData:
-            stream = event[0]
+            stream, data = event
             ch = self.channels.get(stream)
-            if ch is not None and not ch.handle(event[1]):
+            if ch is not None and not ch.handle(data):
                 return
-            waiters = self._waiters.pop(stream, None)
-            if waiters:
-                for fut in waiters:
+            # the first message of a read batch wakes the waiters; the rest find none
+            if self._waiters:
+                for fut in self._waiters.pop(stream, ()):
                     if not fut.done():
                         fut.set_result(stream)
         elif isinstance(event, Ack):

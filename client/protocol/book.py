@@ -147,9 +147,12 @@ class BookSync:
         self.fetching = False
         # accepted diffs are coalesced per price (absolute quantities: the last one wins) and
         # folded into the sorted sides when the book is read, so a burst of diffs between two
-        # reads costs one dict store per level instead of one sorted-list update
-        self._pending_bids: dict[float, Any] = {}
-        self._pending_asks: dict[float, Any] = {}
+        # reads costs one dict store per level instead of one sorted-list update. Prices stay
+        # the strings they arrived as until the fold (parsing one costs more than the rest of
+        # the diff); each store moves its key to the end, so the fold applies levels in the
+        # order of their last update even if two spellings of one price ("1.0", "1.00") meet
+        self._pending_bids: dict[Any, Any] = {}
+        self._pending_asks: dict[Any, Any] = {}
 
     # -- state machine -----------------------------------------------------------------------
 
@@ -247,10 +250,12 @@ class BookSync:
                 return _GAP
         pending = self._pending_bids
         for p, q in diff["b"]:
-            pending[float(p)] = q
+            pending.pop(p, None)
+            pending[p] = q
         pending = self._pending_asks
         for p, q in diff["a"]:
-            pending[float(p)] = q
+            pending.pop(p, None)
+            pending[p] = q
         self.nonce = last_id
         e = diff.get("E")
         if type(e) is int:

@@ -180,6 +180,11 @@ class LiquidationChannel:
         return len(self.cache)
 
 
+# enum members bound once: looking ``DiffResult.APPLIED`` up costs more than the rest of the
+# comparison, and this runs for every depth diff
+_APPLIED, _GAP = DiffResult.APPLIED, DiffResult.GAP
+
+
 class BookChannel:
     """``<symbol>@depth@100ms``: the synced local book (see :mod:`client.protocol.book`).
 
@@ -195,9 +200,9 @@ class BookChannel:
     def handle(self, data: Any) -> bool:
         """Apply or buffer the diff; wake waiters only on an applied diff."""
         result = self.sync.on_diff(data)
-        if result is DiffResult.APPLIED:
+        if result is _APPLIED:
             return True
-        if result is DiffResult.GAP:
+        if result is _GAP:
             self.on_gap(self)
         return False
 

@@ -48,6 +48,19 @@ def test_spot_gap_moves_to_resync_and_hides_the_book() -> None:
     assert book.book()["bids"] == [[2.0, 1.0]] and book.nonce == 15
 
 
+def test_two_spellings_of_one_price_apply_in_arrival_order() -> None:
+    """Diffs coalesced between reads apply in arrival order even when a price is spelt two ways."""
+    book = BookSync(SYM, futures=False)
+    book.on_snapshot({"lastUpdateId": 1, "bids": [["1.0", "5"]], "asks": []})
+    book.on_diff(spot_diff(2, 2, [["1.0", "3"]]))
+    book.on_diff(spot_diff(3, 3, [["1.00", "0"]]))
+    book.on_diff(spot_diff(4, 4, [["1.0", "7"]]))
+    assert book.book()["bids"] == [[1.0, 7.0]]
+    book.on_diff(spot_diff(5, 5, [["1.0", "3"]]))
+    book.on_diff(spot_diff(6, 6, [["1.00", "0"]]))
+    assert book.book()["bids"] == []
+
+
 def test_stale_snapshot_is_rejected() -> None:
     """A snapshot older than the first buffered diff (spot rule 3) leaves the book in RESYNC."""
     book = BookSync(SYM, futures=False)
