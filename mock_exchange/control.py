@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 __all__ = ["FAULT_KINDS", "IMMEDIATE_FAULTS", "Control", "Fault", "FaultKind", "JournalEntry"]
 
@@ -27,19 +27,7 @@ FaultKind = Literal[
     "force_418",
     "withhold_pongs",
 ]
-FAULT_KINDS: tuple[str, ...] = (
-    "withhold_ack",
-    "delay_ack",
-    "error_reply",
-    "close",
-    "drop_frames",
-    "delay_frames",
-    "gap",
-    "server_shutdown",
-    "force_429",
-    "force_418",
-    "withhold_pongs",
-)
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 IMMEDIATE_FAULTS: tuple[str, ...] = ("close", "gap", "server_shutdown")
 
 
