@@ -5,7 +5,7 @@ oversized messages failed with 1007 and 1009, and one place that translates erro
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 import orjson
@@ -21,27 +21,10 @@ from client.telemetry import Telemetry, WireEvent
 from mock_exchange import MockExchange, ServerConfig
 from mock_exchange.transports.streams_server import ConnectionRules
 
+from .conftest import Serve
 from .test_frames import server_frame
 from .test_frames_hardening import BAN_BODY, refusal
 from .test_transport import accept, read_frame
-
-Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-Serve = Callable[[Script], Awaitable[str]]
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Serve]:
-    """Start loopback servers that run a script per connection; yield a starter."""
-    servers: list[asyncio.Server] = []
-
-    async def start(script: Script) -> str:
-        server = await asyncio.start_server(script, "127.0.0.1", 0)
-        servers.append(server)
-        return f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/stream"
-
-    yield start
-    for s in servers:
-        s.close()
 
 
 async def test_pacer_charges_pongs_to_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -23,12 +22,10 @@ from client.errors import (
 from client.protocol.frames import BINARY, CLOSE, PING, TEXT, HandshakeError, parse_close
 from client.transport import WebSocket
 
+from .conftest import Serve
 from .test_frames import server_frame, unmask
 from .test_frames_hardening import BAN_BODY, LIMIT_BODY, refusal
 from .test_transport import accept, read_frame
-
-Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-Serve = Callable[[Script], Awaitable[str]]
 
 
 def drop(_ws: WebSocket, _payload: bytes) -> None:
@@ -43,21 +40,6 @@ def accept_key(head: bytes) -> bytes:
         if x.lower().startswith(b"sec-websocket-key")
     )
     return base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Serve]:
-    """Start loopback servers that run a script per connection; yield a starter."""
-    servers: list[asyncio.Server] = []
-
-    async def start(script: Script) -> str:
-        server = await asyncio.start_server(script, "127.0.0.1", 0)
-        servers.append(server)
-        return f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/stream"
-
-    yield start
-    for s in servers:
-        s.close()
 
 
 class FakeTransport(asyncio.Transport):
