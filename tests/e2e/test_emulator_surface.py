@@ -10,6 +10,7 @@ import pytest
 
 import client
 from client import Binance, OrderBook
+from client.telemetry import WireEvent
 from mock_exchange import MockExchange, ServerConfig
 
 FAST = {"timeout": 5000, "backoff_initial": 20, "backoff_cap": 100}
@@ -193,10 +194,17 @@ async def test_ws_api_fetches(bx: Binance) -> None:
 async def test_server_shutdown_fault_keeps_books(bx: Binance, busy: MockExchange) -> None:
     """The emulator's server_shutdown fault moves streams to a new socket; the book resyncs."""
     await bx.watch_order_book("ETH/USDT")
-    handed = asyncio.Event()
-    bx.add_listener(lambda e: handed.set() if "serverShutdown" in e.text else None)
+    announced, resubscribed = asyncio.Event(), asyncio.Event()
+
+    def on_event(event: WireEvent) -> None:
+        if "serverShutdown" in event.text:
+            announced.set()
+        elif event.kind == "ack" and announced.is_set():
+            resubscribed.set()  # the new socket's SUBSCRIBE is answered: the handover is done
+
+    bx.add_listener(on_event)
     busy.add_fault("server_shutdown")
-    await asyncio.wait_for(handed.wait(), 5)
+    await asyncio.wait_for(resubscribed.wait(), 5)
     for _ in range(3):
         sane(await bx.watch_order_book("ETH/USDT"))
     info = bx.connection_info(bx.connections()[0])
