@@ -7,26 +7,17 @@ close) becomes a :class:`WireEvent`. Secrets are redacted before any text leaves
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Listener", "Telemetry", "WireEvent", "redact"]
+from .protocol.redaction import redact
+
+__all__ = ["Listener", "Telemetry", "WireEvent", "log_listener", "redact"]
 
 log = logging.getLogger("client")
 
 EventKind = Literal["connect", "send", "recv", "subscribe", "ack", "error", "close", "reconnect"]
-
-_SECRET_KEYS = ("apiKey", "api_key", "signature", "secret", "listenKey", "listenToken", "token")
-_SECRET_RE = re.compile(
-    r'("?(?:' + "|".join(_SECRET_KEYS) + r')"?\s*[:=]\s*"?)([^"&,}\s]+)', re.IGNORECASE
-)
-
-
-def redact(text: str) -> str:
-    """Replace the values of secret keys (apiKey, signature, listenKey, ...) with ``***``."""
-    return _SECRET_RE.sub(r"\1***", text)
 
 
 @dataclass(frozen=True)
@@ -71,3 +62,15 @@ class Telemetry:
                 listener(event)
             except Exception:  # a listener must never break the connection
                 log.exception("telemetry listener failed")
+
+
+def log_listener(logger: logging.Logger, *, wire: bool) -> Listener:
+    """Return a listener that logs events at DEBUG (frames too when ``wire``)."""
+
+    def listener(event: WireEvent) -> None:
+        if not wire and event.kind in ("send", "recv"):
+            return
+        extra = f" {event.detail}" if event.detail else ""
+        logger.debug("%s %s %s%s", event.kind, event.url, event.text, extra)
+
+    return listener
