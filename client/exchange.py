@@ -105,7 +105,8 @@ class Binance(MarketMethods, BookMethods, WsFetchMethods):
         await self.close()
 
     async def close(self) -> None:
-        """Close every connection, background task and the REST session this client opened."""
+        """Close every connection, background task and the REST session this client opened;
+        never raises (what went wrong is logged)."""
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

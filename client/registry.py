@@ -131,7 +131,10 @@ class ConnectionRegistry:
         self._connections.pop(conn.url, None)
 
     async def close_all(self) -> None:
-        """Close every connection and forget them all."""
+        """Close every connection and forget them all; never raises."""
         for conn in list(self._connections.values()):
-            await conn.close()
+            try:
+                await conn.close()
+            except Exception:  # one broken connection must not keep the others open
+                log.exception("%s: closing failed", conn.url)
         self._connections.clear()

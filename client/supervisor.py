@@ -18,7 +18,8 @@ of connection comes in as :class:`Hooks`:
 Backoff: the delays grow from ``backoff_initial`` to ``backoff_cap`` while dials fail and
 start over after each successful handshake. A caller waiting in :meth:`ensure_open` cuts a
 pause short. A pause the server imposed (``Retry-After``, the pause after a 1008 close) is never
-cut short: callers get its error at once.
+cut short: callers get its error at once. If the supervisor task dies of a bug, its waiters fail
+with NetworkError, and the next :meth:`Supervisor.ensure_open` starts a new one.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 from .connection import ConnectionSettings, resolve
-from .errors import BaseError, ConnectionClosed, RequestTimeout
+from .errors import BaseError, ConnectionClosed, NetworkError, RequestTimeout
 from .protocol.backoff import backoff, is_retryable, least_delay
 from .telemetry import Telemetry
 from .transport import WebSocket
@@ -115,6 +116,7 @@ class Supervisor:
                 self._task = asyncio.create_task(
                     self._supervise(), name=f"client.supervisor {self.url}"
                 )
+                self._task.add_done_callback(self._on_task_done)
             self._wake.set()
             try:
                 async with asyncio.timeout_at(deadline):
@@ -133,16 +135,18 @@ class Supervisor:
         self._notice.set()
 
     async def close(self, code: int = 1000) -> None:
-        """Stop reconnecting, close the socket and fail what is pending."""
+        """Stop reconnecting, close the socket and fail what is pending; never raises."""
         self._stopped = True
         ws, task = self.ws, self._task
         if ws is not None:
-            with contextlib.suppress(Exception):
+            try:
                 await ws.close(code=code)
+            except Exception:  # a code we may not send, a dying socket: drop it instead
+                ws.abort("closed by the client")
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task  # a task that died of a bug has failed its waiters already
         self._task = None
         err = ConnectionClosed(f"{self.url}: closed by the client", code=code)
         self._lose(err)
@@ -277,6 +281,19 @@ class Supervisor:
         self.handovers += 1
         await self.hooks.retire(old)
         return new
+
+    def _on_task_done(self, task: asyncio.Task[None]) -> None:
+        """Fail every waiter when the supervisor died of something it did not expect."""
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        log.error("%s: connection supervisor failed", self.url, exc_info=exc)
+        err = NetworkError(f"{self.url}: connection supervisor failed: {type(exc).__name__}")
+        err.__cause__ = exc
+        if self.ws is not None:
+            self.ws.abort("connection supervisor failed")
+        self._lose(err)
+        self._publish(err)
 
 
 class Supervised:

@@ -98,8 +98,10 @@ class WsApiConnection(Supervised):
             RequestTimeout: no answer in time. ExchangeError subclasses: Binance refused it.
             NetworkError: the connection failed.
         """
-        ws = await self.ensure_open()
-        return await self.request_on(ws, method, params, timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        ws = await self.ensure_open(timeout)
+        return await self.request_on(ws, method, params, max(0.0, deadline - loop.time()))
 
     async def request_on(
         self, ws: WebSocket, method: str, params: Mapping[str, Any] | None, timeout: float
@@ -203,13 +205,13 @@ class WsApiConnection(Supervised):
             log.warning("%s: error from server: %s %s", self.url, event.code, event.msg)
 
     async def close(self) -> None:
-        """Close every socket and fail pending requests."""
+        """Close every socket and fail pending requests; never raises."""
         await self.supervisor.close()
         for ws, (task, _) in list(self._retiring.items()):
             with contextlib.suppress(Exception):
                 await ws.close()
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
             self._fail(ws, ConnectionClosed(f"{self.url}: closed by the client"))
         self._retiring.clear()

@@ -68,7 +68,7 @@ class WatchBase(MarketsBase):
         streams = list(specs)
         conn = self._stream_conn(base, streams, opts)
         self._mark_verbose(conn.url, opts)
-        await conn.ensure_open()
+        await conn.ensure_open(timeout)
         for stream, factory in specs.items():
             if stream not in conn.channels:
                 ch = conn.channels[stream] = factory()

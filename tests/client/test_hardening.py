@@ -1,0 +1,108 @@
+"""Issue 10, client items 1-4, as a hostile peer: no hang, no unbounded growth, no traceback.
+
+1. a garbled ``Retry-After`` (a Unicode digit) is no delay and fails the watch within its
+   timeout; a supervisor that dies fails its waiters; ``close()`` never raises;
+2. a server that stops reading cannot hold a request past its timeout, and its pings cannot
+   queue pongs without bound;
+3. a server that accepts, ACKs and closes meets growing backoff delays (reset only after a
+   healthy uptime), and a caller in a grown pause fails within its own timeout;
+4. repeated unsolicited error frames log once, not once each; ``redact`` catches the Python
+   dict repr REST params are reported in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import orjson
+import pytest
+
+import client
+from client.connection import ConnectionSettings
+from client.errors import NetworkError, RateLimitExceeded
+from client.supervisor import Hooks, Supervisor
+from client.telemetry import Telemetry
+from client.transport import WebSocket
+from client.ws_api_connection import WsApiConnection
+
+from ..e2e.loopback import SPOT_INFO
+from .conftest import Serve
+
+Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+LIMIT_BODY = b'{"code":-1003,"msg":"Too many requests; current limit is 300 per 5 MINUTE."}'
+GARBLED_REFUSAL = (
+    b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+    b"Retry-After: \xb2\r\nContent-Length: " + str(len(LIMIT_BODY)).encode() + b"\r\n\r\n"
+) + LIMIT_BODY
+
+
+def http_ok(body: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\nConnection: close\r\n\r\n"
+        + body
+    )
+
+
+async def refusing_binance(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """exchangeInfo over HTTP; every WebSocket upgrade refused with a garbled Retry-After."""
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+    if "upgrade: websocket" in head.lower():
+        writer.write(GARBLED_REFUSAL)
+    else:
+        info = SPOT_INFO if "/api.binance.com/" in head.split("\r\n")[0] else {"symbols": []}
+        writer.write(http_ok(orjson.dumps(info)))
+    await writer.drain()
+    writer.close()
+
+
+# -- 1. no hang ------------------------------------------------------------------------------
+
+
+async def test_garbled_retry_after_fails_the_watch_and_close_is_quiet(serve: Serve) -> None:
+    """A 429 upgrade refusal with ``Retry-After: \\xb2`` fails the watch with
+    RateLimitExceeded (no delay named) instead of hanging, and closing raises nothing."""
+    url = await serve(refusing_binance)
+    base = url.removesuffix("/stream").replace("ws://", "http://")
+    ex = client.Binance(binance_env="local", base_url=base, options={"timeout": 2000})
+    try:
+        with pytest.raises(RateLimitExceeded) as info:
+            await asyncio.wait_for(ex.watch_trades("BTC/USDT"), 5)
+        assert info.value.retry_after is None
+    finally:
+        await asyncio.wait_for(ex.close(), 5)
+
+
+async def test_garbled_retry_after_on_the_ws_api_is_a_client_error(serve: Serve) -> None:
+    """The same refusal on the WebSocket API path is RateLimitExceeded, not a raw ValueError."""
+    conn = WsApiConnection(await serve(refusing_binance), Telemetry())
+    try:
+        with pytest.raises(RateLimitExceeded):
+            await asyncio.wait_for(conn.request("ping", None, 2), 5)
+    finally:
+        await asyncio.wait_for(conn.close(), 5)
+
+
+async def test_a_supervisor_that_dies_fails_its_waiters(serve: Serve) -> None:
+    """A bug inside a connection's hooks fails every waiter with NetworkError; close() is quiet."""
+
+    async def broken_dial() -> WebSocket:
+        raise RuntimeError("a bug")
+
+    async def no_restore(ws: WebSocket, handover: bool) -> None:
+        pass
+
+    async def retire(ws: WebSocket) -> None:
+        pass
+
+    hooks = Hooks(broken_dial, no_restore, lambda ws, err: None, lambda: True, retire)
+    sup = Supervisor("broken", hooks, ConnectionSettings(), Telemetry())
+    waiters = [asyncio.ensure_future(sup.ensure_open()) for _ in range(3)]
+    done, pending = await asyncio.wait(waiters, timeout=5)
+    assert not pending
+    for w in done:
+        assert isinstance(w.exception(), NetworkError)
+        assert isinstance(w.exception().__cause__, RuntimeError)  # type: ignore[union-attr]
+    await asyncio.wait_for(sup.close(), 5)
