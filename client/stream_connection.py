@@ -238,13 +238,14 @@ class StreamConnection(Supervised):
         fut: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
         self._requests[request_id] = fut
         try:
-            await self._pacer.wait()
-            sock = ws or self.supervisor.ws
-            if sock is None:
-                raise self.close_reason or ConnectionClosed(f"{self.url}: not connected")
-            self.telemetry.emit("send", self.url, text)
-            await sock.send(text)
+            # pacing and a send held by a full buffer count against the timeout too
             async with asyncio.timeout(timeout):
+                await self._pacer.wait()
+                sock = ws or self.supervisor.ws
+                if sock is None:
+                    raise self.close_reason or ConnectionClosed(f"{self.url}: not connected")
+                self.telemetry.emit("send", self.url, text)
+                await sock.send(text)
                 return await asyncio.shield(fut)
         except TimeoutError:
             self._requests.pop(request_id, None)
@@ -398,6 +399,7 @@ class StreamConnection(Supervised):
                 if isinstance(ch, BookChannel)
             },
             "messages_received": self.messages_received,
+            "send_buffer": ws.write_buffer_size if (ws := self.supervisor.ws) else 0,
             "reconnects": self.reconnects,
             "handovers": self.handovers,
             "close_reason": str(self.close_reason) if self.close_reason else None,

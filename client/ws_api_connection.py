@@ -112,9 +112,10 @@ class WsApiConnection(Supervised):
         fut: asyncio.Future[WsApiResponse] = asyncio.get_running_loop().create_future()
         self._requests[rid] = (fut, ws)
         try:
-            self.telemetry.emit("send", self.url, text)
-            await ws.send(text)
+            # a send held by a full buffer counts against the timeout too
             async with asyncio.timeout(timeout):
+                self.telemetry.emit("send", self.url, text)
+                await ws.send(text)
                 resp = await asyncio.shield(fut)
         except TimeoutError:
             raise RequestTimeout(
@@ -228,5 +229,6 @@ class WsApiConnection(Supervised):
             "reconnects": self.reconnects,
             "handovers": self.handovers,
             "events_received": self.events_received,
+            "send_buffer": ws.write_buffer_size if (ws := self.supervisor.ws) else 0,
             "close_reason": str(self.close_reason) if self.close_reason else None,
         }

@@ -20,7 +20,9 @@ import pytest
 
 import client
 from client.connection import ConnectionSettings
-from client.errors import NetworkError, RateLimitExceeded
+from client.errors import NetworkError, RateLimitExceeded, RequestTimeout
+from client.protocol.frames import CLOSE, PING, PONG, TEXT
+from client.stream_connection import StreamConnection
 from client.supervisor import Hooks, Supervisor
 from client.telemetry import Telemetry
 from client.transport import WebSocket
@@ -28,6 +30,8 @@ from client.ws_api_connection import WsApiConnection
 
 from ..e2e.loopback import SPOT_INFO
 from .conftest import Serve
+from .test_frames import server_frame
+from .test_transport import accept, read_frame
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 LIMIT_BODY = b'{"code":-1003,"msg":"Too many requests; current limit is 300 per 5 MINUTE."}'
@@ -106,3 +110,132 @@ async def test_a_supervisor_that_dies_fails_its_waiters(serve: Serve) -> None:
         assert isinstance(w.exception(), NetworkError)
         assert isinstance(w.exception().__cause__, RuntimeError)  # type: ignore[union-attr]
     await asyncio.wait_for(sup.close(), 5)
+
+
+# -- 2. a server that stops reading -------------------------------------------------------------
+
+
+def silent(until: asyncio.Event) -> Script:
+    """A server that accepts the upgrade, then reads and answers nothing until ``until``.
+
+    (The test holds ``until``: a task waiting on an event nobody else holds may be garbage
+    collected, and its socket reset, while it waits.)
+    """
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accept(reader, writer)
+        await until.wait()
+        writer.close()
+
+    return script
+
+
+async def fill_until_paused(conn: WsApiConnection, ws: WebSocket) -> None:
+    """Send 1 MiB requests (each ends in RequestTimeout) until the socket's buffer is full."""
+    pad = "x" * (1 << 20)
+    for _ in range(200):
+        with pytest.raises(RequestTimeout):
+            await asyncio.wait_for(conn.request("pad", {"pad": pad}, 0.05), 3)
+        if ws.writing_paused:
+            return
+    raise AssertionError("the send buffer never filled")
+
+
+async def test_a_full_send_buffer_cannot_outlast_the_request_timeout(serve: Serve) -> None:
+    """Against a server that stops reading, every WS API request ends with RequestTimeout
+    within its timeout, also once the socket's send buffer is full."""
+    release = asyncio.Event()
+    conn = WsApiConnection(
+        await serve(silent(release)), Telemetry(), ConnectionSettings(keepalive=None)
+    )
+    try:
+        ws = await conn.ensure_open()
+        await fill_until_paused(conn, ws)
+        with pytest.raises(RequestTimeout):
+            await asyncio.wait_for(conn.request("ping", None, 0.1), 3)
+    finally:
+        release.set()
+        await asyncio.wait_for(conn.close(), 5)
+
+
+async def test_a_paused_stream_send_is_bounded_by_the_timeout(serve: Serve) -> None:
+    """A SUBSCRIBE whose send is held by backpressure ends with RequestTimeout in time."""
+    settings = ConnectionSettings(keepalive=None)
+    release = asyncio.Event()
+    conn = StreamConnection(await serve(silent(release)), Telemetry(), settings)
+    try:
+        await conn.ensure_open()
+        ws = conn.supervisor.ws
+        assert ws is not None
+        ws.pause_writing()  # what the transport says when its buffer is full
+        with pytest.raises(RequestTimeout):
+            await asyncio.wait_for(conn.subscribe(["btcusdt@trade"], 0.1), 3)
+    finally:
+        release.set()
+        await asyncio.wait_for(conn.close(), 5)
+
+
+DONE = server_frame(TEXT, b'{"subscriptionId":0,"event":{"e":"done"}}')
+
+
+async def test_pings_do_not_grow_a_full_send_buffer(serve: Serve) -> None:
+    """With the send buffer full, 2000 server pings add no pong to it and our keepalive ping
+    is not queued either (memory stays flat)."""
+    flood, release = asyncio.Event(), asyncio.Event()
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accept(reader, writer)
+        await flood.wait()
+        writer.write(server_frame(PING, b"p" * 100) * 2000 + DONE)
+        await release.wait()  # never reads
+        writer.close()
+
+    conn = WsApiConnection(await serve(script), Telemetry(), ConnectionSettings(keepalive=None))
+    done = asyncio.Event()
+    conn.on_event = lambda e: done.set()
+    try:
+        ws = await conn.ensure_open()
+        await fill_until_paused(conn, ws)
+        before = ws.write_buffer_size
+        flood.set()
+        await asyncio.wait_for(done.wait(), 5)
+        await ws.ping(b"k" * 100)
+        assert ws.write_buffer_size == before
+    finally:
+        release.set()
+        await asyncio.wait_for(conn.close(), 5)
+
+
+async def test_only_the_latest_pong_goes_when_writing_resumes(serve: Serve) -> None:
+    """Pings answered while writing is paused leave one pong, the latest (RFC 6455 5.5.3),
+    sent when writing resumes."""
+    flood = asyncio.Event()
+    pongs: list[bytes] = []
+    got_pong = asyncio.Event()
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accept(reader, writer)
+        await flood.wait()
+        writer.write(b"".join(server_frame(PING, b"%05d" % i) for i in range(2000)) + DONE)
+        while True:
+            op, body = await read_frame(reader)
+            if op == PONG:
+                pongs.append(body)
+                got_pong.set()
+            elif op == CLOSE:
+                writer.close()
+                return
+
+    conn = WsApiConnection(await serve(script), Telemetry(), ConnectionSettings(keepalive=None))
+    done = asyncio.Event()
+    conn.on_event = lambda e: done.set()
+    try:
+        ws = await conn.ensure_open()
+        ws.pause_writing()  # what the transport says when its buffer is full
+        flood.set()
+        await asyncio.wait_for(done.wait(), 5)
+        ws.resume_writing()
+        await asyncio.wait_for(got_pong.wait(), 3)
+        assert pongs == [b"01999"]
+    finally:
+        await asyncio.wait_for(conn.close(), 5)
