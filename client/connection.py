@@ -30,6 +30,8 @@ class ConnectionSettings:
             peer is detected within ``keepalive + keepalive_timeout``.
         reconnect: reconnect with backoff and re-subscribe after an unexpected close.
         backoff_initial, backoff_cap: the jittered exponential backoff between attempts.
+        backoff_reset: how long a connection must stay up before the backoff starts over, so
+            a server that accepts and closes at once meets ever longer pauses, not a storm.
         max_streams: streams per connection (Binance allows 1024).
         control_rate: Binance's limit of incoming frames per second on a stream connection (5
             on spot; JSON messages, pings and pongs all count). The pacer keeps one under it,
@@ -45,6 +47,7 @@ class ConnectionSettings:
     reconnect: bool = True
     backoff_initial: float = 0.1
     backoff_cap: float = 30.0
+    backoff_reset: float = 15.0
     max_streams: int = 1024
     control_rate: float = 5.0
     max_size: int = 16 * 1024 * 1024

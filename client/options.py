@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "reconnect": True,
     "backoff_initial": 100,  # ms
     "backoff_cap": 30_000,  # ms
+    "backoff_reset": 15_000,  # ms a connection must stay up before the backoff starts over
     "max_streams": 1024,
     "control_rate": 5,
     "book_depth": 1000,  # snapshot limit for watch_order_book
@@ -52,6 +53,7 @@ CAMEL = {
     "controlRate": "control_rate",
     "backoffInitial": "backoff_initial",
     "backoffCap": "backoff_cap",
+    "backoffReset": "backoff_reset",
     "bookDepth": "book_depth",
     "maxSize": "max_size",
 }
@@ -76,6 +78,7 @@ def settings_from(opts: Mapping[str, Any]) -> ConnectionSettings:
         reconnect=bool(opts.get("reconnect", True)),
         backoff_initial=float(opts["backoff_initial"]) / 1000,
         backoff_cap=float(opts["backoff_cap"]) / 1000,
+        backoff_reset=float(opts.get("backoff_reset", DEFAULTS["backoff_reset"])) / 1000,
         max_streams=int(opts["max_streams"]),
         control_rate=float(opts["control_rate"]),
         max_size=int(opts["max_size"]),

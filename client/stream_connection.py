@@ -402,5 +402,6 @@ class StreamConnection(Supervised):
             "send_buffer": ws.write_buffer_size if (ws := self.supervisor.ws) else 0,
             "reconnects": self.reconnects,
             "handovers": self.handovers,
+            "backoff": self.supervisor.last_delay,
             "close_reason": str(self.close_reason) if self.close_reason else None,
         }

@@ -15,11 +15,15 @@ of connection comes in as :class:`Hooks`:
   next :meth:`Supervisor.ensure_open` dials again.
 * ``retire(old)`` after a handover: close the old socket now, or when its answers are in.
 
-Backoff: the delays grow from ``backoff_initial`` to ``backoff_cap`` while dials fail and
-start over after each successful handshake. A caller waiting in :meth:`ensure_open` cuts a
-pause short. A pause the server imposed (``Retry-After``, the pause after a 1008 close) is never
-cut short: callers get its error at once. If the supervisor task dies of a bug, its waiters fail
-with NetworkError, and the next :meth:`Supervisor.ensure_open` starts a new one.
+Backoff: the delays grow from ``backoff_initial`` to ``backoff_cap`` and start over only after a
+connection has stayed up ``backoff_reset`` seconds: a handshake followed by an immediate close
+does not reset them, so a server that accepts, ACKs and closes meets ever longer pauses instead
+of a reconnect storm. A caller waiting in :meth:`ensure_open` cuts short only the first pause of
+a run (the one after a healthy connection); in a grown pause it waits, bounded by its own
+timeout, rather than trigger another attempt at once. A pause the server imposed
+(``Retry-After``, the pause after a 1008 close) is never cut short: callers get its error at
+once. If the supervisor task dies of a bug, its waiters fail with NetworkError, and the next
+:meth:`Supervisor.ensure_open` starts a new one.
 """
 
 from __future__ import annotations
@@ -84,6 +88,7 @@ class Supervisor:
         self._stopped = False
         self._connected_once = False
         self._hold: BaseError | None = None  # set while a pause the server imposed runs
+        self._kickable = True  # False while a grown backoff runs: callers wait it out
 
     @property
     def stopped(self) -> bool:
@@ -117,7 +122,8 @@ class Supervisor:
                     self._supervise(), name=f"client.supervisor {self.url}"
                 )
                 self._task.add_done_callback(self._on_task_done)
-            self._wake.set()
+            if self._kickable:
+                self._wake.set()
             try:
                 async with asyncio.timeout_at(deadline):
                     err = await asyncio.shield(attempt)
@@ -173,7 +179,9 @@ class Supervisor:
 
     async def _supervise(self) -> None:
         """Dial, serve, and reconnect while there is something to restore."""
+        loop = asyncio.get_running_loop()
         delays: Iterator[float] | None = None
+        step = 0  # pauses taken in this run of the backoff
         while not self._stopped:
             self.state = "connecting"
             try:
@@ -184,8 +192,10 @@ class Supervisor:
                 self._publish(dial_err)
                 if not self._should_retry(dial_err):
                     return
-                delays = delays or self._delays()
-                await self._pause(next(delays), dial_err)
+                if delays is None:
+                    delays, step = self._delays(), 0
+                await self._pause(next(delays), dial_err, kickable=step == 0)
+                step += 1
                 continue
             self.ws, self.state, self.close_reason = ws, "open", None
             if self._connected_once:
@@ -196,13 +206,15 @@ class Supervisor:
                 self._connected_once = True
                 self.telemetry.emit("connect", self.url)
             self._publish(None)
-            delays = None
+            opened = loop.time()
             err = await self._serve(ws)
             self._lose(err)
             if not self._should_retry(err):
                 return
-            delays = self._delays()
-            await self._pause(next(delays), err)
+            if delays is None or loop.time() - opened >= self.settings.backoff_reset:
+                delays, step = self._delays(), 0  # it was healthy: start the backoff over
+            await self._pause(next(delays), err, kickable=step == 0)
+            step += 1
 
     def _lose(self, err: BaseError) -> None:
         """The current socket is gone (or never came): record why, tell the connection."""
@@ -213,8 +225,8 @@ class Supervisor:
             self.telemetry.emit("close", self.url, str(err))
         self.hooks.lost(ws, err)
 
-    async def _pause(self, delay: float, err: BaseError) -> None:
-        """Wait ``delay`` before the next attempt, or less if someone asks to connect now.
+    async def _pause(self, delay: float, err: BaseError, *, kickable: bool) -> None:
+        """Wait ``delay`` before the next attempt; a caller may cut it short if ``kickable``.
 
         The server's ``Retry-After`` and the pause after a 1008 close (:func:`least_delay`)
         are waited out in full; callers asking to connect meanwhile get ``err`` at once.
@@ -228,8 +240,12 @@ class Supervisor:
             finally:
                 self._hold = None
         self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), max(0.0, delay - floor))
+        self._kickable = kickable
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.0, delay - floor))
+        finally:
+            self._kickable = True
 
     async def _serve(self, ws: WebSocket) -> BaseError:
         """Restore the session on ``ws`` and serve it (and its successors) until it ends."""

@@ -24,7 +24,7 @@ from client.errors import NetworkError, RateLimitExceeded, RequestTimeout
 from client.protocol.frames import CLOSE, PING, PONG, TEXT
 from client.stream_connection import StreamConnection
 from client.supervisor import Hooks, Supervisor
-from client.telemetry import Telemetry
+from client.telemetry import Telemetry, WireEvent
 from client.transport import WebSocket
 from client.ws_api_connection import WsApiConnection
 
@@ -237,5 +237,103 @@ async def test_only_the_latest_pong_goes_when_writing_resumes(serve: Serve) -> N
         ws.resume_writing()
         await asyncio.wait_for(got_pong.wait(), 3)
         assert pongs == [b"01999"]
+    finally:
+        await asyncio.wait_for(conn.close(), 5)
+
+
+# -- 3. reconnect storm ------------------------------------------------------------------------
+
+
+def ack_then_close(hold: Callable[[asyncio.StreamReader], Awaitable[None]] | None) -> Script:
+    """Accept, ACK every SUBSCRIBE, then close (1001) at once, or after ``hold`` returns."""
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accept(reader, writer)
+        op, body = await read_frame(reader)
+        if op == TEXT:
+            writer.write(server_frame(TEXT, b'{"result":null,"id":%d}' % orjson.loads(body)["id"]))
+        if hold is not None:
+            await hold(reader)
+        writer.write(server_frame(CLOSE, (1001).to_bytes(2, "big")))
+        await reader.read()
+
+    return script
+
+
+async def reconnect_delays(conn: StreamConnection, count: int) -> list[float]:
+    """Subscribe, then collect the backoff delay of ``count`` reconnects."""
+    delays: list[float] = []
+    enough = asyncio.Event()
+
+    def on_event(e: WireEvent) -> None:
+        if e.kind == "reconnect" and "delay" in e.detail:
+            delays.append(e.detail["delay"])
+            if len(delays) >= count:
+                enough.set()
+
+    conn.telemetry.add(on_event)
+    await conn.ensure_open()
+    await conn.subscribe(["btcusdt@trade"], 2)
+    await asyncio.wait_for(enough.wait(), 10)
+    return delays[:count]
+
+
+async def test_accept_ack_close_meets_growing_delays(serve: Serve) -> None:
+    """A server that accepts, ACKs and closes at once gets ever longer pauses, not a storm."""
+    settings = ConnectionSettings(
+        backoff_initial=0.01, backoff_cap=10, backoff_reset=60, control_rate=100
+    )
+    conn = StreamConnection(await serve(ack_then_close(None)), Telemetry(), settings)
+    try:
+        delays = await reconnect_delays(conn, 5)
+        assert delays == sorted(delays)
+        assert delays[-1] >= 0.01 * 2**4 * 0.5  # the fifth pause is at least 8 initial ones
+    finally:
+        await asyncio.wait_for(conn.close(), 5)
+
+
+async def test_the_backoff_starts_over_after_a_healthy_connection(serve: Serve) -> None:
+    """A connection that stayed up ``backoff_reset`` before closing starts the backoff over."""
+
+    async def until_our_ping(reader: asyncio.StreamReader) -> None:
+        while (await read_frame(reader))[0] != PING:
+            pass
+
+    settings = ConnectionSettings(
+        backoff_initial=0.01, backoff_cap=10, backoff_reset=0.05, keepalive=0.1, control_rate=100
+    )
+    conn = StreamConnection(await serve(ack_then_close(until_our_ping)), Telemetry(), settings)
+    try:
+        delays = await reconnect_delays(conn, 4)
+        assert all(d <= 0.01 for d in delays)
+    finally:
+        await asyncio.wait_for(conn.close(), 5)
+
+
+async def test_a_caller_in_a_grown_pause_fails_within_its_timeout(serve: Serve) -> None:
+    """While a grown backoff runs, a caller is not let through early: it gets RequestTimeout
+    within its own timeout (the pause is not cut short into another storm)."""
+    settings = ConnectionSettings(
+        backoff_initial=0.02, backoff_cap=30, backoff_reset=60, control_rate=100
+    )
+    conn = StreamConnection(await serve(ack_then_close(None)), Telemetry(), settings)
+    closes = 0
+    long_pause = asyncio.Event()
+
+    def on_event(e: WireEvent) -> None:
+        nonlocal closes
+        if e.kind == "close":
+            closes += 1
+            if closes == 6:
+                long_pause.set()
+
+    conn.telemetry.add(on_event)
+    try:
+        await conn.ensure_open()
+        await conn.subscribe(["btcusdt@trade"], 2)
+        await asyncio.wait_for(long_pause.wait(), 20)
+        assert (conn.supervisor.last_delay or 0) >= 0.02 * 2**5 * 0.5
+        with pytest.raises(RequestTimeout):
+            await asyncio.wait_for(conn.ensure_open(timeout=0.1), 3)
     finally:
         await asyncio.wait_for(conn.close(), 5)
