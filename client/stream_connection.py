@@ -38,7 +38,7 @@ from .protocol.stream_protocol import (
 )
 from .protocol.subscriptions import SubState
 from .supervisor import Hooks, Supervised, Supervisor
-from .telemetry import Telemetry
+from .telemetry import RateLimitedLog, Telemetry
 from .transport import WebSocket
 
 __all__ = ["StreamConnection"]
@@ -79,6 +79,7 @@ class StreamConnection(Supervised):
         self._waiters: dict[str, list[asyncio.Future[str]]] = {}
         self._pacer = FramePacer(self.settings.control_rate)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._log = RateLimitedLog(log)
         self.supervisor = Supervisor(
             url,
             Hooks(
@@ -222,7 +223,12 @@ class StreamConnection(Supervised):
         if req is not None:
             reject(req, err)
         else:
-            log.warning("%s: unmatched error from server: %s", self.url, event.msg)
+            self._log.warning(
+                f"unmatched {event.code}",
+                "%s: unmatched error from server: %s",
+                self.url,
+                event.msg,
+            )
 
     # -- requests ----------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from .protocol.frames import (
     new_key,
     parse_close,
 )
+from .telemetry import RateLimitedLog
 
 __all__ = ["OnMessage", "Pacer", "WebSocket", "translate_exception"]
 
@@ -143,6 +144,7 @@ class WebSocket(asyncio.Protocol):
         self._keepalive_task: asyncio.Task[None] | None = None
         self._writable = asyncio.Event()
         self._writable.set()
+        self._log = RateLimitedLog(log)
         self._held_pong: bytes | None = None  # the latest ping's payload while writing is paused
 
     # -- opening -----------------------------------------------------------------------------
@@ -257,13 +259,13 @@ class WebSocket(asyncio.Protocol):
                 try:
                     on_message(self, payload)
                 except Exception:  # a routing bug must not take the socket down
-                    log.exception("%s: message handler failed", self.url)
+                    self._log.exception("handler", "%s: message handler failed", self.url)
             elif opcode == BINARY:
                 self._binary = True
                 try:
                     on_message(self, payload)
                 except Exception:
-                    log.exception("%s: message handler failed", self.url)
+                    self._log.exception("handler", "%s: message handler failed", self.url)
                 finally:
                     self._binary = False
             elif opcode == PING:

@@ -32,7 +32,7 @@ from .protocol.ws_api import (
     WsApiResponse,
 )
 from .supervisor import Hooks, Supervised, Supervisor
-from .telemetry import Telemetry
+from .telemetry import RateLimitedLog, Telemetry
 from .transport import WebSocket
 
 __all__ = ["RestoreStep", "WsApiConnection"]
@@ -65,6 +65,7 @@ class WsApiConnection(Supervised):
         self.events_received = 0
         self._requests: dict[str, tuple[asyncio.Future[WsApiResponse], WebSocket]] = {}
         self._retiring: dict[WebSocket, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        self._log = RateLimitedLog(log)
         self.supervisor = Supervisor(
             url,
             Hooks(
@@ -203,7 +204,13 @@ class WsApiConnection(Supervised):
                 self.supervisor.handover()
         elif isinstance(event, UnsolicitedError):
             self.telemetry.emit("error", self.url, event.msg, code=event.code)
-            log.warning("%s: error from server: %s %s", self.url, event.code, event.msg)
+            self._log.warning(
+                f"unsolicited {event.code}",
+                "%s: error from server: %s %s",
+                self.url,
+                event.code,
+                event.msg,
+            )
 
     async def close(self) -> None:
         """Close every socket and fail pending requests; never raises."""

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 import orjson
@@ -21,16 +22,18 @@ import pytest
 import client
 from client.connection import ConnectionSettings
 from client.errors import NetworkError, RateLimitExceeded, RequestTimeout
+from client.http import HttpClient
 from client.protocol.frames import CLOSE, PING, PONG, TEXT
 from client.stream_connection import StreamConnection
 from client.supervisor import Hooks, Supervisor
-from client.telemetry import Telemetry, WireEvent
+from client.telemetry import RateLimitedLog, Telemetry, WireEvent, redact
 from client.transport import WebSocket
 from client.ws_api_connection import WsApiConnection
 
 from ..e2e.loopback import SPOT_INFO
 from .conftest import Serve
 from .test_frames import server_frame
+from .test_rest import FakeTransport
 from .test_transport import accept, read_frame
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -337,3 +340,138 @@ async def test_a_caller_in_a_grown_pause_fails_within_its_timeout(serve: Serve) 
             await asyncio.wait_for(conn.ensure_open(timeout=0.1), 3)
     finally:
         await asyncio.wait_for(conn.close(), 5)
+
+
+# -- 4. logs ------------------------------------------------------------------------------------
+
+
+async def test_unsolicited_errors_log_once_not_once_each(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A flood of unmatched error frames gives one WARNING line, not one per frame."""
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accept(reader, writer)
+        frame = server_frame(TEXT, b'{"error":{"code":3,"msg":"Invalid JSON"},"id":null}')
+        writer.write(frame * 1000)
+        writer.write(server_frame(TEXT, b'{"stream":"done@x","data":{}}'))
+        await read_frame(reader)
+        writer.close()
+
+    caplog.set_level(logging.WARNING, logger="client")
+    conn = StreamConnection(await serve(script), Telemetry(), ConnectionSettings(keepalive=None))
+    try:
+        fut = conn.waiter(["done@x"])
+        await conn.ensure_open()
+        await asyncio.wait_for(fut, 5)
+    finally:
+        await asyncio.wait_for(conn.close(), 5)
+    lines = [r for r in caplog.records if r.name == "client" and r.levelno == logging.WARNING]
+    assert len(lines) == 1, len(lines)
+    assert "unmatched error from server: Invalid JSON" in lines[0].getMessage()
+
+
+class Broken:
+    """A channel whose handler fails on every event (a parser bug a peer can trigger)."""
+
+    def handle(self, data: object) -> bool:
+        raise KeyError("bug")
+
+    def reset(self) -> None:
+        pass
+
+    def size(self) -> int:
+        return 0
+
+
+async def test_a_failing_handler_logs_once_not_once_per_frame(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A message handler that fails on every frame logs one ERROR line and keeps the socket."""
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accept(reader, writer)
+        writer.write(server_frame(TEXT, b'{"stream":"bad@x","data":{}}') * 500)
+        writer.write(server_frame(TEXT, b'{"stream":"done@x","data":{}}'))
+        await read_frame(reader)
+        writer.close()
+
+    caplog.set_level(logging.ERROR, logger="client")
+    conn = StreamConnection(await serve(script), Telemetry(), ConnectionSettings(keepalive=None))
+    conn.channels["bad@x"] = Broken()
+    try:
+        fut = conn.waiter(["done@x"])
+        await conn.ensure_open()
+        await asyncio.wait_for(fut, 5)
+        assert conn.state == "open"
+    finally:
+        await asyncio.wait_for(conn.close(), 5)
+    lines = [r for r in caplog.records if r.name == "client" and r.levelno == logging.ERROR]
+    assert len(lines) == 1, len(lines)
+
+
+def test_rate_limited_log_counts_what_it_held_back(caplog: pytest.LogCaptureFixture) -> None:
+    """Within the interval a repeated key is counted, then reported with the count."""
+    now = [0.0]
+    limited = RateLimitedLog(logging.getLogger("client"), interval=10, clock=lambda: now[0])
+    caplog.set_level(logging.WARNING, logger="client")
+    for _ in range(5):
+        limited.warning("k", "boom %s", "x")
+    limited.warning("other", "other %s", "y")
+    now[0] = 11.0
+    limited.warning("k", "boom %s", "x")
+    assert [r.getMessage() for r in caplog.records] == [
+        "boom x",
+        "other y",
+        "boom x (4 more like it held back)",
+    ]
+
+
+def test_redact_catches_python_dict_reprs() -> None:
+    """Secrets in a Python dict repr (single quotes) are redacted like JSON and query forms."""
+    text = redact(
+        "POST https://api.binance.com/api/v3/order {'symbol': 'BTCUSDT', 'apiKey': 'K-1', "
+        "'signature': 'S-2', 'secret': 'X-3', 'listenKey': 'L-4', \"listenToken\": \"T-5\", "
+        "'timestamp': 1} listenKey=L-6&signature=S-7"
+    )
+    for secret in ("K-1", "S-2", "X-3", "L-4", "T-5", "L-6", "S-7"):
+        assert secret not in text
+    assert "'symbol': 'BTCUSDT'" in text and "'timestamp': 1" in text
+
+
+async def test_rest_params_are_reported_redacted() -> None:
+    """The send event of a REST request carries its params with secrets redacted."""
+    telemetry = Telemetry()
+    events: list[WireEvent] = []
+    telemetry.add(events.append)
+    http = HttpClient(telemetry, FakeTransport((200, {}, b"{}")))
+    await http.request(
+        "POST", "https://x/o", {"apiKey": "K-SECRET", "signature": "S-SECRET"}, timeout=1
+    )
+    assert len(events) == 1 and "SECRET" not in events[0].text
+
+
+async def test_unsolicited_ws_api_errors_log_once(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A flood of id-less WS API errors gives one WARNING line too."""
+    done = asyncio.Event()
+    frame = server_frame(TEXT, b'{"id":null,"status":401,"error":{"code":-2015,"msg":"Invalid"}}')
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accept(reader, writer)
+        writer.write(frame * 500 + server_frame(TEXT, b'{"subscriptionId":0,"event":{"e":"x"}}'))
+        await read_frame(reader)
+        writer.close()
+
+    caplog.set_level(logging.WARNING, logger="client")
+    conn = WsApiConnection(await serve(script), Telemetry(), ConnectionSettings(keepalive=None))
+    conn.on_event = lambda e: done.set()
+    try:
+        await conn.ensure_open()
+        await asyncio.wait_for(done.wait(), 5)
+    finally:
+        await asyncio.wait_for(conn.close(), 5)
+    lines = [r for r in caplog.records if r.name == "client" and r.levelno == logging.WARNING]
+    assert len(lines) == 1, len(lines)
+    assert "-2015" in lines[0].getMessage()
