@@ -59,12 +59,14 @@ class WatchBase(MarketsBase):
         specs: Mapping[str, Callable[[], Channel]],
         opts: Mapping[str, Any],
     ) -> tuple[StreamConnection, str]:
-        """Subscribe ``specs`` (stream -> channel factory) and wait for the next update.
+        """Subscribe ``specs`` (stream -> channel factory) and wait for the next update, all
+        within the ``timeout`` option.
 
         Returns the connection and the stream that fired.
         """
         timeout = float(opts["timeout"]) / 1000
-        deadline = asyncio.get_running_loop().time() + timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout  # one budget: connect, SUBSCRIBE and the update
         streams = list(specs)
         conn = self._stream_conn(base, streams, opts)
         self._mark_verbose(conn.url, opts)
@@ -75,7 +77,7 @@ class WatchBase(MarketsBase):
                 self._channel_opened(conn, stream, ch, opts)
         fut = conn.waiter(streams)
         try:
-            await conn.subscribe(streams, timeout)
+            await conn.subscribe(streams, max(0.0, deadline - loop.time()))
             for stream in streams:
                 sub = conn.channels.get(stream)
                 if sub is not None:
