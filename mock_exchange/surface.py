@@ -1,4 +1,4 @@
-"""The implemented surface, generated from the routing tables (for docs/emulator.md).
+"""The implemented surface, generated from the routing table (for docs/emulator.md).
 
 ``python -m mock_exchange.surface`` prints the Markdown table; a test checks that the copy in
 ``docs/emulator.md`` (between the ``surface`` markers) is identical, so the documentation
@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .routing import HOSTS
-from .server import STREAM_ENDPOINTS, WSAPI_ENDPOINTS
-from .transports.rest import REST_ROUTES
+from .routing import HOSTS, REST_ROUTES, STREAM_ENDPOINTS, WSAPI_ENDPOINTS, WSAPI_METHODS
 from .transports.stream_names import STREAM_CATALOGUE
-from .transports.ws_api import WSAPI_METHODS
 
 __all__ = ["BEGIN", "END", "surface_markdown"]
 

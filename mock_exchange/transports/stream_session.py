@@ -15,11 +15,11 @@ from typing import Any
 import orjson
 
 from ..errors import StreamControlError
+from .rules import MAX_STREAMS
 from .stream_names import StreamKey
 
 __all__ = ["MAX_STREAMS", "ControlReply", "StreamSession"]
 
-MAX_STREAMS = 1024
 _METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
 _STRING_ID = re.compile(r"^[A-Za-z0-9-]{1,36}$")
 _INT64 = (-(2**63), 2**63 - 1)
