@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .engine.markets import ALL_DEFAULT_MARKETS, Market, markets_from_config
-from .transports.rules import FUTURES_RULES, SPOT_RULES, ConnectionRules
+from .transports.rules import FUTURES_RULES, SPOT_RULES, ConnectionRules, RulesFamily
 
 __all__ = [
     "SERVER_SETTINGS",
@@ -41,6 +41,10 @@ class ServerConfig:
     futures_rules: ConnectionRules = FUTURES_RULES
     rate_limits: bool = True
     liquidation_share: float = 0.02  # share of futures taker actions that are liquidations
+
+    def rules_for(self, family: RulesFamily) -> ConnectionRules:
+        """Return the connection rules of a venue family (``spot`` or ``futures``)."""
+        return {"spot": self.spot_rules, "futures": self.futures_rules}[family]
 
 
 _SCALARS = {"int": int, "float": float, "bool": bool, "str": str, "int | None": int}

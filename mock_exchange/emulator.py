@@ -30,10 +30,9 @@ from .registry import Registry
 from .transports.publisher import Publisher
 from .transports.rules import ConnectionRules
 from .transports.stream_names import StreamKey, parse_stream
+from .transports.venues import VENUE_SPECS
 
 __all__ = ["Emulator"]
-
-_FAMILY: dict[MarketKind, str] = {"spot": "spot", "usdm": "usdm", "coinm": "coinm"}
 
 
 class Emulator:
@@ -54,17 +53,13 @@ class Emulator:
 
     def _new_limiters(self) -> dict[str, WeightLimiter]:
         on = self.config.rate_limits
-        return {
-            "spot": WeightLimiter(limit=6000, enabled=on),
-            "usdm": WeightLimiter(limit=2400, enabled=on),
-            "coinm": WeightLimiter(limit=2400, enabled=on),
-        }
+        return {v: WeightLimiter(limit=VENUE_SPECS[v].weight_limit, enabled=on) for v in VENUES}
 
     def _new_activities(self, rate: float) -> dict[MarketKind, Activity]:
         now = self.clock.now_ms()
         out: dict[MarketKind, Activity] = {}
         for venue in VENUES:
-            share = self.config.liquidation_share if venue != "spot" else 0.0
+            share = self.config.liquidation_share if VENUE_SPECS[venue].liquidations else 0.0
             activity = Activity(self.exchange.engine(venue), rate, liquidation_share=share)
             activity.warm_up(now - self.config.warmup_ms, now)
             out[venue] = activity
@@ -94,11 +89,11 @@ class Emulator:
 
     def limiter(self, venue: MarketKind) -> WeightLimiter:
         """Return the request-weight limiter shared by ``venue``'s REST and WS API."""
-        return self.limiters[_FAMILY[venue]]
+        return self.limiters[venue]
 
     def rules(self, venue: MarketKind) -> ConnectionRules:
         """Return the connection rules of ``venue``'s sockets."""
-        return self.config.spot_rules if venue == "spot" else self.config.futures_rules
+        return self.config.rules_for(VENUE_SPECS[venue].rules_family)
 
     def validator(self, venue: MarketKind) -> Callable[[str], StreamKey]:
         """Return the stream-name check of ``venue`` (grammar, then a known symbol)."""

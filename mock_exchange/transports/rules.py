@@ -9,10 +9,12 @@ streams and lives at most 24 h. Every rule runs on the emulator clock and can be
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Literal
 
-__all__ = ["FUTURES_RULES", "MAX_STREAMS", "SPOT_RULES", "ConnectionRules"]
+__all__ = ["FUTURES_RULES", "MAX_STREAMS", "SPOT_RULES", "ConnectionRules", "RulesFamily"]
 
 MAX_STREAMS = 1024
+RulesFamily = Literal["spot", "futures"]  # which of ServerConfig's rule sets a venue follows
 
 
 @dataclass(frozen=True)
