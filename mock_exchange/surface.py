@@ -29,10 +29,11 @@ def _cell(text: str) -> str:
 
 def surface_markdown() -> str:
     """Return the Markdown tables of REST endpoints, streams and WS API methods."""
-    lines = ["### REST (GET)", "", "| venue | hosts | paths |", "|---|---|---|"]
+    verbs = "/".join(sorted({method for _s, method, _p in REST_ROUTES}))
+    lines = [f"### REST ({verbs})", "", "| venue | hosts | paths |", "|---|---|---|"]
     by_service: dict[str, list[str]] = defaultdict(list)
-    for rest_service, _method, path in REST_ROUTES:
-        by_service[rest_service].append(path)
+    for rest_service, method, path in REST_ROUTES:
+        by_service[rest_service].append(path if method == "GET" else f"{method} {path}")
     for service_name, paths in by_service.items():
         hosts = _hosts(service_name)
         if service_name != "spot-rest":
