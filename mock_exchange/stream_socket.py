@@ -12,14 +12,13 @@ import orjson
 from aiohttp import web
 
 from .emulator import Emulator
+from .errors import StreamControlError
 from .routing import StreamMatch
 from .transports.request import RawRequest
 from .transports.stream_session import StreamSession
 from .transports.ws_connection import StreamConnection, serve_socket
 
 __all__ = ["serve_streams"]
-
-_BINARY_ERROR = {"error": {"code": 3, "msg": "Invalid JSON: expected value at line 1 column 1"}}
 
 
 async def serve_streams(
@@ -51,7 +50,7 @@ async def serve_streams(
             ws,
             conn,
             lambda text: _on_text(emu, conn, text),
-            lambda: conn.send_control({**_BINARY_ERROR, "id": None}),
+            lambda: conn.send_control(session.handle_binary().frame),
             emu.clock.now_ms,
         )
     finally:
@@ -68,5 +67,6 @@ def _on_text(emu: Emulator, conn: StreamConnection, text: str) -> None:
     elif fault.kind == "delay_ack":
         conn.send_later(orjson.dumps(reply.frame).decode(), fault.delay_ms / 1000)
     elif fault.kind == "error_reply":
-        conn.send_control({"error": {"code": fault.code, "msg": fault.msg}, "id": reply.request_id})
+        scripted = StreamControlError(fault.code, fault.msg)
+        conn.send_control(StreamSession.error_frame(scripted, reply.request_id))
     # withhold_ack: nothing is sent
