@@ -236,11 +236,7 @@ def _empty(_value: Any) -> dict[str, Any]:
     return {}
 
 
-_NO_VALUE: dict[str, Any] = {
-    "type": ["object", "null"],
-    "maxProperties": 0,
-    "description": "",
-}
+_NO_VALUE: dict[str, Any] = {"type": ["object", "null"], "maxProperties": 0}
 
 
 def _schema(description: str, schema: dict[str, Any]) -> dict[str, Any]:
