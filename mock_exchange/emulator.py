@@ -25,9 +25,11 @@ from .engine.core import Engine, EngineEvent, Liquidation, OrderResult
 from .engine.exchange import VENUES, Exchange
 from .engine.markets import MarketKind
 from .engine.ratelimits import WeightLimiter
+from .engine.types import AccountId
 from .errors import ExchangeError, StreamControlError
 from .faults import IMMEDIATE_FAULTS, Control, Fault
 from .registry import Registry
+from .transports.order_payloads import query_shape
 from .transports.publisher import Publisher
 from .transports.rules import ConnectionRules
 from .transports.stream_names import StreamKey, parse_stream
@@ -242,9 +244,10 @@ class Emulator:
             raise ValueError("no account has that apiKey") from None
         return self.accounts.state(api_key, self.open_orders_view(account.id))
 
-    def open_orders_view(self, owner: Any) -> list[dict[str, Any]]:
+    def open_orders_view(self, owner: AccountId) -> list[dict[str, Any]]:
         """Return the open spot orders of an account, as ``GET /api/v3/openOrders`` shows them."""
-        return []
+        engine = self.exchange.engine("spot")
+        return [query_shape(engine.market(r.symbol), r) for r in engine.orders.open_orders(owner)]
 
     def deposit(
         self, api_key: str, asset: str, amount: Any, wallet: str = "spot"

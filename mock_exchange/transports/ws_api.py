@@ -332,11 +332,10 @@ class WsApiSession:
             body = self._answer(WsApiCall(self, req, now), forced)
         except ExchangeError as err:
             error: dict[str, Any] = {"code": err.code, "msg": err.msg}
-            data = getattr(err, "data", None)
             if isinstance(err, RateLimitError):
                 error["data"] = {"serverTime": now, "retryAfter": err.retry_at}
-            elif data is not None:
-                error["data"] = data
+            elif err.data is not None:
+                error["data"] = err.data
             entry = self.methods.get(method or "")
             if entry is not None and entry.error_weight and not isinstance(err, RateLimitError):
                 with contextlib.suppress(RateLimitError):
