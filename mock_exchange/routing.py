@@ -36,6 +36,7 @@ from .transports.auth import ACCESS_PUBLIC, Access, Security
 from .transports.request import RawRequest
 from .transports.rest import RestCall, RestHandler, gone, market
 from .transports.stream_paths import Category, ListenKeyPath, MarketStreamPath, parse_stream_path
+from .transports.user_data import USER_DATA_METHODS
 from .transports.ws_api import WsApiMethod, public
 
 __all__ = [
@@ -219,7 +220,7 @@ def _ws_methods(venue: MarketKind, queries: dict[str, md.QueryHandler]) -> dict[
 
 
 WSAPI_METHODS: dict[MarketKind, dict[str, WsApiMethod]] = {
-    "spot": _ws_methods("spot", _SPOT_WSAPI),
+    "spot": {**_ws_methods("spot", _SPOT_WSAPI), **USER_DATA_METHODS},
     "usdm": _ws_methods("usdm", _USDM_WSAPI),
 }
 

@@ -278,6 +278,8 @@ class Engine:
         self.orders.add(record)
         self._next_order_id += 1
         step = self._step(st, ts)
+        if order_type not in STOP_TYPES:
+            record.working_time = ts  # works at once (a stop waits for its trigger)
         step.report(record, "NEW")
         if order_type in STOP_TYPES:
             st.stops.add(record)

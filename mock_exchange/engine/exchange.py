@@ -18,6 +18,7 @@ from .core import Engine
 from .derivatives import FUNDING_INTERVAL_MS, FundingHistory, MarkPrice, mark_price
 from .ledger import SpotLedger
 from .markets import Market, MarketKind
+from .user_streams import ListenTokens
 
 __all__ = ["VENUES", "Exchange"]
 
@@ -60,6 +61,11 @@ class Exchange:
             "usdm": FundingHistory(last_settlement=boundary),
             "coinm": FundingHistory(last_settlement=boundary),
         }
+
+    @property
+    def tokens(self) -> ListenTokens:
+        """The margin listen tokens (kept with the accounts, across resets)."""
+        return self.accounts.tokens
 
     def new_client_id(self) -> str:
         """Return a fresh client order id as Binance generates them (22 letters and digits)."""
