@@ -25,12 +25,15 @@ from .engine.core import Engine, EngineEvent, Liquidation, OrderResult
 from .engine.exchange import VENUES, Exchange
 from .engine.markets import MarketKind
 from .engine.ratelimits import WeightLimiter
+from .engine.types import AccountId
 from .errors import ExchangeError, StreamControlError
 from .faults import IMMEDIATE_FAULTS, Control, Fault
 from .registry import Registry
+from .transports.order_payloads import query_shape
 from .transports.publisher import Publisher
 from .transports.rules import ConnectionRules
 from .transports.stream_names import StreamKey, parse_stream
+from .transports.user_data import UserDataHub
 from .transports.venues import VENUE_SPECS
 
 __all__ = ["Emulator"]
@@ -56,6 +59,10 @@ class Emulator:
             self.add_account(spec)
         self.registry = Registry()
         self.publisher = Publisher(self.exchange, self.registry.stream_connections)
+        self.user_data = UserDataHub(
+            lambda: [conn.session for conn in self.registry.ws_api.values()],
+            lambda: self.exchange,
+        )
         self.limiters: dict[str, WeightLimiter] = self._new_limiters()
         self.activities: dict[MarketKind, Activity] = self._new_activities(self.config.rate)
         # set whenever the clock moves or the activity changes: the clock driver wakes up
@@ -182,8 +189,11 @@ class Emulator:
         self.wake.set()
 
     def publish(self, venue: MarketKind, events: list[EngineEvent]) -> None:
-        """Publish engine ``events`` of ``venue`` to the streams (real-time part)."""
+        """Publish engine ``events`` of ``venue``: market streams, and spot user data to the
+        subscriptions of each event's account."""
         self.publisher.on_events(venue, events, self.clock.now_ms())
+        if venue == "spot":
+            self.user_data.on_events(events)
 
     def place_order(
         self,
@@ -242,9 +252,10 @@ class Emulator:
             raise ValueError("no account has that apiKey") from None
         return self.accounts.state(api_key, self.open_orders_view(account.id))
 
-    def open_orders_view(self, owner: Any) -> list[dict[str, Any]]:
+    def open_orders_view(self, owner: AccountId) -> list[dict[str, Any]]:
         """Return the open spot orders of an account, as ``GET /api/v3/openOrders`` shows them."""
-        return []
+        engine = self.exchange.engine("spot")
+        return [query_shape(engine.market(r.symbol), r) for r in engine.orders.open_orders(owner)]
 
     def deposit(
         self, api_key: str, asset: str, amount: Any, wallet: str = "spot"
@@ -347,6 +358,9 @@ class Emulator:
         for venue, activity in self.activities.items():
             events = activity.run_until(now)
             self.publisher.on_events(venue, events, now)
+            if venue == "spot":
+                self.user_data.on_events(events)
+        self.user_data.on_clock(now)
         self.exchange.settle_funding(now)
         self.publisher.on_tick(prev, now)
         for conn in self.registry.all():

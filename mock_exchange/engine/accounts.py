@@ -26,6 +26,7 @@ from .events import AccountPosition, BalanceUpdate, EngineEvent
 from .keys import ApiKey, KeyRing, make_key
 from .order_limits import OrderCounter
 from .types import AccountId
+from .user_streams import ListenTokens
 
 __all__ = [
     "FUTURES_WALLETS",
@@ -261,6 +262,7 @@ class Accounts:
 
     def __init__(self) -> None:
         self.keys = KeyRing()
+        self.tokens = ListenTokens()  # margin listen tokens (POST /sapi/v1/userListenToken)
         self._accounts: dict[int, Account] = {}
         self._uids = itertools.count(FIRST_UID)
 
