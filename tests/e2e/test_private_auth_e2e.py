@@ -3,10 +3,12 @@ skewed local clock, refused keys and permissions, and secrets that never leak.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
 
+import orjson
 import pytest
 
 from client import AuthenticationError, Binance, PermissionDenied, WireEvent
@@ -107,3 +109,35 @@ async def test_per_call_credentials_override_the_instance(mx: MockExchange) -> N
         theirs = {"api_key": other.api_key, "api_secret": other.config["secret"]}
         assert (await ex.fetch_balance(theirs))["free"]["USDT"] == 2.0
         assert (await ex.fetch_balance_ws(theirs))["free"]["USDT"] == 2.0
+
+
+def ws_methods(mx: MockExchange) -> list[str]:
+    """The WS API methods clients sent, in order, from the emulator's journal."""
+    out = []
+    for entry in mx.control.journal:
+        if entry.transport == "ws" and "/ws-api/" in entry.path and '"method"' in entry.text:
+            out.append(str(orjson.loads(entry.text)["method"]))
+    return out
+
+
+async def test_ed25519_logs_on_and_logs_on_again_after_the_emulator_drops_it(
+    mx: MockExchange,
+) -> None:
+    """An Ed25519 key logs on (session.logon) and then sends account.status without a key
+    or signature; when the emulator closes every connection the client reconnects by itself
+    and logs on again before its next request."""
+    key = new_key("ed25519")
+    await register(mx.base_url, key, balances={"USDT": "42"})
+    reconnected = asyncio.Event()
+    async with private_client(mx.base_url, key, backoffInitial=10, backoffCap=20) as ex:
+        ex.add_listener(lambda e: reconnected.set() if e.kind == "reconnect" else None)
+        assert (await ex.fetch_balance_ws())["free"]["USDT"] == 42.0
+        url = ex.connections()[0]
+        assert ex.connection_info(url)["logged_on"]
+        mx.add_fault("close", close_code=1001)
+        await asyncio.wait_for(reconnected.wait(), 5)
+        assert (await ex.fetch_balance_ws())["free"]["USDT"] == 42.0
+        assert ex.connection_info(url)["logged_on"]
+    assert ws_methods(mx) == ["session.logon", "account.status"] * 2
+    status = [e.text for e in mx.control.journal if "account.status" in e.text]
+    assert all('"apiKey"' not in t and '"signature"' not in t for t in status)
