@@ -187,7 +187,14 @@ class NotSupported(ExchangeError):
 
 
 class NetworkError(BaseError):
-    """The network link failed; the operation may be retried."""
+    """The network link failed; the operation may be retried.
+
+    Attributes:
+        client_order_id: set when an order's outcome is unknown (its answer was lost): the
+            id to look it up with (``fetch_order(..., params={"clientOrderId": ...})``).
+    """
+
+    client_order_id: str | None = None
 
 
 class ConnectionClosed(NetworkError):

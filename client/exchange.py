@@ -28,7 +28,13 @@ from typing import Any
 from .credentials import Credentials
 from .environments import endpoints_for, normalise_env
 from .http import HttpClient
-from .methods import AccountMethods, BookMethods, MarketMethods, WsFetchMethods
+from .methods import (
+    AccountMethods,
+    BookMethods,
+    MarketMethods,
+    TradingMethods,
+    WsFetchMethods,
+)
 from .options import DEFAULTS, TIMEFRAMES, snake
 from .registry import AnyConnection, ConnectionRegistry
 from .server_time import ServerClock
@@ -41,7 +47,7 @@ __all__ = ["MARKET_TYPES", "TIMEFRAMES", "Binance", "binance"]
 log = logging.getLogger("client")
 
 
-class Binance(MarketMethods, BookMethods, WsFetchMethods, AccountMethods):
+class Binance(MarketMethods, BookMethods, WsFetchMethods, AccountMethods, TradingMethods):
     """An asyncio Binance client with the CCXT Pro surface.
 
     Args:

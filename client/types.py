@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NewType, NotRequired, TypedDict
 
+from .errors import BaseError
+
 __all__ = [
     "OHLCV",
     "Balance",
@@ -172,7 +174,7 @@ class Order(TypedDict):
     fee: Fee | None
     fees: list[Fee]
     trades: list[Trade]
-    error: NotRequired[Exception]
+    error: NotRequired[BaseError]
 
 
 class BalanceAccount(TypedDict):

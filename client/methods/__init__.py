@@ -13,6 +13,7 @@ Each module holds one mixin; :mod:`client.exchange` composes them into ``Binance
 * :mod:`.private` (``PrivateBase``): credentials, the server clock, signed REST and signed
   WebSocket API requests (``session.logon`` for Ed25519 keys). The private mixins build on it.
 * :mod:`.account`: balances, positions, the account's liquidations.
+* :mod:`.trading`: create (one, many, by cost), cancel and query orders; the account's trades.
 
 Room for the rest of the private half: ``user_data.py``.
 """
@@ -25,6 +26,7 @@ from .book import BookMethods
 from .market import MarketMethods
 from .markets import MarketsBase
 from .private import PrivateBase
+from .trading import TradingMethods
 from .watching import WatchBase
 from .ws_fetch import WsFetchMethods
 
@@ -35,6 +37,7 @@ __all__ = [
     "MarketMethods",
     "MarketsBase",
     "PrivateBase",
+    "TradingMethods",
     "WatchBase",
     "WsFetchMethods",
 ]

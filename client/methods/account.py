@@ -37,20 +37,6 @@ _FORCE_ORDERS = {
 class AccountMethods(PrivateBase):
     """``fetch_balance``, positions and ``fetch_my_liquidations``, REST and WS API."""
 
-    def _private_venue(self, opts: Mapping[str, Any], market: Market | None = None) -> Venue:
-        """The venue of a private call: the market's (its margin account when ``marginMode``
-        or ``type: margin`` asks), else the ``type`` option's."""
-        wants_margin = bool(opts.get("margin_mode")) or str(opts.get("type")).lower() in (
-            "margin",
-            "cross",
-        )
-        if market is not None:
-            v = market_venue(market)
-            return VENUES["margin"] if v.name == "spot" and wants_margin else v
-        if wants_margin:
-            return VENUES["margin"]
-        return venue_for_type(opts.get("type", "spot"))
-
     def _balance_kind(self, v: Venue, opts: Mapping[str, Any]) -> BalanceKind:
         if v.name == "margin":
             return "isolated" if str(opts.get("margin_mode")) == "isolated" else "margin"

@@ -24,7 +24,8 @@ from ..protocol.rest import Method
 from ..protocol.signing import KeySigner, rest_params, sign_ws_params
 from ..server_time import ServerClock
 from ..transport import WebSocket
-from ..venues import VENUES, Venue
+from ..types import Market
+from ..venues import VENUES, Venue, market_venue, venue_for_type
 from ..ws_api_connection import WsApiConnection
 from .markets import MarketsBase
 
@@ -58,6 +59,20 @@ class PrivateBase(MarketsBase):
         """
         self._creds(self._opts(params)).require()
         return True
+
+    def _private_venue(self, opts: Mapping[str, Any], market: Market | None = None) -> Venue:
+        """The venue of a private call: the market's (its margin account when ``marginMode``
+        or ``type: margin`` asks), else the ``type`` option's."""
+        wants_margin = bool(opts.get("margin_mode")) or str(opts.get("type")).lower() in (
+            "margin",
+            "cross",
+        )
+        if market is not None:
+            v = market_venue(market)
+            return VENUES["margin"] if v.name == "spot" and wants_margin else v
+        if wants_margin:
+            return VENUES["margin"]
+        return venue_for_type(opts.get("type", "spot"))
 
     @staticmethod
     def _recv_window(opts: Mapping[str, Any]) -> int | float | None:

@@ -166,12 +166,13 @@ def parse_position(raw: dict[str, Any], market: Market | None = None) -> Positio
     an account's ``positions[]``, or an ``ACCOUNT_UPDATE`` ``P`` entry (``s``, ``pa``, ``ep``,
     ``up``, ``mt``, ``iw``, ``ps``, ``cr``).
 
-    Figures are Binance's own: ``initialMargin``, ``maintMargin``, ``liquidationPrice`` and
-    the isolated wallet; none is re-derived from leverage brackets (see docs/client.md).
+    Figures are Binance's own: ``initialMargin`` (else notional / leverage), ``maintMargin``,
+    ``liquidationPrice`` and the isolated wallet; none is re-derived from leverage brackets,
+    and a cross position's collateral is not guessed (see docs/client.md).
     """
     amount = dec(_pick(raw, "positionAmt", "pa"))
     notional = dec(_pick(raw, "notional", "notionalValue"))
-    entry = nonzero(dec(_pick(raw, "entryPrice", "ep")))
+    entry = dec(_pick(raw, "entryPrice", "ep"))
     upnl = dec(_pick(raw, "unRealizedProfit", "unrealizedProfit", "up"))
     initial = dec(_pick(raw, "initialMargin", "positionInitialMargin"))
     maint = dec(_pick(raw, "maintMargin", "maintenanceMargin"))
@@ -200,6 +201,9 @@ def parse_position(raw: dict[str, Any], market: Market | None = None) -> Positio
     if mode == "isolated":
         collateral = isolated_margin if isolated_margin is not None else _sum(wallet, upnl)
     notional_abs = abs(notional) if notional is not None else None
+    if initial is None and leverage and notional_abs is not None:
+        initial = (notional_abs / leverage).quantize(Decimal("1e-8"))
+    mm_pct = maint / notional_abs if maint and notional_abs else None
     im_pct = None
     if initial is not None and notional_abs:
         im_pct = (initial / notional_abs).quantize(Decimal("1e-8"))
@@ -236,7 +240,7 @@ def parse_position(raw: dict[str, Any], market: Market | None = None) -> Positio
         marginMode=mode,
         hedged=None if position_side is None else position_side != "BOTH",
         maintenanceMargin=flt(maint),
-        maintenanceMarginPercentage=None,
+        maintenanceMarginPercentage=flt(mm_pct),
         initialMargin=flt(initial),
         initialMarginPercentage=flt(im_pct),
         marginRatio=flt(ratio),
