@@ -31,6 +31,7 @@ from .http import HttpClient
 from .methods import (
     AccountMethods,
     BookMethods,
+    MarginMethods,
     MarketMethods,
     TradingMethods,
     WsFetchMethods,
@@ -47,7 +48,9 @@ __all__ = ["MARKET_TYPES", "TIMEFRAMES", "Binance", "binance"]
 log = logging.getLogger("client")
 
 
-class Binance(MarketMethods, BookMethods, WsFetchMethods, AccountMethods, TradingMethods):
+class Binance(
+    MarketMethods, BookMethods, WsFetchMethods, AccountMethods, TradingMethods, MarginMethods
+):
     """An asyncio Binance client with the CCXT Pro surface.
 
     Args:

@@ -14,6 +14,7 @@ Each module holds one mixin; :mod:`client.exchange` composes them into ``Binance
   WebSocket API requests (``session.logon`` for Ed25519 keys). The private mixins build on it.
 * :mod:`.account`: balances, positions, the account's liquidations.
 * :mod:`.trading`: create (one, many, by cost), cancel and query orders; the account's trades.
+* :mod:`.margin`: margin borrow rates (cross, isolated) and Binance Convert.
 
 Room for the rest of the private half: ``user_data.py``.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 from .account import AccountMethods
 from .base import ExchangeBase
 from .book import BookMethods
+from .margin import MarginMethods
 from .market import MarketMethods
 from .markets import MarketsBase
 from .private import PrivateBase
@@ -34,6 +36,7 @@ __all__ = [
     "AccountMethods",
     "BookMethods",
     "ExchangeBase",
+    "MarginMethods",
     "MarketMethods",
     "MarketsBase",
     "PrivateBase",
