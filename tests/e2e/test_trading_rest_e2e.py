@@ -105,7 +105,7 @@ async def test_create_orders_returns_one_result_per_input_in_order(ex: Binance) 
                 "amount": 0.01,
                 "price": round(eth_bid * 0.9, 2),
             },
-        ]  # fmt: skip
+        ]
     )
     assert [r["status"] for r in results] == ["open", "rejected", "open"]
     assert [r["symbol"] for r in results] == ["BTC/USDT", "BTC/USDT", "ETH/USDT"]
