@@ -33,8 +33,8 @@ from .methods import (
     BookMethods,
     MarginMethods,
     MarketMethods,
-    TradingMethods,
     WsFetchMethods,
+    WsTradingMethods,
 )
 from .options import DEFAULTS, TIMEFRAMES, snake
 from .registry import AnyConnection, ConnectionRegistry
@@ -49,7 +49,7 @@ log = logging.getLogger("client")
 
 
 class Binance(
-    MarketMethods, BookMethods, WsFetchMethods, AccountMethods, TradingMethods, MarginMethods
+    MarketMethods, BookMethods, WsFetchMethods, AccountMethods, WsTradingMethods, MarginMethods
 ):
     """An asyncio Binance client with the CCXT Pro surface.
 

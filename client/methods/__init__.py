@@ -15,6 +15,7 @@ Each module holds one mixin; :mod:`client.exchange` composes them into ``Binance
 * :mod:`.account`: balances, positions, the account's liquidations.
 * :mod:`.trading`: create (one, many, by cost), cancel and query orders; the account's trades.
 * :mod:`.margin`: margin borrow rates (cross, isolated) and Binance Convert.
+* :mod:`.ws_trading`: order reads and mutations over the WebSocket API.
 
 Room for the rest of the private half: ``user_data.py``.
 """
@@ -31,6 +32,7 @@ from .private import PrivateBase
 from .trading import TradingMethods
 from .watching import WatchBase
 from .ws_fetch import WsFetchMethods
+from .ws_trading import WsTradingMethods
 
 __all__ = [
     "AccountMethods",
@@ -43,4 +45,5 @@ __all__ = [
     "TradingMethods",
     "WatchBase",
     "WsFetchMethods",
+    "WsTradingMethods",
 ]
