@@ -15,8 +15,9 @@ between orders. For each client and key type (HMAC-SHA256; Ed25519):
 
 Ours signs each request with HMAC, or, with Ed25519, logs the session on once
 (``session.logon``) and sends unsigned requests on it. ccxt.pro 4.5.90 signs every request
-(its Ed25519 signing loads the PEM key on every call) and runs with ``enableRateLimit: False``: with its default
-limiter every send waits 250 ms (docs/performance.md). The clients alternate run by run, so a
+(its Ed25519 signing loads the PEM key on every call) and runs with ``enableRateLimit:
+False``: with its default limiter every send waits 250 ms (docs/performance.md). The clients
+alternate run by run, so a
 change in the machine's load hits both. Run::
 
     python -m benchmarks.bench_orders [--n 2000] [--inflight 16] [--repeat 3]
