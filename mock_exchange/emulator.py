@@ -23,6 +23,8 @@ from .engine.book import Side
 from .engine.clock import ControlledClock
 from .engine.core import Engine, EngineEvent, Liquidation, OrderResult
 from .engine.exchange import VENUES, Exchange
+from .engine.futures.account import futures_account
+from .engine.futures.risk import check_margins, liquidate
 from .engine.markets import MarketKind
 from .engine.ratelimits import WeightLimiter
 from .errors import ExchangeError, StreamControlError
@@ -30,7 +32,8 @@ from .faults import IMMEDIATE_FAULTS, Control, Fault
 from .registry import Registry
 from .transports.publisher import Publisher
 from .transports.rules import ConnectionRules
-from .transports.stream_names import StreamKey, parse_stream
+from .transports.stream_names import LISTEN_KEY_CHANNEL, StreamKey, parse_stream
+from .transports.user_data import FuturesUserData
 from .transports.venues import VENUE_SPECS
 
 __all__ = ["Emulator"]
@@ -40,6 +43,7 @@ _CAMEL = {
     "api_key": "apiKey",
     "public_key": "publicKey",
     "futures_balances": "futuresBalances",
+    "coinm_balances": "coinmBalances",
 }
 
 
@@ -56,6 +60,9 @@ class Emulator:
             self.add_account(spec)
         self.registry = Registry()
         self.publisher = Publisher(self.exchange, self.registry.stream_connections)
+        self.user_data = FuturesUserData(
+            lambda: self.exchange, self.registry.stream_connections, self.accounts.listen_keys
+        )
         self.limiters: dict[str, WeightLimiter] = self._new_limiters()
         self.activities: dict[MarketKind, Activity] = self._new_activities(self.config.rate)
         # set whenever the clock moves or the activity changes: the clock driver wakes up
@@ -115,6 +122,9 @@ class Emulator:
         """Return the stream-name check of ``venue`` (grammar, then a known symbol)."""
 
         def validate(name: str) -> StreamKey:
+            lk = self.accounts.listen_keys.lookup(name, self.clock.now_ms())
+            if lk is not None and lk.venue == venue:
+                return StreamKey(None, LISTEN_KEY_CHANNEL, (name,))
             key = parse_stream(name, venue)
             engine = self.exchange.engine(venue)
             if key is None:
@@ -182,8 +192,16 @@ class Emulator:
         self.wake.set()
 
     def publish(self, venue: MarketKind, events: list[EngineEvent]) -> None:
-        """Publish engine ``events`` of ``venue`` to the streams (real-time part)."""
-        self.publisher.on_events(venue, events, self.clock.now_ms())
+        """Publish engine ``events`` of ``venue``: settle futures fills, then market streams
+        (real-time part) and user data."""
+        self._publish(venue, events, self.clock.now_ms())
+
+    def _publish(self, venue: MarketKind, events: list[EngineEvent], now: int) -> None:
+        settlement = self.exchange.futures.get(venue)
+        if settlement is not None and events:
+            events = settlement.settle(events, now)
+        self.publisher.on_events(venue, events, now)
+        self.user_data.on_events(venue, events, now)
 
     def place_order(
         self,
@@ -202,10 +220,43 @@ class Emulator:
     def liquidate(
         self, symbol: str, side: Side, quantity: Decimal, *, venue: MarketKind = "usdm"
     ) -> Liquidation:
-        """Execute a scripted liquidation on a futures venue and publish ``forceOrder``."""
+        """Execute a synthetic public liquidation on a futures venue and publish ``forceOrder``."""
         liq, events = self.exchange.engine(venue).liquidate(symbol, side, quantity)
         self.publish(venue, events)
         return liq
+
+    def liquidate_account(
+        self, api_key: str, symbol: str, *, venue: MarketKind = "usdm"
+    ) -> dict[str, Any]:
+        """Force-liquidate the position of ``api_key``'s account on ``symbol`` (``POST
+        /_mock/liquidate {"symbol","apiKey"}``): MARGIN_CALL, then the engine closes it.
+
+        Raises:
+            ValueError: unknown key, venue or symbol, or no open position on ``symbol``.
+        """
+        try:
+            account = self.accounts.of_key(api_key)
+        except KeyError:
+            raise ValueError("no account has that apiKey") from None
+        settlement = self.exchange.futures.get(venue)
+        if settlement is None:
+            raise ValueError(f"unknown futures venue {venue!r}")
+        try:
+            market = settlement.engine.market(symbol)
+        except ExchangeError:
+            raise ValueError(f"unknown {venue} symbol {symbol!r}") from None
+        fa = futures_account(account, venue)
+        if not fa.open_positions(symbol):
+            raise ValueError(f"the account has no open {symbol} position")
+        now = self.clock.now_ms()
+        events = liquidate(settlement, fa, market, now, call=True)
+        self._publish(venue, events, now)
+        liqs = [e for e in events if isinstance(e, Liquidation)]
+        return {
+            "status": liqs[-1].status if liqs else "FILLED",
+            "filled": decimal_text(sum((e.filled for e in liqs), Decimal(0))),
+            "orderIds": fa.force_orders[-len(liqs) :] if liqs else [],
+        }
 
     # -- accounts (the account contract) ---------------------------------------------------
 
@@ -228,6 +279,7 @@ class Emulator:
             "permissions": sorted(key.permissions),
             "balances": account.spot.view(),
             "futuresBalances": account.futures["usdm"].view(),
+            "coinmBalances": account.futures["coinm"].view(),
         }
 
     def account_state(self, api_key: str) -> dict[str, Any]:
@@ -263,7 +315,12 @@ class Emulator:
         if not isinstance(asset, str) or not asset:
             raise ValueError("asset must be an asset name")
         events = self.accounts.deposit(account, asset, value, wallet, self.clock.now_ms())
-        self.publish("spot", events)
+        venue: MarketKind = "spot"
+        if wallet in ("futures", "usdm"):
+            venue = "usdm"
+        elif wallet == "coinm":
+            venue = "coinm"
+        self.publish(venue, events)
         held = account.wallet(wallet).balance(asset.upper())
         return {
             "apiKey": api_key,
@@ -346,8 +403,14 @@ class Emulator:
         """Run everything due at ``now``: activity, funding, periodic streams, connection rules."""
         for venue, activity in self.activities.items():
             events = activity.run_until(now)
-            self.publisher.on_events(venue, events, now)
-        self.exchange.settle_funding(now)
+            self._publish(venue, events, now)
+        for venue, funding in self.exchange.settle_funding(now).items():
+            self._publish(venue, funding, now)
+        for venue, settlement in self.exchange.futures.items():
+            risk = check_margins(settlement, now)
+            if risk:
+                self._publish(venue, risk, now)
+        self.user_data.on_clock(now)
         self.publisher.on_tick(prev, now)
         for conn in self.registry.all():
             conn.on_clock(now)

@@ -30,9 +30,18 @@ from .hosts import (
     service_for,
 )
 from .transports import account as acct
+from .transports import futures_account as fac
+from .transports import futures_config as fcfg
 from .transports import market_data as md
 from .transports import private
-from .transports.auth import ACCESS_PUBLIC, ACCESS_USER_DATA, Access, Security
+from .transports.auth import (
+    ACCESS_API_KEY,
+    ACCESS_FUTURES_TRADE,
+    ACCESS_PUBLIC,
+    ACCESS_USER_DATA,
+    Access,
+    Security,
+)
 from .transports.private import PrivateEndpoint
 from .transports.request import RawRequest
 from .transports.rest import RestCall, RestHandler, market
@@ -112,7 +121,63 @@ PRIVATE_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {
         ),
     ),
 }
-_PRIVATE_SERVICE: dict[MarketKind, Service] = {"spot": "spot-rest"}
+
+
+def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...]:
+    """The futures account endpoints of one venue (``/fapi`` or ``/dapi``)."""
+    read, trade, key = ACCESS_USER_DATA, ACCESS_FUTURES_TRADE, ACCESS_API_KEY
+    return (
+        PrivateEndpoint(fac.account_v2, read, ("GET", f"{v2}/account"), "account.status"),
+        PrivateEndpoint(fac.account_v3, read, ("GET", f"{v3}/account"), "v2/account.status"),
+        PrivateEndpoint(fac.balance, read, ("GET", f"{v2}/balance"), "account.balance"),
+        PrivateEndpoint(fac.balance, read, ("GET", f"{v3}/balance"), "v2/account.balance"),
+        PrivateEndpoint(
+            fac.position_risk_v2, read, ("GET", f"{v2}/positionRisk"), "account.position"
+        ),
+        PrivateEndpoint(
+            fac.position_risk_v3, read, ("GET", f"{v3}/positionRisk"), "v2/account.position"
+        ),
+        PrivateEndpoint(fac.leverage_bracket, read, ("GET", f"{api}/leverageBracket"), None),
+        PrivateEndpoint(fac.commission_rate, read, ("GET", f"{api}/commissionRate"), None),
+        PrivateEndpoint(fac.symbol_config, read, ("GET", f"{api}/symbolConfig"), None),
+        PrivateEndpoint(fac.account_config, read, ("GET", f"{api}/accountConfig"), None),
+        PrivateEndpoint(fac.position_side_dual, read, ("GET", f"{api}/positionSide/dual"), None),
+        PrivateEndpoint(fac.income, read, ("GET", f"{api}/income"), None),
+        PrivateEndpoint(fac.user_trades, read, ("GET", f"{api}/userTrades"), None),
+        PrivateEndpoint(fac.force_orders, read, ("GET", f"{api}/forceOrders"), None),
+        PrivateEndpoint(
+            fac.position_margin_history, read, ("GET", f"{api}/positionMargin/history"), None
+        ),
+        PrivateEndpoint(fcfg.change_leverage, trade, ("POST", f"{api}/leverage"), None),
+        PrivateEndpoint(fcfg.change_margin_type, trade, ("POST", f"{api}/marginType"), None),
+        PrivateEndpoint(
+            fcfg.change_position_mode, trade, ("POST", f"{api}/positionSide/dual"), None
+        ),
+        PrivateEndpoint(fcfg.position_margin, trade, ("POST", f"{api}/positionMargin"), None),
+        PrivateEndpoint(
+            fcfg.listen_key_start, key, ("POST", f"{api}/listenKey"), "userDataStream.start"
+        ),
+        PrivateEndpoint(
+            fcfg.listen_key_keepalive, key, ("PUT", f"{api}/listenKey"), "userDataStream.ping"
+        ),
+        PrivateEndpoint(
+            fcfg.listen_key_close, key, ("DELETE", f"{api}/listenKey"), "userDataStream.stop"
+        ),
+    )
+
+
+PRIVATE_ENDPOINTS["usdm"] = _futures_endpoints("/fapi/v1", "/fapi/v2", "/fapi/v3")
+# COIN-M serves the v1 forms only (``/dapi/v1/account``, ``/balance``, ``/positionRisk``)
+PRIVATE_ENDPOINTS["coinm"] = tuple(
+    ep
+    for ep in _futures_endpoints("/dapi/v1", "/dapi/v1", "/dapi/v2")
+    if ep.rest is not None and ep.rest[1].startswith("/dapi/v1/")
+)
+_PRIVATE_SERVICE: dict[MarketKind, Service] = {
+    "spot": "spot-rest",
+    "usdm": "usdm-rest",
+    "coinm": "coinm-rest",
+}
 
 
 def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
@@ -191,6 +256,7 @@ STREAM_ENDPOINTS: dict[tuple[Service, str | None], tuple[MarketKind, Category]] 
     ("usdm-streams", "public"): ("usdm", "public"),
     ("usdm-streams", "market"): ("usdm", "market"),
     ("usdm-streams", None): ("usdm", "root"),
+    ("usdm-streams", "private"): ("usdm", "private"),
     ("coinm-streams", None): ("coinm", "all"),
 }
 # WS API entry points: (service, path) -> venue.
@@ -278,13 +344,13 @@ Match = RestMatch | StreamMatch | WsApiMatch | NoRoute
 def route(request: RawRequest, *, upgrade: bool) -> Match:
     """Look ``request`` up: WebSocket entry points first (on an upgrade), then REST routes.
 
-    A ``/ws/<listenKey>`` path is served as a market-stream path today (its one "stream" is
-    ignored); ``/private/...`` paths have no entry point yet.
+    ``/ws/<listenKey>`` and ``/private/ws?listenKey=`` open a stream connection whose stream is
+    the listen key (the account's user data).
     """
     service = service_for(request.host, request.path)
     if upgrade:
         parsed = parse_stream_path(request.path, request.query)
-        if isinstance(parsed, ListenKeyPath) and parsed.legacy:
+        if isinstance(parsed, ListenKeyPath):
             parsed = parsed.as_market()
         if isinstance(parsed, MarketStreamPath):
             entry = STREAM_ENDPOINTS.get((service, parsed.prefix))

@@ -44,6 +44,7 @@ async def serve_streams(
         category=match.category,
         session=session,
     )
+    conn.events = frozenset(match.path.events)
     emu.registry.add(conn)
     try:
         await serve_socket(
