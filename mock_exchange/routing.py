@@ -32,6 +32,7 @@ from .hosts import (
 from .transports import account as acct
 from .transports import futures_account as fac
 from .transports import futures_config as fcfg
+from .transports import futures_orders as ford
 from .transports import market_data as md
 from .transports import private
 from .transports.auth import (
@@ -148,6 +149,15 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
         PrivateEndpoint(
             fac.position_margin_history, read, ("GET", f"{api}/positionMargin/history"), None
         ),
+        PrivateEndpoint(ford.new_order, trade, ("POST", f"{api}/order"), "order.place", 1),
+        PrivateEndpoint(ford.query_order, read, ("GET", f"{api}/order"), "order.status"),
+        PrivateEndpoint(ford.cancel_order, trade, ("DELETE", f"{api}/order"), "order.cancel", 1),
+        PrivateEndpoint(ford.open_order, read, ("GET", f"{api}/openOrder"), None),
+        PrivateEndpoint(ford.open_orders, read, ("GET", f"{api}/openOrders"), None),
+        PrivateEndpoint(ford.all_orders, read, ("GET", f"{api}/allOrders"), None),
+        PrivateEndpoint(ford.cancel_all, trade, ("DELETE", f"{api}/allOpenOrders"), None),
+        PrivateEndpoint(ford.batch_place, trade, ("POST", f"{api}/batchOrders"), None, 5),
+        PrivateEndpoint(ford.batch_cancel, trade, ("DELETE", f"{api}/batchOrders"), None, 1),
         PrivateEndpoint(fcfg.change_leverage, trade, ("POST", f"{api}/leverage"), None),
         PrivateEndpoint(fcfg.change_margin_type, trade, ("POST", f"{api}/marginType"), None),
         PrivateEndpoint(

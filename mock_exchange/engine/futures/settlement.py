@@ -112,6 +112,8 @@ class FuturesSettlement:
         self.info: dict[int, FuturesOrderInfo] = {}
         # open orders per owner: order ids (the records live in the engine's store)
         self.open: dict[AccountId, set[int]] = {}
+        # every order of an owner, oldest first (``allOrders``)
+        self.history: dict[AccountId, list[int]] = {}
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -132,8 +134,20 @@ class FuturesSettlement:
     def remember(self, record: OrderRecord, info: FuturesOrderInfo) -> None:
         """Note a new order's futures attributes (before the engine reports it)."""
         self.info[record.order_id] = info
-        if record.owner is not None and record.is_open:
+        if record.owner is None:
+            return
+        self.history.setdefault(record.owner, []).append(record.order_id)
+        if record.is_open:
             self.open.setdefault(record.owner, set()).add(record.order_id)
+
+    def all_orders(self, owner: AccountId, symbol: str) -> list[OrderRecord]:
+        """Return the owner's orders of ``symbol`` the engine still remembers, oldest first."""
+        out = []
+        for order_id in self.history.get(owner, ()):
+            record = self.engine.order(order_id)
+            if record is not None and record.symbol == symbol:
+                out.append(record)
+        return out
 
     def open_order_initial(self, fa: FuturesAccount) -> dict[str, Decimal]:
         """Return the initial margin the account's open orders hold, per margin asset.
