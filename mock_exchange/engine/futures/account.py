@@ -10,8 +10,8 @@ endpoints): position initial margin ``|notional| / leverage``; maintenance margi
 leverage brackets; margin balance ``wallet + unrealised PnL``; cross wallet ``wallet - isolated
 wallets``; available balance ``cross wallet + cross unrealised PnL - cross position initial
 margin - open order initial margin``. A loss larger than the wallet empties it; the shortfall
-is kept in :attr:`FuturesAccount.shortfall` (the insurance fund pays it), so wallet
-conservation stays exact.
+is kept in :attr:`FuturesAccount.shortfall` (the insurance fund pays it), so ``wallet -
+shortfall`` is exactly deposits + realised PnL - commissions + funding.
 """
 
 from __future__ import annotations
