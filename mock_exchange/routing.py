@@ -32,6 +32,7 @@ from .hosts import (
 from .transports import account as acct
 from .transports import futures_account as fac
 from .transports import futures_config as fcfg
+from .transports import futures_modify as fmod
 from .transports import futures_orders as ford
 from .transports import market_data as md
 from .transports import private
@@ -152,6 +153,8 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
         PrivateEndpoint(ford.new_order, trade, ("POST", f"{api}/order"), "order.place", 1),
         PrivateEndpoint(ford.query_order, read, ("GET", f"{api}/order"), "order.status"),
         PrivateEndpoint(ford.cancel_order, trade, ("DELETE", f"{api}/order"), "order.cancel", 1),
+        PrivateEndpoint(fmod.modify_order, trade, ("PUT", f"{api}/order"), "order.modify", 1),
+        PrivateEndpoint(fmod.batch_modify, trade, ("PUT", f"{api}/batchOrders"), None, 5),
         PrivateEndpoint(ford.open_order, read, ("GET", f"{api}/openOrder"), None),
         PrivateEndpoint(ford.open_orders, read, ("GET", f"{api}/openOrders"), None),
         PrivateEndpoint(ford.all_orders, read, ("GET", f"{api}/allOrders"), None),

@@ -122,6 +122,13 @@ class FuturesView:
         return bid, ask
 
 
+def _asset_time(fa: FuturesAccount, s: AssetSummary) -> int:
+    """An asset row's ``updateTime``: 0 for an asset never held (clients skip those rows)."""
+    if s.wallet == 0 and s.position_initial == 0 and s.open_order_initial == 0:
+        return 0
+    return max(fa.update_time, fa.account.update_time)
+
+
 def _asset_row(s: AssetSummary, now: int) -> dict[str, Any]:
     return {
         "asset": s.asset,
@@ -194,7 +201,7 @@ def account_v3(call: PrivateCall) -> tuple[Any, int]:
     asset = view.quote_assets[0] if view.quote_assets else "USDT"
     return {
         **_totals(summary, asset),
-        "assets": [_asset_row(s, view.fa.update_time) for _, s in sorted(summary.items())],
+        "assets": [_asset_row(s, _asset_time(view.fa, s)) for _, s in sorted(summary.items())],
         "positions": positions,
     }, 5
 
@@ -235,7 +242,7 @@ def account_v2(call: PrivateCall) -> tuple[Any, int]:
     asset = view.quote_assets[0] if view.quote_assets else "USDT"
     assets = []
     for _, s in sorted(summary.items()):
-        row = _asset_row(s, fa.update_time)
+        row = _asset_row(s, _asset_time(fa, s))
         row["marginAvailable"] = True
         assets.append(row)
     return {
@@ -262,7 +269,7 @@ def balance(call: PrivateCall) -> tuple[Any, int]:
             "availableBalance": fp.money(s.available),
             "maxWithdrawAmount": fp.money(s.max_withdraw),
             "marginAvailable": True,
-            "updateTime": view.fa.update_time,
+            "updateTime": _asset_time(view.fa, s),
         }
         for _, s in sorted(view.summary().items())
     ], 5
