@@ -11,6 +11,7 @@ Its methods are the Python control API (``reset``, ``set_rate``, ``add_fault``, 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
@@ -38,6 +39,7 @@ from .transports.venues import VENUE_SPECS
 
 __all__ = ["Emulator"]
 
+_KEY_TOKEN = re.compile(r"[A-Za-z0-9]{60,64}")
 # snake_case keywords of add_account -> the contract's JSON names
 _CAMEL = {
     "api_key": "apiKey",
@@ -140,6 +142,14 @@ class Emulator:
             return key
 
         return validate
+
+    def redact_listen_keys(self, text: str) -> str:
+        """Return ``text`` with every live listen key in it replaced (a listen key is a
+        credential; ``SUBSCRIBE ["<listenKey>"]`` names one as a stream)."""
+        for token in set(_KEY_TOKEN.findall(text)):
+            if self.accounts.listen_keys.lookup(token, self.clock.now_ms()) is not None:
+                text = text.replace(token, "<redacted>")
+        return text
 
     def forced_error(self, venue: MarketKind, caller: str, now: int) -> ExchangeError | None:
         """Consume a ``force_429``/``force_418`` fault; return the error it forces, or None."""

@@ -49,6 +49,7 @@ from .transports.request import RawRequest
 from .transports.rest import RestCall, RestHandler, market
 from .transports.stream_paths import Category, ListenKeyPath, MarketStreamPath, parse_stream_path
 from .transports.ws_api import WsApiMethod, public
+from .transports.ws_session import SESSION_METHODS
 
 __all__ = [
     "HOSTS",
@@ -319,7 +320,7 @@ def _ws_methods(venue: MarketKind, queries: dict[str, md.QueryHandler]) -> dict[
 
 WSAPI_METHODS: dict[MarketKind, dict[str, WsApiMethod]] = {
     "spot": _ws_methods("spot", _SPOT_WSAPI),
-    "usdm": _ws_methods("usdm", _USDM_WSAPI),
+    "usdm": {**_ws_methods("usdm", _USDM_WSAPI), **SESSION_METHODS},
 }
 
 

@@ -64,23 +64,28 @@ def order_object(
     m: Market, record: OrderRecord, info: FuturesOrderInfo, *, shape: str = "query"
 ) -> dict[str, Any]:
     """Return an order as ``GET /fapi/v1/order`` (``shape="query"``), placement (``"new"``),
-    cancel (``"cancel"``) or modify (``"modify"``) answers write it."""
+    cancel (``"cancel"``) or modify (``"modify"``) answers write it.
+
+    Field lists follow the SDK models: only the query shape carries ``avgPrice`` and
+    ``cumQuote`` (``cumBase`` on COIN-M), the others ``cumQty``; modify adds ``modifyId``.
+    """
     out: dict[str, Any] = {
         "orderId": record.order_id,
         "symbol": record.symbol,
         "status": record.status,
         "clientOrderId": record.client_order_id or "",
         "price": fmt(record.price or _ZERO, m.quote_precision),
-        "avgPrice": price8(_avg(record)),
         "origQty": qty(m, record.orig_qty or _ZERO),
         "executedQty": qty(m, record.executed_qty),
     }
-    if m.kind == "coinm":
-        out["pair"] = m.pair
-        out["cumBase"] = money(_cum_base(m, record))
+    if shape == "query":  # placement, cancel and modify answers dropped these in 2026
+        out["avgPrice"] = price8(_avg(record))
+        if m.kind == "coinm":
+            out["pair"] = m.pair
+            out["cumBase"] = money(_cum_base(m, record))
+        else:
+            out["cumQuote"] = money(record.cumulative_quote_qty)
     else:
-        out["cumQuote"] = money(record.cumulative_quote_qty)
-    if shape != "query":
         out["cumQty"] = qty(m, record.executed_qty)
     out.update(
         {
