@@ -28,13 +28,16 @@ from .engine.futures.account import futures_account
 from .engine.futures.risk import check_margins, liquidate
 from .engine.markets import MarketKind
 from .engine.ratelimits import WeightLimiter
+from .engine.types import AccountId
 from .errors import ExchangeError, StreamControlError
 from .faults import IMMEDIATE_FAULTS, Control, Fault
 from .registry import Registry
+from .transports.futures_user_data import FuturesUserData
+from .transports.order_payloads import query_shape
 from .transports.publisher import Publisher
 from .transports.rules import ConnectionRules
 from .transports.stream_names import LISTEN_KEY_CHANNEL, StreamKey, parse_stream
-from .transports.user_data import FuturesUserData
+from .transports.user_data import UserDataHub
 from .transports.venues import VENUE_SPECS
 
 __all__ = ["Emulator"]
@@ -62,7 +65,11 @@ class Emulator:
             self.add_account(spec)
         self.registry = Registry()
         self.publisher = Publisher(self.exchange, self.registry.stream_connections)
-        self.user_data = FuturesUserData(
+        self.user_data = UserDataHub(
+            lambda: [conn.session for conn in self.registry.ws_api.values()],
+            lambda: self.exchange,
+        )
+        self.futures_user_data = FuturesUserData(
             lambda: self.exchange, self.registry.stream_connections, self.accounts.listen_keys
         )
         self.limiters: dict[str, WeightLimiter] = self._new_limiters()
@@ -202,8 +209,9 @@ class Emulator:
         self.wake.set()
 
     def publish(self, venue: MarketKind, events: list[EngineEvent]) -> None:
-        """Publish engine ``events`` of ``venue``: settle futures fills, then market streams
-        (real-time part) and user data."""
+        """Publish engine ``events`` of ``venue``: futures fills settle into positions first;
+        then market streams, spot user data to the subscriptions of each event's account, and
+        futures user data to the account's listen-key streams."""
         self._publish(venue, events, self.clock.now_ms())
 
     def _publish(self, venue: MarketKind, events: list[EngineEvent], now: int) -> None:
@@ -211,7 +219,10 @@ class Emulator:
         if settlement is not None and events:
             events = settlement.settle(events, now)
         self.publisher.on_events(venue, events, now)
-        self.user_data.on_events(venue, events, now)
+        if venue == "spot":
+            self.user_data.on_events(events)
+        else:
+            self.futures_user_data.on_events(venue, events, now)
 
     def place_order(
         self,
@@ -304,9 +315,10 @@ class Emulator:
             raise ValueError("no account has that apiKey") from None
         return self.accounts.state(api_key, self.open_orders_view(account.id))
 
-    def open_orders_view(self, owner: Any) -> list[dict[str, Any]]:
+    def open_orders_view(self, owner: AccountId) -> list[dict[str, Any]]:
         """Return the open spot orders of an account, as ``GET /api/v3/openOrders`` shows them."""
-        return []
+        engine = self.exchange.engine("spot")
+        return [query_shape(engine.market(r.symbol), r) for r in engine.orders.open_orders(owner)]
 
     def deposit(
         self, api_key: str, asset: str, amount: Any, wallet: str = "spot"
@@ -414,13 +426,14 @@ class Emulator:
         for venue, activity in self.activities.items():
             events = activity.run_until(now)
             self._publish(venue, events, now)
+        self.user_data.on_clock(now)
         for venue, funding in self.exchange.settle_funding(now).items():
             self._publish(venue, funding, now)
         for venue, settlement in self.exchange.futures.items():
             risk = check_margins(settlement, now)
             if risk:
                 self._publish(venue, risk, now)
-        self.user_data.on_clock(now)
+        self.futures_user_data.on_clock(now)
         self.publisher.on_tick(prev, now)
         for conn in self.registry.all():
             conn.on_clock(now)

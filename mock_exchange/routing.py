@@ -29,27 +29,15 @@ from .hosts import (
     rewrite_url,
     service_for,
 )
-from .transports import account as acct
-from .transports import futures_account as fac
-from .transports import futures_config as fcfg
-from .transports import futures_modify as fmod
-from .transports import futures_orders as ford
+from .private_routes import PRIVATE_ENDPOINTS, PRIVATE_SERVICE
 from .transports import market_data as md
 from .transports import private
-from .transports.auth import (
-    ACCESS_API_KEY,
-    ACCESS_FUTURES_TRADE,
-    ACCESS_PUBLIC,
-    ACCESS_USER_DATA,
-    Access,
-    Security,
-)
-from .transports.private import PrivateEndpoint
+from .transports.auth import ACCESS_PUBLIC, Access, Security
 from .transports.request import RawRequest
-from .transports.rest import RestCall, RestHandler, market
+from .transports.rest import RestCall, RestHandler, gone, market
 from .transports.stream_paths import Category, ListenKeyPath, MarketStreamPath, parse_stream_path
+from .transports.user_data import USER_DATA_METHODS
 from .transports.ws_api import WsApiMethod, public
-from .transports.ws_session import SESSION_METHODS
 
 __all__ = [
     "HOSTS",
@@ -103,97 +91,6 @@ class RestRoute:
         return call.principal.account.orders.headers(call.now)
 
 
-# Private endpoints per venue: each row gives the REST route and the WS API method, so both
-# run the same handler (transports/private.py).
-PRIVATE_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {
-    "spot": (
-        PrivateEndpoint(
-            acct.account_status, ACCESS_USER_DATA, ("GET", "/api/v3/account"), "account.status"
-        ),
-        PrivateEndpoint(
-            acct.account_commission,
-            ACCESS_USER_DATA,
-            ("GET", "/api/v3/account/commission"),
-            "account.commission",
-        ),
-        PrivateEndpoint(
-            acct.rate_limit_order,
-            ACCESS_USER_DATA,
-            ("GET", "/api/v3/rateLimit/order"),
-            "account.rateLimits.orders",
-        ),
-    ),
-}
-
-
-def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...]:
-    """The futures account endpoints of one venue (``/fapi`` or ``/dapi``)."""
-    read, trade, key = ACCESS_USER_DATA, ACCESS_FUTURES_TRADE, ACCESS_API_KEY
-    return (
-        PrivateEndpoint(fac.account_v2, read, ("GET", f"{v2}/account"), "account.status"),
-        PrivateEndpoint(fac.account_v3, read, ("GET", f"{v3}/account"), "v2/account.status"),
-        PrivateEndpoint(fac.balance, read, ("GET", f"{v2}/balance"), "account.balance"),
-        PrivateEndpoint(fac.balance, read, ("GET", f"{v3}/balance"), "v2/account.balance"),
-        PrivateEndpoint(
-            fac.position_risk_v2, read, ("GET", f"{v2}/positionRisk"), "account.position"
-        ),
-        PrivateEndpoint(
-            fac.position_risk_v3, read, ("GET", f"{v3}/positionRisk"), "v2/account.position"
-        ),
-        PrivateEndpoint(fac.leverage_bracket, read, ("GET", f"{api}/leverageBracket"), None),
-        PrivateEndpoint(fac.commission_rate, read, ("GET", f"{api}/commissionRate"), None),
-        PrivateEndpoint(fac.symbol_config, read, ("GET", f"{api}/symbolConfig"), None),
-        PrivateEndpoint(fac.account_config, read, ("GET", f"{api}/accountConfig"), None),
-        PrivateEndpoint(fac.position_side_dual, read, ("GET", f"{api}/positionSide/dual"), None),
-        PrivateEndpoint(fac.income, read, ("GET", f"{api}/income"), None),
-        PrivateEndpoint(fac.user_trades, read, ("GET", f"{api}/userTrades"), None),
-        PrivateEndpoint(fac.force_orders, read, ("GET", f"{api}/forceOrders"), None),
-        PrivateEndpoint(
-            fac.position_margin_history, read, ("GET", f"{api}/positionMargin/history"), None
-        ),
-        PrivateEndpoint(ford.new_order, trade, ("POST", f"{api}/order"), "order.place", 1),
-        PrivateEndpoint(ford.query_order, read, ("GET", f"{api}/order"), "order.status"),
-        PrivateEndpoint(ford.cancel_order, trade, ("DELETE", f"{api}/order"), "order.cancel", 1),
-        PrivateEndpoint(fmod.modify_order, trade, ("PUT", f"{api}/order"), "order.modify", 1),
-        PrivateEndpoint(fmod.batch_modify, trade, ("PUT", f"{api}/batchOrders"), None, 5),
-        PrivateEndpoint(ford.open_order, read, ("GET", f"{api}/openOrder"), None),
-        PrivateEndpoint(ford.open_orders, read, ("GET", f"{api}/openOrders"), None),
-        PrivateEndpoint(ford.all_orders, read, ("GET", f"{api}/allOrders"), None),
-        PrivateEndpoint(ford.cancel_all, trade, ("DELETE", f"{api}/allOpenOrders"), None),
-        PrivateEndpoint(ford.batch_place, trade, ("POST", f"{api}/batchOrders"), None, 5),
-        PrivateEndpoint(ford.batch_cancel, trade, ("DELETE", f"{api}/batchOrders"), None, 1),
-        PrivateEndpoint(fcfg.change_leverage, trade, ("POST", f"{api}/leverage"), None),
-        PrivateEndpoint(fcfg.change_margin_type, trade, ("POST", f"{api}/marginType"), None),
-        PrivateEndpoint(
-            fcfg.change_position_mode, trade, ("POST", f"{api}/positionSide/dual"), None
-        ),
-        PrivateEndpoint(fcfg.position_margin, trade, ("POST", f"{api}/positionMargin"), None),
-        PrivateEndpoint(
-            fcfg.listen_key_start, key, ("POST", f"{api}/listenKey"), "userDataStream.start"
-        ),
-        PrivateEndpoint(
-            fcfg.listen_key_keepalive, key, ("PUT", f"{api}/listenKey"), "userDataStream.ping"
-        ),
-        PrivateEndpoint(
-            fcfg.listen_key_close, key, ("DELETE", f"{api}/listenKey"), "userDataStream.stop"
-        ),
-    )
-
-
-PRIVATE_ENDPOINTS["usdm"] = _futures_endpoints("/fapi/v1", "/fapi/v2", "/fapi/v3")
-# COIN-M serves the v1 forms only (``/dapi/v1/account``, ``/balance``, ``/positionRisk``)
-PRIVATE_ENDPOINTS["coinm"] = tuple(
-    ep
-    for ep in _futures_endpoints("/dapi/v1", "/dapi/v1", "/dapi/v2")
-    if ep.rest is not None and ep.rest[1].startswith("/dapi/v1/")
-)
-_PRIVATE_SERVICE: dict[MarketKind, Service] = {
-    "spot": "spot-rest",
-    "usdm": "usdm-rest",
-    "coinm": "coinm-rest",
-}
-
-
 def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
     spot: dict[str, md.QueryHandler] = {
         "/api/v3/ping": md.ping,
@@ -242,13 +139,18 @@ def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
         for service, venue, paths in groups
         for path, query in paths.items()
     ]
+    # the retired spot listen-key endpoints answer as Binance prod does today: 410 Gone
+    routes += [
+        RestRoute("spot-rest", verb, "/api/v3/userDataStream", "spot", gone)
+        for verb in ("POST", "PUT", "DELETE")
+    ]
     for venue, endpoints in PRIVATE_ENDPOINTS.items():
         for ep in endpoints:
             if ep.rest is not None:
                 verb, path = ep.rest
                 routes.append(
                     RestRoute(
-                        _PRIVATE_SERVICE[venue],
+                        PRIVATE_SERVICE[venue],
                         verb,
                         path,
                         venue,
@@ -318,9 +220,15 @@ def _ws_methods(venue: MarketKind, queries: dict[str, md.QueryHandler]) -> dict[
     return methods
 
 
+# ws-fapi has the session methods (logon, status, logout) but no WS API user-data subscriptions
+_SESSION_METHODS = {
+    name: method
+    for name, method in USER_DATA_METHODS.items()
+    if name in ("session.logon", "session.status", "session.logout")
+}
 WSAPI_METHODS: dict[MarketKind, dict[str, WsApiMethod]] = {
-    "spot": _ws_methods("spot", _SPOT_WSAPI),
-    "usdm": {**_ws_methods("usdm", _USDM_WSAPI), **SESSION_METHODS},
+    "spot": {**_ws_methods("spot", _SPOT_WSAPI), **USER_DATA_METHODS},
+    "usdm": {**_ws_methods("usdm", _USDM_WSAPI), **_SESSION_METHODS},
 }
 
 

@@ -24,9 +24,10 @@ from typing import Any
 from ..errors import ExchangeError
 from .events import AccountPosition, BalanceUpdate, EngineEvent
 from .keys import ApiKey, KeyRing, make_key
+from .listen_keys import ListenKeys
 from .order_limits import OrderCounter
 from .types import AccountId
-from .user_streams import ListenKeys
+from .user_streams import ListenTokens
 
 __all__ = [
     "FUTURES_WALLETS",
@@ -273,6 +274,7 @@ class Accounts:
         self.keys = KeyRing()
         # futures user-data stream keys (they outlive a market reset, as accounts do)
         self.listen_keys = ListenKeys()
+        self.tokens = ListenTokens()  # margin listen tokens (POST /sapi/v1/userListenToken)
         self._accounts: dict[int, Account] = {}
         self._uids = itertools.count(FIRST_UID)
 

@@ -7,6 +7,8 @@ the spot engine, so the derivatives follow the spot market.
 
 from __future__ import annotations
 
+import random
+import string
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
@@ -15,14 +17,19 @@ from .clock import Clock
 from .core import Engine
 from .derivatives import FUNDING_INTERVAL_MS, FundingHistory, MarkPrice, mark_price
 from .events import EngineEvent
+from .filters import check_order
+from .futures.filters import futures_engine_check
 from .futures.risk import settle_funding
 from .futures.settlement import FuturesSettlement
+from .ledger import SpotLedger
 from .markets import Market, MarketKind
+from .user_streams import ListenTokens
 
 __all__ = ["VENUES", "Exchange"]
 
 VENUES: tuple[MarketKind, ...] = ("spot", "usdm", "coinm")
 _SEED_STRIDE = {"spot": 0, "usdm": 1_000_003, "coinm": 2_000_006}
+_ID_CHARS = string.ascii_letters + string.digits
 
 
 class Exchange:
@@ -41,8 +48,18 @@ class Exchange:
         # accounts outlive a market reset: the emulator hands the same registry to each build
         self.accounts = accounts if accounts is not None else Accounts()
         chosen = list(markets)
+        # client order ids Binance generates (22 letters and digits), from their own generator
+        self._client_ids = random.Random(seed + 0x5EED)
+        # accounts' spot orders lock and move spot balances through the spot ledger
+        self.ledger = SpotLedger(self.accounts)
         self.engines: dict[MarketKind, Engine] = {
-            v: Engine(clock, [m for m in chosen if m.kind == v], seed=seed + _SEED_STRIDE[v])
+            v: Engine(
+                clock,
+                [m for m in chosen if m.kind == v],
+                seed=seed + _SEED_STRIDE[v],
+                ledger=self.ledger if v == "spot" else None,
+                order_check=check_order if v == "spot" else futures_engine_check,
+            )
             for v in VENUES
         }
         boundary = clock.now_ms() // FUNDING_INTERVAL_MS * FUNDING_INTERVAL_MS
@@ -61,6 +78,15 @@ class Exchange:
             return self.mark(venue, symbol, self.clock.now_ms()).mark
 
         return mark
+
+    @property
+    def tokens(self) -> ListenTokens:
+        """The margin listen tokens (kept with the accounts, across resets)."""
+        return self.accounts.tokens
+
+    def new_client_id(self) -> str:
+        """Return a fresh client order id as Binance generates them (22 letters and digits)."""
+        return "".join(self._client_ids.choices(_ID_CHARS, k=22))
 
     def engine(self, venue: MarketKind) -> Engine:
         """Return the engine of ``venue``."""

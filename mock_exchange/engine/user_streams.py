@@ -1,123 +1,160 @@
-"""Listen keys on the emulator clock: the futures user-data stream credentials.
+"""User-data subscriptions of one WS API connection, and margin listen tokens on the clock.
 
-A listen key belongs to one account on one venue (``usdm``, ``coinm``) and is valid for
-:data:`LISTEN_KEY_VALIDITY_MS` (60 minutes) from its last keep-alive. As on Binance,
-``POST .../listenKey`` returns the account's active key and extends it (a new key only when
-there is none), ``PUT`` extends it, ``DELETE`` closes it; a ``PUT`` for a key that expired or
-never existed is ``-1125 This listenKey does not exist.`` :meth:`ListenKeys.expire` drops the
-keys whose time has passed and returns them, so the stream side can send ``listenKeyExpired``
-and close the streams. Keys are 64 letters and digits from the seeded generator; a key's
-``repr`` never shows it.
+A connection's :class:`Subscriptions` hands out ids from 0 (reference 4.8): at most one
+subscription per account (``-2035``), 1 000 active at a time and 65 535 over the connection's
+life (``-2042``). A subscription made through ``session.logon`` is of kind ``logon`` (logout
+ends it), through ``userDataStream.subscribe.signature`` of kind ``signature``, through a
+margin listen token of kind ``listenToken`` (it ends when the token expires).
+
+:class:`ListenTokens` issues the tokens of ``POST /sapi/v1/userListenToken``: each names an
+account (cross margin, or isolated margin of one symbol) and expires on the emulator clock
+(default and maximum validity 24 h).
 """
 
 from __future__ import annotations
 
-import random
-import string
-from dataclasses import dataclass
+import itertools
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
 
 from ..errors import ExchangeError
+from .types import AccountId
 
-__all__ = ["LISTEN_KEY_VALIDITY_MS", "ListenKey", "ListenKeys", "unknown_listen_key"]
+__all__ = [
+    "MAX_ACTIVE",
+    "MAX_IDS",
+    "MAX_TOKEN_VALIDITY_MS",
+    "ListenToken",
+    "ListenTokens",
+    "Subscription",
+    "SubscriptionKind",
+    "Subscriptions",
+]
 
-LISTEN_KEY_VALIDITY_MS = 60 * 60_000
-_ALPHABET = string.ascii_letters + string.digits
+MAX_ACTIVE = 1000
+MAX_IDS = 65535
+MAX_TOKEN_VALIDITY_MS = 86_400_000
+SubscriptionKind = Literal["logon", "signature", "listenToken"]
 
 
-def unknown_listen_key() -> ExchangeError:
-    """-1125: the listen key does not exist (or expired)."""
-    return ExchangeError(-1125, "This listenKey does not exist.")
+@dataclass(frozen=True)
+class Subscription:
+    """One user-data subscription of a connection."""
+
+    id: int
+    account: AccountId
+    kind: SubscriptionKind
+    expires: int | None = None  # listen-token subscriptions end then
+    margin: str | None = None  # "cross", or the isolated symbol, for listen-token ones
 
 
 @dataclass
-class ListenKey:
-    """One listen key: its account (uid), venue and expiry time."""
+class Subscriptions:
+    """The user-data subscriptions of one WS API connection."""
 
-    key: str
-    uid: int
-    venue: str
-    expires_at: int
-
-    def __repr__(self) -> str:
-        return f"ListenKey(uid={self.uid}, venue={self.venue!r}, expires_at={self.expires_at})"
-
-
-class ListenKeys:
-    """The live listen keys, by key and by (uid, venue)."""
-
-    def __init__(self, seed: int = 0, validity_ms: int = LISTEN_KEY_VALIDITY_MS) -> None:
-        self._rng = random.Random(f"listen-keys-{seed}")
-        self.validity_ms = validity_ms
-        self._by_key: dict[str, ListenKey] = {}
-        self._by_owner: dict[tuple[int, str], str] = {}
+    _active: dict[int, Subscription] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=itertools.count)
+    _issued: int = 0
 
     def __len__(self) -> int:
-        return len(self._by_key)
+        return len(self._active)
 
-    def _new_key(self) -> str:
-        while True:
-            key = "".join(self._rng.choice(_ALPHABET) for _ in range(64))
-            if key not in self._by_key:
-                return key
+    def __iter__(self) -> Iterator[Subscription]:
+        return iter(list(self._active.values()))
 
-    def start(self, uid: int, venue: str, now: int) -> ListenKey:
-        """Return the account's active key on ``venue``, extended; create one when there is none."""
-        self.expire(now)
-        held = self._by_owner.get((uid, venue))
-        if held is not None:
-            lk = self._by_key[held]
-            lk.expires_at = now + self.validity_ms
-            return lk
-        lk = ListenKey(self._new_key(), uid, venue, now + self.validity_ms)
-        self._by_key[lk.key] = lk
-        self._by_owner[(uid, venue)] = lk.key
-        return lk
-
-    def active(self, uid: int, venue: str, now: int) -> ListenKey | None:
-        """Return the account's live key on ``venue``, or None."""
-        held = self._by_owner.get((uid, venue))
-        lk = None if held is None else self._by_key.get(held)
-        return lk if lk is not None and lk.expires_at > now else None
-
-    def keep_alive(self, uid: int, venue: str, now: int, key: str | None = None) -> ListenKey:
-        """Extend the account's key (``key`` when given must be that key).
+    def add(
+        self,
+        account: AccountId,
+        kind: SubscriptionKind,
+        *,
+        expires: int | None = None,
+        margin: str | None = None,
+    ) -> Subscription:
+        """Start a subscription for ``account``.
 
         Raises:
-            ExchangeError: -1125 when the account has no live key on ``venue`` (or another one).
+            ExchangeError: -2035 the account is already subscribed on this connection, -2042
+                the connection used all its ids (or has the maximum active).
         """
-        lk = self.active(uid, venue, now)
-        if lk is None or (key is not None and key != lk.key):
-            raise unknown_listen_key()
-        lk.expires_at = now + self.validity_ms
-        return lk
+        for sub in self._active.values():
+            if sub.account == account and sub.margin == margin:
+                raise ExchangeError(-2035, "User Data Stream subscription already active.")
+        if self._issued >= MAX_IDS or len(self._active) >= MAX_ACTIVE:
+            raise ExchangeError(-2042, "Maximum subscription ID reached for this connection.")
+        sub = Subscription(next(self._ids), account, kind, expires, margin)
+        self._issued += 1
+        self._active[sub.id] = sub
+        return sub
 
-    def close(self, uid: int, venue: str, now: int, key: str | None = None) -> ListenKey | None:
-        """Close the account's key on ``venue``; return it (None when there was none).
+    def remove(self, sub_id: int) -> Subscription | None:
+        """End subscription ``sub_id``; return it (None when not active)."""
+        return self._active.pop(sub_id, None)
+
+    def clear(self, kind: SubscriptionKind | None = None) -> list[Subscription]:
+        """End every subscription (of ``kind``); return them, oldest first."""
+        ended = [s for s in self._active.values() if kind is None or s.kind == kind]
+        for sub in ended:
+            del self._active[sub.id]
+        return ended
+
+    def of_account(self, account: AccountId) -> list[Subscription]:
+        """Return the active subscriptions of ``account`` (its spot one and margin ones)."""
+        return [s for s in self._active.values() if s.account == account]
+
+    def expired(self, now: int) -> list[Subscription]:
+        """End and return the listen-token subscriptions whose token expired by ``now``."""
+        ended = [s for s in self._active.values() if s.expires is not None and s.expires <= now]
+        for sub in ended:
+            del self._active[sub.id]
+        return ended
+
+
+@dataclass(frozen=True)
+class ListenToken:
+    """A margin listen token: whose, which margin account, until when. ``repr`` hides it."""
+
+    token: str = field(repr=False)
+    account: AccountId
+    margin: str  # "cross" or the isolated symbol
+    expires: int
+
+
+class ListenTokens:
+    """Listen tokens by token text."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, ListenToken] = {}
+
+    def issue(self, account: AccountId, margin: str, now: int, validity: int | None) -> ListenToken:
+        """Issue a token valid ``validity`` ms (default and at most 24 h).
 
         Raises:
-            ExchangeError: -1125 when ``key`` names another key.
+            ExchangeError: -1102 for a validity outside 1..86400000 ms.
         """
-        lk = self.active(uid, venue, now)
-        if lk is None:
-            return None
-        if key is not None and key != lk.key:
-            raise unknown_listen_key()
-        self._drop(lk)
-        return lk
+        if validity is None:
+            validity = MAX_TOKEN_VALIDITY_MS
+        if not 0 < validity <= MAX_TOKEN_VALIDITY_MS:
+            raise ExchangeError(
+                -1102, "'validity' contains unexpected value. Cannot be greater than 86400000."
+            )
+        token = ListenToken(secrets.token_urlsafe(40), account, margin, now + validity)
+        self._drop_expired(now)
+        self._tokens[token.token] = token
+        return token
 
-    def lookup(self, key: str, now: int) -> ListenKey | None:
-        """Return the live key ``key`` (None when unknown or expired)."""
-        lk = self._by_key.get(key)
-        return lk if lk is not None and lk.expires_at > now else None
+    def get(self, token: str, now: int) -> ListenToken:
+        """Return a valid token.
 
-    def expire(self, now: int) -> list[ListenKey]:
-        """Drop and return every key whose validity ended at or before ``now``."""
-        gone = [lk for lk in self._by_key.values() if lk.expires_at <= now]
-        for lk in gone:
-            self._drop(lk)
-        return gone
+        Raises:
+            ExchangeError: -1209 for an unknown or expired token.
+        """
+        found = self._tokens.get(token)
+        if found is None or found.expires <= now:
+            raise ExchangeError(-1209, "Invalid listenToken.")
+        return found
 
-    def _drop(self, lk: ListenKey) -> None:
-        self._by_key.pop(lk.key, None)
-        if self._by_owner.get((lk.uid, lk.venue)) == lk.key:
-            del self._by_owner[(lk.uid, lk.venue)]
+    def _drop_expired(self, now: int) -> None:
+        for key in [k for k, t in self._tokens.items() if t.expires <= now]:
+            del self._tokens[key]

@@ -18,8 +18,6 @@ shallower). ``newOrderRespType`` ``ACK`` (the default) answers with the order as
 
 from __future__ import annotations
 
-import random
-import string
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -49,13 +47,7 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
-_IDS = random.Random("futures-client-order-ids")
-_ALNUM = string.ascii_letters + string.digits
 _MAX_BATCH = 5
-
-
-def _client_id() -> str:
-    return "".join(_IDS.choice(_ALNUM) for _ in range(22))
 
 
 def _level(view: FuturesView, symbol: str, side: Literal["BUY", "SELL"], n: int) -> Decimal | None:
@@ -168,7 +160,7 @@ def place(
         price=price,
         time_in_force=engine_tif,
         owner=call.account.id,
-        client_order_id=o.client_order_id or _client_id(),
+        client_order_id=o.client_order_id or call.exchange.new_client_id(),
         now=call.now,
     )
     record = call.engine.order(res.order_id)

@@ -161,6 +161,26 @@ async def test_closing_realises_pnl_and_reduce_only_rules(fc: FuturesClient) -> 
     )
     risk = await fc.ok("GET", "/fapi/v3/positionRisk")
     assert risk == []
+    await fc.ok(
+        "POST",
+        "/fapi/v1/order",
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.002"},
+    )
+    small = await fc.ok(  # below MIN_NOTIONAL, allowed because it only reduces
+        "POST",
+        "/fapi/v1/order",
+        {
+            "symbol": "BTCUSDT",
+            "side": "SELL",
+            "type": "LIMIT",
+            "quantity": "0.001",
+            "price": "89000",
+            "timeInForce": "GTC",
+            "reduceOnly": "true",
+            "newOrderRespType": "RESULT",
+        },
+    )
+    assert small["status"] == "FILLED" and small["reduceOnly"] is True
     trades = await fc.ok("GET", "/fapi/v1/userTrades", {"symbol": "BTCUSDT"})
     fees = sum(Decimal(t["commission"]) for t in trades)
     realized = sum(Decimal(t["realizedPnl"]) for t in trades)
@@ -169,6 +189,7 @@ async def test_closing_realises_pnl_and_reduce_only_rules(fc: FuturesClient) -> 
     assert Decimal(bal["balance"]) == Decimal("10000") + realized - fees
     income = await fc.ok("GET", "/fapi/v1/income", {"symbol": "BTCUSDT"})
     assert {r["incomeType"] for r in income} == {"REALIZED_PNL", "COMMISSION"}
+    assert (await fc.ok("GET", "/fapi/v3/positionRisk"))[0]["positionAmt"] == "0.001"
 
 
 @pytest.mark.parametrize(

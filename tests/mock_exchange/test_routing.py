@@ -124,9 +124,9 @@ async def test_every_verb_gets_the_one_unimplemented_answer(emulator: MockExchan
     """POST, PUT and DELETE on unrouted paths answer -1020 naming the verb, as GET does."""
     async with aiohttp.ClientSession() as s:
         for method in ("GET", "POST", "PUT", "DELETE"):
-            url = emulator.url("https://api.binance.com/api/v3/order")
+            url = emulator.url("https://api.binance.com/api/v3/sor/x")
             async with s.request(method, url, data=b"symbol=BTCUSDT") as r:
                 body = await r.json()
                 assert r.status == 404 and body["code"] == -1020
-                assert f"{method} api.binance.com/api/v3/order is not implemented" in body["msg"]
+                assert f"{method} api.binance.com/api/v3/sor/x is not implemented" in body["msg"]
                 assert r.headers["Content-Type"].startswith("application/json")
