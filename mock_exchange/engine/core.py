@@ -409,6 +409,31 @@ class Engine:
             self.orders.settled(record)
         return step.events()
 
+    def requeue(
+        self, record: OrderRecord, price: Decimal, quantity: Decimal, *, now: int | None = None
+    ) -> list[EngineEvent]:
+        """Give a resting order a new price and quantity (a futures order modify).
+
+        The order leaves the book and works again at its new price, behind the orders already
+        there (it loses its time priority), and may trade if the new price crosses.
+
+        Raises:
+            ExchangeError: -2011 the order is not resting.
+        """
+        st = self._symbols[record.symbol]
+        ts = self.clock.now_ms() if now is None else now
+        resting = st.book.remove(record.order_id)
+        if resting is None:
+            raise ExchangeError(-2011, "Unknown order sent.")
+        step = self._step(st, ts)
+        step.touch(resting.side, resting.price)
+        record.price = price
+        record.orig_qty = quantity
+        record.update_time = ts
+        self._work(step, record)
+        self._trigger(step)
+        return step.events()
+
     def reject(
         self,
         symbol: str,

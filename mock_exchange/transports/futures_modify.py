@@ -1,12 +1,12 @@
 """Order modify (``PUT /fapi/v1/order`` = ``order.modify``, ``PUT /fapi/v1/batchOrders``).
 
 Binance modifies only LIMIT orders: the new price and quantity replace the old ones and the
-order is queued again at its new price (it loses its time priority); the account gets
-``ORDER_TRADE_UPDATE`` with ``x: AMENDMENT`` and the order's status unchanged. Unchanged price
-and quantity are ``-5027 No need to modify the order.``; a quantity at or below what was
-executed, or a price that fails the filters, is refused. A modified price that would trade
-immediately is refused here with ``-1020`` (the emulator re-queues resting orders only; a
-post-only order is ``-5022`` as on Binance).
+order works again at its new price (it loses its time priority, and trades if the new price
+crosses: :meth:`Engine.requeue <mock_exchange.engine.core.Engine.requeue>`); the account gets
+``ORDER_TRADE_UPDATE`` with ``x: AMENDMENT`` (status unchanged), then any fills. Unchanged
+price and quantity are ``-5027 No need to modify the order.``; a quantity at or below what
+was executed, or a price that fails the filters, is refused; a post-only (``GTX``) order whose
+new price would take is ``-5022``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from ..engine.book import RestingOrder
-from ..engine.events import DepthUpdate, EngineEvent
+from ..engine.events import EngineEvent
 from ..engine.futures.events import FuturesOrderUpdate
 from ..engine.orders import OrderRecord
 from ..errors import ExchangeError
@@ -82,51 +81,25 @@ def _modify(view: FuturesView, params: Params) -> dict[str, Any]:
         raise ExchangeError(-4003, "Quantity less than zero.")
     if quantity == record.orig_qty and price == record.price:
         raise ExchangeError(-5027, "No need to modify the order.")
-    if _would_take(view, _spec(record, quantity, price, match), price):
-        if info.time_in_force == "GTX":
-            raise ExchangeError(
-                -5022,
-                "Due to the order could not be executed as maker, the Post Only order will be "
-                "rejected.",
-            )
+    if info.time_in_force == "GTX" and _would_take(
+        view, _spec(record, quantity, price, match), price
+    ):
         raise ExchangeError(
-            -1020,
-            "This operation is not supported. (mock_exchange: a modify whose new price would "
-            "trade immediately is not implemented by the emulator)",
+            -5022,
+            "Due to the order could not be executed as maker, the Post Only order will be "
+            "rejected.",
         )
-    book = call.engine.book(record.symbol)
-    before = call.engine.update_id(record.symbol)
-    resting = book.remove(record.order_id)
-    if resting is None:
+    if not call.engine.is_resting(record):
         raise _no_order()
-    record.price = price
-    record.orig_qty = quantity
-    record.update_time = call.now
-    book.add(
-        RestingOrder(
-            record.order_id,
-            resting.side,
-            price,
-            quantity - record.executed_qty,
-            resting.owner,
-            call.now,
-        )
-    )
-    after = call.engine.skip_update_ids(record.symbol, 2)
-    levels = {p: book.level_total(resting.side, p) for p in (resting.price, price)}
-    depth = DepthUpdate(record.symbol, before + 1, after, call.now)
-    (depth.bids if resting.side == "BUY" else depth.asks).update(levels)
     info = dataclasses.replace(info, modify_count=info.modify_count + 1)
     view.st.info[record.order_id] = info
+    amended = record.snapshot()
+    amended.price, amended.orig_qty, amended.update_time = price, quantity, call.now
     update = FuturesOrderUpdate(
-        call.account.id,
-        call.now,
-        "AMENDMENT",
-        record.snapshot(),
-        info,
-        commission_asset=m.margin_asset,
+        call.account.id, call.now, "AMENDMENT", amended, info, commission_asset=m.margin_asset
     )
-    events: list[EngineEvent] = [depth, update]
+    requeued = call.engine.requeue(record, price, quantity, now=call.now)
+    events: list[EngineEvent] = [update, *requeued]
     call.emit(call.venue, events)
     return fp.order_object(m, record, info, shape="modify")
 

@@ -162,6 +162,7 @@ def place(
         owner=call.account.id,
         client_order_id=o.client_order_id or call.exchange.new_client_id(),
         now=call.now,
+        stp_mode=o.stp,
     )
     record = call.engine.order(res.order_id)
     assert record is not None, "an account's orders are remembered"

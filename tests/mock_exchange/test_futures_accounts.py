@@ -492,3 +492,81 @@ async def test_coinm_wallet_in_the_base_coin_and_contract_positions(mx: MockExch
         balance = await cm.ok("GET", "/dapi/v1/balance")
         assert Decimal(balance[0]["balance"]) < 1
         await ws.close()
+
+
+async def test_self_trade_prevention_expires_the_taker(fc: FuturesClient) -> None:
+    """An EXPIRE_TAKER order meeting the account's own resting order expires (X
+    EXPIRED_IN_MATCH, er 1) instead of trading with it."""
+    key = await fc.listen_key()
+    ws = await _stream(fc, key, "&events=ORDER_TRADE_UPDATE")
+    await fc.ok(
+        "POST",
+        "/fapi/v1/order",
+        {
+            "symbol": "BTCUSDT",
+            "side": "SELL",
+            "type": "LIMIT",
+            "quantity": "0.010",
+            "price": "90000.10",
+            "timeInForce": "GTC",
+        },
+    )
+    taker = await fc.ok(
+        "POST",
+        "/fapi/v1/order",
+        {
+            "symbol": "BTCUSDT",
+            "side": "BUY",
+            "type": "LIMIT",
+            "quantity": "0.010",
+            "price": "90000.10",
+            "timeInForce": "GTC",
+            "selfTradePreventionMode": "EXPIRE_TAKER",
+            "newOrderRespType": "RESULT",
+        },
+    )
+    assert taker["status"] == "EXPIRED_IN_MATCH" and taker["executedQty"] == "0.000"
+    while True:
+        event = (await next_event(ws, "ORDER_TRADE_UPDATE"))["o"]
+        if event["i"] == taker["orderId"] and event["x"] != "NEW":
+            break
+    assert (event["x"], event["X"], event["er"], event["V"]) == (
+        "EXPIRED",
+        "EXPIRED_IN_MATCH",
+        "1",
+        "EXPIRE_TAKER",
+    )
+    assert await fc.ok("GET", "/fapi/v3/positionRisk") == []
+
+
+async def test_modify_requeues_and_may_trade(fc: FuturesClient) -> None:
+    """PUT /fapi/v1/order gives AMENDMENT with the new price; a new price that crosses trades;
+    unchanged values are -5027."""
+    key = await fc.listen_key()
+    ws = await _stream(fc, key, "&events=ORDER_TRADE_UPDATE")
+    order = await fc.ok(
+        "POST",
+        "/fapi/v1/order",
+        {
+            "symbol": "BTCUSDT",
+            "side": "BUY",
+            "type": "LIMIT",
+            "quantity": "0.010",
+            "price": "89000",
+            "timeInForce": "GTC",
+        },
+    )
+    ref = {"symbol": "BTCUSDT", "orderId": order["orderId"], "side": "BUY"}
+    status, err = await fc.call(
+        "PUT", "/fapi/v1/order", {**ref, "quantity": "0.010", "price": "89000"}
+    )
+    assert (status, err) == (400, {"code": -5027, "msg": "No need to modify the order."})
+    moved = await fc.ok("PUT", "/fapi/v1/order", {**ref, "quantity": "0.020", "price": "89100"})
+    assert moved["price"] == "89100.00" and moved["origQty"] == "0.020" and moved["modifyId"] == 1
+    crossed = await fc.ok("PUT", "/fapi/v1/order", {**ref, "quantity": "0.020", "price": "90010"})
+    assert crossed["status"] == "FILLED"
+    kinds = []
+    while "TRADE" not in kinds:
+        kinds.append((await next_event(ws, "ORDER_TRADE_UPDATE"))["o"]["x"])
+    assert kinds.count("AMENDMENT") == 2
+    assert (await fc.ok("GET", "/fapi/v3/positionRisk"))[0]["positionAmt"] == "0.020"

@@ -329,6 +329,8 @@ class FuturesSettlement:
         expiry = 0
         if ev.execution == "EXPIRED":
             expiry = 2 if info.time_in_force in ("IOC", "FOK") else 0
+        elif ev.execution == "TRADE_PREVENTION":  # futures report STP as EXPIRED, er 1
+            execution, expiry = execution or "EXPIRED", 1
         return FuturesOrderUpdate(
             ev.owner,
             now,
