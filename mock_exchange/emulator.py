@@ -32,6 +32,7 @@ from .engine.types import AccountId
 from .errors import ExchangeError, StreamControlError
 from .faults import IMMEDIATE_FAULTS, Control, Fault
 from .registry import Registry
+from .transports.futures_algo import run_triggers
 from .transports.futures_user_data import FuturesUserData
 from .transports.order_payloads import query_shape
 from .transports.publisher import Publisher
@@ -430,6 +431,7 @@ class Emulator:
         for venue, funding in self.exchange.settle_funding(now).items():
             self._publish(venue, funding, now)
         for venue, settlement in self.exchange.futures.items():
+            run_triggers(self.exchange, venue, now, self.publish)
             risk = check_margins(settlement, now)
             if risk:
                 self._publish(venue, risk, now)

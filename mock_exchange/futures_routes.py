@@ -10,6 +10,7 @@ from __future__ import annotations
 from .engine.markets import MarketKind
 from .hosts import Service
 from .transports import futures_account as fac
+from .transports import futures_algo as falgo
 from .transports import futures_config as fcfg
 from .transports import futures_modify as fmod
 from .transports import futures_orders as ford
@@ -55,6 +56,16 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
         PrivateEndpoint(ford.cancel_all, trade, ("DELETE", f"{api}/allOpenOrders"), None),
         PrivateEndpoint(ford.batch_place, trade, ("POST", f"{api}/batchOrders"), None, 5),
         PrivateEndpoint(ford.batch_cancel, trade, ("DELETE", f"{api}/batchOrders"), None, 1),
+        PrivateEndpoint(
+            falgo.algo_place, trade, ("POST", f"{api}/algoOrder"), "algoOrder.place", 1
+        ),
+        PrivateEndpoint(
+            falgo.algo_cancel, trade, ("DELETE", f"{api}/algoOrder"), "algoOrder.cancel", 1
+        ),
+        PrivateEndpoint(falgo.algo_query, read, ("GET", f"{api}/algoOrder"), None),
+        PrivateEndpoint(falgo.open_algo_orders, read, ("GET", f"{api}/openAlgoOrders"), None),
+        PrivateEndpoint(falgo.all_algo_orders, read, ("GET", f"{api}/allAlgoOrders"), None),
+        PrivateEndpoint(falgo.algo_cancel_all, trade, ("DELETE", f"{api}/algoOpenOrders"), None),
         PrivateEndpoint(fcfg.change_leverage, trade, ("POST", f"{api}/leverage"), None),
         PrivateEndpoint(fcfg.change_margin_type, trade, ("POST", f"{api}/marginType"), None),
         PrivateEndpoint(

@@ -13,7 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..engine.futures.account import FuturesTrade, Income
+from ..engine.futures.algo import AlgoOrder
 from ..engine.futures.events import (
+    AlgoUpdate,
     ConfigUpdate,
     FuturesAccountUpdate,
     FuturesOrderInfo,
@@ -25,6 +27,8 @@ from ..engine.orders import OrderRecord
 
 __all__ = [
     "account_update_event",
+    "algo_object",
+    "algo_update_event",
     "config_update_event",
     "income_row",
     "margin_call_event",
@@ -292,4 +296,106 @@ def income_row(i: Income) -> dict[str, Any]:
         "time": i.time,
         "tranId": i.tran_id,
         "tradeId": i.trade_id,
+    }
+
+
+def _opt(m: Market, value: Decimal | None) -> str:
+    return fmt(value or _ZERO, m.quote_precision)
+
+
+def algo_object(
+    m: Market, a: AlgoOrder, record: OrderRecord | None = None, *, query: bool = False
+) -> dict[str, Any]:
+    """Return a conditional order as ``POST`` (``query=False``) or ``GET /fapi/v1/algoOrder``
+    write it (SDK ``NewAlgoOrderResponse`` / ``QueryAlgoOrderResponse``)."""
+    out: dict[str, Any] = {
+        "algoId": a.algo_id,
+        "clientAlgoId": a.client_algo_id,
+        "algoType": "CONDITIONAL",
+        "orderType": a.order_type,
+        "symbol": a.symbol,
+        "side": a.side,
+        "positionSide": a.position_side,
+        "timeInForce": a.time_in_force,
+        "quantity": qty(m, a.quantity or _ZERO),
+        "algoStatus": a.status,
+    }
+    if query:
+        executed = record.executed_qty if record is not None else _ZERO
+        out.update(
+            {
+                "actualOrderId": "" if a.actual_order_id is None else str(a.actual_order_id),
+                "actualPrice": price8(_avg(record) if record is not None else _ZERO),
+                "actualType": ("LIMIT" if a.limit else "MARKET") if record is not None else "",
+                "actualQty": qty(m, executed),
+            }
+        )
+    out.update(
+        {
+            "triggerPrice": _opt(m, a.trigger_price),
+            "price": _opt(m, a.price),
+            "icebergQuantity": None,
+        }
+    )
+    if query:
+        out["tpOrderType"] = ""
+    out.update(
+        {
+            "selfTradePreventionMode": a.stp,
+            "workingType": a.working_type,
+            "priceMatch": a.price_match,
+            "closePosition": a.close_position,
+            "priceProtect": a.price_protect,
+            "reduceOnly": a.reduce_only,
+        }
+    )
+    if a.order_type == "TRAILING_STOP_MARKET":
+        out["activatePrice"] = _opt(m, a.activate_price)
+        out["callbackRate"] = str(a.callback_rate)
+    out.update(
+        {
+            "createTime": a.create_time,
+            "updateTime": a.update_time,
+            "triggerTime": a.trigger_time,
+            "goodTillDate": a.good_till,
+        }
+    )
+    return out
+
+
+def algo_update_event(m: Market, ev: AlgoUpdate) -> dict[str, Any]:
+    """Return ``ALGO_UPDATE`` (SDK ``AlgoUpdateO`` fields)."""
+    a = ev.algo
+    triggered = a.actual_order_id is not None
+    return {
+        "e": "ALGO_UPDATE",
+        "T": ev.time,
+        "E": ev.time,
+        "o": {
+            "caid": a.client_algo_id,
+            "aid": a.algo_id,
+            "at": "CONDITIONAL",
+            "o": a.order_type,
+            "s": a.symbol,
+            "S": a.side,
+            "ps": a.position_side,
+            "f": a.time_in_force,
+            "q": qty(m, a.quantity or _ZERO),
+            "X": a.status,
+            "ai": str(a.actual_order_id) if triggered else "",
+            "ap": price8(ev.avg_price),
+            "aq": qty(m, ev.executed),
+            "act": ("LIMIT" if a.limit else "MARKET") if triggered else "0",
+            "tp": _opt(m, a.trigger_price),
+            "p": _opt(m, a.price),
+            "V": a.stp,
+            "wt": a.working_type,
+            "pm": a.price_match,
+            "cp": a.close_position,
+            "pP": a.price_protect,
+            "R": a.reduce_only,
+            "tt": a.trigger_time,
+            "gtd": a.good_till,
+            "rm": a.fail_reason,
+        },
     }

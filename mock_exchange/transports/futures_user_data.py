@@ -24,6 +24,7 @@ import orjson
 from ..engine.events import EngineEvent
 from ..engine.exchange import Exchange
 from ..engine.futures.events import (
+    AlgoUpdate,
     ConfigUpdate,
     FuturesAccountUpdate,
     FuturesOrderUpdate,
@@ -87,6 +88,8 @@ class FuturesUserData:
             return [fp.margin_call_event(ev, markets)]
         if isinstance(ev, ConfigUpdate):
             return [fp.config_update_event(ev)]
+        if isinstance(ev, AlgoUpdate):
+            return [fp.algo_update_event(markets[ev.algo.symbol], ev)]
         return []
 
     def on_events(self, venue: MarketKind, events: list[EngineEvent], now: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -141,6 +142,29 @@ async def test_ws_api_orders_and_positions(ex: Any, mx: MockExchange) -> None:
     position = await ex.fetch_position_ws(SWAP)  # ccxt 4.5.90 returns a list here
     (one,) = position if isinstance(position, list) else [position]
     assert one["side"] == "long" and one["symbol"] == SWAP
+
+
+async def test_conditional_orders_go_through_the_algo_api(ex: Any, mx: MockExchange) -> None:
+    """ccxt sends a trigger order to /fapi/v1/algoOrder; it is listed as an open trigger order,
+    cancels, and a second one triggers when the price reaches it (watch_orders sees it)."""
+    last = float(mx.exchange.engine("usdm").last_price("BTCUSDT"))
+    stop = await ex.create_order(SWAP, "market", "buy", 0.01, None, {"triggerPrice": last + 900})
+    assert stop["status"] == "open" and stop["triggerPrice"] == last + 900
+    listed = await ex.fetch_open_orders(SWAP, None, None, {"trigger": True})
+    assert [o["id"] for o in listed] == [stop["id"]]
+    canceled = await ex.cancel_order(stop["id"], SWAP, {"trigger": True})
+    assert canceled["id"] == stop["id"]
+    opened = private_connections(mx)
+    orders = asyncio.ensure_future(ex.watch_orders(SWAP))
+    await asyncio.wait_for(opened.get(), TIMEOUT)  # the private stream is connected
+    trigger = await ex.create_order(SWAP, "market", "sell", 0.01, None, {"triggerPrice": last - 5})
+    first = await asyncio.wait_for(orders, TIMEOUT)
+    assert first[-1]["id"] == trigger["id"]
+    mx.place_order("BTCUSDT", "SELL", "MARKET", venue="usdm", quantity=Decimal("0.5"))
+    while True:
+        seen = await asyncio.wait_for(ex.watch_orders(SWAP), TIMEOUT)
+        if any(o["id"] == trigger["id"] and o["status"] == "closed" for o in seen):
+            break
 
 
 async def test_listen_key_kept_alive_across_30_virtual_minutes(mx: MockExchange) -> None:

@@ -570,3 +570,50 @@ async def test_modify_requeues_and_may_trade(fc: FuturesClient) -> None:
         kinds.append((await next_event(ws, "ORDER_TRADE_UPDATE"))["o"]["x"])
     assert kinds.count("AMENDMENT") == 2
     assert (await fc.ok("GET", "/fapi/v3/positionRisk"))[0]["positionAmt"] == "0.020"
+
+
+async def test_conditional_orders_through_the_algo_api(fc: FuturesClient) -> None:
+    """A STOP_MARKET algo order waits, triggers when the contract price reaches its trigger on
+    the clock (ALGO_UPDATE NEW, TRIGGERING, TRIGGERED, FINISHED) and opens the position; one
+    that would trigger at once is -2021; a canceled one never triggers."""
+    mx = fc.mx
+    key = await fc.listen_key()
+    ws = await _stream(fc, key, "&events=ALGO_UPDATE")
+    last = mx.exchange.engine("usdm").last_price("BTCUSDT")
+    base = {
+        "algoType": "CONDITIONAL",
+        "symbol": "BTCUSDT",
+        "side": "BUY",
+        "type": "STOP_MARKET",
+        "quantity": "0.010",
+    }
+    status, err = await fc.call(
+        "POST", "/fapi/v1/algoOrder", {**base, "triggerPrice": str(last - 50)}
+    )
+    assert (status, err) == (400, {"code": -2021, "msg": "Order would immediately trigger."})
+    stop = await fc.ok("POST", "/fapi/v1/algoOrder", {**base, "triggerPrice": str(last + 5)})
+    assert stop["algoStatus"] == "NEW" and stop["orderType"] == "STOP_MARKET"
+    spare = await fc.ok("POST", "/fapi/v1/algoOrder", {**base, "triggerPrice": str(last + 500)})
+    canceled = await fc.ok("DELETE", "/fapi/v1/algoOrder", {"algoId": spare["algoId"]})
+    assert canceled == {
+        "algoId": spare["algoId"],
+        "clientAlgoId": spare["clientAlgoId"],
+        "code": "200",
+        "msg": "success",
+    }
+    assert [a["algoId"] for a in await fc.ok("GET", "/fapi/v1/openAlgoOrders")] == [stop["algoId"]]
+    mx.place_order("BTCUSDT", "BUY", "MARKET", venue="usdm", quantity=Decimal("0.5"))
+    mx.clock.advance(100)
+    statuses = []
+    while "FINISHED" not in statuses:
+        event = (await next_event(ws, "ALGO_UPDATE"))["o"]
+        if event["aid"] == stop["algoId"]:
+            statuses.append(event["X"])
+    assert statuses == ["NEW", "TRIGGERING", "TRIGGERED", "FINISHED"]
+    queried = await fc.ok("GET", "/fapi/v1/algoOrder", {"algoId": stop["algoId"]})
+    assert queried["algoStatus"] == "FINISHED" and queried["actualOrderId"]
+    order = await fc.ok(
+        "GET", "/fapi/v1/order", {"symbol": "BTCUSDT", "orderId": queried["actualOrderId"]}
+    )
+    assert order["clientOrderId"] == stop["clientAlgoId"] and order["status"] == "FILLED"
+    assert (await fc.ok("GET", "/fapi/v3/positionRisk"))[0]["positionAmt"] == "0.010"

@@ -12,8 +12,10 @@ from decimal import Decimal
 from ..orders import OrderRecord
 from ..tape import Trade
 from ..types import AccountId
+from .algo import AlgoOrder
 
 __all__ = [
+    "AlgoUpdate",
     "BalanceRow",
     "ConfigUpdate",
     "FuturesAccountUpdate",
@@ -137,4 +139,15 @@ class ConfigUpdate:
     multi_assets: bool | None = None
 
 
-FuturesEvent = FuturesAccountUpdate | FuturesOrderUpdate | MarginCall | ConfigUpdate
+@dataclass(frozen=True)
+class AlgoUpdate:
+    """``ALGO_UPDATE``: a conditional order's status changed (``algo`` as it stands after)."""
+
+    owner: AccountId
+    time: int
+    algo: AlgoOrder
+    avg_price: Decimal = _ZERO
+    executed: Decimal = _ZERO
+
+
+FuturesEvent = FuturesAccountUpdate | FuturesOrderUpdate | MarginCall | ConfigUpdate | AlgoUpdate

@@ -29,6 +29,7 @@ from ..orders import OrderRecord
 from ..tape import Trade
 from ..types import AccountId
 from .account import FuturesAccount, FuturesTrade, futures_account
+from .algo import AlgoBook
 from .brackets import Brackets, brackets_for
 from .events import (
     BalanceRow,
@@ -114,6 +115,8 @@ class FuturesSettlement:
         self.open: dict[AccountId, set[int]] = {}
         # every order of an owner, oldest first (``allOrders``)
         self.history: dict[AccountId, list[int]] = {}
+        # conditional orders waiting for their trigger (the Algo Order API)
+        self.algos = AlgoBook()
 
     # -- lookups ------------------------------------------------------------------------------
 
