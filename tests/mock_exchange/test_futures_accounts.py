@@ -12,6 +12,7 @@ import pytest
 from mock_exchange import MockExchange, ServerConfig
 from mock_exchange.transports.rules import FUTURES_RULES
 from tests.mock_exchange.futures_client import FuturesClient, next_event
+from tests.mock_exchange.signing import ed25519_signer, hmac_signer, ws_request
 
 START = 1_767_229_200_000  # 2026-01-01 01:00 UTC: the next funding time is 08:00
 KEY, SECRET = "futKey1", "futSecret1"
@@ -617,3 +618,30 @@ async def test_conditional_orders_through_the_algo_api(fc: FuturesClient) -> Non
     )
     assert order["clientOrderId"] == stop["clientAlgoId"] and order["status"] == "FILLED"
     assert (await fc.ok("GET", "/fapi/v3/positionRisk"))[0]["positionAmt"] == "0.010"
+
+
+async def test_ws_fapi_logon_then_account_and_listen_key(mx: MockExchange) -> None:
+    """On ws-fapi an Ed25519 session.logon lets account.balance and userDataStream.start go
+    without apiKey/signature; an HMAC key cannot log on."""
+    signer = ed25519_signer("futEd1")
+    mx.add_account(signer.registration(futuresBalances={"USDT": "250"}))
+    async with aiohttp.ClientSession() as session:
+        ws = await session.ws_connect(mx.url("wss://ws-fapi.binance.com/ws-fapi/v1"))
+        await ws.send_str(ws_request(signer, "session.logon", {}, timestamp=mx.clock.now_ms()))
+        logon = json.loads((await ws.receive(timeout=5)).data)
+        assert logon["status"] == 200 and logon["result"]["apiKey"] == "futEd1"
+        stamp = {"timestamp": mx.clock.now_ms()}
+        await ws.send_str(json.dumps({"id": 2, "method": "v2/account.balance", "params": stamp}))
+        balance = json.loads((await ws.receive(timeout=5)).data)
+        assert balance["result"][0]["asset"] == "USDT"
+        assert balance["result"][0]["balance"] == "250.00000000"
+        await ws.send_str(json.dumps({"id": 3, "method": "userDataStream.start", "params": {}}))
+        started = json.loads((await ws.receive(timeout=5)).data)
+        assert len(started["result"]["listenKey"]) == 64
+        hmac = ws_request(
+            hmac_signer(KEY, SECRET), "session.logon", {}, timestamp=mx.clock.now_ms(), req_id=4
+        )
+        await ws.send_str(hmac)
+        refused = json.loads((await ws.receive(timeout=5)).data)
+        assert refused["status"] != 200
+        await ws.close()
