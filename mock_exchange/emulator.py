@@ -432,6 +432,9 @@ class Emulator:
             self._publish(venue, funding, now)
         for venue, settlement in self.exchange.futures.items():
             run_triggers(self.exchange, venue, now, self.publish)
+            expired = settlement.expire_due(now)
+            if expired:
+                self._publish(venue, expired, now)
             risk = check_margins(settlement, now)
             if risk:
                 self._publish(venue, risk, now)

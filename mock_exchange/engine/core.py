@@ -434,6 +434,24 @@ class Engine:
         self._trigger(step)
         return step.events()
 
+    def expire(
+        self, record: OrderRecord, reason: str, *, now: int | None = None
+    ) -> list[EngineEvent]:
+        """End an open order as ``EXPIRED`` with ``reason`` (a futures GTD order at its
+        ``goodTillDate``, a reduce-only order left with nothing to reduce).
+
+        Raises:
+            ExchangeError: -2011 the order is not resting.
+        """
+        st = self._symbols[record.symbol]
+        resting = st.book.remove(record.order_id)
+        if resting is None:
+            raise ExchangeError(-2011, "Unknown order sent.")
+        step = self._step(st, self.clock.now_ms() if now is None else now)
+        step.touch(resting.side, resting.price)
+        step.finish(record, "EXPIRED", reason)
+        return step.events()
+
     def reject(
         self,
         symbol: str,

@@ -645,3 +645,56 @@ async def test_ws_fapi_logon_then_account_and_listen_key(mx: MockExchange) -> No
         refused = json.loads((await ws.receive(timeout=5)).data)
         assert refused["status"] != 200
         await ws.close()
+
+
+async def test_gtd_expiry_and_reduce_only_knock_out(fc: FuturesClient) -> None:
+    """A GTD order expires at its goodTillDate on the clock (er 6); a resting reduce-only order
+    expires when another order closes the position (er 4)."""
+    mx = fc.mx
+    key = await fc.listen_key()
+    ws = await _stream(fc, key, "&events=ORDER_TRADE_UPDATE")
+    till = mx.clock.now_ms() + 900_000
+    gtd = await fc.ok(
+        "POST",
+        "/fapi/v1/order",
+        {
+            "symbol": "BTCUSDT",
+            "side": "BUY",
+            "type": "LIMIT",
+            "quantity": "0.010",
+            "price": "89000",
+            "timeInForce": "GTD",
+            "goodTillDate": till,
+        },
+    )
+    await fc.ok(
+        "POST",
+        "/fapi/v1/order",
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.010"},
+    )
+    guard = await fc.ok(
+        "POST",
+        "/fapi/v1/order",
+        {
+            "symbol": "BTCUSDT",
+            "side": "SELL",
+            "type": "LIMIT",
+            "quantity": "0.010",
+            "price": "91000",
+            "timeInForce": "GTC",
+            "reduceOnly": "true",
+        },
+    )
+    await fc.ok(
+        "POST",
+        "/fapi/v1/order",
+        {"symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.010"},
+    )
+    mx.clock.advance(900_000)
+    reasons = {}
+    while len(reasons) < 2:
+        o = (await next_event(ws, "ORDER_TRADE_UPDATE"))["o"]
+        if o["x"] == "EXPIRED":
+            reasons[o["i"]] = (o["X"], o["er"])
+    assert reasons == {guard["orderId"]: ("EXPIRED", "4"), gtd["orderId"]: ("EXPIRED", "6")}
+    assert await fc.ok("GET", "/fapi/v1/openOrders") == []

@@ -44,6 +44,10 @@ __all__ = ["FuturesSettlement", "account_update", "fee_of", "position_row"]
 
 _ZERO = Decimal(0)
 _PLACES = Decimal("0.00000001")
+# why an order expired (``er`` in ORDER_TRADE_UPDATE)
+REDUCE_ONLY_KNOCKOUT = "REDUCE_ONLY"
+GTD_EXPIRED = "GTD"
+_EXPIRY_CODES = {REDUCE_ONLY_KNOCKOUT: 4, GTD_EXPIRED: 6}
 
 
 def _q8(value: Decimal) -> Decimal:
@@ -213,6 +217,33 @@ class FuturesSettlement:
             fa = self.account_of(owner)
             if fa is not None:
                 out.append(account_update(fa, "ORDER", now, assets, positions.values(), self.marks))
+                out += self._knock_out(fa, {p.symbol for p in positions.values()}, now)
+        return out
+
+    def _knock_out(self, fa: FuturesAccount, symbols: set[str], now: int) -> list[EngineEvent]:
+        """Expire the resting reduce-only orders a fill left with nothing to reduce (er 4)."""
+        out: list[EngineEvent] = []
+        for symbol in sorted(symbols):
+            m = self.engine.market(symbol)
+            for record in self.open_orders(fa.account.id, symbol):
+                info = self.info[record.order_id]
+                if not self._reduce_only(record) or info.display_type == "LIQUIDATION":
+                    continue
+                if fa.position(m, info.position_side).closable(record.side) > 0:
+                    continue
+                if self.engine.is_resting(record):
+                    expired = self.engine.expire(record, REDUCE_ONLY_KNOCKOUT, now=now)
+                    out += self.settle(expired, now)
+        return out
+
+    def expire_due(self, now: int) -> list[EngineEvent]:
+        """Expire the GTD orders whose ``goodTillDate`` has come (er 6)."""
+        out: list[EngineEvent] = []
+        for owner in list(self.open):
+            for record in self.open_orders(owner):
+                info = self.info[record.order_id]
+                if info.good_till and now >= info.good_till and self.engine.is_resting(record):
+                    out += self.settle(self.engine.expire(record, GTD_EXPIRED, now=now), now)
         return out
 
     def _deposit(self, ev: BalanceUpdate) -> EngineEvent:
@@ -331,7 +362,9 @@ class FuturesSettlement:
         bid, ask = self._order_notionals(fa) if fa is not None else (_ZERO, _ZERO)
         expiry = 0
         if ev.execution == "EXPIRED":
-            expiry = 2 if info.time_in_force in ("IOC", "FOK") else 0
+            expiry = _EXPIRY_CODES.get(ev.order.expiry_reason or "", 0)
+            if not expiry and info.time_in_force in ("IOC", "FOK"):
+                expiry = 2
         elif ev.execution == "TRADE_PREVENTION":  # futures report STP as EXPIRED, er 1
             execution, expiry = execution or "EXPIRED", 1
         return FuturesOrderUpdate(
