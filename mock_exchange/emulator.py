@@ -64,6 +64,8 @@ class Emulator:
         self.exchange = self._new_exchange()
         for spec in self.config.accounts:
             self.add_account(spec)
+        for asset, daily in self.config.borrow_rates.items():
+            self.set_borrow_rate(asset, daily)
         self.registry = Registry()
         self.publisher = Publisher(self.exchange, self.registry.stream_connections)
         self.user_data = UserDataHub(
@@ -86,7 +88,11 @@ class Emulator:
 
     def _new_limiters(self) -> dict[str, WeightLimiter]:
         on = self.config.rate_limits
-        return {v: WeightLimiter(limit=VENUE_SPECS[v].weight_limit, enabled=on) for v in VENUES}
+        limiters: dict[str, WeightLimiter] = {
+            v: WeightLimiter(limit=VENUE_SPECS[v].weight_limit, enabled=on) for v in VENUES
+        }
+        limiters["sapi"] = WeightLimiter(limit=12000, enabled=on)  # /sapi/ IP weight
+        return limiters
 
     def _new_activities(self, rate: float) -> dict[MarketKind, Activity]:
         now = self.clock.now_ms()
@@ -352,6 +358,43 @@ class Emulator:
             "wallet": wallet,
             "balance": {"free": decimal_text(held.free), "locked": decimal_text(held.locked)},
         }
+
+    # -- margin reference data --------------------------------------------------------------
+
+    def set_borrow_rate(self, asset: str, daily: Any) -> dict[str, Any]:
+        """Set ``asset``'s daily margin interest rate.
+
+        Raises:
+            ValueError: a malformed rate.
+        """
+        rate = parse_amount(daily, "dailyInterestRate")
+        self.accounts.margin.set_rate(asset, rate)
+        return {"asset": asset.upper(), "dailyInterestRate": decimal_text(rate)}
+
+    def force_liquidation(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Record a forced liquidation of the key's margin account (``forceLiquidationRec``).
+
+        Raises:
+            ValueError: unknown key or malformed values.
+        """
+        try:
+            account = self.accounts.of_key(str(record["apiKey"]))
+        except KeyError:
+            raise ValueError("no account has that apiKey") from None
+        price = parse_amount(record["price"], "price")
+        qty = parse_amount(record["qty"], "qty")
+        row = {
+            "avgPrice": decimal_text(price),
+            "executedQty": decimal_text(qty),
+            "price": decimal_text(price),
+            "qty": decimal_text(qty),
+            "side": str(record["side"]),
+            "symbol": str(record["symbol"]).upper(),
+            "timeInForce": "IOC",
+            "isIsolated": bool(record.get("isIsolated", False)),
+            "updatedTime": self.clock.now_ms(),
+        }
+        return self.accounts.margin.record_liquidation(account.id, row)
 
     def server_shutdown(self) -> int:
         """Send ``serverShutdown`` to every connection; return how many got it."""

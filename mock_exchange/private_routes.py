@@ -16,11 +16,14 @@ from .errors import ExchangeError
 from .futures_routes import FUTURES_ENDPOINTS, FUTURES_SERVICE
 from .hosts import Service
 from .transports import account as acct
+from .transports import convert as conv
+from .transports import margin as mrg
 from .transports import orders_read as reads
 from .transports import trading as trade
-from .transports.auth import ACCESS_TRADE, ACCESS_USER_DATA, Access
+from .transports.auth import ACCESS_API_KEY, ACCESS_TRADE, ACCESS_USER_DATA, Access
 from .transports.cancel_replace import cancel_replace
 from .transports.private import PrivateCall, PrivateEndpoint, PrivateHandler
+from .transports.wallet import capital_config
 
 __all__ = ["PRIVATE_ENDPOINTS", "PRIVATE_SERVICE", "order_lists_refused"]
 
@@ -59,6 +62,26 @@ _LISTS_READ: tuple[tuple[tuple[str, str] | None, str | None], ...] = (
     (("GET", "/api/v3/orderList"), "orderList.status"),
     (("GET", "/api/v3/allOrderList"), "allOrderLists"),
     (("GET", "/api/v3/openOrderList"), "openOrderLists.status"),
+)
+
+# /sapi/v1 (served on the spot REST hosts; weights on the SAPI IP limiter)
+_SAPI: tuple[tuple[str, str, PrivateHandler, Access], ...] = (
+    ("GET", "/sapi/v1/capital/config/getall", capital_config, _U),
+    ("GET", "/sapi/v1/margin/allPairs", mrg.margin_all_pairs, ACCESS_API_KEY),
+    ("GET", "/sapi/v1/margin/isolated/allPairs", mrg.margin_isolated_all_pairs, _U),
+    ("GET", "/sapi/v1/margin/interestRateHistory", mrg.interest_rate_history, _U),
+    ("GET", "/sapi/v1/margin/crossMarginData", mrg.cross_margin_data, _U),
+    ("GET", "/sapi/v1/margin/isolatedMarginData", mrg.isolated_margin_data, _U),
+    ("GET", "/sapi/v1/margin/next-hourly-interest-rate", mrg.next_hourly_interest_rate, _U),
+    ("GET", "/sapi/v1/margin/forceLiquidationRec", mrg.force_liquidation_rec, _U),
+    ("GET", "/sapi/v1/margin/account", mrg.margin_account, _U),
+    ("POST", "/sapi/v1/userListenToken", mrg.user_listen_token, ACCESS_API_KEY),
+    ("GET", "/sapi/v1/convert/exchangeInfo", conv.convert_exchange_info, ACCESS_API_KEY),
+    ("GET", "/sapi/v1/convert/assetInfo", conv.asset_info, _U),
+    ("POST", "/sapi/v1/convert/getQuote", conv.get_quote, _U),
+    ("POST", "/sapi/v1/convert/acceptQuote", conv.accept_quote, _T),
+    ("GET", "/sapi/v1/convert/orderStatus", conv.order_status, _U),
+    ("GET", "/sapi/v1/convert/tradeFlow", conv.trade_flow, _U),
 )
 
 # Private endpoints per venue.
@@ -104,6 +127,7 @@ PRIVATE_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {
         _ep(reads.my_trades, _U, ("GET", "/api/v3/myTrades"), "myTrades", 20),
         *(_ep(order_lists_refused, _T, rest, ws, 1) for rest, ws in _LISTS_TRADE),
         *(_ep(order_lists_refused, _U, rest, ws, 4) for rest, ws in _LISTS_READ),
+        *(_ep(handler, access, (verb, path), None, 1) for verb, path, handler, access in _SAPI),
     ),
 }
 # the REST service serving each venue's private routes

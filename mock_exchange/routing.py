@@ -80,6 +80,17 @@ class RestRoute:
     counts_orders: bool = False
 
     @property
+    def weight_group(self) -> str:
+        """Which request-weight limiter the route charges: ``sapi`` for ``/sapi/`` paths (their
+        own IP limit on Binance), else its venue's."""
+        return "sapi" if self.path.startswith("/sapi/") else self.venue
+
+    @property
+    def weight_header(self) -> str:
+        """The response header reporting the used weight."""
+        return "X-SAPI-USED-IP-WEIGHT-1M" if self.weight_group == "sapi" else "X-MBX-USED-WEIGHT-1M"
+
+    @property
     def security(self) -> Security:
         """The route's Binance security type."""
         return self.access.security

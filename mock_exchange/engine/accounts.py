@@ -22,9 +22,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import ExchangeError
+from .convert import Convert
 from .events import AccountPosition, BalanceUpdate, EngineEvent
 from .keys import ApiKey, KeyRing, make_key
 from .listen_keys import ListenKeys
+from .margin import Margin
 from .order_limits import OrderCounter
 from .types import AccountId
 from .user_streams import ListenTokens
@@ -275,6 +277,8 @@ class Accounts:
         # futures user-data stream keys (they outlive a market reset, as accounts do)
         self.listen_keys = ListenKeys()
         self.tokens = ListenTokens()  # margin listen tokens (POST /sapi/v1/userListenToken)
+        self.margin = Margin()  # borrow rates, scripted forced liquidations
+        self.convert = Convert()  # convert quotes and accepted conversions
         self._accounts: dict[int, Account] = {}
         self._uids = itertools.count(FIRST_UID)
 

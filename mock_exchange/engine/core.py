@@ -25,7 +25,7 @@ from .clock import Clock
 from .events import AccountId, DepthUpdate, EngineEvent, Liquidation, OrderUpdate
 from .filters import NewOrder, check_account_limits, check_order, mandatory
 from .markets import DEFAULT_MARKETS, Market
-from .matching import EXPIRY_REASONS, Step, SymbolState
+from .matching import EXPIRY_REASONS, Step, SymbolState, sweep_book
 from .orders import OrderRecord, OrderStore
 from .stops import STOP_TYPES, triggers, working_type
 from .tape import AggTrade, Kline, Tape, TickerStats, Trade
@@ -409,6 +409,25 @@ class Engine:
             self.orders.settled(record)
         return step.events()
 
+    def sweep(
+        self, symbol: str, side: Side, *, qty: Decimal | None = None, quote: Decimal | None = None
+    ) -> tuple[Decimal, Decimal]:
+        """Return (base, quote) a taker would trade against ``side`` of the book as it is.
+
+        Give the base ``qty`` or the ``quote`` amount to reach; what the book lacks is priced at
+        the last trade price.
+        """
+        st = self._symbols[self.market(symbol).symbol]
+        base, paid = sweep_book(st, side, qty=qty, quote=quote)
+        last = st.tape.last_price
+        if qty is not None and base < qty:
+            paid += (qty - base) * last
+            base = qty
+        elif quote is not None and paid < quote:
+            base += (quote - paid) / last
+            paid = quote
+        return base, paid
+
     def requeue(
         self, record: OrderRecord, price: Decimal, quantity: Decimal, *, now: int | None = None
     ) -> list[EngineEvent]:
@@ -506,51 +525,10 @@ class Engine:
 
     def _reserve(self, record: OrderRecord, m: Market, st: SymbolState) -> None:
         """Lock what an account's new order may spend (reference 9.4)."""
-        if self.ledger is None or self.ledger.account(record.owner) is None:
-            return
-        wtype = working_type(record.order_type)
-        qty, ts = record.orig_qty, record.time
-        if record.side == "SELL":
-            if qty is None:  # quote-sized MARKET SELL: the base the sweep would sell
-                assert record.quote_order_qty is not None
-                qty = self._sweep(st, "BUY", quote=record.quote_order_qty)[0]
-            self.ledger.reserve(record, m.base, qty, ts)
-        elif wtype in ("LIMIT", "LIMIT_MAKER"):
-            assert qty is not None and record.price is not None
-            self.ledger.reserve(record, m.quote, qty * record.price, ts, unit_price=record.price)
-        elif record.order_type in STOP_TYPES:
-            assert qty is not None and record.stop_price is not None
-            self.ledger.reserve(record, m.quote, qty * record.stop_price, ts)
-        elif qty is None:
-            assert record.quote_order_qty is not None
-            self.ledger.reserve(record, m.quote, record.quote_order_qty, ts)
-        else:
-            self.ledger.reserve(record, m.quote, self._sweep(st, "SELL", qty=qty)[1], ts)
-
-    def _sweep(
-        self,
-        st: SymbolState,
-        side: Side,
-        *,
-        qty: Decimal | None = None,
-        quote: Decimal | None = None,
-        limit: Decimal | None = None,
-    ) -> tuple[Decimal, Decimal]:
-        """Return (base, quote) a taker would trade against ``side`` of the book as it is."""
-        base_total, quote_total = Decimal(0), Decimal(0)
-        for price, total in st.book.levels(side):
-            if limit is not None and (price > limit if side == "SELL" else price < limit):
-                break
-            if qty is not None:
-                take = min(total, qty - base_total)
-            else:
-                assert quote is not None
-                take = min(total, st.market.round_qty((quote - quote_total) / price))
-            if take <= 0:
-                break
-            base_total += take
-            quote_total += take * price
-        return base_total, quote_total
+        if self.ledger is not None:
+            self.ledger.reserve_order(
+                record, m, lambda side, qty, quote: sweep_book(st, side, qty=qty, quote=quote)
+            )
 
     def _work(self, step: Step, record: OrderRecord) -> None:
         """Let ``record`` work: match it as a taker, then rest or expire what is left."""
@@ -561,7 +539,7 @@ class Engine:
         opposite: Side = "SELL" if record.side == "BUY" else "BUY"
         if record.time_in_force == "FOK" and wtype == "LIMIT":
             assert record.remaining is not None
-            if self._sweep(st, opposite, qty=record.remaining, limit=limit)[0] < record.remaining:
+            if sweep_book(st, opposite, qty=record.remaining, limit=limit)[0] < record.remaining:
                 step.finish(record, "EXPIRED", EXPIRY_REASONS["FOK"])
                 return
         satisfied = step.take(record, limit)

@@ -24,6 +24,7 @@ are kept for ``myTrades`` (the latest ``keep_trades`` per account).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
 
@@ -31,8 +32,9 @@ from .accounts import Account, Accounts, InsufficientBalance
 from .events import AccountPosition
 from .markets import Market
 from .orders import OrderRecord
+from .stops import STOP_TYPES, working_type
 from .tape import Trade
-from .types import AccountId
+from .types import AccountId, Side
 
 __all__ = ["AccountTrade", "Hold", "SpotLedger"]
 
@@ -117,6 +119,37 @@ class SpotLedger:
         account.update_time = now
         self._holds[record.order_id] = Hold(asset, amount, unit_price)
         self._touch(account, asset)
+
+    def reserve_order(
+        self,
+        record: OrderRecord,
+        m: Market,
+        sweep: Callable[[Side, Decimal | None, Decimal | None], tuple[Decimal, Decimal]],
+    ) -> None:
+        """Lock what a new order may spend; ``sweep(side, qty, quote)`` prices the book.
+
+        Raises:
+            InsufficientBalance: the account cannot cover it.
+        """
+        if self.account(record.owner) is None:
+            return
+        wtype = working_type(record.order_type)
+        qty, ts = record.orig_qty, record.time
+        if record.side == "SELL":
+            if qty is None:  # quote-sized MARKET SELL: the base the sweep would sell
+                qty = sweep("BUY", None, record.quote_order_qty)[0]
+            self.reserve(record, m.base, qty, ts)
+        elif wtype in ("LIMIT", "LIMIT_MAKER"):
+            assert qty is not None and record.price is not None
+            self.reserve(record, m.quote, qty * record.price, ts, unit_price=record.price)
+        elif record.order_type in STOP_TYPES:
+            assert qty is not None and record.stop_price is not None
+            self.reserve(record, m.quote, qty * record.stop_price, ts)
+        elif qty is None:
+            assert record.quote_order_qty is not None
+            self.reserve(record, m.quote, record.quote_order_qty, ts)
+        else:
+            self.reserve(record, m.quote, sweep("SELL", qty, None)[1], ts)
 
     def top_up(self, record: OrderRecord, needed: Decimal, now: int) -> bool:
         """Make sure ``record``'s lock covers ``needed``; lock more from free if it can.

@@ -26,7 +26,7 @@ from .types import Side
 if TYPE_CHECKING:
     from .ledger import SpotLedger
 
-__all__ = ["EXPIRY_REASONS", "Step", "SymbolState"]
+__all__ = ["EXPIRY_REASONS", "Step", "SymbolState", "sweep_book"]
 
 _ZERO = Decimal(0)
 # why a taker's unfilled remainder expires (Binance's ``eR``)
@@ -51,6 +51,32 @@ class SymbolState:
         self.trade_id = 0
         self.execution_id = 0
         self.prevented_match_id = -1
+
+
+def sweep_book(
+    st: SymbolState,
+    side: Side,
+    *,
+    qty: Decimal | None = None,
+    quote: Decimal | None = None,
+    limit: Decimal | None = None,
+) -> tuple[Decimal, Decimal]:
+    """Return (base, quote) a taker would trade against ``side`` of the book as it is, up to
+    the base ``qty`` or the ``quote`` amount (rounded to the step), within ``limit``."""
+    base_total, quote_total = _ZERO, _ZERO
+    for price, total in st.book.levels(side):
+        if limit is not None and (price > limit if side == "SELL" else price < limit):
+            break
+        if qty is not None:
+            take = min(total, qty - base_total)
+        else:
+            assert quote is not None
+            take = min(total, st.market.round_qty((quote - quote_total) / price))
+        if take <= 0:
+            break
+        base_total += take
+        quote_total += take * price
+    return base_total, quote_total
 
 
 @dataclass

@@ -154,6 +154,7 @@ def rest_answer(
     *,
     error_weight: int = 0,
     headers: Callable[[RestCall], dict[str, str]] | None = None,
+    weight_header: str = "X-MBX-USED-WEIGHT-1M",
 ) -> HttpReply:
     """Run a routed REST request under the caller's weight limit; return the reply.
 
@@ -170,7 +171,7 @@ def rest_answer(
             call.credentials,
             call.exchange.accounts,
             call.now,
-            lambda: [call.request.signed_payload()],
+            call.request.signed_payloads,
         )
         if principal is not None:
             call = replace(call, principal=principal)
@@ -178,9 +179,9 @@ def rest_answer(
         used = limiter.charge(caller, weight, call.now)
     except ExchangeError as err:
         used = _charge_refusal(limiter, caller, error_weight, call.now, err)
-        return error_reply(err, {"X-MBX-USED-WEIGHT-1M": str(used)})
+        return error_reply(err, {weight_header: str(used)})
     extra = headers(call) if headers is not None else {}
-    return _reply(200, body, {"X-MBX-USED-WEIGHT-1M": str(used), **extra})
+    return _reply(200, body, {weight_header: str(used), **extra})
 
 
 def _charge_refusal(
