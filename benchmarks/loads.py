@@ -87,6 +87,18 @@ def _lasts(p: dict[str, Any]) -> list[int]:
 async def _drive(
     p: dict[str, Any], watch: Callable[..., Awaitable[Any]], ready: Callable[[], None]
 ) -> None:
+    await _cover(p, watch, ready)
+    _finish()
+
+
+def _finish() -> None:
+    marks["cpu1"] = time.process_time()
+    marks["end_ns"] = time.time_ns()
+
+
+async def _cover(
+    p: dict[str, Any], watch: Callable[..., Awaitable[Any]], ready: Callable[[], None]
+) -> None:
     """One task per symbol (or one for ``!bookTicker``) until every last message is covered."""
     market, kind = p["market"], p["kind"]
     syms = [_ccxt_symbol(symbol_id(j), market) for j in range(p["symbols"])]
@@ -212,23 +224,27 @@ async def run_bare(base: str, p: dict[str, Any], ready: Callable[[], None]) -> N
     reader = await open_reader(u.hostname or "127.0.0.1", u.port or 80, path, streams, on_count)
     ready()
     await done.wait()
+    _finish()
     reader.transport.abort()
 
 
 RUNNERS = {"ours": run_ours, "ccxt.pro": run_ccxt, "bare": run_bare}
 
 
+marks: dict[str, float] = {}
+"""CPU time at "ready" and when the last message was covered (teardown is not measured)."""
+
+
 def worker(name: str, base: str, p: dict[str, Any]) -> None:
     """Run one client; print READY, then one JSON line with its CPU seconds and end time."""
-    marks: dict[str, float] = {}
 
     def ready() -> None:
         marks["cpu0"] = time.process_time()
         print("READY", flush=True)
 
     asyncio.run(RUNNERS[name](base, p, ready))
-    cpu = time.process_time() - marks["cpu0"]
-    print(orjson.dumps({"cpu_s": cpu, "end_ns": time.time_ns()}).decode(), flush=True)
+    cpu = marks["cpu1"] - marks["cpu0"]
+    print(orjson.dumps({"cpu_s": cpu, "end_ns": marks["end_ns"]}).decode(), flush=True)
 
 
 # -- the harness -----------------------------------------------------------------------------
