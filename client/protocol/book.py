@@ -77,10 +77,10 @@ def _significant_digits(text: str) -> int:
     return len(digits.rstrip("0")) if "." in text else len(digits)
 
 
-def _exact(price: str) -> Any:
-    """Return the exact key of a price string longer than 16 characters: its float when it has
-    at most 15 significant digits, else its ``Decimal`` (which compares exactly with floats)."""
-    return float(price) if _significant_digits(price) <= 15 else Decimal(price)
+def _decimal(price: Any) -> Decimal:
+    """Return the exact value of a price: a string as written, a float as its shortest repr
+    (the decimal it was parsed from, when that had at most 15 significant digits)."""
+    return Decimal(price if type(price) is str else repr(float(price)))
 
 
 class BookSide:
@@ -90,10 +90,11 @@ class BookSide:
     ascend) and ends with an infinite sentinel, so ``_keys[bisect_left(...)]`` is always a
     valid read. A float key is exact for a decimal of at most 15 significant digits (every
     Binance price): two such decimals are equal exactly when their floats are, and order the
-    same way; a longer price is keyed by its ``Decimal``. The keys are packed doubles (an
-    ``array``): a bisect then reads one contiguous block instead of a float object per probe,
-    which matters when hundreds of books share the CPU caches. The first ``Decimal`` key turns
-    them into a list.
+    same way. The keys are packed doubles (an ``array``): a bisect then reads one contiguous
+    block instead of a float object per probe, which matters when hundreds of books share the
+    CPU caches. A price of more than 15 significant digits (none on Binance) turns the side's
+    keys into a list of ``Decimal`` values for good: a float key and a ``Decimal`` key compare
+    by the float's binary value, which would misplace such a price next to a short one.
     """
 
     __slots__ = ("_descending", "_keys", "levels")
@@ -122,15 +123,15 @@ class BookSide:
         """
         keys, levels = self._keys, self.levels
         descending = self._descending
+        exact = type(keys) is list
         for p, q in pairs:
             price, amount = float(p), float(q)
-            key = price
-            if type(p) is str and len(p) > 16:
-                key = _exact(p)
-                if type(key) is not float and type(keys) is not list:
-                    keys = self._keys = list(keys)  # exact keys that are no float
-            if descending:
-                key = -key
+            key: Any = -price if descending else price
+            if exact or (type(p) is str and len(p) > 16 and _significant_digits(p) > 15):
+                if not exact:
+                    keys = self._exact_keys()
+                    exact = True
+                key = -_decimal(p) if descending else _decimal(p)
             i = bisect_left(keys, key)
             if keys[i] == key:
                 if amount:
@@ -141,6 +142,11 @@ class BookSide:
             elif amount:
                 keys.insert(i, key)
                 levels.insert(i, [price, amount])
+
+    def _exact_keys(self) -> list[Any]:
+        keys: list[Any] = [Decimal(repr(k)) for k in self._keys]
+        self._keys = keys
+        return keys
 
     def __len__(self) -> int:
         return len(self.levels)
