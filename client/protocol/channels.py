@@ -108,17 +108,21 @@ class TradesChannel:
 
     def __init__(self, market: Market, limit: int) -> None:
         self.market = market
-        self.cache: ArrayCache[Trade] = ArrayCache(limit)
+        symbol = market["symbol"]
+        # events are parsed when a watch reads them (see client.protocol.caches)
+        self.cache: ArrayCache[Trade] = ArrayCache(limit, lambda raw: parse_trade(raw, symbol))
         self.last_id = -1
 
     def handle(self, data: Any) -> bool:
         """Append the trade, unless its id was seen (a replay during a socket handover)."""
-        tid = data.get("t", data.get("a"))
+        tid = data.get("t")
+        if tid is None:
+            tid = data.get("a")
         if type(tid) is int:
             if tid <= self.last_id:
                 return False
             self.last_id = tid
-        self.cache.append(parse_trade(data, self.market["symbol"]))
+        self.cache.append(data)
         return True
 
     def reset(self) -> None:
