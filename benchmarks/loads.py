@@ -29,11 +29,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import os
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -228,7 +230,11 @@ async def run_bare(base: str, p: dict[str, Any], ready: Callable[[], None]) -> N
     reader.transport.abort()
 
 
-RUNNERS = {"ours": run_ours, "ccxt.pro": run_ccxt, "bare": run_bare}
+BEFORE = "ours before"
+"""Our client as it was in another tree (``--baseline``), measured in the same rounds."""
+BASELINE: list[str] = []
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNNERS = {"ours": run_ours, BEFORE: run_ours, "ccxt.pro": run_ccxt, "bare": run_bare}
 
 
 marks: dict[str, float] = {}
@@ -270,9 +276,14 @@ async def one_run(
 ) -> dict[str, float]:
     """Run client ``name`` on ``profile`` in a fresh process; return its figures."""
     p = PROFILES[profile]
+    cwd, env = None, None
+    if name == BEFORE:
+        # our client from the baseline tree (the current directory of a ``-m`` run comes
+        # first on sys.path), this harness from ours
+        cwd, env = BASELINE[0], {**os.environ, "PYTHONPATH": HERE}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "benchmarks.loads", "--worker", name, "--base", base,
-        "--profiles", profile, stdout=subprocess.PIPE, stdin=subprocess.PIPE,
+        "--profiles", profile, stdout=subprocess.PIPE, stdin=subprocess.PIPE, cwd=cwd, env=env,
     )  # fmt: skip
     try:
         while (await _line(proc, 300)).strip() != b"READY":
@@ -345,7 +356,7 @@ def print_profile(profile: str, res: dict[str, Any]) -> None:
     for c, s in res.items():
         cpu, rate = s["cpu_us"], s["msgs_per_s"]
         print(
-            f"{profile:15} {c:9} {cpu['median']:8.2f} us/msg ({cpu['min']:.2f}-{cpu['max']:.2f})"
+            f"{profile:15} {c:11} {cpu['median']:8.2f} us/msg ({cpu['min']:.2f}-{cpu['max']:.2f})"
             f" {rate['median']:9.0f} msg/s ({rate['min']:.0f}-{rate['max']:.0f})",
             flush=True,
         )
@@ -356,17 +367,48 @@ def print_profile(profile: str, res: dict[str, Any]) -> None:
             ratios.append(f"ccxt.pro/ours {res['ccxt.pro']['cpu_us']['median'] / ours:.2f}x")
         if "bare" in res:
             ratios.append(f"bare/ours {res['bare']['cpu_us']['median'] / ours:.2f}")
-        print(f"{profile:15} {'ratios':9} " + "  ".join(ratios), flush=True)
+        print(f"{profile:15} {'ratios':11} " + "  ".join(ratios), flush=True)
 
 
-def plot(results: dict[str, Any], path: str) -> None:
-    """Draw CPU µs/msg against symbols for each client (the depth profiles), log-log."""
+def markdown(results: dict[str, Any], before: dict[str, Any] | None = None) -> str:
+    """Return a Markdown table of the medians: CPU µs per message per client, the ratios, and
+    with ``before`` our earlier figure and ratio."""
+    head = ["profile", "ours", "ccxt.pro", "bare", "ccxt.pro / ours", "bare / ours"]
+    if before is None and any(BEFORE in res for res in results.values()):
+        before = {name: {**res, "ours": res[BEFORE]} for name, res in results.items()}
+    if before is not None:
+        head[1:1] = ["ours before"]
+        head.append("ccxt.pro / ours before")
+    lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
+    for name, res in results.items():
+
+        def med(r: dict[str, Any], c: str) -> float | None:
+            return r[c]["cpu_us"]["median"] if c in r else None
+
+        ours, ccxt, bare = med(res, "ours"), med(res, "ccxt.pro"), med(res, "bare")
+        row = [name, f"{ours:.2f}" if ours else "", f"{ccxt:.1f}" if ccxt else ""]
+        row += [f"{bare:.2f}" if bare else ""]
+        row += [f"{ccxt / ours:.2f}x" if ccxt and ours else ""]
+        row += [f"{bare / ours:.2f}" if bare and ours else ""]
+        if before is not None:
+            old = med(before.get(name, {}), "ours")
+            old_ccxt = med(before.get(name, {}), "ccxt.pro")
+            row[1:1] = [f"{old:.2f}" if old else ""]
+            row.append(f"{old_ccxt / old:.2f}x" if old and old_ccxt else "")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def plot(results: dict[str, Any], path: str, before: dict[str, Any] | None = None) -> None:
+    """Draw CPU µs/msg against symbols for each client (the depth profiles), log-log; with
+    ``before`` (an earlier run's JSON), our client's earlier figures too, in grey."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    colors = {"ours": "tab:blue", BEFORE: "grey", "ccxt.pro": "tab:orange", "bare": "tab:green"}
     for levels, style in ((1, "--"), (20, "-")):
         rows = sorted(
             (PROFILES[name]["symbols"], res)
@@ -375,19 +417,33 @@ def plot(results: dict[str, Any], path: str) -> None:
         )
         if not rows:
             continue
-        for c in CLIENTS:
+        xs = [s for s, _ in rows]
+        for c in colors:
             if c not in rows[0][1]:
                 continue
-            xs = [s for s, _ in rows]
             ys = [res[c]["cpu_us"]["median"] for _, res in rows]
-            ax.plot(xs, ys, style, marker="o", label=f"{c}, {levels} level(s)/side")
+            ax.plot(
+                xs, ys, style, marker="o", color=colors[c], label=f"{c}, {levels} level(s)/side"
+            )
+        if before is not None:
+            names = [n for n in results if PROFILES[n]["kind"] == "depth"]
+            old = sorted(
+                (PROFILES[n]["symbols"], before[n]["ours"]["cpu_us"]["median"])
+                for n in names
+                if PROFILES[n]["levels"] == levels and n in before and "ours" in before[n]
+            )
+            if old:
+                ax.plot(
+                    [s for s, _ in old], [y for _, y in old], style, marker="x",
+                    color="grey", label=f"ours before, {levels} level(s)/side",
+                )  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("symbols on the connection (diffs round-robin)")
     ax.set_ylabel("CPU µs per diff (median)")
     ax.set_title("Order-book diffs: cost per message against symbols")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -399,13 +455,32 @@ if __name__ == "__main__":
     a.add_argument("--rounds", type=int, default=5)
     a.add_argument("--json", help="write the figures as JSON here")
     a.add_argument("--plot", help="write the scaling plot (PNG) here")
+    a.add_argument("--from-json", help="plot this earlier run's JSON instead of running")
+    a.add_argument("--before", help="an earlier run's JSON: plot our figures from it in grey")
+    a.add_argument("--markdown", action="store_true", help="print the medians as a table")
+    a.add_argument(
+        "--baseline",
+        help="a directory holding an earlier client/ (git archive REV client | tar -x -C DIR):"
+        " measure it too, as 'ours before', in the same alternating rounds",
+    )
     a.add_argument("--worker", help=argparse.SUPPRESS)
     a.add_argument("--base", help=argparse.SUPPRESS)
     args = a.parse_args()
     if args.worker:
         worker(args.worker, args.base, PROFILES[args.profiles[0]])
         sys.exit(0)
+    before = orjson.loads(Path(args.before).read_bytes()) if args.before else None
+    if args.from_json:
+        earlier = orjson.loads(Path(args.from_json).read_bytes())
+        if args.plot:
+            plot(earlier, args.plot, before)
+        if args.markdown:
+            print(markdown(earlier, before))
+        sys.exit(0)
     chosen = list(args.clients)
+    if args.baseline:
+        BASELINE.append(str(Path(args.baseline).resolve()))
+        chosen.insert(1, BEFORE)
     if "ccxt.pro" in chosen and not have_ccxt():
         print(CCXT_MISSING, file=sys.stderr)
         chosen.remove("ccxt.pro")
@@ -414,4 +489,6 @@ if __name__ == "__main__":
         with open(args.json, "wb") as f:
             f.write(orjson.dumps(res, option=orjson.OPT_INDENT_2))
     if args.plot:
-        plot(res, args.plot)
+        plot(res, args.plot, before)
+    if args.markdown:
+        print(markdown(res, before))
