@@ -5,12 +5,17 @@ It speaks just enough HTTP/1.1 and RFC 6455 on one port to serve every client th
 path that answer ``SUBSCRIBE`` with ``{"result":null,"id":N}`` and ping with pong. Frames are
 written pre-framed straight to the socket, so the feed outruns every client under test.
 
-Control (HTTP): ``POST /go?stream=trade|depth&n=N&rate=R`` starts sending N recorded-format
-frames (``trade`` or spot ``depthUpdate`` with contiguous ids) to every subscribed socket, R per
-second (0 = as fast as the socket takes them), then one more frame per millisecond until
-``POST /stop`` (a watch waits for the *next* update, so a client that drained the burst between
-two watches is woken by the trickle, not left waiting); ``GET /sendtimes`` returns the send time
-(ns, wall clock) of each message id; ``POST /reset`` restores the initial book.
+Control (HTTP): ``POST /setup?kind=depth|trade|bookTicker&market=spot|usdm&symbols=S&levels=L``
+chooses the profile (see :class:`Feed`; the default is one symbol, ``BTCUSDT``, one level per
+side). ``POST /go?n=N&rate=R`` starts sending the profile's first N recorded-format frames
+(``trade``, spot ``depthUpdate`` with contiguous ids, or USD-M ``bookTicker``), each to the
+sockets subscribed to its stream, R per second (0 = as fast as the sockets take them), then one
+more frame per millisecond until ``POST /stop`` (a watch waits for the *next* update, so a
+client that drained the burst between two watches is woken by the trickle, not left waiting);
+``stream=trade|depth`` also switches to that kind's one-symbol profile. ``GET /sendtimes``
+returns the send time (ns, wall clock) of each message id of a one-symbol profile,
+``GET /burst`` when the last burst started, ``GET /subscribed`` how many distinct streams are
+subscribed; ``POST /reset`` forgets the send times.
 
     python -m benchmarks.feed --port 0      # prints "PORT <n>"
 """
