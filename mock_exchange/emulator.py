@@ -11,12 +11,13 @@ Its methods are the Python control API (``reset``, ``set_rate``, ``add_fault``, 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
 from .config import ServerConfig
 from .control import CONTROL_ACTIONS
+from .engine.accounts import Accounts, decimal_text, parse_amount
 from .engine.activity import Activity
 from .engine.book import Side
 from .engine.clock import ControlledClock
@@ -24,15 +25,25 @@ from .engine.core import Engine, EngineEvent, Liquidation, OrderResult
 from .engine.exchange import VENUES, Exchange
 from .engine.markets import MarketKind
 from .engine.ratelimits import WeightLimiter
+from .engine.types import AccountId
 from .errors import ExchangeError, StreamControlError
 from .faults import IMMEDIATE_FAULTS, Control, Fault
 from .registry import Registry
+from .transports.order_payloads import query_shape
 from .transports.publisher import Publisher
 from .transports.rules import ConnectionRules
 from .transports.stream_names import StreamKey, parse_stream
+from .transports.user_data import UserDataHub
 from .transports.venues import VENUE_SPECS
 
 __all__ = ["Emulator"]
+
+# snake_case keywords of add_account -> the contract's JSON names
+_CAMEL = {
+    "api_key": "apiKey",
+    "public_key": "publicKey",
+    "futures_balances": "futuresBalances",
+}
 
 
 class Emulator:
@@ -42,18 +53,36 @@ class Emulator:
         self.config = config or ServerConfig()
         self.control = Control()
         self.clock = ControlledClock(frozen=self.config.frozen_clock, start_ms=self.config.start_ms)
-        self.exchange = Exchange(self.clock, self.config.markets, seed=self.config.seed)
+        self.accounts = Accounts()
+        self.exchange = self._new_exchange()
+        for spec in self.config.accounts:
+            self.add_account(spec)
+        for asset, daily in self.config.borrow_rates.items():
+            self.set_borrow_rate(asset, daily)
         self.registry = Registry()
         self.publisher = Publisher(self.exchange, self.registry.stream_connections)
+        self.user_data = UserDataHub(
+            lambda: [conn.session for conn in self.registry.ws_api.values()],
+            lambda: self.exchange,
+        )
         self.limiters: dict[str, WeightLimiter] = self._new_limiters()
         self.activities: dict[MarketKind, Activity] = self._new_activities(self.config.rate)
         # set whenever the clock moves or the activity changes: the clock driver wakes up
         self.wake = asyncio.Event()
         self.clock.add_listener(lambda _now: self.wake.set())
 
+    def _new_exchange(self) -> Exchange:
+        return Exchange(
+            self.clock, self.config.markets, seed=self.config.seed, accounts=self.accounts
+        )
+
     def _new_limiters(self) -> dict[str, WeightLimiter]:
         on = self.config.rate_limits
-        return {v: WeightLimiter(limit=VENUE_SPECS[v].weight_limit, enabled=on) for v in VENUES}
+        limiters: dict[str, WeightLimiter] = {
+            v: WeightLimiter(limit=VENUE_SPECS[v].weight_limit, enabled=on) for v in VENUES
+        }
+        limiters["sapi"] = WeightLimiter(limit=12000, enabled=on)  # /sapi/ IP weight
+        return limiters
 
     def _new_activities(self, rate: float) -> dict[MarketKind, Activity]:
         now = self.clock.now_ms()
@@ -143,11 +172,16 @@ class Emulator:
         return action.run(self, value)
 
     def reset(self, seed: int | None = None) -> None:
-        """Rebuild the exchange and activity from ``seed`` (default: the current seed)."""
+        """Rebuild the exchange and activity from ``seed`` (default: the current seed).
+
+        Accounts, keys and balances stay; open orders go with the old books, so what they
+        locked is free again.
+        """
         if seed is not None:
             self.config.seed = seed
         rate = self.activity.rate
-        self.exchange = Exchange(self.clock, self.config.markets, seed=self.config.seed)
+        self.accounts.release_locks()  # the orders holding them go with the old books
+        self.exchange = self._new_exchange()
         self.publisher.reset(self.exchange)
         self.activities = self._new_activities(rate)
         self.limiters = self._new_limiters()
@@ -161,8 +195,11 @@ class Emulator:
         self.wake.set()
 
     def publish(self, venue: MarketKind, events: list[EngineEvent]) -> None:
-        """Publish engine ``events`` of ``venue`` to the streams (real-time part)."""
+        """Publish engine ``events`` of ``venue``: market streams, and spot user data to the
+        subscriptions of each event's account."""
         self.publisher.on_events(venue, events, self.clock.now_ms())
+        if venue == "spot":
+            self.user_data.on_events(events)
 
     def place_order(
         self,
@@ -185,6 +222,110 @@ class Emulator:
         liq, events = self.exchange.engine(venue).liquidate(symbol, side, quantity)
         self.publish(venue, events)
         return liq
+
+    # -- accounts (the account contract) ---------------------------------------------------
+
+    def add_account(self, spec: Mapping[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+        """Register an API key with its account (``POST /_mock/accounts``); return its summary.
+
+        ``spec`` is the contract's JSON (``apiKey``, ``secret`` or ``publicKey``, optional
+        ``balances``, ``futuresBalances``, ``permissions``, ``account``); keyword arguments may
+        give the same fields (``api_key=``, ``public_key=``, ``futures_balances=`` also work).
+
+        Raises:
+            ValueError: a malformed field, an unknown ``account`` or a duplicate ``apiKey``.
+        """
+        merged = {**(spec or {}), **{_CAMEL.get(k, k): v for k, v in fields.items()}}
+        account, key = self.accounts.register(merged, self.clock.now_ms())
+        return {
+            "apiKey": key.api_key,
+            "uid": account.uid,
+            "type": key.key_type.value,
+            "permissions": sorted(key.permissions),
+            "balances": account.spot.view(),
+            "futuresBalances": account.futures["usdm"].view(),
+        }
+
+    def account_state(self, api_key: str) -> dict[str, Any]:
+        """Return ``GET /_mock/accounts/<apiKey>``: balances, futures balances, open orders.
+
+        Raises:
+            ValueError: no account has that key.
+        """
+        try:
+            account = self.accounts.of_key(api_key)
+        except KeyError:
+            raise ValueError("no account has that apiKey") from None
+        return self.accounts.state(api_key, self.open_orders_view(account.id))
+
+    def open_orders_view(self, owner: AccountId) -> list[dict[str, Any]]:
+        """Return the open spot orders of an account, as ``GET /api/v3/openOrders`` shows them."""
+        engine = self.exchange.engine("spot")
+        return [query_shape(engine.market(r.symbol), r) for r in engine.orders.open_orders(owner)]
+
+    def deposit(
+        self, api_key: str, asset: str, amount: Any, wallet: str = "spot"
+    ) -> dict[str, Any]:
+        """Credit ``amount`` of ``asset`` to a wallet of the key's account and publish the
+        user-data events Binance sends (spot: ``balanceUpdate``, ``outboundAccountPosition``).
+
+        Raises:
+            ValueError: unknown key, wallet or a malformed amount.
+        """
+        try:
+            account = self.accounts.of_key(api_key)
+        except KeyError:
+            raise ValueError("no account has that apiKey") from None
+        value = parse_amount(amount, "amount")
+        if not isinstance(asset, str) or not asset:
+            raise ValueError("asset must be an asset name")
+        events = self.accounts.deposit(account, asset, value, wallet, self.clock.now_ms())
+        self.publish("spot", events)
+        held = account.wallet(wallet).balance(asset.upper())
+        return {
+            "apiKey": api_key,
+            "asset": asset.upper(),
+            "amount": decimal_text(value),
+            "wallet": wallet,
+            "balance": {"free": decimal_text(held.free), "locked": decimal_text(held.locked)},
+        }
+
+    # -- margin reference data --------------------------------------------------------------
+
+    def set_borrow_rate(self, asset: str, daily: Any) -> dict[str, Any]:
+        """Set ``asset``'s daily margin interest rate.
+
+        Raises:
+            ValueError: a malformed rate.
+        """
+        rate = parse_amount(daily, "dailyInterestRate")
+        self.accounts.margin.set_rate(asset, rate)
+        return {"asset": asset.upper(), "dailyInterestRate": decimal_text(rate)}
+
+    def force_liquidation(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Record a forced liquidation of the key's margin account (``forceLiquidationRec``).
+
+        Raises:
+            ValueError: unknown key or malformed values.
+        """
+        try:
+            account = self.accounts.of_key(str(record["apiKey"]))
+        except KeyError:
+            raise ValueError("no account has that apiKey") from None
+        price = parse_amount(record["price"], "price")
+        qty = parse_amount(record["qty"], "qty")
+        row = {
+            "avgPrice": decimal_text(price),
+            "executedQty": decimal_text(qty),
+            "price": decimal_text(price),
+            "qty": decimal_text(qty),
+            "side": str(record["side"]),
+            "symbol": str(record["symbol"]).upper(),
+            "timeInForce": "IOC",
+            "isIsolated": bool(record.get("isIsolated", False)),
+            "updatedTime": self.clock.now_ms(),
+        }
+        return self.accounts.margin.record_liquidation(account.id, row)
 
     def server_shutdown(self) -> int:
         """Send ``serverShutdown`` to every connection; return how many got it."""
@@ -260,6 +401,9 @@ class Emulator:
         for venue, activity in self.activities.items():
             events = activity.run_until(now)
             self.publisher.on_events(venue, events, now)
+            if venue == "spot":
+                self.user_data.on_events(events)
+        self.user_data.on_clock(now)
         self.exchange.settle_funding(now)
         self.publisher.on_tick(prev, now)
         for conn in self.registry.all():

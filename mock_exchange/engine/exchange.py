@@ -1,4 +1,4 @@
-"""The whole exchange: one engine per venue (spot, USD-M, COIN-M) and the futures prices.
+"""The whole exchange: one engine per venue (spot, USD-M, COIN-M), the futures prices, accounts.
 
 Venues have separate books (``BTCUSDT`` is both a spot pair and a USD-M perpetual), one seeded
 generator each (derived from the exchange seed), and share the clock. Futures index prices read
@@ -7,29 +7,53 @@ the spot engine, so the derivatives follow the spot market.
 
 from __future__ import annotations
 
+import random
+import string
 from collections.abc import Iterable
 from decimal import Decimal
 
+from .accounts import Accounts
 from .clock import Clock
 from .core import Engine
 from .derivatives import FUNDING_INTERVAL_MS, FundingHistory, MarkPrice, mark_price
+from .ledger import SpotLedger
 from .markets import Market, MarketKind
+from .user_streams import ListenTokens
 
 __all__ = ["VENUES", "Exchange"]
 
 VENUES: tuple[MarketKind, ...] = ("spot", "usdm", "coinm")
 _SEED_STRIDE = {"spot": 0, "usdm": 1_000_003, "coinm": 2_000_006}
+_ID_CHARS = string.ascii_letters + string.digits
 
 
 class Exchange:
     """Engines by venue plus funding history; pure and synchronous."""
 
-    def __init__(self, clock: Clock, markets: Iterable[Market], *, seed: int = 0) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        markets: Iterable[Market],
+        *,
+        seed: int = 0,
+        accounts: Accounts | None = None,
+    ) -> None:
         self.clock = clock
         self.seed = seed
+        # accounts outlive a market reset: the emulator hands the same registry to each build
+        self.accounts = accounts if accounts is not None else Accounts()
         chosen = list(markets)
+        # client order ids Binance generates (22 letters and digits), from their own generator
+        self._client_ids = random.Random(seed + 0x5EED)
+        # accounts' spot orders lock and move spot balances through the spot ledger
+        self.ledger = SpotLedger(self.accounts)
         self.engines: dict[MarketKind, Engine] = {
-            v: Engine(clock, [m for m in chosen if m.kind == v], seed=seed + _SEED_STRIDE[v])
+            v: Engine(
+                clock,
+                [m for m in chosen if m.kind == v],
+                seed=seed + _SEED_STRIDE[v],
+                ledger=self.ledger if v == "spot" else None,
+            )
             for v in VENUES
         }
         boundary = clock.now_ms() // FUNDING_INTERVAL_MS * FUNDING_INTERVAL_MS
@@ -37,6 +61,15 @@ class Exchange:
             "usdm": FundingHistory(last_settlement=boundary),
             "coinm": FundingHistory(last_settlement=boundary),
         }
+
+    @property
+    def tokens(self) -> ListenTokens:
+        """The margin listen tokens (kept with the accounts, across resets)."""
+        return self.accounts.tokens
+
+    def new_client_id(self) -> str:
+        """Return a fresh client order id as Binance generates them (22 letters and digits)."""
+        return "".join(self._client_ids.choices(_ID_CHARS, k=22))
 
     def engine(self, venue: MarketKind) -> Engine:
         """Return the engine of ``venue``."""

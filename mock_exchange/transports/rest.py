@@ -11,27 +11,30 @@ copies an :class:`HttpReply` onto the wire.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 import orjson
 
+from ..engine.events import EngineEvent
 from ..engine.exchange import Exchange
 from ..engine.markets import MarketKind
 from ..engine.ratelimits import RateLimitError, WeightLimiter
 from ..errors import ExchangeError
 from . import market_data as md
-from .auth import Credentials, Security, authorize, split_signing
+from .auth import Access, Credentials, Principal, authorize, split_signing
 from .params import Params
 from .request import RawRequest
 
 __all__ = [
     "JSON_CONTENT_TYPE",
+    "Gone",
     "HttpReply",
     "RestCall",
     "RestHandler",
     "error_reply",
+    "gone",
     "market",
     "rest_answer",
 ]
@@ -39,18 +42,34 @@ __all__ = [
 JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
 
 
+Emit = Callable[[MarketKind, list[EngineEvent]], None]
+
+
+def _no_emit(_venue: MarketKind, _events: list[EngineEvent]) -> None:
+    """Drop events (a call made outside a running emulator)."""
+
+
 @dataclass(frozen=True)
 class RestCall:
-    """What a REST handler sees: the raw request plus the venue, exchange and time."""
+    """What a REST handler sees: the raw request, venue, exchange, time and who is calling.
+
+    ``emit`` publishes the engine events a handler causes (trades, user data); ``principal``
+    is set by :func:`rest_answer` once the request is authorised (None on public routes).
+    """
 
     request: RawRequest
     venue: MarketKind
     exchange: Exchange
     now: int
+    emit: Emit = _no_emit
+    principal: Principal | None = None
 
     @cached_property
     def _split(self) -> tuple[dict[str, str], Credentials]:
-        return split_signing(self.request.params(), self.request.api_key)
+        params, creds = split_signing(self.request.params(), self.request.api_key)
+        if creds.signature is not None:
+            creds = replace(creds, signature=self.request.raw_signature())
+        return params, creds
 
     @property
     def params(self) -> dict[str, str]:
@@ -81,11 +100,31 @@ def _reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Htt
     )
 
 
+_GONE_HTML = (
+    b"<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n"
+    b"<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+class Gone(ExchangeError):
+    """A retired endpoint: HTTP 410 with nginx's HTML page, as Binance answers it today."""
+
+    def __init__(self) -> None:
+        super().__init__(0, "Gone", 410)
+
+
+def gone(_call: RestCall) -> tuple[Any, int]:
+    """The retired spot listen-key endpoints (``/api/v3/userDataStream``, removed 2026-02-20)."""
+    raise Gone()
+
+
 def error_reply(err: ExchangeError, headers: dict[str, str] | None = None) -> HttpReply:
     """Serialise a REST error: ``{"code","msg"}``, its HTTP status, ``Retry-After`` on 429/418.
 
-    The only place a REST error is written.
+    The only place a REST error is written (a retired endpoint's 410 is nginx HTML).
     """
+    if isinstance(err, Gone):
+        return HttpReply(410, _GONE_HTML, {"Content-Type": "text/html", **(headers or {})})
     extra = dict(headers or {})
     if isinstance(err, RateLimitError):
         extra["Retry-After"] = str(err.retry_after_s)
@@ -108,23 +147,50 @@ def market(query: md.QueryHandler) -> RestHandler:
 
 def rest_answer(
     handler: RestHandler,
-    security: Security,
+    access: Access,
     call: RestCall,
     limiter: WeightLimiter,
     forced: ExchangeError | None = None,
+    *,
+    error_weight: int = 0,
+    headers: Callable[[RestCall], dict[str, str]] | None = None,
+    weight_header: str = "X-MBX-USED-WEIGHT-1M",
 ) -> HttpReply:
     """Run a routed REST request under the caller's weight limit; return the reply.
 
-    ``forced`` answers with that error instead (a control fault).
+    The request is authorised first (:func:`~mock_exchange.transports.auth.authorize`). A
+    refused request costs ``error_weight``; ``headers`` adds headers to a successful answer
+    (``X-MBX-ORDER-COUNT-*``). ``forced`` answers with that error instead (a control fault).
     """
     caller = call.request.remote
     try:
         if forced is not None:
             raise forced
-        authorize(security, call.credentials)
+        principal = authorize(
+            access,
+            call.credentials,
+            call.exchange.accounts,
+            call.now,
+            call.request.signed_payloads,
+        )
+        if principal is not None:
+            call = replace(call, principal=principal)
         body, weight = handler(call)
         used = limiter.charge(caller, weight, call.now)
     except ExchangeError as err:
-        used = limiter.used(caller, call.now)
-        return error_reply(err, {"X-MBX-USED-WEIGHT-1M": str(used)})
-    return _reply(200, body, {"X-MBX-USED-WEIGHT-1M": str(used)})
+        used = _charge_refusal(limiter, caller, error_weight, call.now, err)
+        return error_reply(err, {weight_header: str(used)})
+    extra = headers(call) if headers is not None else {}
+    return _reply(200, body, {weight_header: str(used), **extra})
+
+
+def _charge_refusal(
+    limiter: WeightLimiter, caller: str, weight: int, now: int, err: ExchangeError
+) -> int:
+    """Charge a refused request its weight (rate-limit refusals cost nothing more)."""
+    if weight and not isinstance(err, RateLimitError):
+        try:
+            return limiter.charge(caller, weight, now)
+        except RateLimitError:
+            pass
+    return limiter.used(caller, now)

@@ -30,7 +30,8 @@ def raw(host: str, path: str, query: str = "", method: str = "GET", **kw: object
 
 
 def test_raw_request_keeps_the_bytes_that_were_signed() -> None:
-    """The raw query keeps order and encoding; params merge body then query (query wins)."""
+    """The raw query keeps order and encoding; params merge body then query (query wins); the
+    signed payload is query then body without the signature pair, the signature decoded."""
     req = raw(
         "api.binance.com",
         "/api/v3/order",
@@ -40,10 +41,8 @@ def test_raw_request_keeps_the_bytes_that_were_signed() -> None:
         headers={"x-mbx-apikey": "k", "Content-Type": "application/x-www-form-urlencoded"},
         remote="10.0.0.1",
     )
-    assert (
-        req.signed_payload()
-        == b"timestamp=2&symbol=BTC%55SDT&signature=a%2Bbside=BUY&symbol=ETHUSDT&quantity=1"
-    )
+    assert req.signed_payload() == b"timestamp=2&symbol=BTC%55SDTside=BUY&symbol=ETHUSDT&quantity=1"
+    assert req.raw_signature() == "a+b"
     assert req.api_key == "k" and req.remote == "10.0.0.1"
     assert req.params() == {
         "side": "BUY",
@@ -122,9 +121,9 @@ async def test_every_verb_gets_the_one_unimplemented_answer(emulator: MockExchan
     """POST, PUT and DELETE on unrouted paths answer -1020 naming the verb, as GET does."""
     async with aiohttp.ClientSession() as s:
         for method in ("GET", "POST", "PUT", "DELETE"):
-            url = emulator.url("https://api.binance.com/api/v3/order")
+            url = emulator.url("https://api.binance.com/api/v3/sor/x")
             async with s.request(method, url, data=b"symbol=BTCUSDT") as r:
                 body = await r.json()
                 assert r.status == 404 and body["code"] == -1020
-                assert f"{method} api.binance.com/api/v3/order is not implemented" in body["msg"]
+                assert f"{method} api.binance.com/api/v3/sor/x is not implemented" in body["msg"]
                 assert r.headers["Content-Type"].startswith("application/json")
