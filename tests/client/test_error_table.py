@@ -57,6 +57,7 @@ TABLE: list[tuple[int, str, int, type[BaseError]]] = [
     (-1013, "Invalid quantity.", 400, InvalidOrder),
     (-1013, "This symbol does not allow the specified self-trade prevention mode.", 400,
      InvalidOrder),
+    (-1002, "You are not authorized to execute this request.", 401, PermissionDenied),
     (-1013, "Market is closed.", 400, MarketClosed),
     (-1015, "Too many new orders; current limit is 50 orders per 10 SECOND.", 429,
      RateLimitExceeded),
