@@ -341,13 +341,33 @@ def batch_place(call: PrivateCall) -> tuple[Any, int]:
     return out, 5
 
 
+def _any_case(params: Params, name: str) -> Params:
+    """Return ``params`` with ``name`` set from whichever spelling of it was sent.
+
+    Binance matches the list names of ``DELETE batchOrders`` without regard to case: ccxt and
+    python-binance send ``orderidlist`` / ``origclientorderidlist`` and Binance's own refusal
+    names the parameter ``'orderidlist'``.
+    """
+    if params.has(name):
+        return params
+    folded = name.lower()
+    for sent, value in params.values.items():
+        if sent.lower() == folded and value not in (None, ""):
+            return Params({**params.values, name: value})
+    return params
+
+
 def batch_cancel(call: PrivateCall) -> tuple[Any, int]:
     """``DELETE /fapi/v1/batchOrders``: cancel up to 10 orders by id or client id."""
-    params = call.params
     view = FuturesView(call)
+    params = _any_case(_any_case(call.params, "orderIdList"), "origClientOrderIdList")
     symbol = params.symbol()
     ids = _json_list(params, "orderIdList") if params.has("orderIdList") else None
-    cids = _json_list(params, "origClientOrderIdList") if ids is None else None
+    cids = (
+        _json_list(params, "origClientOrderIdList")
+        if ids is None and params.has("origClientOrderIdList")
+        else None
+    )
     if ids is None and cids is None:
         raise ExchangeError(
             -1102,

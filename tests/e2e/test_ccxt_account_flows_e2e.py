@@ -1,0 +1,92 @@
+"""Unmodified ccxt.pro (spot, ``binanceusdm``, ``binancecoinm``) through account flows beyond the
+core order lifecycle: the calls a bot makes around trading (status, fees, batch cancels,
+COIN-M positions). Each test pins a flow that failed against the emulator before it matched
+Binance. One emulator and one client per market type for the module; URLs rewritten only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from mock_exchange import MockExchange, ServerConfig
+from tests.e2e.test_ccxt_e2e import redirect
+
+ccxtpro = pytest.importorskip("ccxt.pro")
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+SPOT, SWAP, INVERSE = "BTC/USDT", "BTC/USDT:USDT", "BTC/USD:BTC"
+KEY, SECRET = "ccxtFlowsKey", "ccxtFlowsSecret"
+TIMEOUT = 20
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def mx() -> AsyncIterator[MockExchange]:
+    """An emulator on the wall clock (ccxt signs with its own time), no background flow."""
+    async with MockExchange(config=ServerConfig(seed=21, rate=0, warmup_ms=0)) as emulator:
+        emulator.add_account(
+            {
+                "apiKey": KEY,
+                "secret": SECRET,
+                "balances": {"USDT": "100000", "BTC": "2"},
+                "futuresBalances": {"USDT": "100000"},
+                "coinmBalances": {"BTC": "2"},
+            }
+        )
+        yield emulator
+
+
+async def _client(kind: str, mx: MockExchange) -> Any:
+    ex = getattr(ccxtpro, kind)({"apiKey": KEY, "secret": SECRET, "enableRateLimit": False})
+    redirect(ex, mx)
+    await asyncio.wait_for(ex.load_markets(), TIMEOUT)
+    return ex
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def clients(mx: MockExchange) -> AsyncIterator[dict[str, Any]]:
+    """ccxt.pro ``binance``, ``binanceusdm`` and ``binancecoinm`` with default options."""
+    made: dict[str, Any] = {}
+    try:
+        for kind in ("binance", "binanceusdm", "binancecoinm"):
+            made[kind] = await _client(kind, mx)
+        yield made
+    finally:
+        for ex in made.values():
+            with contextlib.suppress(Exception):
+                await ex.close()
+
+
+async def run(coro: Any) -> Any:
+    return await asyncio.wait_for(coro, TIMEOUT)
+
+
+def _price(mx: MockExchange, venue: str, symbol: str, factor: float) -> float:
+    return round(float(mx.exchange.engine(venue).last_price(symbol)) * factor, 1)
+
+
+@pytest.mark.parametrize(("kind", "symbol", "venue", "wire"), [
+    ("binanceusdm", SWAP, "usdm", "BTCUSDT"),
+    ("binancecoinm", INVERSE, "coinm", "BTCUSD_PERP"),
+])  # fmt: skip
+async def test_cancel_orders_by_ids_and_client_ids(
+    clients: dict[str, Any], mx: MockExchange, kind: str, symbol: str, venue: str, wire: str
+) -> None:
+    """cancel_orders sends ``orderidlist`` / ``origclientorderidlist`` in lower case (as
+    Binance accepts them) to DELETE batchOrders; both lists cancel the orders they name."""
+    ex = clients[kind]
+    amount = 0.01 if venue == "usdm" else 1
+    price = _price(mx, venue, wire, 0.97)
+    first = await run(ex.create_order(symbol, "limit", "buy", amount, price))
+    second = await run(ex.create_order(symbol, "limit", "buy", amount, price, {"clientOrderId": f"{kind}-b"}))  # fmt: skip
+    by_id = await run(ex.cancel_orders([first["id"]], symbol))
+    assert [(o["id"], o["status"]) for o in by_id] == [(first["id"], "canceled")]
+    by_client_id = await run(ex.cancel_orders([], symbol, {"clientOrderIds": [f"{kind}-b"]}))
+    assert [(o["id"], o["status"]) for o in by_client_id] == [(second["id"], "canceled")]
+    assert await run(ex.fetch_open_orders(symbol)) == []
