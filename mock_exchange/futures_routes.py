@@ -86,10 +86,19 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
 
 FUTURES_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {}
 FUTURES_ENDPOINTS["usdm"] = _futures_endpoints("/fapi/v1", "/fapi/v2", "/fapi/v3")
-# COIN-M serves the v1 forms only (``/dapi/v1/account``, ``/balance``, ``/positionRisk``)
-FUTURES_ENDPOINTS["coinm"] = tuple(
-    ep
-    for ep in _futures_endpoints("/dapi/v1", "/dapi/v1", "/dapi/v2")
-    if ep.rest is not None and ep.rest[1].startswith("/dapi/v1/")
+# COIN-M serves the v1 forms (``/dapi/v1/account``, ``/balance``, ``/positionRisk``) and the
+# per-symbol ``/dapi/v2/leverageBracket``
+FUTURES_ENDPOINTS["coinm"] = (
+    *(
+        ep
+        for ep in _futures_endpoints("/dapi/v1", "/dapi/v1", "/dapi/v2")
+        if ep.rest is not None and ep.rest[1].startswith("/dapi/v1/")
+    ),
+    PrivateEndpoint(
+        fac.leverage_bracket_by_symbol,
+        ACCESS_USER_DATA,
+        ("GET", "/dapi/v2/leverageBracket"),
+        None,
+    ),
 )
 FUTURES_SERVICE: dict[MarketKind, Service] = {"usdm": "usdm-rest", "coinm": "coinm-rest"}

@@ -90,3 +90,20 @@ async def test_cancel_orders_by_ids_and_client_ids(
     by_client_id = await run(ex.cancel_orders([], symbol, {"clientOrderIds": [f"{kind}-b"]}))
     assert [(o["id"], o["status"]) for o in by_client_id] == [(second["id"], "canceled")]
     assert await run(ex.fetch_open_orders(symbol)) == []
+
+
+async def test_coinm_positions_leverage_and_tiers(clients: dict[str, Any], mx: MockExchange) -> None:
+    """binancecoinm reads GET /dapi/v2/leverageBracket (per symbol, in contracts) before
+    fetch_positions, fetch_leverage and fetch_leverage_tiers; all three answer."""
+    ex = clients["binancecoinm"]
+    await run(ex.set_leverage(10, INVERSE))
+    await run(ex.create_order(INVERSE, "market", "buy", 2))
+    (position,) = [p for p in await run(ex.fetch_positions([INVERSE])) if p["contracts"]]
+    assert (position["side"], position["contracts"], position["contractSize"]) == ("long", 2, 100)
+    assert position["leverage"] == 10 and position["maintenanceMarginPercentage"] > 0
+    leverage = await run(ex.fetch_leverage(INVERSE))
+    assert (leverage["longLeverage"], leverage["marginMode"]) == (10, "cross")
+    tiers = (await run(ex.fetch_leverage_tiers([INVERSE])))[INVERSE]
+    assert tiers[0]["minNotional"] == 0 and tiers[0]["maxLeverage"] == 125
+    assert all(a["maxNotional"] == b["minNotional"] for a, b in zip(tiers, tiers[1:], strict=False))
+    await run(ex.create_order(INVERSE, "market", "sell", 2, None, {"reduceOnly": True}))
