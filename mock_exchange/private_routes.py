@@ -19,6 +19,7 @@ from .transports import account as acct
 from .transports import convert as conv
 from .transports import margin as mrg
 from .transports import orders_read as reads
+from .transports import sapi_account as sapi
 from .transports import trading as trade
 from .transports.auth import ACCESS_API_KEY, ACCESS_TRADE, ACCESS_USER_DATA, Access, Security
 from .transports.cancel_replace import cancel_replace
@@ -85,6 +86,10 @@ _SAPI: tuple[tuple[str, str, PrivateHandler, Access], ...] = (
     ("POST", "/sapi/v1/convert/acceptQuote", conv.accept_quote, _CONVERT),
     ("GET", "/sapi/v1/convert/orderStatus", conv.order_status, _U),
     ("GET", "/sapi/v1/convert/tradeFlow", conv.trade_flow, _U),
+    ("GET", "/sapi/v1/asset/tradeFee", sapi.trade_fee, _U),
+    ("GET", "/sapi/v1/account/apiRestrictions", sapi.api_restrictions, _U),
+    ("GET", "/sapi/v1/account/status", sapi.account_status, _U),
+    ("GET", "/sapi/v1/account/apiTradingStatus", sapi.account_api_trading_status, _U),
 )
 
 # Private endpoints per venue.

@@ -35,6 +35,7 @@ from .transports import private
 from .transports.auth import ACCESS_PUBLIC, Access, Security
 from .transports.request import RawRequest
 from .transports.rest import RestCall, RestHandler, gone, market
+from .transports.sapi_account import system_status
 from .transports.stream_paths import Category, ListenKeyPath, MarketStreamPath, parse_stream_path
 from .transports.user_data import USER_DATA_METHODS
 from .transports.ws_api import WsApiMethod, public
@@ -118,6 +119,7 @@ def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
         "/api/v3/ticker/bookTicker": md.book_ticker,
         "/api/v3/ticker/24hr": md.ticker_24hr,
         "/api/v3/ticker": md.ticker_window,
+        "/sapi/v1/system/status": system_status,
     }
     usdm: dict[str, md.QueryHandler] = {
         "/fapi/v1/ping": md.ping,

@@ -199,6 +199,8 @@ class Account:
     )
     commission: Commission = field(default_factory=Commission)
     update_time: int = 0
+    # when the account was opened (emulator clock, ms)
+    created: int = 0
     can_trade: bool = True
     can_withdraw: bool = True
     can_deposit: bool = True
@@ -315,7 +317,7 @@ class Accounts:
 
     def open_account(self, now: int = 0) -> Account:
         """Create an empty account with the next uid."""
-        account = Account(next(self._uids), update_time=now)
+        account = Account(next(self._uids), update_time=now, created=now)
         self._accounts[account.uid] = account
         return account
 
@@ -357,7 +359,7 @@ class Accounts:
         )
         account = self._accounts.get(uid)
         if account is None:
-            account = Account(uid, update_time=now)
+            account = Account(uid, update_time=now, created=now)
             self._accounts[uid] = account
         self.keys.add(key)
         for asset, amount in spot.items():

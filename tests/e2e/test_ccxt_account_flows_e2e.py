@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -84,7 +85,8 @@ async def test_cancel_orders_by_ids_and_client_ids(
     amount = 0.01 if venue == "usdm" else 1
     price = _price(mx, venue, wire, 0.97)
     first = await run(ex.create_order(symbol, "limit", "buy", amount, price))
-    second = await run(ex.create_order(symbol, "limit", "buy", amount, price, {"clientOrderId": f"{kind}-b"}))  # fmt: skip
+    tagged = {"clientOrderId": f"{kind}-b"}
+    second = await run(ex.create_order(symbol, "limit", "buy", amount, price, tagged))
     by_id = await run(ex.cancel_orders([first["id"]], symbol))
     assert [(o["id"], o["status"]) for o in by_id] == [(first["id"], "canceled")]
     by_client_id = await run(ex.cancel_orders([], symbol, {"clientOrderIds": [f"{kind}-b"]}))
@@ -92,7 +94,7 @@ async def test_cancel_orders_by_ids_and_client_ids(
     assert await run(ex.fetch_open_orders(symbol)) == []
 
 
-async def test_coinm_positions_leverage_and_tiers(clients: dict[str, Any], mx: MockExchange) -> None:
+async def test_coinm_positions_leverage_and_tiers(clients: dict[str, Any]) -> None:
     """binancecoinm reads GET /dapi/v2/leverageBracket (per symbol, in contracts) before
     fetch_positions, fetch_leverage and fetch_leverage_tiers; all three answer."""
     ex = clients["binancecoinm"]
@@ -105,5 +107,16 @@ async def test_coinm_positions_leverage_and_tiers(clients: dict[str, Any], mx: M
     assert (leverage["longLeverage"], leverage["marginMode"]) == (10, "cross")
     tiers = (await run(ex.fetch_leverage_tiers([INVERSE])))[INVERSE]
     assert tiers[0]["minNotional"] == 0 and tiers[0]["maxLeverage"] == 125
-    assert all(a["maxNotional"] == b["minNotional"] for a, b in zip(tiers, tiers[1:], strict=False))
+    assert all(a["maxNotional"] == b["minNotional"] for a, b in itertools.pairwise(tiers))
     await run(ex.create_order(INVERSE, "market", "sell", 2, None, {"reduceOnly": True}))
+
+
+async def test_status_and_spot_trading_fees(clients: dict[str, Any]) -> None:
+    """fetch_status reads /sapi/v1/system/status; fetch_trading_fee(s) read
+    /sapi/v1/asset/tradeFee and report the rates the account pays."""
+    ex = clients["binance"]
+    assert (await run(ex.fetch_status()))["status"] == "ok"
+    fee = await run(ex.fetch_trading_fee(SPOT))
+    assert (fee["symbol"], fee["maker"], fee["taker"]) == (SPOT, 0.001, 0.001)
+    fees = await run(ex.fetch_trading_fees())
+    assert SPOT in fees and all(f["taker"] == 0.001 for f in fees.values())
