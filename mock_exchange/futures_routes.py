@@ -46,6 +46,7 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
             fac.position_margin_history, read, ("GET", f"{api}/positionMargin/history"), None
         ),
         PrivateEndpoint(ford.new_order, trade, ("POST", f"{api}/order"), "order.place", 1),
+        PrivateEndpoint(ford.test_order, trade, ("POST", f"{api}/order/test"), None, 1),
         PrivateEndpoint(ford.query_order, read, ("GET", f"{api}/order"), "order.status"),
         PrivateEndpoint(ford.cancel_order, trade, ("DELETE", f"{api}/order"), "order.cancel", 1),
         PrivateEndpoint(fmod.modify_order, trade, ("PUT", f"{api}/order"), "order.modify", 1),

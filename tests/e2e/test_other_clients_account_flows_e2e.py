@@ -5,6 +5,7 @@ that failed against the emulator before it matched Binance; URLs rewritten only.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -53,6 +54,19 @@ async def pb(mx: MockExchange) -> AsyncIterator[Any]:
             await client.close_connection()
 
 
+@pytest.fixture(scope="module")
+def usdm_sdk(mx: MockExchange) -> Any:
+    """The official USD-M SDK's REST client with the account's HMAC key."""
+    sdk = pytest.importorskip(
+        "binance_sdk_derivatives_trading_usds_futures.derivatives_trading_usds_futures",
+        reason="binance-sdk-derivatives-trading-usds-futures is not installed",
+    )
+    config = sdk.ConfigurationRestAPI(
+        api_key=KEY, api_secret=SECRET, base_path=mx.url("https://fapi.binance.com")
+    )
+    return sdk.DerivativesTradingUsdsFutures(config_rest_api=config).rest_api
+
+
 async def test_python_binance_wallet_and_key_reads(pb: Any) -> None:
     """get_system_status, get_trade_fee, get_account_api_permissions (the key's own
     permissions), get_account_status and get_account_api_trading_status answer as Binance."""
@@ -67,3 +81,28 @@ async def test_python_binance_wallet_and_key_reads(pb: Any) -> None:
     assert await pb.get_account_status() == {"data": "Normal"}
     trading = await pb.get_account_api_trading_status()
     assert trading["data"]["isLocked"] is False
+
+
+async def test_futures_test_order_checks_without_placing(
+    pb: Any, usdm_sdk: Any, mx: MockExchange
+) -> None:
+    """POST /fapi/v1/order/test (python-binance futures_create_test_order, the SDK's
+    test_order) answers the order as it would be accepted, refuses what POST order refuses,
+    and places nothing."""
+    tested = await pb.futures_create_test_order(
+        symbol="BTCUSDT", side="BUY", type="LIMIT", timeInForce="GTC", quantity="0.01",
+        price="88000", newClientOrderId="pbTest1",
+    )  # fmt: skip
+    assert (tested["orderId"], tested["status"], tested["clientOrderId"]) == (0, "NEW", "pbTest1")
+    assert (tested["origQty"], tested["price"], tested["type"]) == ("0.010", "88000.00", "LIMIT")
+    with pytest.raises(binance.exceptions.BinanceAPIException) as refused:
+        await pb.futures_create_test_order(
+            symbol="BTCUSDT", side="BUY", type="MARKET", quantity="100"
+        )
+    assert refused.value.code == -2019
+    answer = await asyncio.to_thread(
+        usdm_sdk.test_order, symbol="BTCUSDT", side="SELL", type="MARKET", quantity=0.01
+    )
+    assert answer.data().order_id == 0 and answer.data().orig_qty == "0.010"
+    assert await pb.futures_get_open_orders(symbol="BTCUSDT") == []
+    assert mx.account_state(KEY)["positions"] == []
