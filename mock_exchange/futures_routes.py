@@ -46,7 +46,6 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
             fac.position_margin_history, read, ("GET", f"{api}/positionMargin/history"), None
         ),
         PrivateEndpoint(ford.new_order, trade, ("POST", f"{api}/order"), "order.place", 1),
-        PrivateEndpoint(ford.test_order, trade, ("POST", f"{api}/order/test"), None, 1),
         PrivateEndpoint(ford.query_order, read, ("GET", f"{api}/order"), "order.status"),
         PrivateEndpoint(ford.cancel_order, trade, ("DELETE", f"{api}/order"), "order.cancel", 1),
         PrivateEndpoint(fmod.modify_order, trade, ("PUT", f"{api}/order"), "order.modify", 1),
@@ -86,7 +85,13 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
 
 
 FUTURES_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {}
-FUTURES_ENDPOINTS["usdm"] = _futures_endpoints("/fapi/v1", "/fapi/v2", "/fapi/v3")
+FUTURES_ENDPOINTS["usdm"] = (
+    *_futures_endpoints("/fapi/v1", "/fapi/v2", "/fapi/v3"),
+    # USD-M only: COIN-M has no test-order endpoint
+    PrivateEndpoint(
+        ford.test_order, ACCESS_FUTURES_TRADE, ("POST", "/fapi/v1/order/test"), None, 1
+    ),
+)
 # COIN-M serves the v1 forms (``/dapi/v1/account``, ``/balance``, ``/positionRisk``) and the
 # per-symbol ``/dapi/v2/leverageBracket``
 FUTURES_ENDPOINTS["coinm"] = (
