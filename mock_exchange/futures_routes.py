@@ -87,9 +87,12 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
 FUTURES_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {}
 FUTURES_ENDPOINTS["usdm"] = (
     *_futures_endpoints("/fapi/v1", "/fapi/v2", "/fapi/v3"),
-    # USD-M only: COIN-M has no test-order endpoint
+    # USD-M only: COIN-M has no test-order endpoint and no Multi-Assets mode
     PrivateEndpoint(
         ford.test_order, ACCESS_FUTURES_TRADE, ("POST", "/fapi/v1/order/test"), None, 1
+    ),
+    PrivateEndpoint(
+        fcfg.multi_assets_mode, ACCESS_USER_DATA, ("GET", "/fapi/v1/multiAssetsMargin"), None
     ),
 )
 # COIN-M serves the v1 forms (``/dapi/v1/account``, ``/balance``, ``/positionRisk``) and the

@@ -2,7 +2,8 @@
 
 ``POST /fapi/v1/leverage`` (``ACCOUNT_CONFIG_UPDATE``), ``POST /fapi/v1/marginType``
 (``ACCOUNT_UPDATE m: MARGIN_TYPE_CHANGE``), ``POST /fapi/v1/positionSide/dual``, ``POST
-/fapi/v1/positionMargin`` (``ACCOUNT_UPDATE m: MARGIN_TRANSFER``), and the listen key:
+/fapi/v1/positionMargin`` (``ACCOUNT_UPDATE m: MARGIN_TRANSFER``), ``GET
+/fapi/v1/multiAssetsMargin`` (the emulator has single-asset mode only), and the listen key:
 ``POST|PUT|DELETE /fapi/v1/listenKey`` = ``userDataStream.start|ping|stop`` (API key only, no
 signature; Binance's ``USER_STREAM`` security).
 """
@@ -29,6 +30,7 @@ __all__ = [
     "listen_key_close",
     "listen_key_keepalive",
     "listen_key_start",
+    "multi_assets_mode",
     "position_margin",
 ]
 
@@ -95,6 +97,11 @@ def change_position_mode(call: PrivateCall) -> tuple[Any, int]:
     view.fa.set_dual_side(dual, bool(view.st.open_orders(call.account.id)))
     view.fa.update_time = call.now
     return {"code": 200, "msg": "success"}, 1
+
+
+def multi_assets_mode(call: PrivateCall) -> tuple[Any, int]:
+    """``GET /fapi/v1/multiAssetsMargin``: Multi-Assets mode on or off (always off here)."""
+    return {"multiAssetsMargin": futures_account(call.account, call.venue).multi_assets}, 30
 
 
 def position_margin(call: PrivateCall) -> tuple[Any, int]:

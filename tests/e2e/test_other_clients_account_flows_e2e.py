@@ -106,3 +106,12 @@ async def test_futures_test_order_checks_without_placing(
     assert answer.data().order_id == 0 and answer.data().orig_qty == "0.010"
     assert await pb.futures_get_open_orders(symbol="BTCUSDT") == []
     assert mx.account_state(KEY)["positions"] == []
+
+
+async def test_multi_assets_mode_reads(pb: Any, usdm_sdk: Any) -> None:
+    """GET /fapi/v1/multiAssetsMargin (python-binance futures_get_multi_assets_mode, the SDK's
+    get_current_multi_assets_mode) says single-asset mode, as accountConfig does."""
+    assert await pb.futures_get_multi_assets_mode() == {"multiAssetsMargin": False}
+    answer = await asyncio.to_thread(usdm_sdk.get_current_multi_assets_mode)
+    assert answer.data().multi_assets_margin is False
+    assert (await pb.futures_account_config())["multiAssetsMargin"] is False
