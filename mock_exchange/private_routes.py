@@ -21,6 +21,7 @@ from .transports import margin as mrg
 from .transports import orders_read as reads
 from .transports import sapi_account as sapi
 from .transports import trading as trade
+from .transports import transfers as moves
 from .transports.auth import ACCESS_API_KEY, ACCESS_TRADE, ACCESS_USER_DATA, Access, Security
 from .transports.cancel_replace import cancel_replace
 from .transports.private import PrivateCall, PrivateEndpoint, PrivateHandler
@@ -90,6 +91,10 @@ _SAPI: tuple[tuple[str, str, PrivateHandler, Access], ...] = (
     ("GET", "/sapi/v1/account/apiRestrictions", sapi.api_restrictions, _U),
     ("GET", "/sapi/v1/account/status", sapi.account_status, _U),
     ("GET", "/sapi/v1/account/apiTradingStatus", sapi.account_api_trading_status, _U),
+    ("POST", "/sapi/v1/asset/transfer", moves.universal_transfer, _U),
+    ("GET", "/sapi/v1/asset/transfer", moves.transfer_history, _U),
+    ("GET", "/sapi/v1/capital/deposit/hisrec", moves.deposit_history, _U),
+    ("GET", "/sapi/v1/capital/withdraw/history", moves.withdraw_history, _U),
 )
 
 # Private endpoints per venue.

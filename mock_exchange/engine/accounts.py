@@ -30,6 +30,7 @@ from .margin import Margin
 from .order_limits import OrderCounter
 from .types import AccountId
 from .user_streams import ListenTokens
+from .wallet_moves import WalletMoves
 
 __all__ = [
     "FUTURES_WALLETS",
@@ -281,6 +282,7 @@ class Accounts:
         self.tokens = ListenTokens()  # margin listen tokens (POST /sapi/v1/userListenToken)
         self.margin = Margin()  # borrow rates, scripted forced liquidations
         self.convert = Convert()  # convert quotes and accepted conversions
+        self.moves = WalletMoves()  # transfers between wallets, deposit history
         self._accounts: dict[int, Account] = {}
         self._uids = itertools.count(FIRST_UID)
 
@@ -386,6 +388,7 @@ class Accounts:
         events: list[EngineEvent] = [BalanceUpdate(account.id, asset, amount, now, name)]
         if name == "spot":
             events.append(account.position_event([asset], now))
+            self.moves.record_deposit(account, asset, amount, now)
         return events
 
     def state(self, api_key: str, open_orders: list[dict[str, Any]]) -> dict[str, Any]:

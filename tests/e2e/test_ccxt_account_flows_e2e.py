@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,8 +18,10 @@ import pytest_asyncio
 
 from mock_exchange import MockExchange, ServerConfig
 from tests.e2e.test_ccxt_e2e import redirect
+from tests.e2e.test_futures_ccxt_e2e import private_connections
 
 ccxtpro = pytest.importorskip("ccxt.pro")
+ccxt_errors = pytest.importorskip("ccxt.base.errors")
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -120,3 +123,44 @@ async def test_status_and_spot_trading_fees(clients: dict[str, Any]) -> None:
     assert (fee["symbol"], fee["maker"], fee["taker"]) == (SPOT, 0.001, 0.001)
     fees = await run(ex.fetch_trading_fees())
     assert SPOT in fees and all(f["taker"] == 0.001 for f in fees.values())
+
+
+async def test_transfers_between_wallets_and_wallet_history(
+    clients: dict[str, Any], mx: MockExchange
+) -> None:
+    """transfer moves funds spot <-> USD-M <-> COIN-M (POST /sapi/v1/asset/transfer): both
+    wallets change, each side's user data reports it, fetch_transfers lists it; a transfer
+    beyond the balance is Binance's -5013; fetch_deposits lists a control-API deposit and
+    fetch_withdrawals is empty."""
+    spot, usdm = clients["binance"], clients["binanceusdm"]
+    opened = private_connections(mx)
+    await run(spot.authenticate())  # the WS API user-data subscription is active
+    spot_balance = asyncio.ensure_future(spot.watch_balance())
+    usdm_balance = asyncio.ensure_future(usdm.watch_balance())
+    await run(opened.get())  # the USD-M listen-key stream is connected
+    before = mx.account_state(KEY)
+    sent = await run(spot.transfer("USDT", 250, "spot", "swap"))
+    event = (await run(spot_balance))["info"]
+    assert (event["e"], event["a"], Decimal(event["d"])) == ("balanceUpdate", "USDT", -250)
+    wallet = Decimal(before["futuresBalances"]["USDT"]["free"]) + 250
+    assert (await run(usdm_balance))["USDT"]["total"] == float(wallet)
+    back = await run(usdm.transfer("BTC", 0.5, "inverse", "spot"))
+    assert back["id"] != sent["id"]
+    after = mx.account_state(KEY)
+
+    def moved(wallet: str, asset: str) -> Decimal:
+        return Decimal(after[wallet][asset]["free"]) - Decimal(before[wallet][asset]["free"])
+
+    assert (moved("balances", "USDT"), moved("futuresBalances", "USDT")) == (-250, 250)
+    half = Decimal("0.5")
+    assert (moved("balances", "BTC"), moved("coinmBalances", "BTC")) == (half, -half)
+    with pytest.raises(ccxt_errors.ExchangeError, match="-5013"):
+        await run(spot.transfer("USDT", 10**9, "spot", "swap"))
+    listed = await run(spot.fetch_transfers("USDT", None, None, {"type": "MAIN_UMFUTURE"}))
+    assert [(t["fromAccount"], t["toAccount"], t["amount"]) for t in listed] == [
+        ("spot", "linear", 250)
+    ]
+    mx.deposit(KEY, "ETH", "3")
+    (deposit,) = await run(spot.fetch_deposits("ETH"))
+    assert (deposit["amount"], deposit["status"], deposit["type"]) == (3, "ok", "deposit")
+    assert await run(spot.fetch_withdrawals()) == []

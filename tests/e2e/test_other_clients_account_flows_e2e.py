@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -115,3 +116,31 @@ async def test_multi_assets_mode_reads(pb: Any, usdm_sdk: Any) -> None:
     answer = await asyncio.to_thread(usdm_sdk.get_current_multi_assets_mode)
     assert answer.data().multi_assets_margin is False
     assert (await pb.futures_account_config())["multiAssetsMargin"] is False
+
+
+async def test_python_binance_universal_transfer_and_deposit_history(
+    pb: Any, mx: MockExchange
+) -> None:
+    """make_universal_transfer moves funds between the spot and futures wallets (the futures
+    balance reads show them), query_universal_transfer_history lists it, an unserved wallet
+    type is refused with -1020, get_deposit_history lists a control-API deposit."""
+    before = mx.account_state(KEY)
+    done = await pb.make_universal_transfer(type="MAIN_UMFUTURE", asset="USDT", amount="100")
+    assert isinstance(done["tranId"], int)
+    (usdt,) = [b for b in await pb.futures_account_balance() if b["asset"] == "USDT"]
+    expected = Decimal(before["futuresBalances"]["USDT"]["free"]) + 100
+    assert Decimal(usdt["balance"]) == expected
+    await pb.make_universal_transfer(type="CMFUTURE_MAIN", asset="BTC", amount="0.25")
+    history = await pb.query_universal_transfer_history(type="MAIN_UMFUTURE")
+    assert history["total"] == 1
+    assert history["rows"][0] == {
+        "asset": "USDT", "amount": "100", "type": "MAIN_UMFUTURE", "status": "CONFIRMED",
+        "tranId": done["tranId"], "timestamp": history["rows"][0]["timestamp"],
+    }  # fmt: skip
+    with pytest.raises(binance.exceptions.BinanceAPIException) as refused:
+        await pb.make_universal_transfer(type="MAIN_MARGIN", asset="USDT", amount="1")
+    assert refused.value.code == -1020
+    mx.deposit(KEY, "BNB", "2.5")
+    (deposit,) = await pb.get_deposit_history(coin="BNB")
+    assert (deposit["coin"], deposit["amount"], deposit["status"]) == ("BNB", "2.5", 1)
+    assert await pb.get_withdraw_history() == []
