@@ -144,3 +144,28 @@ async def test_python_binance_universal_transfer_and_deposit_history(
     (deposit,) = await pb.get_deposit_history(coin="BNB")
     assert (deposit["coin"], deposit["amount"], deposit["status"]) == ("BNB", "2.5", 1)
     assert await pb.get_withdraw_history() == []
+
+
+async def test_python_binance_coin_futures_user_socket(pb: Any, mx: MockExchange) -> None:
+    """coin_futures_user_socket (dstream /ws/<listenKey>) delivers a fill's ORDER_TRADE_UPDATE
+    and ACCOUNT_UPDATE in contracts, and no TRADE_LITE (a USD-M-only event)."""
+    manager: Any = binance.BinanceSocketManager(pb, user_timeout=1)
+    manager.DSTREAM_URL = mx.url("wss://dstream.binance.com/")
+    async with manager.coin_futures_user_socket() as socket:
+        order = await pb.futures_coin_create_order(
+            symbol="BTCUSD_PERP", side="BUY", type="MARKET", quantity="1"
+        )
+        seen: list[dict[str, Any]] = []
+        while not seen or seen[-1]["e"] != "ACCOUNT_UPDATE":
+            seen.append(await asyncio.wait_for(socket.recv(), 10))
+        # python-binance's read loop notices the close only when a frame arrives (or after
+        # its 10 s read timeout): a leverage change sends ACCOUNT_CONFIG_UPDATE to wake it
+        nudge = asyncio.ensure_future(
+            pb.futures_coin_change_leverage(symbol="BTCUSD_PERP", leverage=7)
+        )
+    await nudge
+    kinds = [event["e"] for event in seen]
+    assert "TRADE_LITE" not in kinds and kinds[-1] == "ACCOUNT_UPDATE"
+    fills = [e["o"] for e in seen if e["e"] == "ORDER_TRADE_UPDATE" and e["o"]["x"] == "TRADE"]
+    assert fills and all(f["i"] == order["orderId"] for f in fills)
+    assert seen[-1]["a"]["P"][0]["pa"] == "1"
