@@ -1,12 +1,9 @@
-"""Moves between an account's wallets, and the deposit and transfer history clients read.
+"""The deposit and transfer history of each account (what clients read back).
 
-A transfer (Binance's universal transfer, ``POST /sapi/v1/asset/transfer``) takes an amount
-from one of the account's wallets (spot, USD-M, COIN-M) and credits another; it causes what
-Binance sends for it: on the spot side ``balanceUpdate`` then ``outboundAccountPosition``, on
-a futures side a :class:`~mock_exchange.engine.events.BalanceUpdate` naming that wallet (the
-futures settlement turns it into ``ACCOUNT_UPDATE`` with ``m`` ``DEPOSIT`` or ``WITHDRAW`` and
-a ``TRANSFER`` income row). Spot deposits made through the control API are kept as deposit
-history (``GET /sapi/v1/capital/deposit/hisrec``).
+:meth:`~mock_exchange.engine.accounts.Accounts.transfer` moves funds between an account's
+wallets (Binance's universal transfer) and records it here; spot deposits made through the
+control API are recorded as deposit history (``GET /sapi/v1/capital/deposit/hisrec``). Each
+gets an id from its own counter; history is kept by uid and outlives a market reset.
 """
 
 from __future__ import annotations
@@ -14,12 +11,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
-
-from .events import BalanceUpdate, EngineEvent
-
-if TYPE_CHECKING:
-    from .accounts import Account
 
 __all__ = ["Deposit", "Transfer", "WalletMoves"]
 
@@ -50,7 +41,7 @@ class Deposit:
 
 
 class WalletMoves:
-    """Every account's transfers and spot deposits, with their ids (they outlive a reset)."""
+    """Every account's transfers and spot deposits, by uid."""
 
     def __init__(self) -> None:
         self._transfers: dict[int, list[Transfer]] = {}
@@ -58,48 +49,24 @@ class WalletMoves:
         self._tran_ids = itertools.count(FIRST_TRAN_ID)
         self._deposit_ids = itertools.count(FIRST_DEPOSIT_ID)
 
-    def transfer(
-        self,
-        account: Account,
-        kind: str,
-        asset: str,
-        amount: Decimal,
-        wallets: tuple[str, str],
-        now: int,
-    ) -> tuple[Transfer, dict[str, list[EngineEvent]]]:
-        """Move ``amount`` of ``asset`` from ``wallets[0]`` to ``wallets[1]`` of ``account``.
-
-        Returns:
-            the transfer, and the events it causes keyed by wallet (``spot``, ``usdm``,
-            ``coinm``).
-
-        Raises:
-            InsufficientBalance: the source wallet's free balance is smaller than ``amount``.
-        """
-        source, target = wallets
-        account.wallet(source).debit(asset, amount)
-        account.wallet(target).credit(asset, amount)
-        account.update_time = now
-        events: dict[str, list[EngineEvent]] = {}
-        for wallet, delta in ((source, -amount), (target, amount)):
-            moved: list[EngineEvent] = [BalanceUpdate(account.id, asset, delta, now, wallet)]
-            if wallet == "spot":
-                moved.append(account.position_event([asset], now))
-            events[wallet] = moved
+    def record_transfer(
+        self, uid: int, kind: str, asset: str, amount: Decimal, now: int
+    ) -> Transfer:
+        """Keep a completed transfer of account ``uid``; return it with its new id."""
         done = Transfer(next(self._tran_ids), kind, asset, amount, now)
-        self._transfers.setdefault(account.uid, []).append(done)
-        return done, events
-
-    def record_deposit(self, account: Account, asset: str, amount: Decimal, now: int) -> Deposit:
-        """Keep a spot deposit in ``account``'s deposit history."""
-        done = Deposit(next(self._deposit_ids), asset, amount, now)
-        self._deposits.setdefault(account.uid, []).append(done)
+        self._transfers.setdefault(uid, []).append(done)
         return done
 
-    def transfers(self, account: Account) -> list[Transfer]:
-        """The account's transfers, oldest first."""
-        return list(self._transfers.get(account.uid, ()))
+    def record_deposit(self, uid: int, asset: str, amount: Decimal, now: int) -> Deposit:
+        """Keep a spot deposit of account ``uid``; return it with its new id."""
+        done = Deposit(next(self._deposit_ids), asset, amount, now)
+        self._deposits.setdefault(uid, []).append(done)
+        return done
 
-    def deposits(self, account: Account) -> list[Deposit]:
-        """The account's spot deposits, oldest first."""
-        return list(self._deposits.get(account.uid, ()))
+    def transfers(self, uid: int) -> list[Transfer]:
+        """Account ``uid``'s transfers, oldest first."""
+        return list(self._transfers.get(uid, ()))
+
+    def deposits(self, uid: int) -> list[Deposit]:
+        """Account ``uid``'s spot deposits, oldest first."""
+        return list(self._deposits.get(uid, ()))

@@ -79,7 +79,7 @@ def universal_transfer(call: PrivateCall) -> tuple[Any, int]:
         raise ExchangeError(-1100, "Illegal characters found in parameter 'amount'.")
     if _transferable(call, wallets[0], asset) < amount:
         raise _insufficient()
-    done, events = call.exchange.accounts.moves.transfer(
+    done, events = call.exchange.accounts.transfer(
         call.account, kind, asset, amount, wallets, call.now
     )
     for wallet, moved in events.items():
@@ -106,7 +106,7 @@ def transfer_history(call: PrivateCall) -> tuple[Any, int]:
     start, end = _window(call)
     rows = [
         t
-        for t in reversed(call.exchange.accounts.moves.transfers(call.account))
+        for t in reversed(call.exchange.accounts.moves.transfers(call.account.uid))
         if t.kind == kind and start <= t.time <= end
     ]
     current = max(call.params.integer("current", default=1) or 1, 1)
@@ -141,7 +141,7 @@ def deposit_history(call: PrivateCall) -> tuple[Any, int]:
     end = params.integer("endTime", default=call.now) or call.now
     rows = [
         d
-        for d in reversed(call.exchange.accounts.moves.deposits(call.account))
+        for d in reversed(call.exchange.accounts.moves.deposits(call.account.uid))
         if (coin is None or d.asset == coin)
         and (status is None or status == 1)
         and start <= d.time <= end
