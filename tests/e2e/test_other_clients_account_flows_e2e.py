@@ -68,6 +68,16 @@ def usdm_sdk(mx: MockExchange) -> Any:
     return sdk.DerivativesTradingUsdsFutures(config_rest_api=config).rest_api
 
 
+@pytest.fixture(scope="module")
+def spot_sdk(mx: MockExchange) -> Any:
+    """The official spot SDK's REST client with the account's HMAC key."""
+    spot = pytest.importorskip("binance_sdk_spot.spot", reason="binance-sdk-spot is not installed")
+    config = spot.ConfigurationRestAPI(
+        api_key=KEY, api_secret=SECRET, base_path=mx.url("https://api.binance.com")
+    )
+    return spot.Spot(config_rest_api=config).rest_api
+
+
 async def test_python_binance_wallet_and_key_reads(pb: Any) -> None:
     """get_system_status, get_trade_fee, get_account_api_permissions (the key's own
     permissions), get_account_status and get_account_api_trading_status answer as Binance."""
@@ -169,3 +179,17 @@ async def test_python_binance_coin_futures_user_socket(pb: Any, mx: MockExchange
     fills = [e["o"] for e in seen if e["e"] == "ORDER_TRADE_UPDATE" and e["o"]["x"] == "TRADE"]
     assert fills and all(f["i"] == order["orderId"] for f in fills)
     assert seen[-1]["a"]["P"][0]["pa"] == "1"
+
+
+async def test_spot_trailing_stop_is_refused_as_for_a_symbol_without_trailing(
+    spot_sdk: Any,
+) -> None:
+    """A STOP_LOSS with trailingDelta and no stopPrice (the SDK's trailing stop) is refused
+    with -2010 "Trailing stop orders are not supported for this symbol." (exchangeInfo says
+    allowTrailingStop false), not as a missing stopPrice."""
+    errors = pytest.importorskip("binance_common.errors")
+    with pytest.raises(errors.BadRequestError, match="Trailing stop orders are not supported"):
+        await asyncio.to_thread(
+            spot_sdk.new_order, symbol="BTCUSDT", side="SELL", type="STOP_LOSS",
+            quantity=0.001, trailing_delta=100,
+        )  # fmt: skip
