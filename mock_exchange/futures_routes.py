@@ -73,6 +73,9 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
         ),
         PrivateEndpoint(fcfg.position_margin, trade, ("POST", f"{api}/positionMargin"), None),
         PrivateEndpoint(
+            fcfg.countdown_cancel_all, trade, ("POST", f"{api}/countdownCancelAll"), None
+        ),
+        PrivateEndpoint(
             fcfg.listen_key_start, key, ("POST", f"{api}/listenKey"), "userDataStream.start"
         ),
         PrivateEndpoint(

@@ -193,3 +193,29 @@ async def test_spot_trailing_stop_is_refused_as_for_a_symbol_without_trailing(
             spot_sdk.new_order, symbol="BTCUSDT", side="SELL", type="STOP_LOSS",
             quantity=0.001, trailing_delta=100,
         )  # fmt: skip
+
+
+async def test_futures_auto_cancel_countdown(pb: Any, usdm_sdk: Any, mx: MockExchange) -> None:
+    """countdownCancelAll (the SDK's auto_cancel_all_open_orders, python-binance's
+    futures_countdown_cancel_all) cancels the symbol's open orders once its countdown runs
+    out on the emulator clock; a countdown of 0 stops the timer. (Runs last: it moves the
+    clock 3 s ahead of the clients'.)"""
+    price = str(round(float(mx.exchange.engine("usdm").last_price("BTCUSDT")) * 0.97, 1))
+    order = await pb.futures_create_order(
+        symbol="BTCUSDT", side="BUY", type="LIMIT", timeInForce="GTC", quantity="0.01",
+        price=price,
+    )  # fmt: skip
+    armed = await asyncio.to_thread(
+        usdm_sdk.auto_cancel_all_open_orders, symbol="BTCUSDT", countdown_time=1000
+    )
+    assert armed.data().to_dict() == {"symbol": "BTCUSDT", "countdownTime": "1000"}
+    await pb.futures_countdown_cancel_all(symbol="BTCUSDT", countdownTime=0)
+    mx.clock.advance(1500)
+    assert [o["orderId"] for o in await pb.futures_get_open_orders(symbol="BTCUSDT")] == [
+        order["orderId"]
+    ]
+    await pb.futures_countdown_cancel_all(symbol="BTCUSDT", countdownTime=1000)
+    mx.clock.advance(1500)
+    assert await pb.futures_get_open_orders(symbol="BTCUSDT") == []
+    done = await pb.futures_get_order(symbol="BTCUSDT", orderId=order["orderId"])
+    assert done["status"] == "CANCELED"
