@@ -97,6 +97,9 @@ FUTURES_ENDPOINTS["usdm"] = (
     PrivateEndpoint(
         fcfg.multi_assets_mode, ACCESS_USER_DATA, ("GET", "/fapi/v1/multiAssetsMargin"), None
     ),
+    PrivateEndpoint(
+        fcfg.order_rate_limits, ACCESS_USER_DATA, ("GET", "/fapi/v1/rateLimit/order"), None
+    ),
 )
 # COIN-M serves the v1 forms (``/dapi/v1/account``, ``/balance``, ``/positionRisk``) and the
 # per-symbol ``/dapi/v2/leverageBracket``

@@ -4,7 +4,8 @@
 (``ACCOUNT_UPDATE m: MARGIN_TYPE_CHANGE``), ``POST /fapi/v1/positionSide/dual``, ``POST
 /fapi/v1/positionMargin`` (``ACCOUNT_UPDATE m: MARGIN_TRANSFER``), ``POST
 /fapi/v1/countdownCancelAll`` (an auto-cancel timer on the emulator clock), ``GET
-/fapi/v1/multiAssetsMargin`` (the emulator has single-asset mode only), and the listen key:
+/fapi/v1/multiAssetsMargin`` (the emulator has single-asset mode only), ``GET
+/fapi/v1/rateLimit/order``, and the listen key:
 ``POST|PUT|DELETE /fapi/v1/listenKey`` = ``userDataStream.start|ping|stop`` (API key only, no
 signature; Binance's ``USER_STREAM`` security).
 """
@@ -17,7 +18,7 @@ from typing import Any
 from ..engine.futures.account import futures_account
 from ..engine.futures.events import ConfigUpdate
 from ..engine.futures.settlement import account_update
-from ..engine.markets import fmt
+from ..engine.markets import FUTURES_RATE_LIMITS, fmt
 from ..errors import ExchangeError
 from .futures_account import FuturesView
 from .params import illegal, mandatory
@@ -33,6 +34,7 @@ __all__ = [
     "listen_key_keepalive",
     "listen_key_start",
     "multi_assets_mode",
+    "order_rate_limits",
     "position_margin",
 ]
 
@@ -111,6 +113,12 @@ def countdown_cancel_all(call: PrivateCall) -> tuple[Any, int]:
     assert countdown is not None
     view.st.set_countdown(call.account.id, symbol, countdown, call.now)
     return {"symbol": symbol, "countdownTime": str(countdown)}, 10
+
+
+def order_rate_limits(_call: PrivateCall) -> tuple[Any, int]:
+    """``GET /fapi/v1/rateLimit/order``: the account's ``ORDERS`` limits (Binance lists the
+    limits only, without counts)."""
+    return [dict(row) for row in FUTURES_RATE_LIMITS if row["rateLimitType"] == "ORDERS"], 1
 
 
 def multi_assets_mode(call: PrivateCall) -> tuple[Any, int]:

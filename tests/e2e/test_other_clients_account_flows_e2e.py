@@ -195,6 +195,17 @@ async def test_spot_trailing_stop_is_refused_as_for_a_symbol_without_trailing(
         )  # fmt: skip
 
 
+async def test_usdm_order_rate_limits(usdm_sdk: Any) -> None:
+    """GET /fapi/v1/rateLimit/order (the SDK's query_user_rate_limit) lists the account's
+    ORDERS limits as exchangeInfo states them."""
+    answer = await asyncio.to_thread(usdm_sdk.query_user_rate_limit)
+    rows = [row.to_dict() for row in answer.data()]
+    assert {(r["rateLimitType"], r["interval"], r["intervalNum"], r["limit"]) for r in rows} == {
+        ("ORDERS", "MINUTE", 1, 1200),
+        ("ORDERS", "SECOND", 10, 300),
+    }
+
+
 async def test_futures_auto_cancel_countdown(pb: Any, usdm_sdk: Any, mx: MockExchange) -> None:
     """countdownCancelAll (the SDK's auto_cancel_all_open_orders, python-binance's
     futures_countdown_cancel_all) cancels the symbol's open orders once its countdown runs
