@@ -164,3 +164,14 @@ async def test_transfers_between_wallets_and_wallet_history(
     (deposit,) = await run(spot.fetch_deposits("ETH"))
     assert (deposit["amount"], deposit["status"], deposit["type"]) == (3, "ok", "deposit")
     assert await run(spot.fetch_withdrawals()) == []
+
+
+async def test_balance_of_the_wallets_the_emulator_keeps_empty(clients: dict[str, Any]) -> None:
+    """fetch_balance of the isolated-margin and funding wallets and fetch_borrow_interest read
+    what Binance answers for an account that never used them: nothing, not an error."""
+    ex = clients["binance"]
+    isolated = await run(ex.fetch_balance({"type": "margin", "marginMode": "isolated"}))
+    assert isolated["info"]["assets"] == [] and isolated["total"] == {}
+    funding = await run(ex.fetch_balance({"type": "funding"}))
+    assert funding["info"] == [] and funding["total"] == {}
+    assert await run(ex.fetch_borrow_interest()) == []
