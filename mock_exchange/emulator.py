@@ -56,12 +56,22 @@ class Emulator:
         return {v: WeightLimiter(limit=VENUE_SPECS[v].weight_limit, enabled=on) for v in VENUES}
 
     def _new_activities(self, rate: float) -> dict[MarketKind, Activity]:
+        """Build the flows; with a rate, give the market its history and a live warm-up.
+
+        The history (:meth:`Exchange.add_history`) ends where the warm-up starts, so the tape
+        has no hole before "now"; the warm-up replays ``warmup_ms`` of live flow.
+        """
         now = self.clock.now_ms()
+        start = now - self.config.warmup_ms
+        if rate > 0:
+            self.exchange.add_history(rate, start)
+        paths = self.exchange.fair_paths(start)
         out: dict[MarketKind, Activity] = {}
         for venue in VENUES:
             share = self.config.liquidation_share if VENUE_SPECS[venue].liquidations else 0.0
-            activity = Activity(self.exchange.engine(venue), rate, liquidation_share=share)
-            activity.warm_up(now - self.config.warmup_ms, now)
+            engine = self.exchange.engine(venue)
+            activity = Activity(engine, rate, paths=paths[venue], liquidation_share=share)
+            activity.warm_up(start, now)
             out[venue] = activity
         return out
 
@@ -260,7 +270,7 @@ class Emulator:
         for venue, activity in self.activities.items():
             events = activity.run_until(now)
             self.publisher.on_events(venue, events, now)
-        self.exchange.settle_funding(now)
+        self.exchange.on_clock(prev, now)
         self.publisher.on_tick(prev, now)
         for conn in self.registry.all():
             conn.on_clock(now)

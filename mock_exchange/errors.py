@@ -24,6 +24,8 @@ class ExchangeError(Exception):
         self.code = code
         self.msg = msg
         self.http_status = http_status
+        # the request weight a failed request still costs (None: the transport decides)
+        self.weight: int | None = None
 
     def payload(self) -> dict[str, object]:
         """Return the ``{"code","msg"}`` body Binance sends for this error."""

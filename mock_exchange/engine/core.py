@@ -28,9 +28,12 @@ from .events import (
     OrderUpdate,
 )
 from .filters import NewOrder, check_order
+from .ids import id_base
+from .liquidity import ladder
 from .markets import DEFAULT_MARKETS, Market
 from .orders import OrderRecord, OrderStatus, OrderStore
-from .tape import AggTrade, Kline, Tape, TickerStats, Trade
+from .tape import AggTrade, Kline, PastTrades, Tape, TickerStats, Trade
+from .types import derive_seed
 
 __all__ = [
     "AggTrade",
@@ -66,13 +69,19 @@ class _SymbolState:
     def __init__(self, market: Market, origin: int) -> None:
         self.market = market
         self.book = Book()
-        self.tape = Tape(market.initial_price, origin=origin)
-        self.update_id = 0
-        self.trade_id = 0
+        agg_base = id_base("agg", market.kind, market.symbol)
+        self.tape = Tape(market.initial_price, origin=origin, agg_base=agg_base)
+        self.update_id = id_base("update", market.kind, market.symbol)
+        self.trade_id = id_base("trade", market.kind, market.symbol)
 
 
 class Engine:
-    """The exchange state: one book, tape and update-id counter per symbol."""
+    """The exchange state: one book, tape and update-id counter per symbol.
+
+    Ids start at Binance-like offsets (:mod:`.ids`); with ``seed_liquidity`` every symbol
+    opens with a deep, one-tick-spread book drawn from the symbol's own seeded generator
+    (:func:`.liquidity.ladder`).
+    """
 
     def __init__(
         self,
@@ -89,7 +98,8 @@ class Engine:
         self._symbols: dict[str, _SymbolState] = {
             s: _SymbolState(m, clock.now_ms()) for s, m in self.markets.items()
         }
-        self._next_order_id = 1
+        venue = next(iter(self.markets.values())).kind if self.markets else "spot"
+        self._next_order_id = id_base("order", venue)
         self.orders = OrderStore()
         if seed_liquidity:
             for symbol in self.markets:
@@ -126,11 +136,18 @@ class Engine:
         return st.update_id, st.book.levels("BUY", limit), st.book.levels("SELL", limit)
 
     def ticker_stats(
-        self, symbol: str, window_ms: int = 86_400_000, now: int | None = None
+        self,
+        symbol: str,
+        window_ms: int = 86_400_000,
+        now: int | None = None,
+        *,
+        start: int | None = None,
+        aligned: bool = False,
     ) -> TickerStats:
-        """Return rolling-window statistics from the symbol's trades."""
+        """Return rolling-window statistics from the symbol's trades (see :meth:`Tape.stats`)."""
         st = self._symbols[self.market(symbol).symbol]
-        return st.tape.stats(self.clock.now_ms() if now is None else now, window_ms)
+        at = self.clock.now_ms() if now is None else now
+        return st.tape.stats(at, window_ms, start=start, aligned=aligned)
 
     def recent_trades(self, symbol: str) -> list[Trade]:
         """Return the most recent trades of ``symbol``, oldest first."""
@@ -172,13 +189,20 @@ class Engine:
         time (``now`` before any trade).
         """
         tape = self.tape(symbol)
-        horizon = now - mins * 60_000
-        recent = [t for t in tape.recent if t.time > horizon]
-        volume = sum((t.qty for t in recent), Decimal(0))
-        price = (
-            sum((t.quote_qty for t in recent), Decimal(0)) / volume if volume else tape.last_price
-        )
-        return price, tape.last_time if tape.last_time is not None else now
+        price = tape.vwap(now - mins * 60_000, now)
+        last = tape.last_time if tape.last_time is not None else now
+        return (tape.last_price if price is None else price), last
+
+    def next_ids(self, symbol: str) -> tuple[int, int]:
+        """Return the ids the next trade and aggregate trade of ``symbol`` will get."""
+        st = self._symbols[self.market(symbol).symbol]
+        return st.trade_id + 1, st.tape.next_agg_id
+
+    def attach_past(self, symbol: str, past: PastTrades) -> None:
+        """Start ``symbol``'s tape with trades from before the start (before any live trade)."""
+        st = self._symbols[self.market(symbol).symbol]
+        st.tape.attach_past(past)
+        st.trade_id = past.next_trade_id - 1
 
     def skip_update_ids(self, symbol: str, count: int) -> int:
         """Advance the update-id counter by ``count`` without a book change (a diff gap).
@@ -430,21 +454,19 @@ class Engine:
             got += total
         return got
 
-    def _seed_book(self, symbol: str, levels: int = 20) -> None:
-        """Rest a symmetric ladder around the initial price so the market opens two-sided."""
+    def _seed_book(self, symbol: str) -> None:
+        """Rest the opening book around the initial price (no events: the book at the open)."""
         m = self.markets[symbol]
-        mid = m.initial_price
-        for i in range(1, levels + 1):
-            sides: tuple[Side, Side] = ("BUY", "SELL")
-            for side in sides:
-                offset = m.tick_size * i * max(1, int(mid * Decimal("0.0001") / m.tick_size))
-                p = m.round_price(mid - offset if side == "BUY" else mid + offset)
-                qty = m.round_qty(Decimal(self.rng.randint(1, 40)) * m.min_qty * 10)
-                if p <= 0 or qty < m.min_qty:
-                    continue
-                if p * qty < m.min_notional:
-                    qty = m.round_qty(m.min_notional / p * 2) + m.step_size
-                self.place_order(symbol, side, "LIMIT", quantity=qty, price=p)
+        rng = random.Random(derive_seed(self.seed, m.kind, symbol, "book"))
+        now = self.clock.now_ms()
+        st = self._symbols[symbol]
+        for side, price, qty in ladder(m, m.initial_price, rng):
+            record = OrderRecord(
+                self._next_order_id, symbol, side, "LIMIT", "GTC", price, qty, None, None, None, now
+            )
+            self._next_order_id += 1
+            self.orders.add(record)
+            st.book.add(RestingOrder(record.order_id, side, price, qty, None, now))
 
 
 class _Updates:

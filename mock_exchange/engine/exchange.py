@@ -1,8 +1,10 @@
-"""The whole exchange: one engine per venue (spot, USD-M, COIN-M) and the futures prices.
+"""The whole exchange: one engine per venue (spot, USD-M, COIN-M), their history and coupling.
 
-Venues have separate books (``BTCUSDT`` is both a spot pair and a USD-M perpetual), one seeded
-generator each (derived from the exchange seed), and share the clock. Futures index prices read
-the spot engine, so the derivatives follow the spot market.
+Venues have separate books (``BTCUSDT`` is both a spot pair and a USD-M perpetual), ids and
+seeded generators, and share the clock. The futures venues are coupled to spot three ways: their
+index prices read the spot engine (:mod:`.derivatives`), their background flow trades around the
+spot symbol's fair price times a mean-reverting basis (:meth:`Exchange.fair_paths`), and their
+history follows the spot history (:meth:`Exchange.add_history`).
 """
 
 from __future__ import annotations
@@ -12,17 +14,22 @@ from decimal import Decimal
 
 from .clock import Clock
 from .core import Engine
-from .derivatives import FUNDING_INTERVAL_MS, FundingHistory, MarkPrice, mark_price
+from .derivatives import Derivatives, FundingHistory, MarkPrice
+from .fair import BASIS_MEAN, BasisPath, FairPath, PricePath
+from .history import History
 from .markets import Market, MarketKind
+from .pricebars import PriceBar
+from .types import derive_seed
 
-__all__ = ["VENUES", "Exchange"]
+__all__ = ["FUTURES_VENUES", "VENUES", "Exchange"]
 
 VENUES: tuple[MarketKind, ...] = ("spot", "usdm", "coinm")
+FUTURES_VENUES: tuple[MarketKind, ...] = ("usdm", "coinm")
 _SEED_STRIDE = {"spot": 0, "usdm": 1_000_003, "coinm": 2_000_006}
 
 
 class Exchange:
-    """Engines by venue plus funding history; pure and synchronous."""
+    """Engines by venue, the futures state (:class:`Derivatives`) and the history; pure."""
 
     def __init__(self, clock: Clock, markets: Iterable[Market], *, seed: int = 0) -> None:
         self.clock = clock
@@ -32,15 +39,26 @@ class Exchange:
             v: Engine(clock, [m for m in chosen if m.kind == v], seed=seed + _SEED_STRIDE[v])
             for v in VENUES
         }
-        boundary = clock.now_ms() // FUNDING_INTERVAL_MS * FUNDING_INTERVAL_MS
-        self.funding: dict[MarketKind, FundingHistory] = {
-            "usdm": FundingHistory(last_settlement=boundary),
-            "coinm": FundingHistory(last_settlement=boundary),
-        }
+        spot = self.engines["spot"]
+        start = clock.now_ms()
+        self.derivatives: dict[MarketKind, Derivatives] = {}
+        for venue in FUTURES_VENUES:
+            engine = self.engines[venue]
+            index = {
+                s: (spot if m.index_symbol in spot.markets else None)
+                for s, m in engine.markets.items()
+            }
+            self.derivatives[venue] = Derivatives(engine, index, start, seed)
+        self.histories: dict[tuple[MarketKind, str], History] = {}
 
     def engine(self, venue: MarketKind) -> Engine:
         """Return the engine of ``venue``."""
         return self.engines[venue]
+
+    @property
+    def funding(self) -> dict[MarketKind, FundingHistory]:
+        """The funding history of each futures venue."""
+        return {v: d.funding for v, d in self.derivatives.items()}
 
     def index_price(self, market: Market) -> Decimal | None:
         """Return the index (spot) price backing a futures market, or None."""
@@ -55,17 +73,91 @@ class Exchange:
         Raises:
             ExchangeError: -1121 Invalid symbol.
         """
-        engine = self.engines[venue]
-        return mark_price(engine, symbol, self.index_price(engine.market(symbol)), now)
+        return self.derivatives[venue].mark(symbol, now)
 
     def marks(self, venue: MarketKind, now: int) -> dict[str, MarkPrice]:
         """Return the mark state of every symbol of a futures venue."""
-        return {s: self.mark(venue, s, now) for s in sorted(self.engines[venue].markets)}
+        return self.derivatives[venue].marks(now)
+
+    def on_clock(self, prev: int, now: int) -> None:
+        """Take the futures samples due in ``(prev, now]`` and settle funding when due."""
+        for derivatives in self.derivatives.values():
+            derivatives.sample(prev, now)
 
     def settle_funding(self, now: int) -> None:
         """Record funding settlements for every futures venue whose funding time passed."""
-        boundary = now // FUNDING_INTERVAL_MS * FUNDING_INTERVAL_MS
-        for venue, history in self.funding.items():
-            due = history.last_settlement is None or boundary > history.last_settlement
-            if due and self.engines[venue].markets:
-                history.settle_due(now, self.marks(venue, now))
+        for derivatives in self.derivatives.values():
+            derivatives.settle(now)
+
+    # -- the start ---------------------------------------------------------------------------
+
+    def fair_paths(self, start: int) -> dict[MarketKind, dict[str, FairPath]]:
+        """Return the fair price of every symbol from ``start`` (what the flows trade around).
+
+        Spot symbols walk from their initial price; a perpetual whose index symbol is listed
+        on spot follows it times ``1 + basis``, the basis starting where the initial prices put
+        it and reverting to a small premium.
+        """
+        spot = self.engines["spot"]
+        paths: dict[MarketKind, dict[str, FairPath]] = {v: {} for v in VENUES}
+        for symbol, m in sorted(spot.markets.items()):
+            seed = derive_seed(self.seed, "spot", symbol, "fair")
+            paths["spot"][symbol] = PricePath(seed, float(m.initial_price), start)
+        for venue in FUTURES_VENUES:
+            for symbol, m in sorted(self.engines[venue].markets.items()):
+                under = paths["spot"].get(m.index_symbol or "")
+                if under is None:
+                    seed = derive_seed(self.seed, venue, symbol, "fair")
+                    paths[venue][symbol] = PricePath(seed, float(m.initial_price), start)
+                    continue
+                spot_price = float(spot.markets[m.index_symbol or ""].initial_price)
+                basis = float(m.initial_price) / spot_price - 1 if spot_price else BASIS_MEAN
+                seed = derive_seed(self.seed, venue, symbol, "basis")
+                paths[venue][symbol] = BasisPath(seed, under, basis, start)
+        return paths
+
+    def add_history(self, rate: float, end: int) -> None:
+        """Give every symbol a synthetic history ending at ``end`` at background ``rate``.
+
+        Call once, before any live trade. Spot first: perpetuals follow their index symbol's
+        history, and their index, mark and premium klines are drawn from both.
+        """
+        for venue in VENUES:
+            engine = self.engines[venue]
+            for symbol, m in sorted(engine.markets.items()):
+                under = (
+                    self.histories.get(("spot", m.index_symbol or "")) if venue != "spot" else None
+                )
+                trade_id, agg_id = engine.next_ids(symbol)
+                history = History(
+                    m, self.seed, end, rate, first_trade_id=trade_id, first_agg_id=agg_id,
+                    underlying=under,
+                )  # fmt: skip
+                engine.attach_past(symbol, history)
+                self.histories[(venue, symbol)] = history
+                if venue != "spot":
+                    self._past_price_bars(venue, m, history, under)
+
+    def _past_price_bars(
+        self, venue: MarketKind, m: Market, history: History, under: History | None
+    ) -> None:
+        """Draw index, mark and premium bars for the history minutes of a perpetual."""
+        bars = self.derivatives[venue].bars[m.symbol]
+        source = under if under is not None else history
+        index = {mi.start: mi for mi in source.minutes}
+        for mi in history.minutes:
+            idx = index.get(mi.start)
+            if idx is None:
+                continue
+            tick = source.tick
+            o, h, lo, c = (v * tick for v in (idx.open, idx.high, idx.low, idx.close))
+            end = mi.start + 60_000
+            bars["index"].add_bar(PriceBar(mi.start, end, o, h, lo, c, 60))
+            k = Decimal(repr(1 + mi.basis))
+            mo, mh, ml, mc = (m.round_price(v * k) for v in (o, h, lo, c))
+            bars["mark"].add_bar(PriceBar(mi.start, end, mo, mh, ml, mc, 60))
+            p = Decimal(repr(round(mi.basis, 8)))
+            bars["premium"].add_bar(PriceBar(mi.start, end, p, p, p, p, 12))
+        self.derivatives[venue].adopt_history_prices(
+            m.symbol, {mi.start: history.bucket(mi).close for mi in history.minutes}
+        )

@@ -110,7 +110,8 @@ def test_ticker_stats_from_trades() -> None:
     clock.advance(120_000)
     e.place_order("BTCUSDT", "BUY", "MARKET", quantity=D("0.05"))
     s = e.ticker_stats("BTCUSDT")
-    assert (s.count, s.first_id, s.last_id) == (2, 1, 2)
+    first = e.recent_trades("BTCUSDT")[0].trade_id
+    assert (s.count, s.first_id, s.last_id) == (2, first, first + 1) and first > 10**9
     assert s.volume == D("0.1") and s.quote_volume == D("11") and s.vwap == D("110")
     clock.advance(86_400_000 + 120_000)
     old = e.ticker_stats("BTCUSDT")
