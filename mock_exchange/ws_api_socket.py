@@ -35,7 +35,12 @@ def _url_rate_limits(raw: RawRequest) -> bool | HttpReply:
 
 
 async def serve_ws_api(
-    emu: Emulator, request: web.Request, raw: RawRequest, match: WsApiMatch
+    emu: Emulator,
+    request: web.Request,
+    raw: RawRequest,
+    match: WsApiMatch,
+    *,
+    micros: bool = False,
 ) -> web.StreamResponse | HttpReply:
     """Accept the upgrade and serve WS API requests until the peer goes away.
 
@@ -63,6 +68,7 @@ async def serve_ws_api(
         caller,
         conn.send_control,
         return_rate_limits=show,
+        micros=micros,
     )
     conn.attach(session)
 

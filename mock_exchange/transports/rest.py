@@ -1,8 +1,10 @@
 """REST, without I/O: run a routed :class:`RawRequest`, serialise the answer or the error.
 
-A REST handler receives a :class:`RestCall` (the raw request, the venue, the exchange and the
-time) and returns ``(body, weight)``. :func:`rest_answer` runs it under the caller's weight
-limit; :func:`error_reply` is the one place a REST error becomes ``{"code","msg"}`` with its
+A REST handler receives a :class:`RestCall` (the raw request, the venue, the exchange, the
+time and the time unit) and returns ``(body, weight)``. :func:`rest_answer` runs it under the
+caller's weight limit (a failed request is charged the weight its error carries, as Binance
+charges failed requests) and converts the answer's times to microseconds when the request asked
+for them; :func:`error_reply` is the one place a REST error becomes ``{"code","msg"}`` with its
 HTTP status (plus ``Retry-After`` on 429/418). Every answer carries ``X-MBX-USED-WEIGHT-1M``
 when the request reached a route; the aiohttp front (:mod:`mock_exchange.http_app`) only
 copies an :class:`HttpReply` onto the wire.
@@ -10,6 +12,7 @@ copies an :class:`HttpReply` onto the wire.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,6 +28,7 @@ from . import market_data as md
 from .auth import Credentials, Security, authorize, split_signing
 from .params import Params
 from .request import RawRequest
+from .time_unit import to_micros
 
 __all__ = [
     "JSON_CONTENT_TYPE",
@@ -47,6 +51,7 @@ class RestCall:
     venue: MarketKind
     exchange: Exchange
     now: int
+    micros: bool = False  # X-MBX-TIME-UNIT: MICROSECOND
 
     @cached_property
     def _split(self) -> tuple[dict[str, str], Credentials]:
@@ -100,7 +105,8 @@ def market(query: md.QueryHandler) -> RestHandler:
     """
 
     def handle(call: RestCall) -> tuple[Any, int]:
-        return query(md.Query(call.venue, call.exchange, Params(call.params), call.now))
+        q = md.Query(call.venue, call.exchange, Params(call.params), call.now, call.micros)
+        return query(q)
 
     handle.__doc__ = query.__doc__
     return handle
@@ -125,6 +131,11 @@ def rest_answer(
         body, weight = handler(call)
         used = limiter.charge(caller, weight, call.now)
     except ExchangeError as err:
+        if err.weight:
+            with contextlib.suppress(RateLimitError):
+                limiter.charge(caller, err.weight, call.now)
         used = limiter.used(caller, call.now)
         return error_reply(err, {"X-MBX-USED-WEIGHT-1M": str(used)})
+    if call.micros:
+        body = to_micros(body)
     return _reply(200, body, {"X-MBX-USED-WEIGHT-1M": str(used)})

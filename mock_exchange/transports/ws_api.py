@@ -17,6 +17,9 @@ methods ignore them (ccxt signs some public requests). The session does no I/O.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -30,7 +33,8 @@ from ..engine.ratelimits import RateLimitError, WeightLimiter
 from ..errors import ExchangeError
 from . import market_data as md
 from .auth import Credentials, Security, authorize, split_signing
-from .params import Params, illegal, mandatory
+from .params import Params, invalid, mandatory
+from .time_unit import to_micros
 
 __all__ = [
     "SESSION_TRANSITIONS",
@@ -45,6 +49,9 @@ __all__ = [
 ]
 
 Outbox = Callable[[dict[str, Any]], None]
+log = logging.getLogger("mock_exchange")
+_ID = re.compile(r"^[a-zA-Z0-9\-_]{1,36}$")
+_INT64 = 2**63
 
 
 @dataclass(frozen=True)
@@ -85,13 +92,13 @@ def parse_bool(value: Any, name: str) -> bool:
     """Read a boolean sent as JSON or as the text ``true``/``false``.
 
     Raises:
-        ExchangeError: -1100 for anything else.
+        ExchangeError: -1130 for anything else.
     """
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise illegal(name, "true, false")
+    raise invalid(name)
 
 
 @dataclass(frozen=True)
@@ -113,21 +120,43 @@ class _Refused(Exception):
         self.error, self.request_id, self.method = error, request_id, method
 
 
+_BAD_JSON = ExchangeError(-1135, "Invalid JSON Request")
+_BAD_ID = ExchangeError(
+    -1135,
+    "Invalid 'id' in JSON request; expected an integer, a string matching "
+    "'^[a-zA-Z0-9-_]{1,36}$', or null.",
+)
+_BAD_PARAMS = ExchangeError(-1135, "Invalid 'params' in JSON request; expected an object.")
+
+
+def _valid_id(raw_id: Any) -> bool:
+    if raw_id is None:
+        return True
+    if isinstance(raw_id, bool):
+        return False
+    if isinstance(raw_id, int):
+        return -_INT64 <= raw_id < _INT64
+    return isinstance(raw_id, str) and _ID.match(raw_id) is not None
+
+
 def _parse(text: str, default_rate_limits: bool) -> WsApiRequest:
     """Parse one request frame; raise :class:`_Refused` with Binance's error.
 
-    -1000 for malformed JSON or a non-object frame, -1100 for a bad ``id``, ``params`` or
-    ``returnRateLimits``, -1102 for a missing ``method``.
+    -1135 for malformed JSON, a non-object frame, a bad ``id`` (Binance's observed text) or
+    non-object ``params``; -1102 for a missing ``id`` or ``method`` (both are mandatory);
+    -1130 for a bad ``returnRateLimits``.
     """
     try:
         msg = orjson.loads(text)
     except orjson.JSONDecodeError:
-        raise _Refused(ExchangeError(-1000, "Malformed request: invalid JSON.")) from None
+        raise _Refused(_BAD_JSON) from None
     if not isinstance(msg, dict):
-        raise _Refused(ExchangeError(-1000, "Malformed request: expected a JSON object."))
-    raw_id = msg.get("id")
-    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, int | str)):
-        raise _Refused(illegal("id", "an integer, a string or null"))
+        raise _Refused(_BAD_JSON)
+    if "id" not in msg:
+        raise _Refused(mandatory("id"))
+    raw_id = msg["id"]
+    if not _valid_id(raw_id):
+        raise _Refused(_BAD_ID)
     raw_method = msg.get("method")
     if not isinstance(raw_method, str) or not raw_method:
         raise _Refused(mandatory("method"), raw_id)
@@ -136,7 +165,7 @@ def _parse(text: str, default_rate_limits: bool) -> WsApiRequest:
     if params is None:
         params = {}
     if not isinstance(params, dict):
-        raise _Refused(illegal("params", "a JSON object"), raw_id, method)
+        raise _Refused(_BAD_PARAMS, raw_id, method)
     params = dict(params)
     show = default_rate_limits
     if "returnRateLimits" in params:
@@ -161,6 +190,7 @@ class WsApiSession:
         outbox: Outbox,
         *,
         return_rate_limits: bool = True,
+        micros: bool = False,
     ) -> None:
         self.venue = venue
         self.methods = methods
@@ -169,6 +199,7 @@ class WsApiSession:
         self.caller = caller
         self.outbox = outbox
         self.return_rate_limits = return_rate_limits
+        self.micros = micros  # timeUnit=MICROSECOND in the connection URL
         self.state = SessionState.LOGGED_OUT
         self.api_key: str | None = None
         self.authorized_since: int | None = None
@@ -243,10 +274,15 @@ class WsApiSession:
             request_id, method, show = req.id, req.method, req.return_rate_limits
             body = self._answer(req, now, forced)
         except ExchangeError as err:
+            if err.weight:  # a failed request still costs its weight
+                with contextlib.suppress(RateLimitError):
+                    self.limiter.charge(self.caller, err.weight, now)
             error: dict[str, Any] = {"code": err.code, "msg": err.msg}
             if isinstance(err, RateLimitError):
                 error["data"] = {"serverTime": now, "retryAfter": err.retry_at}
             body = {"id": request_id, "status": err.http_status, "error": error}
+        if self.micros:
+            body = to_micros(body)
         if show:
             body["rateLimits"] = self.rate_limits(now)
         if self.state is not SessionState.CLOSED:
@@ -256,15 +292,12 @@ class WsApiSession:
     def _answer(self, req: WsApiRequest, now: int, forced: ExchangeError | None) -> dict[str, Any]:
         entry = self.methods.get(req.method)
         if entry is None:
-            raise ExchangeError(
-                -1020,
-                f"This operation is not supported. (mock_exchange: WS API method {req.method!r} "
-                "is not served by the emulator)",
-            )
+            log.info("WS API method not served by the emulator: %s %r", self.venue, req.method)
+            raise ExchangeError(-1020, "This operation is not supported.")
         if forced is not None:
             raise forced
         authorize(entry.security, req.credentials)
-        query = md.Query(self.venue, self.exchange(), Params(req.params), now)
+        query = md.Query(self.venue, self.exchange(), Params(req.params), now, self.micros)
         result, weight = entry.handler(query)
         self.limiter.charge(self.caller, weight, now)
         return {"id": req.id, "status": 200, "result": result}
