@@ -34,7 +34,7 @@ from .types import derive_seed
 
 __all__ = ["Activity"]
 
-_MAX_ACTIONS_PER_CALL = 2000  # a large clock jump skips ahead instead of replaying hours
+_MAX_ACTIONS_PER_CALL = 2000  # per flow: a large clock jump skips ahead, not replays hours
 TAKER_SHARE = 0.3  # of actions: market orders
 IMPROVE_SHARE = 0.9  # of maker orders while the spread is wider than a tick: at the inside
 REQUOTE_SHARE = 0.5  # of cancels: pull a stale best quote when there is one
@@ -76,11 +76,14 @@ class _Flow:
         try:
             if bid is None or ask is None:
                 return self._make("BUY" if bid is None else "SELL", fair, bid, ask, t)
+            mid = (float(bid[0]) + float(ask[0])) / 2
             if rng.random() < TAKER_SHARE:
-                mid = (float(bid[0]) + float(ask[0])) / 2
                 lean = math.tanh((fair - mid) / (mid * _LEAN))
                 return self._take("BUY" if rng.random() < 0.5 + 0.45 * lean else "SELL", t)
             side: Side = "BUY" if rng.random() < 0.5 else "SELL"
+            if ask[0] - bid[0] > m.tick_size and rng.random() < IMPROVE_SHARE:
+                # a wide spread is closed from the side the fair price is on
+                return self._make("BUY" if fair > mid else "SELL", fair, bid, ask, t)
             if rng.random() < _CANCEL_SHARE * (len(book.orders) / (2 * self.target)) ** 4:
                 return self._cancel(side, fair, t)
             return self._make(side, fair, bid, ask, t)
@@ -219,16 +222,16 @@ class Activity:
                 heap.append((flow.next_at, symbol))
         heapq.heapify(heap)
         events: list[EngineEvent] = []
-        done = 0
+        done: dict[str, int] = {}
         while heap:
             t, symbol = heapq.heappop(heap)
             flow = self.flows[symbol]
-            if done >= _MAX_ACTIONS_PER_CALL:
+            if done.get(symbol, 0) >= _MAX_ACTIONS_PER_CALL:
                 flow.next_at = now + flow.gap_ms()
                 continue
             events.extend(flow.act(t))
             self.actions += 1
-            done += 1
+            done[symbol] = done.get(symbol, 0) + 1
             flow.next_at = t + flow.gap_ms()
             if flow.next_at <= now:
                 heapq.heappush(heap, (flow.next_at, symbol))

@@ -152,12 +152,13 @@ class Exchange:
             tick = source.tick
             o, h, lo, c = (v * tick for v in (idx.open, idx.high, idx.low, idx.close))
             end = mi.start + 60_000
-            bars["index"].add_bar(PriceBar(mi.start, end, o, h, lo, c, 60))
+            seconds = (mi.end - mi.start) // 1000  # samples: one a second (premium: every 5 s)
+            bars["index"].add_bar(PriceBar(mi.start, end, o, h, lo, c, seconds))
             k = Decimal(repr(1 + mi.basis))
             mo, mh, ml, mc = (m.round_price(v * k) for v in (o, h, lo, c))
-            bars["mark"].add_bar(PriceBar(mi.start, end, mo, mh, ml, mc, 60))
+            bars["mark"].add_bar(PriceBar(mi.start, end, mo, mh, ml, mc, seconds))
             p = Decimal(repr(round(mi.basis, 8)))
-            bars["premium"].add_bar(PriceBar(mi.start, end, p, p, p, p, 12))
+            bars["premium"].add_bar(PriceBar(mi.start, end, p, p, p, p, seconds // 5))
         self.derivatives[venue].adopt_history_prices(
             m.symbol, {mi.start: history.bucket(mi).close for mi in history.minutes}
         )

@@ -43,8 +43,8 @@ __all__ = [
 ]
 
 HISTORY_MINUTES = 1500  # 25 h: klines?limit=1000 on 1m, and a full 24 h ticker window
-TRADES_PER_ACTION = 0.58  # measured on the live flow (benchmarks/market.py)
-AGGS_PER_TRADE = 0.9
+TRADES_PER_ACTION = 0.6  # measured on the live flow (benchmarks/market.py)
+AGGS_PER_TRADE = 0.93
 _TRADES_PER_TAKER = 1.9
 _SMALL = 24  # minutes with fewer aggregate trades are drawn freely
 _MINUTE_VOL = DAILY_VOLATILITY * math.sqrt(MINUTE_MS / 86_400_000)
@@ -186,6 +186,8 @@ class History:
         extra = max(0, round(aggs * (1 / AGGS_PER_TRADE - 1) * (1 + 0.2 * normal(0.0, 1.0))))
         trades = aggs + extra
         o, c = self._ticks(open_price), self._ticks(close_price)
+        if aggs == 1:
+            c = o  # one trade: it opens and closes the minute
         hi, lo = max(o, c), min(o, c)
         if aggs >= 4:
             wiggle = _MINUTE_VOL * 0.6 * c
@@ -416,15 +418,24 @@ def _free_aggs(
     rng: random.Random, start: int, end: int, n_aggs: int, n_trades: int, o: int, c: int,
     lo: int, hi: int, unit: float,
 ) -> list[_Agg]:  # fmt: skip
-    """Draw a small minute freely: a walk from ``o`` to ``c`` inside ``[lo, hi]``."""
+    """Draw a small minute freely: from ``o`` to ``c``, touching ``lo`` and ``hi``.
+
+    The prices reach exactly ``lo`` and ``hi`` (the minute's drawn range), so the summary
+    made from these trades reproduces the arguments they were drawn from.
+    """
     times = _times(rng, start, end, n_aggs)
     counts = _fills(rng, n_aggs, n_trades, set())
+    hi_at, lo_at = rng.sample(range(1, n_aggs - 1), 2) if n_aggs >= 4 else (-1, -1)
     out: list[_Agg] = []
     for i, t in enumerate(times):
         if i == 0:
             p = o
         elif i == n_aggs - 1:
             p = c
+        elif i == hi_at:
+            p = hi
+        elif i == lo_at:
+            p = lo
         else:
             p = rng.randint(lo, hi)
         fills = [max(1, round(unit * math.exp(rng.gauss(-0.5, 1.0)))) for _ in range(counts[i])]
