@@ -19,6 +19,7 @@ from .transports.rules import FUTURES_RULES, SPOT_RULES, ConnectionRules, RulesF
 
 __all__ = [
     "DEFAULT_RATE",
+    "DEMO_ACCOUNT",
     "SERVER_SETTINGS",
     "SETUP_SCHEMA",
     "ServerConfig",
@@ -30,6 +31,14 @@ __all__ = [
 # Background actions per second of a main symbol (a market with activity 1): enough for a
 # depth@100ms update in ~99 % of windows and ~30 trades a second (docs/emulator.md).
 DEFAULT_RATE = 50.0
+# ``python -m mock_exchange serve`` registers this account unless --no-demo-account is given,
+# so a newcomer can trade at once (docs/emulator.md "Accounts").
+DEMO_ACCOUNT: dict[str, Any] = {
+    "apiKey": "mockDemoApiKey0000000000000000000000000000000000000000000000001",
+    "secret": "mockDemoSecret0000000000000000000000000000000000000000000000001",
+    "balances": {"USDT": "10000", "BTC": "1", "ETH": "10", "BNB": "10"},
+    "futuresBalances": {"USDT": "10000"},
+}
 
 
 @dataclass
@@ -47,6 +56,8 @@ class ServerConfig:
     futures_rules: ConnectionRules = FUTURES_RULES
     rate_limits: bool = True
     liquidation_share: float = 0.02  # share of futures taker actions that are liquidations
+    # accounts registered at start (the account contract's JSON, as POST /_mock/accounts takes)
+    accounts: list[dict[str, Any]] = field(default_factory=list)
 
     def rules_for(self, family: RulesFamily) -> ConnectionRules:
         """Return the connection rules of a venue family (``spot`` or ``futures``)."""

@@ -1,4 +1,4 @@
-"""The whole exchange: one engine per venue (spot, USD-M, COIN-M), their history and coupling.
+"""The whole exchange: one engine per venue (spot, USD-M, COIN-M), history, coupling, accounts.
 
 Venues have separate books (``BTCUSDT`` is both a spot pair and a USD-M perpetual), ids and
 seeded generators, and share the clock. The futures venues are coupled to spot three ways: their
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from .accounts import Accounts
 from .clock import Clock
 from .core import Engine
 from .derivatives import Derivatives, FundingHistory, MarkPrice
@@ -31,9 +32,18 @@ _SEED_STRIDE = {"spot": 0, "usdm": 1_000_003, "coinm": 2_000_006}
 class Exchange:
     """Engines by venue, the futures state (:class:`Derivatives`) and the history; pure."""
 
-    def __init__(self, clock: Clock, markets: Iterable[Market], *, seed: int = 0) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        markets: Iterable[Market],
+        *,
+        seed: int = 0,
+        accounts: Accounts | None = None,
+    ) -> None:
         self.clock = clock
         self.seed = seed
+        # accounts outlive a market reset: the emulator hands the same registry to each build
+        self.accounts = accounts if accounts is not None else Accounts()
         chosen = list(markets)
         self.engines: dict[MarketKind, Engine] = {
             v: Engine(clock, [m for m in chosen if m.kind == v], seed=seed + _SEED_STRIDE[v])
