@@ -12,6 +12,7 @@ same calls give the same market.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -151,7 +152,7 @@ class Engine:
 
     def recent_trades(self, symbol: str) -> list[Trade]:
         """Return the most recent trades of ``symbol``, oldest first."""
-        return list(self._symbols[self.market(symbol).symbol].tape.recent)
+        return self._symbols[self.market(symbol).symbol].tape.recent_trades()
 
     def last_price(self, symbol: str) -> Decimal:
         """Return the last traded price (the market's initial price before any trade)."""
@@ -198,11 +199,9 @@ class Engine:
         st = self._symbols[self.market(symbol).symbol]
         return st.trade_id + 1, st.tape.next_agg_id
 
-    def attach_past(self, symbol: str, past: PastTrades) -> None:
-        """Start ``symbol``'s tape with trades from before the start (before any live trade)."""
-        st = self._symbols[self.market(symbol).symbol]
-        st.tape.attach_past(past)
-        st.trade_id = past.next_trade_id - 1
+    def set_past(self, symbol: str, loader: Callable[[], PastTrades]) -> None:
+        """Give ``symbol``'s tape the trades from before the start, built when first needed."""
+        self._symbols[self.market(symbol).symbol].tape.set_past(loader)
 
     def skip_update_ids(self, symbol: str, count: int) -> int:
         """Advance the update-id counter by ``count`` without a book change (a diff gap).

@@ -25,13 +25,14 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .core import Engine
 from .liquidity import unit_qty
 from .markets import Market
-from .pricebars import PriceBars
+from .pricebars import PriceBar, PriceBars
 from .types import derive_seed
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Derivatives",
     "FundingHistory",
     "MarkPrice",
+    "PastBars",
     "funding_rate",
     "impact_prices",
     "next_funding_time",
@@ -116,6 +118,14 @@ def premium_of(engine: Engine, m: Market, index: Decimal) -> Decimal:
     return (up - down) / index
 
 
+@dataclass(frozen=True)
+class PastBars:
+    """A perpetual's history as the derivatives use it: price bars and minute closes."""
+
+    bars: dict[str, list[PriceBar]]  # "index", "mark", "premium"
+    closes: dict[int, Decimal]  # minute open time -> the contract's close
+
+
 @dataclass
 class FundingHistory:
     """Settled funding rates per symbol (what ``GET /fapi/v1/fundingRate`` lists)."""
@@ -170,10 +180,37 @@ class Derivatives:
         self.bars: dict[str, dict[str, PriceBars]] = {
             s: {k: PriceBars() for k in ("mark", "index", "premium")} for s in engine.markets
         }
+        self._past: dict[str, Callable[[], PastBars]] = {}
         self.funding = FundingHistory(
             last_settlement=start // FUNDING_INTERVAL_MS * FUNDING_INTERVAL_MS
         )
         self._draw_past_funding(seed, start)
+
+    # -- history ---------------------------------------------------------------------------
+
+    def set_past(self, symbol: str, loader: Callable[[], PastBars]) -> None:
+        """Give ``symbol`` its history (price bars, settlement prices), loaded when first read."""
+        self._past[symbol] = loader
+
+    def _ensure_past(self, symbol: str) -> None:
+        loader = self._past.pop(symbol, None)
+        if loader is None:
+            return
+        past = loader()
+        for series, bars in past.bars.items():
+            self.bars[symbol][series].prepend(bars)
+        self.adopt_history_prices(symbol, past.closes)
+
+    def price_bars(self, symbol: str, series: str) -> PriceBars:
+        """Return the ``mark``, ``index`` or ``premium`` bars of ``symbol``, history included."""
+        self._ensure_past(symbol)
+        return self.bars[symbol][series]
+
+    def funding_history(self) -> FundingHistory:
+        """Return the settlements, the past ones priced by the history."""
+        for symbol in sorted(self._past):
+            self._ensure_past(symbol)
+        return self.funding
 
     # -- reads -----------------------------------------------------------------------------
 

@@ -9,13 +9,14 @@ history follows the spot history (:meth:`Exchange.add_history`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 
 from .accounts import Accounts
 from .clock import Clock
 from .core import Engine
-from .derivatives import Derivatives, FundingHistory, MarkPrice
+from .derivatives import Derivatives, FundingHistory, MarkPrice, PastBars
 from .fair import BASIS_MEAN, BasisPath, FairPath, PricePath
 from .history import History
 from .markets import Market, MarketKind
@@ -60,6 +61,8 @@ class Exchange:
             }
             self.derivatives[venue] = Derivatives(engine, index, start, seed)
         self.histories: dict[tuple[MarketKind, str], History] = {}
+        self._history_spec: tuple[float, int] | None = None  # (rate, end) once there is one
+        self._next_ids: dict[tuple[MarketKind, str], tuple[int, int]] = {}
 
     def engine(self, venue: MarketKind) -> Engine:
         """Return the engine of ``venue``."""
@@ -67,8 +70,8 @@ class Exchange:
 
     @property
     def funding(self) -> dict[MarketKind, FundingHistory]:
-        """The funding history of each futures venue."""
-        return {v: d.funding for v, d in self.derivatives.items()}
+        """The funding history of each futures venue (past settlements priced by the history)."""
+        return {v: d.funding_history() for v, d in self.derivatives.items()}
 
     def index_price(self, market: Market) -> Decimal | None:
         """Return the index (spot) price backing a futures market, or None."""
@@ -129,32 +132,49 @@ class Exchange:
     def add_history(self, rate: float, end: int) -> None:
         """Give every symbol a synthetic history ending at ``end`` at background ``rate``.
 
-        Call once, before any live trade. Spot first: perpetuals follow their index symbol's
-        history, and their index, mark and premium klines are drawn from both.
+        Call before any live trade. Each symbol's history is drawn when a query first needs it
+        (:meth:`history`), so a market nobody asks about costs nothing at start.
         """
+        self._history_spec = (rate, end)
         for venue in VENUES:
             engine = self.engines[venue]
-            for symbol, m in sorted(engine.markets.items()):
-                under = (
-                    self.histories.get(("spot", m.index_symbol or "")) if venue != "spot" else None
-                )
-                trade_id, agg_id = engine.next_ids(symbol)
-                history = History(
-                    m, self.seed, end, rate, first_trade_id=trade_id, first_agg_id=agg_id,
-                    underlying=under,
-                )  # fmt: skip
-                engine.attach_past(symbol, history)
-                self.histories[(venue, symbol)] = history
-                if venue != "spot":
-                    self._past_price_bars(venue, m, history, under)
+            for symbol in sorted(engine.markets):
+                self._next_ids[(venue, symbol)] = engine.next_ids(symbol)
+                engine.set_past(symbol, functools.partial(self.history, venue, symbol))
+        for venue, derivatives in self.derivatives.items():
+            for symbol in sorted(self.engines[venue].markets):
+                derivatives.set_past(symbol, functools.partial(self._past_bars, venue, symbol))
 
-    def _past_price_bars(
-        self, venue: MarketKind, m: Market, history: History, under: History | None
-    ) -> None:
-        """Draw index, mark and premium bars for the history minutes of a perpetual."""
-        bars = self.derivatives[venue].bars[m.symbol]
-        source = under if under is not None else history
+    def history(self, venue: MarketKind, symbol: str) -> History:
+        """Return the history of ``symbol`` on ``venue``, drawing it on first use.
+
+        A perpetual follows its index symbol's history, drawn first.
+        """
+        known = self.histories.get((venue, symbol))
+        if known is not None:
+            return known
+        if self._history_spec is None:
+            raise ValueError("the exchange has no history (rate 0)")
+        rate, end = self._history_spec
+        m = self.engines[venue].market(symbol)
+        under = None
+        if venue != "spot" and m.index_symbol in self.engines["spot"].markets:
+            under = self.history("spot", m.index_symbol or "")
+        trade_id, agg_id = self._next_ids[(venue, symbol)]
+        history = History(
+            m, self.seed, end, rate, next_trade_id=trade_id, next_agg_id=agg_id, underlying=under
+        )
+        self.histories[(venue, symbol)] = history
+        return history
+
+    def _past_bars(self, venue: MarketKind, symbol: str) -> PastBars:
+        """Draw the index, mark and premium bars of a perpetual's history minutes, and its
+        closes (for the past funding settlements' mark prices)."""
+        history = self.history(venue, symbol)
+        m = history.market
+        source = history.underlying or history
         index = {mi.start: mi for mi in source.minutes}
+        bars: dict[str, list[PriceBar]] = {"index": [], "mark": [], "premium": []}
         for mi in history.minutes:
             idx = index.get(mi.start)
             if idx is None:
@@ -163,12 +183,11 @@ class Exchange:
             o, h, lo, c = (v * tick for v in (idx.open, idx.high, idx.low, idx.close))
             end = mi.start + 60_000
             seconds = (mi.end - mi.start) // 1000  # samples: one a second (premium: every 5 s)
-            bars["index"].add_bar(PriceBar(mi.start, end, o, h, lo, c, seconds))
+            bars["index"].append(PriceBar(mi.start, end, o, h, lo, c, seconds))
             k = Decimal(repr(1 + mi.basis))
             mo, mh, ml, mc = (m.round_price(v * k) for v in (o, h, lo, c))
-            bars["mark"].add_bar(PriceBar(mi.start, end, mo, mh, ml, mc, seconds))
+            bars["mark"].append(PriceBar(mi.start, end, mo, mh, ml, mc, seconds))
             p = Decimal(repr(round(mi.basis, 8)))
-            bars["premium"].add_bar(PriceBar(mi.start, end, p, p, p, p, seconds // 5))
-        self.derivatives[venue].adopt_history_prices(
-            m.symbol, {mi.start: history.bucket(mi).close for mi in history.minutes}
-        )
+            bars["premium"].append(PriceBar(mi.start, end, p, p, p, p, seconds // 5))
+        closes = {mi.start: mi.close * history.tick for mi in history.minutes}
+        return PastBars(bars, closes)

@@ -26,7 +26,9 @@ from __future__ import annotations
 import math
 import random
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from .fair import BASIS_MEAN, DAILY_VOLATILITY
 from .liquidity import unit_qty
@@ -80,6 +82,16 @@ class HistoryMinute:
 
 # One generated aggregate trade: (time, price in ticks, buyer is maker, fill quantities).
 _Agg = tuple[int, int, bool, list[int]]
+_Generated = tuple[list[Trade], list[AggTrade]]  # a minute's trades and aggregate trades
+_T = TypeVar("_T", Trade, AggTrade)
+
+
+def _trades(generated: _Generated) -> list[Trade]:
+    return generated[0]
+
+
+def _aggs(generated: _Generated) -> list[AggTrade]:
+    return generated[1]
 
 
 class History:
@@ -92,8 +104,8 @@ class History:
         end: int,
         rate: float,
         *,
-        first_trade_id: int,
-        first_agg_id: int,
+        next_trade_id: int,
+        next_agg_id: int,
         underlying: History | None = None,
         minutes: int = HISTORY_MINUTES,
     ) -> None:
@@ -101,10 +113,12 @@ class History:
 
         Args:
             rate: the background rate (actions per second of a market with activity 1).
-            first_trade_id, first_agg_id: the ids the history starts at.
+            next_trade_id, next_agg_id: the ids the live tape starts at; the history's ids run
+                up to just below them, so it can be drawn after live trades happened.
             underlying: the index symbol's history a perpetual follows (None: its own walk).
         """
         self.market = market
+        self.underlying = underlying
         self.tick = market.tick_size
         self.step = market.step_size
         self.end = end
@@ -118,23 +132,26 @@ class History:
         starts = [last_start - i * MINUTE_MS for i in range(minutes - 1, -1, -1)]
         closes, bases = self._closes(rng, starts, underlying)
         trades_per_minute = max(0.0, rate * market.activity) * TRADES_PER_ACTION * 60
-        self.minutes: list[HistoryMinute] = []
-        trade_id, agg_id = first_trade_id, first_agg_id
+        drafts: list[HistoryMinute] = []
         prev_close = closes[0] * math.exp(_MINUTE_VOL * rng.gauss(0.0, 1.0))
         for start, close, basis in zip(starts, closes, bases, strict=True):
             span = min(end, start + MINUTE_MS) - start
             minute = self._minute(
                 rng, start, start + span, prev_close, close, basis,
-                trades_per_minute * span / MINUTE_MS, trade_id, agg_id,
+                trades_per_minute * span / MINUTE_MS,
             )  # fmt: skip
             prev_close = close
-            if minute is None:
-                continue
-            self.minutes.append(minute)
-            trade_id += minute.trades
-            agg_id += minute.aggs
-        self.next_trade_id = trade_id
-        self.next_agg_id = agg_id
+            if minute is not None:
+                drafts.append(minute)
+        trade_id = next_trade_id - sum(mi.trades for mi in drafts)
+        agg_id = next_agg_id - sum(mi.aggs for mi in drafts)
+        self.minutes: list[HistoryMinute] = []
+        for mi in drafts:
+            self.minutes.append(replace(mi, first_trade_id=trade_id, first_agg_id=agg_id))
+            trade_id += mi.trades
+            agg_id += mi.aggs
+        self.next_trade_id = next_trade_id
+        self.next_agg_id = next_agg_id
         self._cache: OrderedDict[int, tuple[list[Trade], list[AggTrade]]] = OrderedDict()
 
     # -- summaries ---------------------------------------------------------------------------
@@ -175,10 +192,9 @@ class History:
         close_price: float,
         basis: float,
         mean_trades: float,
-        trade_id: int,
-        agg_id: int,
     ) -> HistoryMinute | None:
-        normal = rng.normalvariate
+        """Draw one minute's summary (its ids are given afterwards, counting back)."""
+        normal = rng.gauss
         mean_aggs = mean_trades * AGGS_PER_TRADE
         aggs = round(mean_aggs + math.sqrt(mean_aggs) * normal(0.0, 1.0)) if mean_aggs else 0
         if aggs <= 0:
@@ -202,11 +218,11 @@ class History:
         if aggs < _SMALL:
             args = (start, end, aggs, trades, o, c, lo, hi, self._unit_steps(c))
             generated = _free_aggs(random.Random(seed), *args)
-            return _summarise(start, end, seed, trade_id, agg_id, generated, basis)
+            return _summarise(start, end, seed, generated, basis)
         buy_quote = buy * lo + buy * (hi - lo) * rng.randrange(375, 626) // 1000
         sell_quote = sell * lo + sell * (hi - lo) * rng.randrange(375, 626) // 1000
         return HistoryMinute(
-            start, end, seed, aggs, trades, trade_id, agg_id, o, hi, lo, c,
+            start, end, seed, aggs, trades, 0, 0, o, hi, lo, c,
             buy, sell, buy_quote, sell_quote, basis,
         )  # fmt: skip
 
@@ -275,23 +291,25 @@ class History:
 
     def trades_between(self, start: int, end: int, limit: int | None = None) -> list[Trade]:
         """Return the trades with ``start <= time < end`` (the first ``limit``)."""
-        out: list[Trade] = []
-        for i in range(self.minute_index(start), len(self.minutes)):
-            mi = self.minutes[i]
-            if mi.start >= end or (limit is not None and len(out) >= limit):
-                break
-            out += [t for t in self.minute_trades(mi)[0] if start <= t.time < end]
-        return out if limit is None else out[:limit]
+        return self._forward(
+            self.minute_index(start), _trades, lambda t: start <= t.time < end, end, limit
+        )
 
     def aggs_between(self, start: int, end: int, limit: int | None = None) -> list[AggTrade]:
         """Return the aggregate trades with ``start <= time < end`` (the first ``limit``)."""
-        out: list[AggTrade] = []
-        for i in range(self.minute_index(start), len(self.minutes)):
-            mi = self.minutes[i]
-            if mi.start >= end or (limit is not None and len(out) >= limit):
-                break
-            out += [a for a in self.minute_trades(mi)[1] if start <= a.time < end]
-        return out if limit is None else out[:limit]
+        return self._forward(
+            self.minute_index(start), _aggs, lambda a: start <= a.time < end, end, limit
+        )
+
+    def trades_from_id(self, first: int, limit: int) -> list[Trade]:
+        """Return up to ``limit`` trades from id ``first`` on."""
+        index = self.minute_of_id(first, agg=False)
+        return self._forward(index, _trades, lambda t: t.trade_id >= first, None, limit)
+
+    def aggs_from_id(self, first: int, limit: int) -> list[AggTrade]:
+        """Return up to ``limit`` aggregate trades from id ``first`` on."""
+        index = self.minute_of_id(first, agg=True)
+        return self._forward(index, _aggs, lambda a: a.agg_id >= first, None, limit)
 
     def last_minute(self) -> tuple[list[Trade], list[AggTrade]] | None:
         """Return the trades and aggregate trades of the last minute (None: no history)."""
@@ -299,42 +317,38 @@ class History:
 
     def last_trades(self, before: int, count: int) -> list[Trade]:
         """Return the last ``count`` trades before ``before``."""
-        out: list[Trade] = []
-        i = self.minute_index(before)
-        i = min(i, len(self.minutes) - 1)
-        while i >= 0 and len(out) < count:
-            trades = [t for t in self.minute_trades(self.minutes[i])[0] if t.time < before]
-            out = trades + out
-            i -= 1
-        return out[-count:] if count else []
+        return self._backward(before, count, _trades)
 
     def last_aggs(self, before: int, count: int) -> list[AggTrade]:
         """Return the last ``count`` aggregate trades before ``before``."""
-        out: list[AggTrade] = []
+        return self._backward(before, count, _aggs)
+
+    def _forward(
+        self,
+        index: int,
+        pick: Callable[[_Generated], list[_T]],
+        keep: Callable[[_T], bool],
+        end: int | None,
+        limit: int | None,
+    ) -> list[_T]:
+        """Collect what ``keep`` accepts from minute ``index`` on, until ``end`` or ``limit``."""
+        out: list[_T] = []
+        for mi in self.minutes[index:]:
+            if (end is not None and mi.start >= end) or (limit is not None and len(out) >= limit):
+                break
+            out += [x for x in pick(self.minute_trades(mi)) if keep(x)]
+        return out if limit is None else out[:limit]
+
+    def _backward(
+        self, before: int, count: int, pick: Callable[[_Generated], list[_T]]
+    ) -> list[_T]:
+        """Collect the last ``count`` items before time ``before``, minute by minute back."""
+        out: list[_T] = []
         i = min(self.minute_index(before), len(self.minutes) - 1)
         while i >= 0 and len(out) < count:
-            aggs = [a for a in self.minute_trades(self.minutes[i])[1] if a.time < before]
-            out = aggs + out
+            out = [x for x in pick(self.minute_trades(self.minutes[i])) if x.time < before] + out
             i -= 1
         return out[-count:] if count else []
-
-    def trades_from_id(self, first: int, limit: int) -> list[Trade]:
-        """Return up to ``limit`` trades from id ``first`` on."""
-        out: list[Trade] = []
-        for i in range(self.minute_of_id(first, agg=False), len(self.minutes)):
-            if len(out) >= limit:
-                break
-            out += [t for t in self.minute_trades(self.minutes[i])[0] if t.trade_id >= first]
-        return out[:limit]
-
-    def aggs_from_id(self, first: int, limit: int) -> list[AggTrade]:
-        """Return up to ``limit`` aggregate trades from id ``first`` on."""
-        out: list[AggTrade] = []
-        for i in range(self.minute_of_id(first, agg=True), len(self.minutes)):
-            if len(out) >= limit:
-                break
-            out += [a for a in self.minute_trades(self.minutes[i])[1] if a.agg_id >= first]
-        return out[:limit]
 
     def minute_index(self, t: int) -> int:
         """Return the index of the first minute ending after time ``t`` (len when none)."""
@@ -364,9 +378,7 @@ class History:
         return lo
 
 
-def _summarise(
-    start: int, end: int, seed: int, trade_id: int, agg_id: int, aggs: list[_Agg], basis: float
-) -> HistoryMinute:
+def _summarise(start: int, end: int, seed: int, aggs: list[_Agg], basis: float) -> HistoryMinute:
     prices = [p for _, p, _, _ in aggs]
     buy = sell = buy_quote = sell_quote = 0
     for _, p, maker_buys, fills in aggs:
@@ -379,7 +391,7 @@ def _summarise(
             buy_quote += q * p
     trades = sum(len(f) for _, _, _, f in aggs)
     return HistoryMinute(
-        start, end, seed, len(aggs), trades, trade_id, agg_id, prices[0], max(prices),
+        start, end, seed, len(aggs), trades, 0, 0, prices[0], max(prices),
         min(prices), prices[-1], buy, sell, buy_quote, sell_quote, basis,
     )  # fmt: skip
 

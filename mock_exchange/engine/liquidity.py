@@ -77,11 +77,12 @@ def ladder(
     ask = bid + tick
     span = span_ticks(m, float(price))
     out: list[tuple[Side, Decimal, Decimal]] = []
-    for side, top, sign in (("BUY", bid, -1), ("SELL", ask, 1)):
+    sides: tuple[tuple[Side, Decimal, int], ...] = (("BUY", bid, -1), ("SELL", ask, 1))
+    for side, top, sign in sides:
         for i in range(per_side):
             d = 0 if i == 0 else distance(rng, span)
             p = top + sign * d * tick
             if p < m.min_price or p > m.max_price:
                 continue
-            out.append((side, p, order_qty(rng, m, p)))  # type: ignore[arg-type]
+            out.append((side, p, order_qty(rng, m, p)))
     return out

@@ -53,9 +53,27 @@ class PriceBars:
             while self.bars[0].start < start - DAY_MS - MINUTE_MS:
                 self.bars.popleft()
 
-    def add_bar(self, bar: PriceBar) -> None:
-        """Record a whole minute bar from before the samples (the history)."""
-        self.bars.append(bar)
+    def prepend(self, bars: list[PriceBar]) -> None:
+        """Put minute bars from before the samples (the history) in front of them.
+
+        A history bar and a sampled bar of the same minute become one bar.
+        """
+        live = list(self.bars)
+        merged = list(bars)
+        if merged and live and merged[-1].start == live[0].start:
+            first, last = merged.pop(), live.pop(0)
+            merged.append(
+                PriceBar(
+                    first.start,
+                    first.end,
+                    first.open,
+                    max(first.high, last.high),
+                    min(first.low, last.low),
+                    last.close,
+                    first.count + last.count,
+                )
+            )
+        self.bars = deque(merged + live)
 
     def klines(
         self,

@@ -27,7 +27,7 @@ from .intervals import (
 from .types import AccountId
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 __all__ = [
     "DAY_MS",
@@ -251,8 +251,6 @@ class PastTrades(Protocol):
     """
 
     end: int
-    next_trade_id: int
-    next_agg_id: int
 
     def minute_buckets(self) -> Sequence[Bucket]:
         """Return one bucket per minute that has trades, oldest first."""
@@ -290,9 +288,9 @@ class PastTrades(Protocol):
 class Tape:
     """The trades of one symbol: bucket series, the last trades and the last agg trades.
 
-    A tape may start with a :class:`PastTrades` history (:meth:`attach_past`): its minute
-    buckets join the minute and day series, its last trades the recent ones, and the queries
-    (:meth:`agg_trades`, :meth:`trades_from`) read it where the live tape has nothing.
+    A tape may have a :class:`PastTrades` history (:meth:`set_past`, drawn on first use): its
+    minute buckets join the minute and day series, its last trades the recent ones, and the
+    queries (:meth:`agg_trades`, :meth:`trades_from`) read it where the live tape has nothing.
     """
 
     def __init__(
@@ -305,6 +303,7 @@ class Tape:
         self.recent: deque[Trade] = deque(maxlen=recent)
         self.aggs: deque[AggTrade] = deque(maxlen=_KEPT_AGGS)
         self.past: PastTrades | None = None
+        self._past_loader: Callable[[], PastTrades] | None = None
         self.last_price = initial_price
         self.last_qty = Decimal(0)
         self.last_time: int | None = None
@@ -322,6 +321,7 @@ class Tape:
     @property
     def buckets(self) -> deque[Bucket]:
         """The minute buckets (what the tickers are computed from)."""
+        self._ensure_past()
         return self.minutes.buckets
 
     def add(self, t: Trade) -> AggTrade:
@@ -361,26 +361,44 @@ class Tape:
         self._prune(t.time)
         return agg
 
-    def attach_past(self, past: PastTrades, recent: int = 1000) -> None:
-        """Start the tape with ``past``: call before the first live trade.
+    def set_past(self, loader: Callable[[], PastTrades]) -> None:
+        """Give the tape a history, built by ``loader`` when a query first needs it.
 
-        The last history minute's trades become the recent ones; older ones are read from
-        ``past`` when a query reaches them.
+        The history ends where the live tape starts and its ids run up to just below the live
+        ids, so it can join the tape after live trades happened: its minute and day buckets go
+        before (and merge into) the live ones, its last minute's trades before the recent ones.
         """
-        self.past = past
-        for b in past.minute_buckets():
-            self.minutes.add_bucket(b, copy=False)
-            self.days.add_bucket(b, copy=True)
-            if self.origin is None or b.start < self.origin:
-                self.origin = b.start
+        self._past_loader = loader
+
+    def _ensure_past(self) -> None:
+        loader = self._past_loader
+        if loader is None:
+            return
+        self._past_loader = None
+        past = self.past = loader()
+        minutes = list(past.minute_buckets())
+        for series in (self.minutes, self.days):
+            live = list(series.buckets)
+            series.buckets.clear()
+            for b in minutes:
+                series.add_bucket(b, copy=series is self.days)
+            for b in live:
+                series.add_bucket(b, copy=False)
+        if minutes:
+            self.origin = min(minutes[0].start, self.origin or minutes[0].start)
         last = past.last_minute()
         if last is not None:
             trades, aggs = last
-            self.recent.extend(trades[-recent:])
-            self.aggs.extend(aggs)
-            t = trades[-1]
-            self.last_price, self.last_qty, self.last_time = t.price, t.qty, t.time
-        self._next_agg = past.next_agg_id
+            self.recent = deque([*trades, *self.recent], maxlen=self.recent.maxlen)
+            self.aggs = deque([*aggs, *self.aggs], maxlen=self.aggs.maxlen)
+            if self.last_time is None:
+                t = trades[-1]
+                self.last_price, self.last_qty, self.last_time = t.price, t.qty, t.time
+
+    def recent_trades(self) -> list[Trade]:
+        """Return the most recent trades (up to 1 000), oldest first."""
+        self._ensure_past()
+        return list(self.recent)
 
     def agg_trades(
         self,
@@ -396,6 +414,7 @@ class Tape:
         ``from_id``: from that id on; ``start`` (and ``end``): the oldest from ``start``;
         ``end`` alone: the newest up to ``end``; nothing: the newest. Times are inclusive.
         """
+        self._ensure_past()
         live = list(self.aggs)
         past = self.past
         if from_id is not None:
@@ -424,6 +443,7 @@ class Tape:
 
     def trades_from(self, from_id: int | None, limit: int) -> list[Trade]:
         """Return trades from id ``from_id`` on (the newest without it), oldest first."""
+        self._ensure_past()
         live = list(self.recent)
         past = self.past
         if from_id is None:
@@ -444,6 +464,7 @@ class Tape:
 
     def vwap(self, since: int, now: int) -> Decimal | None:
         """Return the volume-weighted price of the trades after ``since`` (None: no trade)."""
+        self._ensure_past()
         self._prune(now)
         past_end = self.past.end if self.past is not None else 0
         fine = since >= max(past_end, self.seconds.pruned_until or 0)
@@ -472,6 +493,7 @@ class Tape:
         minute; ``aligned`` (or a ``start``) reports that minute as the open time, as
         rolling-window tickers do, otherwise the open time is ``now - window_ms``.
         """
+        self._ensure_past()
         self._prune(now)
         open_time = now - window_ms if start is None else start
         first = open_time - open_time % MINUTE_MS
@@ -508,6 +530,7 @@ class Tape:
 
     def kline(self, interval: str, start: int, offset_ms: int = 0) -> Kline:
         """Return the ``interval`` kline opening at ``start`` (no trades: flat at last close)."""
+        self._ensure_past()
         series = self._series_for(interval)
         end = next_interval_start(start, interval, offset_ms)
         inside = series.between(start, end)
@@ -550,6 +573,7 @@ class Tape:
         Without ``start_time`` the newest klines (ending with the open one) are returned, as
         Binance does.
         """
+        self._ensure_past()
         self._prune(now)
         series = self._series_for(interval)
         known_from = self.origin if self.origin is not None else now

@@ -140,7 +140,7 @@ def _price_klines(q: Query, m: Market, series: str) -> Any:
         raise ExchangeError(-1120, "Invalid interval.")
     bars = (
         q.exchange.derivatives[q.venue]
-        .bars[m.symbol][series]
+        .price_bars(m.symbol, series)
         .klines(
             interval,
             q.now,

@@ -66,7 +66,7 @@ def test_history_minutes_sum_exactly_to_their_summary(
 ) -> None:
     """A history minute's generated trades sum exactly to its summary, in time and id order."""
     history = History(
-        market, seed, START, rate, first_trade_id=10**9, first_agg_id=10**8, minutes=30
+        market, seed, START, rate, next_trade_id=10**10, next_agg_id=10**9, minutes=30
     )
     minutes = history.minutes
     if not minutes:
