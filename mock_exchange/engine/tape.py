@@ -4,13 +4,14 @@ Three bucket series (one second, one minute, one day wide) keep memory bounded o
 while every statistic stays an exact sum of the engine's trades: klines of ``1s`` come from the
 second series (kept one hour), ``1m``..``1d`` from the minute series (kept a day and a minute),
 ``3d``/``1w``/``1M`` from the day series (kept 400 days). History older than a series keeps is
-not reported, rather than invented.
+not reported, rather than invented. A synthetic history from before the start
+(:mod:`.history`) may precede the live trades (:meth:`Tape.set_past`).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
@@ -24,7 +25,7 @@ from .intervals import (
     kline_opens,
     next_interval_start,
 )
-from .types import AccountId
+from .trades import AggTrade, Bucket, Kline, TickerStats, Trade
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -45,160 +46,6 @@ __all__ = [
 ]
 
 _KEPT_AGGS = 20_000  # live aggregate trades kept for aggTrades queries
-
-
-@dataclass(frozen=True)
-class Trade:
-    """One execution between a maker and a taker."""
-
-    symbol: str
-    trade_id: int
-    price: Decimal
-    qty: Decimal
-    quote_qty: Decimal
-    time: int
-    buyer_is_maker: bool
-    maker_order_id: int
-    taker_order_id: int
-    maker_owner: AccountId | None = None
-    taker_owner: AccountId | None = None
-
-    @property
-    def owner(self) -> AccountId | None:
-        """The public trade belongs to nobody; each side's account is named above."""
-        return None
-
-
-@dataclass
-class AggTrade:
-    """Trades of one taker order at one price, aggregated as ``aggTrades`` reports them."""
-
-    symbol: str
-    agg_id: int
-    price: Decimal
-    qty: Decimal
-    first_trade_id: int
-    last_trade_id: int
-    time: int
-    buyer_is_maker: bool
-    taker_order_id: int
-
-    @property
-    def owner(self) -> AccountId | None:
-        """Aggregate trades are public."""
-        return None
-
-
-@dataclass
-class Bucket:
-    """Aggregated trades of one time slot."""
-
-    start: int
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    volume: Decimal
-    quote_volume: Decimal
-    taker_buy_volume: Decimal
-    taker_buy_quote: Decimal
-    first_id: int
-    last_id: int
-    count: int
-
-    @classmethod
-    def of(cls, start: int, t: Trade) -> Bucket:
-        """Return a bucket holding just ``t``."""
-        buy = not t.buyer_is_maker
-        return cls(
-            start,
-            t.price,
-            t.price,
-            t.price,
-            t.price,
-            t.qty,
-            t.quote_qty,
-            t.qty if buy else Decimal(0),
-            t.quote_qty if buy else Decimal(0),
-            t.trade_id,
-            t.trade_id,
-            1,
-        )
-
-    def merge(self, other: Bucket) -> None:
-        """Add a later bucket's trades to this one."""
-        self.high = max(self.high, other.high)
-        self.low = min(self.low, other.low)
-        self.close = other.close
-        self.volume += other.volume
-        self.quote_volume += other.quote_volume
-        self.taker_buy_volume += other.taker_buy_volume
-        self.taker_buy_quote += other.taker_buy_quote
-        self.last_id = other.last_id
-        self.count += other.count
-
-    def add(self, t: Trade) -> None:
-        """Add a later trade to the bucket."""
-        self.high = max(self.high, t.price)
-        self.low = min(self.low, t.price)
-        self.close = t.price
-        self.volume += t.qty
-        self.quote_volume += t.quote_qty
-        if not t.buyer_is_maker:
-            self.taker_buy_volume += t.qty
-            self.taker_buy_quote += t.quote_qty
-        self.last_id = t.trade_id
-        self.count += 1
-
-
-@dataclass(frozen=True)
-class Kline:
-    """One candle: ``[open_time, close_time]`` with the trades inside it."""
-
-    open_time: int
-    close_time: int
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    volume: Decimal
-    quote_volume: Decimal
-    taker_buy_volume: Decimal
-    taker_buy_quote: Decimal
-    first_id: int
-    last_id: int
-    count: int
-
-
-@dataclass(frozen=True)
-class TickerStats:
-    """Rolling-window statistics of one symbol, as the 24 h ticker reports them."""
-
-    open_time: int
-    close_time: int
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    last: Decimal
-    last_qty: Decimal
-    prev_close: Decimal
-    volume: Decimal
-    quote_volume: Decimal
-    first_id: int
-    last_id: int
-    count: int
-
-    @property
-    def change(self) -> Decimal:
-        return self.last - self.open
-
-    @property
-    def change_percent(self) -> Decimal:
-        return (self.change / self.open * 100) if self.open else Decimal(0)
-
-    @property
-    def vwap(self) -> Decimal:
-        return (self.quote_volume / self.volume) if self.volume else Decimal(0)
 
 
 class _Series:
