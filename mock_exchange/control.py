@@ -26,7 +26,16 @@ from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import quote, unquote
 
-from .control_accounts import ACCOUNT_SCHEMA, DEPOSIT_SCHEMA, check_account, check_deposit
+from .control_accounts import (
+    ACCOUNT_SCHEMA,
+    BORROW_RATE_SCHEMA,
+    DEPOSIT_SCHEMA,
+    LIQUIDATION_SCHEMA,
+    check_account,
+    check_borrow_rate,
+    check_deposit,
+    check_liquidation,
+)
 from .engine.book import Side
 from .engine.clock import ControlledClock
 from .engine.core import Liquidation, OrderResult
@@ -72,6 +81,8 @@ class Controllable(Protocol):
         self, spec: Mapping[str, Any] | None = None, **fields: Any
     ) -> dict[str, Any]: ...
     def account_state(self, api_key: str) -> dict[str, Any]: ...
+    def set_borrow_rate(self, asset: str, daily: Any) -> dict[str, Any]: ...
+    def force_liquidation(self, record: Mapping[str, Any]) -> dict[str, Any]: ...
     def deposit(
         self, api_key: str, asset: str, amount: Any, wallet: str = ...
     ) -> dict[str, Any]: ...
@@ -484,6 +495,24 @@ _ROWS: tuple[ControlAction, ...] = (
         dict,
         check_deposit,
         DEPOSIT_SCHEMA,
+    ),
+    ControlAction(
+        "borrow_rate",
+        "Set an asset's daily margin interest rate (the borrow-rate endpoints read it)",
+        lambda mx, v: mx.set_borrow_rate(v["asset"], v["dailyInterestRate"]),
+        (HttpRoute("POST", "margin/borrowRate", _body),),
+        dict,
+        check_borrow_rate,
+        BORROW_RATE_SCHEMA,
+    ),
+    ControlAction(
+        "force_liquidation",
+        "Record a margin forced liquidation of an account (forceLiquidationRec lists it)",
+        lambda mx, v: mx.force_liquidation(v),
+        (HttpRoute("POST", "margin/forceLiquidation", _body),),
+        dict,
+        check_liquidation,
+        LIQUIDATION_SCHEMA,
     ),
     ControlAction(
         "journal",

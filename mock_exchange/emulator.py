@@ -25,12 +25,15 @@ from .engine.core import Engine, EngineEvent, Liquidation, OrderResult
 from .engine.exchange import VENUES, Exchange
 from .engine.markets import MarketKind
 from .engine.ratelimits import WeightLimiter
+from .engine.types import AccountId
 from .errors import ExchangeError, StreamControlError
 from .faults import IMMEDIATE_FAULTS, Control, Fault
 from .registry import Registry
+from .transports.order_payloads import query_shape
 from .transports.publisher import Publisher
 from .transports.rules import ConnectionRules
 from .transports.stream_names import StreamKey, parse_stream
+from .transports.user_data import UserDataHub
 from .transports.venues import VENUE_SPECS
 
 __all__ = ["Emulator"]
@@ -54,8 +57,14 @@ class Emulator:
         self.exchange = self._new_exchange()
         for spec in self.config.accounts:
             self.add_account(spec)
+        for asset, daily in self.config.borrow_rates.items():
+            self.set_borrow_rate(asset, daily)
         self.registry = Registry()
         self.publisher = Publisher(self.exchange, self.registry.stream_connections)
+        self.user_data = UserDataHub(
+            lambda: [conn.session for conn in self.registry.ws_api.values()],
+            lambda: self.exchange,
+        )
         self.limiters: dict[str, WeightLimiter] = self._new_limiters()
         self.activities: dict[MarketKind, Activity] = self._new_activities(self.config.rate)
         # set whenever the clock moves or the activity changes: the clock driver wakes up
@@ -64,12 +73,19 @@ class Emulator:
 
     def _new_exchange(self) -> Exchange:
         return Exchange(
-            self.clock, self.config.markets, seed=self.config.seed, accounts=self.accounts
+            self.clock,
+            self.config.markets,
+            seed=self.config.seed,
+            accounts=self.accounts,
         )
 
     def _new_limiters(self) -> dict[str, WeightLimiter]:
         on = self.config.rate_limits
-        return {v: WeightLimiter(limit=VENUE_SPECS[v].weight_limit, enabled=on) for v in VENUES}
+        limiters: dict[str, WeightLimiter] = {
+            v: WeightLimiter(limit=VENUE_SPECS[v].weight_limit, enabled=on) for v in VENUES
+        }
+        limiters["sapi"] = WeightLimiter(limit=12000, enabled=on)  # /sapi/ IP weight
+        return limiters
 
     def _new_activities(self, rate: float) -> dict[MarketKind, Activity]:
         """Build the flows; with a rate, give the market its history and a live warm-up.
@@ -192,8 +208,11 @@ class Emulator:
         self.wake.set()
 
     def publish(self, venue: MarketKind, events: list[EngineEvent]) -> None:
-        """Publish engine ``events`` of ``venue`` to the streams (real-time part)."""
+        """Publish engine ``events`` of ``venue``: market streams, and spot user data to the
+        subscriptions of each event's account."""
         self.publisher.on_events(venue, events, self.clock.now_ms())
+        if venue == "spot":
+            self.user_data.on_events(events)
 
     def place_order(
         self,
@@ -252,9 +271,10 @@ class Emulator:
             raise ValueError("no account has that apiKey") from None
         return self.accounts.state(api_key, self.open_orders_view(account.id))
 
-    def open_orders_view(self, owner: Any) -> list[dict[str, Any]]:
+    def open_orders_view(self, owner: AccountId) -> list[dict[str, Any]]:
         """Return the open spot orders of an account, as ``GET /api/v3/openOrders`` shows them."""
-        return []
+        engine = self.exchange.engine("spot")
+        return [query_shape(engine.market(r.symbol), r) for r in engine.orders.open_orders(owner)]
 
     def deposit(
         self, api_key: str, asset: str, amount: Any, wallet: str = "spot"
@@ -282,6 +302,43 @@ class Emulator:
             "wallet": wallet,
             "balance": {"free": decimal_text(held.free), "locked": decimal_text(held.locked)},
         }
+
+    # -- margin reference data --------------------------------------------------------------
+
+    def set_borrow_rate(self, asset: str, daily: Any) -> dict[str, Any]:
+        """Set ``asset``'s daily margin interest rate.
+
+        Raises:
+            ValueError: a malformed rate.
+        """
+        rate = parse_amount(daily, "dailyInterestRate")
+        self.accounts.margin.set_rate(asset, rate)
+        return {"asset": asset.upper(), "dailyInterestRate": decimal_text(rate)}
+
+    def force_liquidation(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Record a forced liquidation of the key's margin account (``forceLiquidationRec``).
+
+        Raises:
+            ValueError: unknown key or malformed values.
+        """
+        try:
+            account = self.accounts.of_key(str(record["apiKey"]))
+        except KeyError:
+            raise ValueError("no account has that apiKey") from None
+        price = parse_amount(record["price"], "price")
+        qty = parse_amount(record["qty"], "qty")
+        row = {
+            "avgPrice": decimal_text(price),
+            "executedQty": decimal_text(qty),
+            "price": decimal_text(price),
+            "qty": decimal_text(qty),
+            "side": str(record["side"]),
+            "symbol": str(record["symbol"]).upper(),
+            "timeInForce": "IOC",
+            "isIsolated": bool(record.get("isIsolated", False)),
+            "updatedTime": self.clock.now_ms(),
+        }
+        return self.accounts.margin.record_liquidation(account.id, row)
 
     def server_shutdown(self) -> int:
         """Send ``serverShutdown`` to every connection; return how many got it."""
@@ -357,6 +414,9 @@ class Emulator:
         for venue, activity in self.activities.items():
             events = activity.run_until(now)
             self.publisher.on_events(venue, events, now)
+            if venue == "spot":
+                self.user_data.on_events(events)
+        self.user_data.on_clock(now)
         self.exchange.on_clock(prev, now)
         self.publisher.on_tick(prev, now)
         for conn in self.registry.all():

@@ -29,16 +29,16 @@ from .hosts import (
     rewrite_url,
     service_for,
 )
-from .transports import account as acct
+from .private_routes import PRIVATE_ENDPOINTS, PRIVATE_SERVICE
 from .transports import futures_data as fd
 from .transports import market_data as md
 from .transports import private
 from .transports import tickers as tk
-from .transports.auth import ACCESS_PUBLIC, ACCESS_USER_DATA, Access, Security
-from .transports.private import PrivateEndpoint
+from .transports.auth import ACCESS_PUBLIC, Access, Security
 from .transports.request import RawRequest
-from .transports.rest import RestCall, RestHandler, market
+from .transports.rest import RestCall, RestHandler, gone, market
 from .transports.stream_paths import Category, ListenKeyPath, MarketStreamPath, parse_stream_path
+from .transports.user_data import USER_DATA_METHODS
 from .transports.ws_api import WsApiMethod, public
 
 __all__ = [
@@ -82,6 +82,17 @@ class RestRoute:
     counts_orders: bool = False
 
     @property
+    def weight_group(self) -> str:
+        """Which request-weight limiter the route charges: ``sapi`` for ``/sapi/`` paths (their
+        own IP limit on Binance), else its venue's."""
+        return "sapi" if self.path.startswith("/sapi/") else self.venue
+
+    @property
+    def weight_header(self) -> str:
+        """The response header reporting the used weight."""
+        return "X-SAPI-USED-IP-WEIGHT-1M" if self.weight_group == "sapi" else "X-MBX-USED-WEIGHT-1M"
+
+    @property
     def security(self) -> Security:
         """The route's Binance security type."""
         return self.access.security
@@ -91,30 +102,6 @@ class RestRoute:
         if not self.counts_orders or call.principal is None:
             return {}
         return call.principal.account.orders.headers(call.now)
-
-
-# Private endpoints per venue: each row gives the REST route and the WS API method, so both
-# run the same handler (transports/private.py).
-PRIVATE_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {
-    "spot": (
-        PrivateEndpoint(
-            acct.account_status, ACCESS_USER_DATA, ("GET", "/api/v3/account"), "account.status"
-        ),
-        PrivateEndpoint(
-            acct.account_commission,
-            ACCESS_USER_DATA,
-            ("GET", "/api/v3/account/commission"),
-            "account.commission",
-        ),
-        PrivateEndpoint(
-            acct.rate_limit_order,
-            ACCESS_USER_DATA,
-            ("GET", "/api/v3/rateLimit/order"),
-            "account.rateLimits.orders",
-        ),
-    ),
-}
-_PRIVATE_SERVICE: dict[MarketKind, Service] = {"spot": "spot-rest"}
 
 
 def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
@@ -170,13 +157,18 @@ def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
         for service, venue, paths in groups
         for path, query in paths.items()
     ]
+    # the retired spot listen-key endpoints answer as Binance prod does today: 410 Gone
+    routes += [
+        RestRoute("spot-rest", verb, "/api/v3/userDataStream", "spot", gone)
+        for verb in ("POST", "PUT", "DELETE")
+    ]
     for venue, endpoints in PRIVATE_ENDPOINTS.items():
         for ep in endpoints:
             if ep.rest is not None:
                 verb, path = ep.rest
                 routes.append(
                     RestRoute(
-                        _PRIVATE_SERVICE[venue],
+                        PRIVATE_SERVICE[venue],
                         verb,
                         path,
                         venue,
@@ -251,7 +243,7 @@ def _ws_methods(venue: MarketKind, queries: dict[str, md.QueryHandler]) -> dict[
 
 
 WSAPI_METHODS: dict[MarketKind, dict[str, WsApiMethod]] = {
-    "spot": _ws_methods("spot", _SPOT_WSAPI),
+    "spot": {**_ws_methods("spot", _SPOT_WSAPI), **USER_DATA_METHODS},
     "usdm": _ws_methods("usdm", _USDM_WSAPI),
     "coinm": _ws_methods("coinm", _COINM_WSAPI),
 }

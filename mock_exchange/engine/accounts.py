@@ -22,10 +22,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import ExchangeError
+from .convert import Convert
 from .events import AccountPosition, BalanceUpdate, EngineEvent
 from .keys import ApiKey, KeyRing, make_key
+from .margin import Margin
 from .order_limits import OrderCounter
 from .types import AccountId
+from .user_streams import ListenTokens
 
 __all__ = [
     "FUTURES_WALLETS",
@@ -261,6 +264,9 @@ class Accounts:
 
     def __init__(self) -> None:
         self.keys = KeyRing()
+        self.tokens = ListenTokens()  # margin listen tokens (POST /sapi/v1/userListenToken)
+        self.margin = Margin()  # borrow rates, scripted forced liquidations
+        self.convert = Convert()  # convert quotes and accepted conversions
         self._accounts: dict[int, Account] = {}
         self._uids = itertools.count(FIRST_UID)
 

@@ -10,6 +10,8 @@ history follows the spot history (:meth:`Exchange.add_history`).
 from __future__ import annotations
 
 import functools
+import random
+import string
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -19,15 +21,18 @@ from .core import Engine
 from .derivatives import Derivatives, FundingHistory, MarkPrice, PastBars
 from .fair import BASIS_MEAN, BasisPath, FairPath, PricePath
 from .history import History
+from .ledger import SpotLedger
 from .markets import Market, MarketKind
 from .pricebars import PriceBar
 from .types import derive_seed
+from .user_streams import ListenTokens
 
 __all__ = ["FUTURES_VENUES", "VENUES", "Exchange"]
 
 VENUES: tuple[MarketKind, ...] = ("spot", "usdm", "coinm")
 FUTURES_VENUES: tuple[MarketKind, ...] = ("usdm", "coinm")
 _SEED_STRIDE = {"spot": 0, "usdm": 1_000_003, "coinm": 2_000_006}
+_ID_CHARS = string.ascii_letters + string.digits
 
 
 class Exchange:
@@ -46,8 +51,17 @@ class Exchange:
         # accounts outlive a market reset: the emulator hands the same registry to each build
         self.accounts = accounts if accounts is not None else Accounts()
         chosen = list(markets)
+        # client order ids Binance generates (22 letters and digits), from their own generator
+        self._client_ids = random.Random(seed + 0x5EED)
+        # accounts' spot orders lock and move spot balances through the spot ledger
+        self.ledger = SpotLedger(self.accounts)
         self.engines: dict[MarketKind, Engine] = {
-            v: Engine(clock, [m for m in chosen if m.kind == v], seed=seed + _SEED_STRIDE[v])
+            v: Engine(
+                clock,
+                [m for m in chosen if m.kind == v],
+                seed=seed + _SEED_STRIDE[v],
+                ledger=self.ledger if v == "spot" else None,
+            )
             for v in VENUES
         }
         spot = self.engines["spot"]
@@ -63,6 +77,15 @@ class Exchange:
         self.histories: dict[tuple[MarketKind, str], History] = {}
         self._history_spec: tuple[float, int] | None = None  # (rate, end) once there is one
         self._next_ids: dict[tuple[MarketKind, str], tuple[int, int]] = {}
+
+    @property
+    def tokens(self) -> ListenTokens:
+        """The margin listen tokens (kept with the accounts, across resets)."""
+        return self.accounts.tokens
+
+    def new_client_id(self) -> str:
+        """Return a fresh client order id as Binance generates them (22 letters and digits)."""
+        return "".join(self._client_ids.choices(_ID_CHARS, k=22))
 
     def engine(self, venue: MarketKind) -> Engine:
         """Return the engine of ``venue``."""

@@ -126,7 +126,7 @@ async def test_every_verb_gets_the_one_unimplemented_answer(
     caplog.set_level(logging.INFO, logger="mock_exchange")
     async with aiohttp.ClientSession() as s:
         for method in ("GET", "POST", "PUT", "DELETE"):
-            url = emulator.url("https://api.binance.com/api/v3/order")
+            url = emulator.url("https://api.binance.com/api/v3/sor/x")
             async with s.request(method, url, data=b"symbol=BTCUSDT") as r:
                 body = await r.json()
                 assert r.status == 404 and body == {
@@ -134,4 +134,4 @@ async def test_every_verb_gets_the_one_unimplemented_answer(
                     "msg": "This operation is not supported.",
                 }
                 assert r.headers["Content-Type"].startswith("application/json")
-            assert f"{method} api.binance.com/api/v3/order" in caplog.text
+            assert f"{method} api.binance.com/api/v3/sor/x" in caplog.text
