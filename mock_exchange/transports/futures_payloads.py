@@ -121,17 +121,9 @@ class FuturesPayloads(Payloads):
     agg_rest_extra: ClassVar[dict[str, Any]] = {}
 
     def agg_trade_rest(self, m: Market, a: AggTrade) -> dict[str, Any]:
-        """Return one ``GET /fapi/v1/aggTrades`` row (``nq``: quantity without RPI orders)."""
-        return {
-            "a": a.agg_id,
-            "p": m.price_str(a.price),
-            "q": m.qty_str(a.qty),
-            "nq": m.qty_str(a.qty),
-            "f": a.first_trade_id,
-            "l": a.last_trade_id,
-            "T": a.time,
-            "m": a.buyer_is_maker,
-        }
+        """Return one ``GET /fapi/v1/aggTrades`` row: the stream event's fields, ``nq`` included."""
+        event = self.agg_trade_event(m, a, a.time)
+        return {k: event[k] for k in ("a", "p", "q", "nq", "f", "l", "T", "m")}
 
     def premium_index_rest(self, m: Market, mp: MarkPrice) -> dict[str, Any]:
         """Return one ``premiumIndex`` object."""
