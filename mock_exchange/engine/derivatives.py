@@ -272,7 +272,6 @@ class Derivatives:
         for t in seconds:
             for symbol in sorted(self.engine.markets):
                 self._sample_symbol(symbol, t)
-        self.settle(now)
 
     def _basis_now(self, symbol: str, index: Decimal) -> Decimal:
         book = self.engine.book(symbol)
@@ -292,18 +291,25 @@ class Derivatives:
             bars["premium"].add(t, premium)
         bars["mark"].add(t, self.mark(symbol, t).mark)
 
-    def settle(self, now: int) -> None:
-        """Record one settlement per symbol when a funding time passed since the last one."""
+    def settle(self, now: int) -> list[MarkPrice]:
+        """Record one settlement per symbol when a funding time passed since the last one.
+
+        Returns the rows recorded (none when no funding time passed).
+        """
         boundary = now // FUNDING_INTERVAL_MS * FUNDING_INTERVAL_MS
         last = self.funding.last_settlement
         if last is not None and boundary <= last:
-            return
+            return []
         self.funding.last_settlement = boundary
+        rows = []
         for symbol, mp in self.marks(now).items():
-            self.funding.record(
-                MarkPrice(symbol, mp.mark, mp.index, mp.settle, mp.funding_rate, boundary, boundary)
+            row = MarkPrice(
+                symbol, mp.mark, mp.index, mp.settle, mp.funding_rate, boundary, boundary
             )
+            self.funding.record(row)
+            rows.append(row)
             self.premium[symbol] = _Premium()
+        return rows
 
     # -- the start -------------------------------------------------------------------------
 

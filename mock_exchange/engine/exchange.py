@@ -12,14 +12,19 @@ from __future__ import annotations
 import functools
 import random
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from .accounts import Accounts
 from .clock import Clock
 from .core import Engine
 from .derivatives import Derivatives, FundingHistory, MarkPrice, PastBars
+from .events import EngineEvent
 from .fair import BASIS_MEAN, BasisPath, FairPath, PricePath
+from .filters import check_order
+from .futures.filters import futures_engine_check
+from .futures.risk import settle_funding
+from .futures.settlement import FuturesSettlement
 from .history import History
 from .ledger import SpotLedger
 from .markets import Market, MarketKind
@@ -61,6 +66,7 @@ class Exchange:
                 [m for m in chosen if m.kind == v],
                 seed=seed + _SEED_STRIDE[v],
                 ledger=self.ledger if v == "spot" else None,
+                order_check=check_order if v == "spot" else futures_engine_check,
             )
             for v in VENUES
         }
@@ -77,6 +83,17 @@ class Exchange:
         self.histories: dict[tuple[MarketKind, str], History] = {}
         self._history_spec: tuple[float, int] | None = None  # (rate, end) once there is one
         self._next_ids: dict[tuple[MarketKind, str], tuple[int, int]] = {}
+        # what fills mean on each futures venue: positions, margin, futures user data
+        self.futures: dict[MarketKind, FuturesSettlement] = {
+            v: FuturesSettlement(v, self.engines[v], self.accounts, self._mark_of(v))
+            for v in FUTURES_VENUES
+        }
+
+    def _mark_of(self, venue: MarketKind) -> Callable[[str], Decimal]:
+        def mark(symbol: str) -> Decimal:
+            return self.mark(venue, symbol, self.clock.now_ms()).mark
+
+        return mark
 
     @property
     def tokens(self) -> ListenTokens:
@@ -116,14 +133,23 @@ class Exchange:
         return self.derivatives[venue].marks(now)
 
     def on_clock(self, prev: int, now: int) -> None:
-        """Take the futures samples due in ``(prev, now]`` and settle funding when due."""
+        """Take the futures samples (mark, index, premium) due in ``(prev, now]``."""
         for derivatives in self.derivatives.values():
             derivatives.sample(prev, now)
 
-    def settle_funding(self, now: int) -> None:
-        """Record funding settlements for every futures venue whose funding time passed."""
-        for derivatives in self.derivatives.values():
-            derivatives.settle(now)
+    def settle_funding(self, now: int) -> dict[MarketKind, list[EngineEvent]]:
+        """Settle funding on every futures venue whose funding time passed.
+
+        Records the settled rates (``/fapi/v1/fundingRate``) and charges or pays every open
+        position at the rate and mark of the settlement; returns the user-data events per venue.
+        """
+        out: dict[MarketKind, list[EngineEvent]] = {}
+        for venue, derivatives in self.derivatives.items():
+            rows = derivatives.settle(now)
+            if rows:
+                rates = {r.symbol: (r.mark, r.funding_rate) for r in rows}
+                out[venue] = settle_funding(self.futures[venue], rates, now)
+        return out
 
     # -- the start ---------------------------------------------------------------------------
 

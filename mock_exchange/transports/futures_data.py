@@ -14,7 +14,7 @@ from typing import Any
 from ..engine.derivatives import FUNDING_CAP, FUNDING_INTERVAL_MS
 from ..engine.markets import Market, fmt
 from ..errors import ExchangeError
-from .futures_payloads import FuturesPayloads, price_kline_rest
+from .derivatives_payloads import FuturesPayloads, price_kline_rest
 from .market_data import Query, klines, weighted
 from .params import invalid
 from .venues import tier

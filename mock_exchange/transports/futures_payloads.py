@@ -1,354 +1,401 @@
-"""Futures payloads (USD-M and COIN-M): stream events, REST rows, and what differs per venue.
+"""Futures user-data events and account/order objects, as Binance writes them (reference 6.5).
 
-:class:`FuturesPayloads` (USD-M) overrides the spot style only where the futures shapes differ:
-event and trade times, ``pu``, no bid/ask in tickers, ``nq`` on aggregate trades, ``isRPITrade``
-on trades. :class:`CoinmPayloads` overrides it again for COIN-M's inverse contracts: quantities
-in contracts with a ``baseQty``/``baseVolume`` in the base asset, ``pair`` on tickers and
-premium index rows, ``ps`` on price tickers, no mark price on funding rows. A COIN-M base
-volume is ``contracts * contract_size / price`` summed over the trades; klines and tickers
-compute it from the bucket's contract-weighted price (exact to ~1e-8 within a minute).
+Field lists follow the official USD-M SDK models (``binance-sdk-derivatives-trading-usds-
+futures`` 18.x: ``OrderTradeUpdateO``, ``AccountUpdateA``, ``TradeLite``, ``MarginCall``,
+``AccountConfigUpdate``, ``PositionInformationV3ResponseInner``, ...). Amounts of an asset have
+8 decimals, quantities the market's quantity precision, prices 8 decimals (Binance prints
+prices with varying precision; clients parse them as numbers).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
-from ..engine.core import AggTrade, DepthUpdate, Engine, Liquidation
-from ..engine.derivatives import INTEREST_RATE, MarkPrice
+from ..engine.futures.account import FuturesTrade, Income
+from ..engine.futures.algo import AlgoOrder
+from ..engine.futures.events import (
+    AlgoUpdate,
+    ConfigUpdate,
+    FuturesAccountUpdate,
+    FuturesOrderInfo,
+    FuturesOrderUpdate,
+    MarginCall,
+)
 from ..engine.markets import Market, fmt
-from ..engine.pricebars import PriceBar
-from ..engine.tape import Kline, Trade
-from .payloads import REST_NAMES, Payloads, depth_levels, sorted_levels, ticker_fields
+from ..engine.orders import OrderRecord
 
 __all__ = [
-    "FUTURES_TICKER_ORDER",
-    "CoinmPayloads",
-    "FuturesPayloads",
-    "force_order_event",
-    "funding_rate_rest",
-    "mark_price_event",
-    "premium_index_rest",
-    "price_kline_rest",
+    "account_update_event",
+    "algo_object",
+    "algo_update_event",
+    "config_update_event",
+    "income_row",
+    "margin_call_event",
+    "money",
+    "order_object",
+    "order_trade_update_event",
+    "price8",
+    "trade_lite_event",
+    "user_trade_row",
 ]
 
-FUTURES_TICKER_ORDER = "pPwcQohlvqOCFLn"
+_ZERO = Decimal(0)
 
 
-def mark_price_event(mp: MarkPrice, now: int) -> dict[str, Any]:
-    """Return the ``<symbol>@markPrice`` event (``markPriceUpdate``)."""
+def money(value: Decimal) -> str:
+    """An asset amount: 8 decimals."""
+    return fmt(value, 8)
+
+
+def price8(value: Decimal) -> str:
+    """A price: 8 decimals (0 prints as ``0.00000000``)."""
+    return fmt(value, 8)
+
+
+def qty(m: Market, value: Decimal) -> str:
+    """A quantity with the market's quantity precision."""
+    return fmt(value, m.base_precision)
+
+
+def _avg(record: OrderRecord) -> Decimal:
+    if record.executed_qty == 0:
+        return _ZERO
+    return record.cumulative_quote_qty / record.executed_qty
+
+
+def order_object(
+    m: Market, record: OrderRecord, info: FuturesOrderInfo, *, shape: str = "query"
+) -> dict[str, Any]:
+    """Return an order as ``GET /fapi/v1/order`` (``shape="query"``), placement (``"new"``),
+    cancel (``"cancel"``) or modify (``"modify"``) answers write it.
+
+    Field lists follow the SDK models: only the query shape carries ``avgPrice`` and
+    ``cumQuote`` (``cumBase`` on COIN-M), the others ``cumQty``; modify adds ``modifyId``.
+    """
+    out: dict[str, Any] = {
+        "orderId": record.order_id,
+        "symbol": record.symbol,
+        "status": record.status,
+        "clientOrderId": record.client_order_id or "",
+        "price": fmt(record.price or _ZERO, m.quote_precision),
+        "origQty": qty(m, record.orig_qty or _ZERO),
+        "executedQty": qty(m, record.executed_qty),
+    }
+    if shape == "query":  # placement, cancel and modify answers dropped these in 2026
+        out["avgPrice"] = price8(_avg(record))
+        if m.kind == "coinm":
+            out["pair"] = m.pair
+            out["cumBase"] = money(_cum_base(m, record))
+        else:
+            out["cumQuote"] = money(record.cumulative_quote_qty)
+    else:
+        out["cumQty"] = qty(m, record.executed_qty)
+    out.update(
+        {
+            "timeInForce": info.time_in_force,
+            "type": info.display_type,
+            "reduceOnly": info.reduce_only,
+            "closePosition": info.close_position,
+            "side": record.side,
+            "positionSide": info.position_side,
+            "stopPrice": fmt(info.stop_price, m.quote_precision),
+            "workingType": info.working_type,
+            "priceProtect": info.price_protect,
+            "origType": info.display_type,
+            "priceMatch": info.price_match,
+            "selfTradePreventionMode": info.stp,
+            "goodTillDate": info.good_till,
+            "updateTime": record.update_time,
+        }
+    )
+    if shape == "query":
+        out["time"] = record.time
+    if shape == "modify":
+        out["modifyId"] = info.modify_count
+    return out
+
+
+def _cum_base(m: Market, record: OrderRecord) -> Decimal:
+    # COIN-M: the base value of the fills, contracts * size / price summed as avg price allows
+    avg = _avg(record)
+    return record.executed_qty * m.contract_size / avg if avg else _ZERO
+
+
+def order_trade_update_event(m: Market, ev: FuturesOrderUpdate) -> dict[str, Any]:
+    """Return ``ORDER_TRADE_UPDATE`` with every field of the SDK model."""
+    r, info, t = ev.order, ev.info, ev.trade
+    o: dict[str, Any] = {
+        "s": r.symbol,
+        "c": r.client_order_id or "",
+        "S": r.side,
+        "o": info.display_type,
+        "f": info.time_in_force,
+        "q": qty(m, r.orig_qty or _ZERO),
+        "p": fmt(r.price or _ZERO, m.quote_precision),
+        "ap": price8(_avg(r)),
+        "sp": fmt(info.stop_price, m.quote_precision),
+        "x": ev.execution,
+        "X": r.status,
+        "i": r.order_id,
+        "l": qty(m, t.qty if t is not None else _ZERO),
+        "z": qty(m, r.executed_qty),
+        "L": fmt(t.price if t is not None else _ZERO, m.quote_precision),
+        "N": ev.commission_asset,
+        "n": money(ev.commission),
+        "T": ev.time,
+        "t": t.trade_id if t is not None else 0,
+        "b": money(ev.bid_notional),
+        "a": money(ev.ask_notional),
+        "m": ev.is_maker,
+        "R": info.reduce_only,
+        "wt": info.working_type,
+        "ot": info.display_type,
+        "ps": info.position_side,
+        "cp": info.close_position,
+        "rp": money(ev.realized),
+        "pP": info.price_protect,
+        "si": 0,
+        "ss": 0,
+        "V": info.stp,
+        "pm": info.price_match,
+        "gtd": info.good_till,
+        "er": str(ev.expiry_reason),
+    }
+    if m.kind == "coinm":
+        o["ma"] = m.margin_asset
+    return {"e": "ORDER_TRADE_UPDATE", "E": ev.time, "T": ev.time, "o": o}
+
+
+def trade_lite_event(m: Market, ev: FuturesOrderUpdate) -> dict[str, Any]:
+    """Return ``TRADE_LITE`` for a fill (``ev.trade`` is set)."""
+    r, t = ev.order, ev.trade
+    assert t is not None
     return {
-        "e": "markPriceUpdate",
-        "E": now,
-        "s": mp.symbol,
-        "p": fmt(mp.mark, 8),
-        "ap": fmt(mp.mark, 8),
-        "i": fmt(mp.index, 8),
-        "P": fmt(mp.settle, 8),
-        "r": fmt(mp.funding_rate, 8),
-        "T": mp.next_funding_time,
+        "e": "TRADE_LITE",
+        "E": ev.time,
+        "T": ev.time,
+        "s": r.symbol,
+        "q": qty(m, r.orig_qty or _ZERO),
+        "p": fmt(r.price or _ZERO, m.quote_precision),
+        "m": ev.is_maker,
+        "c": r.client_order_id or "",
+        "S": r.side,
+        "L": fmt(t.price, m.quote_precision),
+        "l": qty(m, t.qty),
+        "t": t.trade_id,
+        "i": r.order_id,
     }
 
 
-def premium_index_rest(mp: MarkPrice) -> dict[str, Any]:
-    """Return one ``GET /fapi/v1/premiumIndex`` object."""
+def account_update_event(
+    ev: FuturesAccountUpdate, markets: dict[str, Market], alias: str | None = None
+) -> dict[str, Any]:
+    """Return ``ACCOUNT_UPDATE`` (``alias`` adds COIN-M's account alias ``i``)."""
+    a: dict[str, Any] = {
+        "m": ev.reason,
+        "B": [
+            {
+                "a": b.asset,
+                "wb": money(b.wallet),
+                "cw": money(b.cross_wallet),
+                "bc": money(b.change),
+            }
+            for b in ev.balances
+        ],
+        "P": [
+            {
+                "s": p.symbol,
+                "pa": qty(markets[p.symbol], p.amount) if p.symbol in markets else str(p.amount),
+                "ep": price8(p.entry),
+                "bep": price8(p.break_even),
+                "cr": money(p.realized),
+                "up": money(p.unrealized),
+                "mt": p.margin_type,
+                "iw": money(p.isolated_wallet),
+                "ps": p.side,
+            }
+            for p in ev.positions
+        ],
+    }
+    if ev.symbol is not None:
+        a["S"] = ev.symbol
+    out: dict[str, Any] = {"e": "ACCOUNT_UPDATE", "E": ev.time, "T": ev.time}
+    if alias is not None:
+        out["i"] = alias
+    out["a"] = a
+    return out
+
+
+def margin_call_event(ev: MarginCall, markets: dict[str, Market]) -> dict[str, Any]:
+    """Return ``MARGIN_CALL``."""
     return {
-        "symbol": mp.symbol,
-        "markPrice": fmt(mp.mark, 8),
-        "indexPrice": fmt(mp.index, 8),
-        "estimatedSettlePrice": fmt(mp.settle, 8),
-        "lastFundingRate": fmt(mp.funding_rate, 8),
-        "interestRate": fmt(INTEREST_RATE, 8),
-        "nextFundingTime": mp.next_funding_time,
-        "time": mp.time,
+        "e": "MARGIN_CALL",
+        "E": ev.time,
+        "cw": money(ev.cross_wallet),
+        "p": [
+            {
+                "s": r.symbol,
+                "ps": r.side,
+                "pa": qty(markets[r.symbol], r.amount),
+                "mt": r.margin_type,
+                "iw": money(r.isolated_wallet),
+                "mp": price8(r.mark),
+                "up": money(r.unrealized),
+                "mm": money(r.maint_margin),
+            }
+            for r in ev.rows
+        ],
     }
 
 
-def funding_rate_rest(mp: MarkPrice) -> dict[str, Any]:
-    """Return one ``GET /fapi/v1/fundingRate`` row (a settled funding)."""
+def config_update_event(ev: ConfigUpdate) -> dict[str, Any]:
+    """Return ``ACCOUNT_CONFIG_UPDATE`` (leverage ``ac`` or multi-assets mode ``ai``)."""
+    out: dict[str, Any] = {"e": "ACCOUNT_CONFIG_UPDATE", "E": ev.time, "T": ev.time}
+    if ev.symbol is not None:
+        out["ac"] = {"s": ev.symbol, "l": ev.leverage}
+    else:
+        out["ai"] = {"j": bool(ev.multi_assets)}
+    return out
+
+
+def user_trade_row(m: Market, t: FuturesTrade) -> dict[str, Any]:
+    """Return one ``GET /fapi/v1/userTrades`` row (COIN-M adds ``pair``, ``baseQty``)."""
+    row: dict[str, Any] = {
+        "buyer": t.side == "BUY",
+        "commission": money(t.commission),
+        "commissionAsset": t.commission_asset,
+        "id": t.trade_id,
+        "maker": t.is_maker,
+        "orderId": t.order_id,
+        "price": fmt(t.price, m.quote_precision),
+        "qty": qty(m, t.qty),
+        "realizedPnl": money(t.realized),
+        "side": t.side,
+        "positionSide": t.position_side,
+        "symbol": t.symbol,
+        "time": t.time,
+    }
+    if m.kind == "coinm":
+        row["pair"] = m.pair
+        row["marginAsset"] = m.margin_asset
+        row["baseQty"] = money(t.qty * m.contract_size / t.price if t.price else _ZERO)
+    else:
+        row["quoteQty"] = money(t.quote_qty)
+    return row
+
+
+def income_row(i: Income) -> dict[str, Any]:
+    """Return one ``GET /fapi/v1/income`` row."""
     return {
-        "symbol": mp.symbol,
-        "fundingRate": fmt(mp.funding_rate, 8),
-        "fundingTime": mp.time,
-        "markPrice": fmt(mp.mark, 8),
+        "symbol": i.symbol,
+        "incomeType": i.income_type,
+        "income": money(i.income),
+        "asset": i.asset,
+        "info": i.info,
+        "time": i.time,
+        "tranId": i.tran_id,
+        "tradeId": i.trade_id,
     }
 
 
-def force_order_event(m: Market, liq: Liquidation, now: int) -> dict[str, Any]:
-    """Return the ``<symbol>@forceOrder`` event."""
+def _opt(m: Market, value: Decimal | None) -> str:
+    return fmt(value or _ZERO, m.quote_precision)
+
+
+def algo_object(
+    m: Market, a: AlgoOrder, record: OrderRecord | None = None, *, query: bool = False
+) -> dict[str, Any]:
+    """Return a conditional order as ``POST`` (``query=False``) or ``GET /fapi/v1/algoOrder``
+    write it (SDK ``NewAlgoOrderResponse`` / ``QueryAlgoOrderResponse``)."""
+    out: dict[str, Any] = {
+        "algoId": a.algo_id,
+        "clientAlgoId": a.client_algo_id,
+        "algoType": "CONDITIONAL",
+        "orderType": a.order_type,
+        "symbol": a.symbol,
+        "side": a.side,
+        "positionSide": a.position_side,
+        "timeInForce": a.time_in_force,
+        "quantity": qty(m, a.quantity or _ZERO),
+        "algoStatus": a.status,
+    }
+    if query:
+        executed = record.executed_qty if record is not None else _ZERO
+        out.update(
+            {
+                "actualOrderId": "" if a.actual_order_id is None else str(a.actual_order_id),
+                "actualPrice": price8(_avg(record) if record is not None else _ZERO),
+                "actualType": ("LIMIT" if a.limit else "MARKET") if record is not None else "",
+                "actualQty": qty(m, executed),
+            }
+        )
+    out.update(
+        {
+            "triggerPrice": _opt(m, a.trigger_price),
+            "price": _opt(m, a.price),
+            "icebergQuantity": None,
+        }
+    )
+    if query:
+        out["tpOrderType"] = ""
+    out.update(
+        {
+            "selfTradePreventionMode": a.stp,
+            "workingType": a.working_type,
+            "priceMatch": a.price_match,
+            "closePosition": a.close_position,
+            "priceProtect": a.price_protect,
+            "reduceOnly": a.reduce_only,
+        }
+    )
+    if a.order_type == "TRAILING_STOP_MARKET":
+        out["activatePrice"] = _opt(m, a.activate_price)
+        out["callbackRate"] = str(a.callback_rate)
+    out.update(
+        {
+            "createTime": a.create_time,
+            "updateTime": a.update_time,
+            "triggerTime": a.trigger_time,
+            "goodTillDate": a.good_till,
+        }
+    )
+    return out
+
+
+def algo_update_event(m: Market, ev: AlgoUpdate) -> dict[str, Any]:
+    """Return ``ALGO_UPDATE`` (SDK ``AlgoUpdateO`` fields)."""
+    a = ev.algo
+    triggered = a.actual_order_id is not None
     return {
-        "e": "forceOrder",
-        "E": now,
+        "e": "ALGO_UPDATE",
+        "T": ev.time,
+        "E": ev.time,
         "o": {
-            "s": m.symbol,
-            "S": liq.side,
-            "o": "LIMIT",
-            "f": "IOC",
-            "q": m.qty_str(liq.qty),
-            "p": m.price_str(liq.price),
-            "ap": m.price_str(liq.avg_price),
-            "X": liq.status,
-            "l": m.qty_str(liq.last_filled),
-            "z": m.qty_str(liq.filled),
-            "T": liq.time,
+            "caid": a.client_algo_id,
+            "aid": a.algo_id,
+            "at": "CONDITIONAL",
+            "o": a.order_type,
+            "s": a.symbol,
+            "S": a.side,
+            "ps": a.position_side,
+            "f": a.time_in_force,
+            "q": qty(m, a.quantity or _ZERO),
+            "X": a.status,
+            "ai": str(a.actual_order_id) if triggered else "",
+            "ap": price8(ev.avg_price),
+            "aq": qty(m, ev.executed),
+            "act": ("LIMIT" if a.limit else "MARKET") if triggered else "0",
+            "tp": _opt(m, a.trigger_price),
+            "p": _opt(m, a.price),
+            "V": a.stp,
+            "wt": a.working_type,
+            "pm": a.price_match,
+            "cp": a.close_position,
+            "pP": a.price_protect,
+            "R": a.reduce_only,
+            "tt": a.trigger_time,
+            "gtd": a.good_till,
+            "rm": a.fail_reason,
         },
     }
-
-
-def price_kline_rest(bar: PriceBar, places: int = 8) -> list[Any]:
-    """Return one row of ``markPriceKlines``, ``indexPriceKlines`` or ``premiumIndexKlines``."""
-    return [
-        bar.start,
-        fmt(bar.open, places),
-        fmt(bar.high, places),
-        fmt(bar.low, places),
-        fmt(bar.close, places),
-        "0",
-        bar.end - 1,
-        "0",
-        bar.count,
-        "0",
-        "0",
-        "0",
-    ]
-
-
-class FuturesPayloads(Payloads):
-    """USD-M and COIN-M shapes: event and trade times, ``pu``, no bid/ask in tickers."""
-
-    ticker_order = FUTURES_TICKER_ORDER
-    trade_rest_extra: ClassVar[dict[str, Any]] = {"isRPITrade": False}
-    agg_rest_extra: ClassVar[dict[str, Any]] = {}
-
-    def agg_trade_rest(self, m: Market, a: AggTrade) -> dict[str, Any]:
-        """Return one ``GET /fapi/v1/aggTrades`` row: the stream event's fields, ``nq`` included."""
-        event = self.agg_trade_event(m, a, a.time)
-        return {k: event[k] for k in ("a", "p", "q", "nq", "f", "l", "T", "m")}
-
-    def premium_index_rest(self, m: Market, mp: MarkPrice) -> dict[str, Any]:
-        """Return one ``premiumIndex`` object."""
-        return premium_index_rest(mp)
-
-    def funding_rate_rest(self, mp: MarkPrice) -> dict[str, Any]:
-        """Return one ``fundingRate`` row (a settled funding)."""
-        return funding_rate_rest(mp)
-
-    def open_interest_rest(self, m: Market, oi: Decimal, now: int) -> dict[str, Any]:
-        """Return ``GET /fapi/v1/openInterest``."""
-        return {"openInterest": m.qty_str(oi), "symbol": m.symbol, "time": now}
-
-    def trade_event(self, m: Market, t: Trade, now: int) -> dict[str, Any]:
-        """Return the ``<symbol>@trade`` event."""
-        return {
-            "e": "trade",
-            "E": now,
-            "T": t.time,
-            "s": m.symbol,
-            "t": t.trade_id,
-            "p": m.price_str(t.price),
-            "q": m.qty_str(t.qty),
-            "X": "MARKET",
-            "m": t.buyer_is_maker,
-        }
-
-    def agg_trade_event(self, m: Market, a: AggTrade, now: int) -> dict[str, Any]:
-        """Return the ``<symbol>@aggTrade`` event (``nq``: the quantity without RPI orders)."""
-        return {
-            "e": "aggTrade",
-            "E": now,
-            "s": m.symbol,
-            "a": a.agg_id,
-            "p": m.price_str(a.price),
-            "q": m.qty_str(a.qty),
-            "nq": m.qty_str(a.qty),
-            "f": a.first_trade_id,
-            "l": a.last_trade_id,
-            "T": a.time,
-            "m": a.buyer_is_maker,
-        }
-
-    def book_ticker_event(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-        """Return the ``<symbol>@bookTicker`` event (with ``e``, ``E``, ``T``)."""
-        quotes = self._quotes(engine, symbol)
-        return {"e": "bookTicker", "u": engine.update_id(symbol), "E": now, "T": now, **quotes}
-
-    def book_ticker_rest(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-        """Return one ``GET /fapi/v1/ticker/bookTicker`` object (with time and update id)."""
-        row = super().book_ticker_rest(engine, symbol, now)
-        return {**row, "time": now, "lastUpdateId": engine.update_id(symbol)}
-
-    def ticker_price_rest(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-        """Return one ``GET /fapi/v2/ticker/price`` object (with time)."""
-        return {**super().ticker_price_rest(engine, symbol, now), "time": now}
-
-    def depth_rest(
-        self,
-        m: Market,
-        last_id: int,
-        bids: list[tuple[Decimal, Decimal]],
-        asks: list[tuple[Decimal, Decimal]],
-        now: int,
-    ) -> dict[str, Any]:
-        """Return ``GET /fapi/v1/depth`` (with ``E`` and ``T``)."""
-        return {
-            "lastUpdateId": last_id,
-            "E": now,
-            "T": now,
-            "bids": depth_levels(m, bids),
-            "asks": depth_levels(m, asks),
-        }
-
-    def partial_depth_event(
-        self,
-        engine: Engine,
-        symbol: str,
-        levels: int,
-        now: int,
-        first_id: int,
-        prev_last: int,
-    ) -> dict[str, Any]:
-        """Return ``<symbol>@depth<levels>`` in the ``depthUpdate`` shape."""
-        m = engine.market(symbol)
-        last_id, bids, asks = engine.depth(symbol, levels)
-        return {
-            "e": "depthUpdate",
-            "E": now,
-            "T": now,
-            "s": symbol,
-            "U": min(first_id, last_id),
-            "u": last_id,
-            "pu": prev_last,
-            "b": depth_levels(m, bids),
-            "a": depth_levels(m, asks),
-        }
-
-    def depth_diff_event(
-        self, m: Market, d: DepthUpdate, now: int, prev_last: int
-    ) -> dict[str, Any]:
-        """Return the ``<symbol>@depth`` diff event (with ``T`` and ``pu``)."""
-        return {
-            "e": "depthUpdate",
-            "E": now,
-            "T": d.time,
-            "s": m.symbol,
-            "U": d.first_id,
-            "u": d.last_id,
-            "pu": prev_last,
-            "b": sorted_levels(m, d.bids, reverse=True),
-            "a": sorted_levels(m, d.asks),
-        }
-
-
-class CoinmPayloads(FuturesPayloads):
-    """COIN-M shapes: contracts with base-asset amounts, ``pair`` and ``ps`` fields."""
-
-    trade_rest_extra: ClassVar[dict[str, Any]] = {}
-
-    @staticmethod
-    def _base(m: Market, contracts: Decimal, price: Decimal) -> str:
-        return fmt(contracts * m.contract_size / price if price else Decimal(0), 8)
-
-    def trade_rest(self, m: Market, t: Trade) -> dict[str, Any]:
-        """Return one ``GET /dapi/v1/trades`` row (``baseQty`` in the base asset)."""
-        return {
-            "id": t.trade_id,
-            "price": m.price_str(t.price),
-            "qty": m.qty_str(t.qty),
-            "baseQty": self._base(m, t.qty, t.price),
-            "time": t.time,
-            "isBuyerMaker": t.buyer_is_maker,
-        }
-
-    def agg_trade_rest(self, m: Market, a: AggTrade) -> dict[str, Any]:
-        """Return one ``GET /dapi/v1/aggTrades`` row."""
-        row = super().agg_trade_rest(m, a)
-        del row["nq"]
-        return row
-
-    def kline_rest(self, m: Market, k: Kline) -> list[Any]:
-        """Return one ``GET /dapi/v1/klines`` row: volumes in contracts and in the base asset."""
-        vwap = k.quote_volume / k.volume if k.volume else k.close
-        buy_vwap = k.taker_buy_quote / k.taker_buy_volume if k.taker_buy_volume else k.close
-        return [
-            k.open_time,
-            m.price_str(k.open),
-            m.price_str(k.high),
-            m.price_str(k.low),
-            m.price_str(k.close),
-            m.qty_str(k.volume),
-            k.close_time,
-            self._base(m, k.volume, vwap),
-            k.count,
-            m.qty_str(k.taker_buy_volume),
-            self._base(m, k.taker_buy_volume, buy_vwap),
-            "0",
-        ]
-
-    def ticker_rest(
-        self,
-        engine: Engine,
-        symbol: str,
-        now: int,
-        *,
-        window_ms: int = 86_400_000,
-        mini: bool = False,
-        rolling: bool = False,
-        start: int | None = None,
-        close: int | None = None,
-    ) -> dict[str, Any]:
-        """Return one ``GET /dapi/v1/ticker/24hr`` object (``pair``, ``baseVolume``)."""
-        m = engine.market(symbol)
-        fields = ticker_fields(engine, symbol, now, window_ms)
-        stats = engine.ticker_stats(symbol, window_ms, now=now)
-        row: dict[str, Any] = {"symbol": symbol, "pair": m.pair}
-        row.update({REST_NAMES[k]: fields[k] for k in "pPwcQohlv"})
-        row["baseVolume"] = self._base(m, stats.volume, stats.vwap or stats.last)
-        row.update({REST_NAMES[k]: fields[k] for k in "OCFLn"})
-        return row
-
-    def book_ticker_rest(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-        """Return one ``GET /dapi/v1/ticker/bookTicker`` object."""
-        q = self._quotes(engine, symbol)
-        return {
-            "lastUpdateId": engine.update_id(symbol),
-            "symbol": symbol,
-            "pair": engine.market(symbol).pair,
-            "bidPrice": q["b"],
-            "bidQty": q["B"],
-            "askPrice": q["a"],
-            "askQty": q["A"],
-            "time": now,
-        }
-
-    def ticker_price_rest(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-        """Return one ``GET /dapi/v1/ticker/price`` object (``ps``: the pair)."""
-        m = engine.market(symbol)
-        return {
-            "symbol": symbol,
-            "ps": m.pair,
-            "price": m.price_str(engine.last_price(symbol)),
-            "time": now,
-        }
-
-    def premium_index_rest(self, m: Market, mp: MarkPrice) -> dict[str, Any]:
-        """Return one ``GET /dapi/v1/premiumIndex`` object (with ``pair``)."""
-        row = premium_index_rest(mp)
-        return {"symbol": row.pop("symbol"), "pair": m.pair, **row}
-
-    def funding_rate_rest(self, mp: MarkPrice) -> dict[str, Any]:
-        """Return one ``GET /dapi/v1/fundingRate`` row."""
-        return {
-            "symbol": mp.symbol,
-            "fundingTime": mp.time,
-            "fundingRate": fmt(mp.funding_rate, 8),
-        }
-
-    def open_interest_rest(self, m: Market, oi: Decimal, now: int) -> dict[str, Any]:
-        """Return ``GET /dapi/v1/openInterest``."""
-        return {
-            "symbol": m.symbol,
-            "pair": m.pair,
-            "openInterest": m.qty_str(oi),
-            "contractType": "PERPETUAL",
-            "time": now,
-        }

@@ -4,7 +4,7 @@ Spot and futures differ in small ways that clients rely on (spot ``bookTicker`` 
 depth have no ``e``/``E``; futures events carry ``T`` and ``pu``; futures tickers have no
 bid/ask). Builders whose shape depends on the venue are methods of a payload style:
 :class:`Payloads` (spot, here) and the futures styles of
-:mod:`mock_exchange.transports.futures_payloads`, which override only what differs; each venue
+:mod:`mock_exchange.transports.derivatives_payloads`, which override only what differs; each venue
 names its style (:mod:`mock_exchange.transports.venues`). The others are plain functions.
 """
 

@@ -22,7 +22,7 @@ from ..engine.core import AggTrade, DepthUpdate, EngineEvent, Liquidation
 from ..engine.exchange import VENUES, Exchange
 from ..engine.markets import Market, MarketKind
 from ..engine.tape import Trade, interval_start
-from . import futures_payloads as fpl
+from . import derivatives_payloads as fpl
 from . import payloads as pl
 from .stream_names import StreamKey, stream_period
 from .stream_session import StreamSession

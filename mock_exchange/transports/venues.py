@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.markets import Market, MarketKind, futures_exchange_info, spot_exchange_info
-from .futures_payloads import CoinmPayloads, FuturesPayloads
+from .derivatives_payloads import CoinmPayloads, FuturesPayloads
 from .payloads import Payloads
 from .rules import RulesFamily
 

@@ -163,13 +163,15 @@ async def test_coinm_market_data_at_parity(mx: MockExchange) -> None:
 
 
 async def test_ws_dapi_endpoint(mx: MockExchange) -> None:
-    """ws-dapi accepts connections with the WS API envelope; its documented methods are all
-    signed, so none is served without the private half."""
+    """ws-dapi serves the methods Binance documents for it (all signed: an unsigned call gets
+    -2014) in the WS API envelope; others, algoOrder.* included, are not supported."""
     url = mx.url("wss://ws-dapi.binance.com/ws-dapi/v1")
     async with aiohttp.ClientSession() as s, s.ws_connect(url) as ws:
         r = await call(ws, {"id": "a1", "method": "account.status", "params": {}})
-        assert r["id"] == "a1" and r["status"] == 400
-        assert r["error"] == {"code": -1020, "msg": "This operation is not supported."}
+        assert r["id"] == "a1" and (r["status"], r["error"]["code"]) == (401, -2014)
+        for method in ("algoOrder.place", "depth"):
+            r = await call(ws, {"id": "a2", "method": method, "params": {}})
+            assert r["error"] == {"code": -1020, "msg": "This operation is not supported."}
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 
 from mock_exchange import MockExchange
+from mock_exchange.engine.markets import MarketKind
 from tests.mock_exchange.signing import Signer, hmac_signer, rest_query, ws_request
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -41,6 +42,7 @@ def open_gap(
     symbol: str = "BTCUSDT",
     low: Decimal = Decimal("89991"),
     high: Decimal = Decimal("90009"),
+    venue: MarketKind = "spot",
 ) -> None:
     """Take the opening book's orders priced strictly between ``low`` and ``high`` off it.
 
@@ -48,12 +50,13 @@ def open_gap(
     script both sides trade inside this gap: bids from ``low`` down, asks from ``high`` up (a
     background order rests at each edge).
     """
-    engine = mx.exchange.engine("spot")
+    engine = mx.exchange.engine(venue)
     for order in list(engine.book(symbol).orders.values()):
         if order.owner is None and low < order.price < high:
             engine.cancel_order(symbol, order.order_id)
-    engine.place_order(symbol, "BUY", "LIMIT", quantity=Decimal("0.01"), price=low)
-    engine.place_order(symbol, "SELL", "LIMIT", quantity=Decimal("0.01"), price=high)
+    qty = max(Decimal("0.01"), engine.market(symbol).min_qty)
+    engine.place_order(symbol, "BUY", "LIMIT", quantity=qty, price=low)
+    engine.place_order(symbol, "SELL", "LIMIT", quantity=qty, price=high)
 
 
 class Trader:
