@@ -25,13 +25,12 @@ from .clock import Clock
 from .events import AccountId, DepthUpdate, EngineEvent, Liquidation, OrderUpdate
 from .filters import NewOrder, check_account_limits, check_order, mandatory
 from .ids import id_base
-from .liquidity import ladder
+from .liquidity import opening_orders
 from .markets import DEFAULT_MARKETS, Market
 from .matching import EXPIRY_REASONS, Step, SymbolState, sweep_book
 from .orders import OrderRecord, OrderStore
 from .stops import STOP_TYPES, triggers, working_type
 from .tape import AggTrade, Kline, PastTrades, Tape, TickerStats, Trade
-from .types import derive_seed
 
 if TYPE_CHECKING:
     from .ledger import SpotLedger
@@ -81,9 +80,8 @@ class OrderResult:
 class Engine:
     """The exchange state: one book, tape and update-id counter per symbol.
 
-    Ids start at Binance-like offsets (:mod:`.ids`); with ``seed_liquidity`` every symbol
-    opens with a deep, one-tick-spread book drawn from the symbol's own seeded generator
-    (:func:`.liquidity.ladder`).
+    Ids start at Binance-like offsets (:mod:`.ids`); with ``seed_liquidity`` every symbol opens
+    with a deep, one-tick-spread book (:func:`.liquidity.opening_orders`).
     """
 
     def __init__(
@@ -606,16 +604,10 @@ class Engine:
 
     def _seed_book(self, symbol: str) -> None:
         """Rest the opening book around the initial price (no events: the book at the open)."""
-        m = self.markets[symbol]
-        rng = random.Random(derive_seed(self.seed, m.kind, symbol, "book"))
-        now = self.clock.now_ms()
-        st = self._symbols[symbol]
-        for side, price, qty in ladder(m, m.initial_price, rng):
-            order_id = self._next_order_id
-            record = OrderRecord(
-                order_id, symbol, side, "LIMIT", "GTC", price, qty, None, None, None, now,
-                working_time=now,
-            )  # fmt: skip
-            self._next_order_id += 1
+        opening = opening_orders(
+            self.markets[symbol], self.seed, self._next_order_id, self.clock.now_ms()
+        )
+        for record, resting in opening:
             self.orders.add(record)
-            st.book.add(RestingOrder(record.order_id, side, price, qty, None, now))
+            self._symbols[symbol].book.add(resting)
+        self._next_order_id += len(opening)

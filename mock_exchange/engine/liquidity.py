@@ -15,14 +15,17 @@ import math
 import random
 from decimal import Decimal
 
+from .book import RestingOrder
 from .markets import Market
-from .types import Side
+from .orders import OrderRecord
+from .types import Side, derive_seed
 
 __all__ = [
     "DEPTH_SPAN",
     "ORDERS_PER_SIDE",
     "distance",
     "ladder",
+    "opening_orders",
     "order_qty",
     "span_ticks",
     "unit_qty",
@@ -85,4 +88,23 @@ def ladder(
             if p < m.min_price or p > m.max_price:
                 continue
             out.append((side, p, order_qty(rng, m, p)))
+    return out
+
+
+def opening_orders(
+    m: Market, seed: int, first_id: int, now: int
+) -> list[tuple[OrderRecord, RestingOrder]]:
+    """Return the opening book of ``m`` as background order records and resting orders.
+
+    Drawn from the symbol's own generator (so adding markets changes no other book); ids are
+    ``first_id`` on.
+    """
+    rng = random.Random(derive_seed(seed, m.kind, m.symbol, "book"))
+    out: list[tuple[OrderRecord, RestingOrder]] = []
+    for i, (side, price, qty) in enumerate(ladder(m, m.initial_price, rng)):
+        record = OrderRecord(
+            first_id + i, m.symbol, side, "LIMIT", "GTC", price, qty, None, None, None, now,
+            working_time=now,
+        )  # fmt: skip
+        out.append((record, RestingOrder(record.order_id, side, price, qty, None, now)))
     return out
