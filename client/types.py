@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, NewType, TypedDict
+from typing import Any, NewType, NotRequired, TypedDict
 
 __all__ = [
     "OHLCV",
+    "BalanceAccount",
+    "Balances",
     "Fee",
     "Liquidation",
     "Market",
     "MarketId",
+    "Order",
     "OrderBook",
+    "Position",
     "Symbol",
     "Ticker",
     "Trade",
@@ -127,3 +131,88 @@ class Liquidation(TypedDict):
     quoteValue: float | None
     timestamp: int | None
     datetime: str | None
+
+
+class Order(TypedDict):
+    """An order, as CCXT's ``safe_order`` shapes it (``stopPrice`` is CCXT's deprecated alias
+    of ``triggerPrice``; the margin fields are present on futures orders only)."""
+
+    info: dict[str, Any]
+    id: str | None
+    clientOrderId: str | None
+    timestamp: int | None
+    datetime: str | None
+    lastTradeTimestamp: int | None
+    lastUpdateTimestamp: int | None
+    symbol: Symbol
+    type: str | None
+    timeInForce: str | None
+    postOnly: bool | None
+    reduceOnly: bool | None
+    side: str | None
+    price: float | None
+    triggerPrice: float | None
+    stopPrice: float | None
+    takeProfitPrice: float | None
+    stopLossPrice: float | None
+    amount: float | None
+    cost: float | None
+    average: float | None
+    filled: float | None
+    remaining: float | None
+    status: str | None
+    fee: Fee | None
+    trades: list[Trade]
+    fees: list[Fee]
+    marginMode: NotRequired[str | None]
+    leverage: NotRequired[float | None]
+    hedged: NotRequired[bool | None]
+
+
+class BalanceAccount(TypedDict):
+    """One currency of a balance: ``debt`` only on margin accounts."""
+
+    free: float | None
+    used: float | None
+    total: float | None
+    debt: NotRequired[float | None]
+
+
+Balances = dict[str, Any]
+"""A balance, as CCXT's ``safe_balance`` shapes it: ``info``, ``timestamp``, ``datetime``, the
+per-field maps ``free``/``used``/``total`` (and ``debt``) keyed by currency, and one
+:class:`BalanceAccount` under each currency code (``balance["BTC"]["free"]``)."""
+
+
+class Position(TypedDict):
+    """A futures position, as CCXT's ``safe_position`` shapes it."""
+
+    info: dict[str, Any]
+    id: str | None
+    symbol: Symbol
+    timestamp: int | None
+    datetime: str | None
+    lastUpdateTimestamp: int | None
+    hedged: bool | None
+    side: str | None
+    contracts: float | None
+    contractSize: float | None
+    entryPrice: float | None
+    markPrice: float | None
+    lastPrice: float | None
+    notional: float | None
+    leverage: float | None
+    collateral: float | None
+    positionMargin: NotRequired[float | None]
+    initialMargin: float | None
+    initialMarginPercentage: float | None
+    maintenanceMargin: float | None
+    maintenanceMarginPercentage: float | None
+    unrealizedPnl: float | None
+    realizedPnl: float | None
+    liquidationPrice: float | None
+    marginMode: str | None
+    marginRatio: float | None
+    percentage: float | None
+    stopLossPrice: float | None
+    takeProfitPrice: float | None
