@@ -147,7 +147,7 @@ _TRADE_COLUMNS = (
     _DATETIME,
     _c("order", "text", "order id (private trades only)"),
     _c("type", "text", "order type (private trades only)"),
-    _c("side", "text", "taker side: buy or sell"),
+    _c("side", "text", "buy or sell: the taker's side (public), the account's (own trades)"),
     _c("takerOrMaker", "text", "taker or maker (private trades only)"),
     _c("price", "float", "price"),
     _c("amount", "float", "amount in the base currency (contracts on COIN-M)"),
