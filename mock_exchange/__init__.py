@@ -5,19 +5,26 @@ Start one with ``async with MockExchange() as mx:`` or ``python -m mock_exchange
 
 from __future__ import annotations
 
-from .control import Control, Fault, JournalEntry
+from .config import ServerConfig, check_setup, config_from_setup
+from .control import CONTROL_ACTIONS, SCRIPT_ACTIONS, ControlAction, action_schema, check_action
+from .emulator import Emulator
 from .engine.clock import ControlledClock, SystemClock, VirtualClock
 from .engine.core import Engine
 from .engine.markets import DEFAULT_MARKETS, Market, markets_from_config
 from .errors import ExchangeError, StreamControlError
-from .routing import URL_RULE, rewrite_url
-from .server import MockExchange, ServerConfig
+from .faults import Control, Fault, JournalEntry
+from .hosts import URL_RULE, rewrite_url
+from .server import MockExchange
 
 __all__ = [
+    "CONTROL_ACTIONS",
     "DEFAULT_MARKETS",
+    "SCRIPT_ACTIONS",
     "URL_RULE",
     "Control",
+    "ControlAction",
     "ControlledClock",
+    "Emulator",
     "Engine",
     "ExchangeError",
     "Fault",
@@ -28,6 +35,10 @@ __all__ = [
     "StreamControlError",
     "SystemClock",
     "VirtualClock",
+    "action_schema",
+    "check_action",
+    "check_setup",
+    "config_from_setup",
     "markets_from_config",
     "rewrite_url",
 ]

@@ -10,9 +10,10 @@ import sys
 
 import yaml
 
-from .routing import URL_RULE
+from .config import ServerConfig
+from .hosts import URL_RULE
 from .script import load_markets_file, load_scenario_script, play_script
-from .server import MockExchange, ServerConfig
+from .server import MockExchange
 
 __all__ = ["main"]
 

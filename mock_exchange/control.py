@@ -1,161 +1,473 @@
-"""Control of a running emulator: faults and the request journal.
+"""The control vocabulary: one table of the actions that drive a running emulator.
 
-Faults are queued here and consumed by the transports at the point where they apply (an ACK
-about to be sent, a frame about to be written). Each fault fires ``count`` times (-1 = until
-cleared). The journal records what every connection and REST caller sent, in order.
+Every way of controlling the emulator reads :data:`CONTROL_ACTIONS`:
+
+- the HTTP control API (``/_mock/<path>``, :mod:`mock_exchange.control_http`) finds the row by
+  its HTTP method and path and turns the JSON body into the action's value;
+- the Python API (:meth:`MockExchange.act <mock_exchange.emulator.Emulator.act>`) runs a row by
+  name; the named methods (``add_fault``, ``set_rate``, ``push``...) are what rows call;
+- ``python -m mock_exchange serve --scenario`` (:mod:`mock_exchange.script`) and the scenario
+  runner's targets play a scenario's ``emulator:`` actions through the same rows (embedded:
+  :meth:`~mock_exchange.emulator.Emulator.act`; at a URL: :meth:`ControlAction.request`);
+- ``scenarios/schema.json`` ``$defs.emulatorAction`` is :func:`action_schema` (a test keeps the
+  file equal to it).
+
+A script action is a mapping with one key, ``{advance_clock: 1000}``; :func:`check_action` is the
+one validator for it (``scenarios validate``, ``scenarios run`` and ``serve --scenario`` call it).
+It checks the action's name and shape; values inside a pushed frame or a fault's options may be
+templates and are checked when the action runs.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections import deque
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, get_args
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
 
-__all__ = ["FAULT_KINDS", "IMMEDIATE_FAULTS", "Control", "Fault", "FaultKind", "JournalEntry"]
+from .engine.book import Side
+from .engine.clock import ControlledClock
+from .engine.core import Liquidation, OrderResult
+from .engine.markets import MarketKind
+from .faults import FAULT_KINDS, Control, Fault, check_fault
 
-FaultKind = Literal[
-    "withhold_ack",
-    "delay_ack",
-    "error_reply",
-    "close",
-    "drop_frames",
-    "delay_frames",
-    "gap",
-    "server_shutdown",
-    "force_429",
-    "force_418",
-    "withhold_pongs",
+__all__ = [
+    "CONTROL_ACTIONS",
+    "SCRIPT_ACTIONS",
+    "ControlAction",
+    "Controllable",
+    "HttpRoute",
+    "action_schema",
+    "check_action",
+    "find_http",
 ]
-FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
-IMMEDIATE_FAULTS: tuple[str, ...] = ("close", "gap", "server_shutdown")
 
 
-@dataclass
-class Fault:
-    """One scripted misbehaviour.
+class Controllable(Protocol):
+    """What the control actions need from an emulator (``MockExchange`` provides it)."""
 
-    Attributes:
-        kind: ``withhold_ack`` (never answer a control request), ``delay_ack`` (answer after
-            ``delay_ms``), ``error_reply`` (answer with ``code``/``msg`` instead), ``close``
-            (close every connection with ``close_code`` at once), ``drop_frames`` /
-            ``delay_frames`` (drop, or delay by ``delay_ms``, the next ``count`` data frames
-            sent to stream connections), ``gap`` (skip ``count`` update ids of ``symbol`` on
-            ``venue`` at once: the next diff-depth event starts after a gap),
-            ``server_shutdown`` (send ``serverShutdown`` to every connection at once),
-            frame faults only count frames of ``stream`` (a stream name) or ``symbol`` when
-            those are set,
-            ``force_429`` / ``force_418`` (answer the next ``count`` REST or WS API requests
-            with the rate-limit / ban error), ``withhold_pongs`` (leave the next ``count``
-            client pings unanswered: a peer that looks dead to the client's keepalive).
-        method: the control method it applies to (``SUBSCRIBE``...); None = any.
-        count: how many times it fires; -1 = until cleared.
-    """
+    @property
+    def clock(self) -> ControlledClock: ...
+    @property
+    def control(self) -> Control: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def rate(self) -> float: ...
 
-    kind: FaultKind
-    method: str | None = None
-    count: int = 1
-    delay_ms: int = 0
-    code: int = 2
-    msg: str = "Invalid request"
-    close_code: int = 1000
-    stream: str | None = None
-    symbol: str | None = None
-    venue: str = "spot"
-    fault_id: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the fault as a JSON-ready dict."""
-        return asdict(self)
+    def reset(self, seed: int | None = None) -> None: ...
+    def set_rate(self, rate: float) -> None: ...
+    def add_fault(self, kind: str, **options: Any) -> Fault: ...
+    def push(self, frame: Any, *, stream: str | None = None) -> int: ...
+    def server_shutdown(self) -> int: ...
+    def place_order(
+        self, symbol: str, side: Side, order_type: Any, *, venue: MarketKind = ..., **kw: Any
+    ) -> OrderResult: ...
+    def liquidate(
+        self, symbol: str, side: Side, quantity: Decimal, *, venue: MarketKind = ...
+    ) -> Liquidation: ...
 
 
 @dataclass(frozen=True)
-class JournalEntry:
-    """One thing a client sent: a WebSocket text frame or a REST request line."""
+class HttpRoute:
+    """One ``/_mock/`` route of an action: method, path, and how the JSON body gives the value."""
 
-    seq: int
-    time: int
-    connection: int
-    transport: Literal["ws", "rest"]
-    host: str
+    method: str
     path: str
-    text: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the entry as a JSON-ready dict."""
-        return asdict(self)
+    value: Callable[[dict[str, Any]], Any]
 
 
-@dataclass
-class Control:
-    """Fault queue and request journal shared by the transports of one emulator."""
+@dataclass(frozen=True)
+class ControlAction:
+    """One control action.
 
-    journal_limit: int = 10_000
-    faults: list[Fault] = field(default_factory=list)
-    journal: deque[JournalEntry] = field(init=False)
-    _seq: itertools.count[int] = field(default_factory=itertools.count, init=False)
-    _fault_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1), init=False)
+    Attributes:
+        name: the name in scripts and :meth:`~mock_exchange.emulator.Emulator.act`.
+        doc: what it does (one line).
+        run: perform it on an emulator with a checked value; return the JSON result.
+        http: its ``/_mock/`` routes.
+        body: the JSON body of a request performing it with a given value (the inverse of
+            the routes' ``value``).
+        check: validate and normalise a script value (raises ValueError); None for the
+            read-only actions, which scripts cannot use.
+        schema: the JSON Schema of a script value (None for read-only actions).
+    """
 
-    def __post_init__(self) -> None:
-        self.journal = deque(maxlen=self.journal_limit)
+    name: str
+    doc: str
+    run: Callable[[Controllable, Any], Any]
+    http: tuple[HttpRoute, ...]
+    body: Callable[[Any], dict[str, Any]]
+    check: Callable[[Any], Any] | None = None
+    schema: dict[str, Any] | None = None
 
-    def add_fault(self, kind: str, **options: Any) -> Fault:
-        """Queue a fault of ``kind``; see :class:`Fault` for the options.
+    def request(self, value: Any) -> tuple[str, str, dict[str, Any]]:
+        """Return (HTTP method, ``/_mock/`` path, JSON body) that performs this action.
 
-        Raises:
-            ValueError: unknown kind or option.
+        The route is the one whose decoding of the body gives ``value`` back (``clock:
+        freeze`` is ``POST clock/freeze``); used to drive an emulator at a URL.
         """
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
-        allowed = set(Fault.__dataclass_fields__) - {"kind", "fault_id"}
-        unknown = set(options) - allowed
-        if unknown:
-            raise ValueError(f"unknown fault options {sorted(unknown)}; allowed {sorted(allowed)}")
-        fault = Fault(kind=kind, fault_id=next(self._fault_ids), **options)  # type: ignore[arg-type]
-        self.faults.append(fault)
-        return fault
+        body = self.body(value)
+        for route in self.http:
+            if route.value(body) == value:
+                return route.method, route.path, body
+        raise ValueError(f"{self.name}: no control route for {value!r}")
 
-    def take(self, kinds: tuple[str, ...], method: str | None) -> Fault | None:
-        """Consume the first fault of one of ``kinds`` matching ``method``; None if none."""
-        for fault in self.faults:
-            if fault.kind in kinds and (fault.method is None or fault.method == method):
-                if fault.count > 0:
-                    fault.count -= 1
-                    if fault.count == 0:
-                        self.faults.remove(fault)
-                return fault
+
+# -- value checks (one per script action) ----------------------------------------------------
+
+
+def _number(name: str, *, integer: bool = False) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        kinds = int if integer else int | float
+        if isinstance(value, bool) or not isinstance(value, kinds) or value < 0:
+            raise ValueError(f"{name} needs a number >= 0")
+        return value
+
+    return check
+
+
+def _mapping(name: str, required: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
+    def check(value: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping) or any(k not in value for k in required):
+            needs = " and ".join(repr(k) for k in required)
+            raise ValueError(f"{name} needs a mapping with {needs}")
+        return dict(value)
+
+    return check
+
+
+def _nothing(name: str) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if value not in (None, {}):
+            raise ValueError(f"{name} takes no value (write {{{name}: {{}}}})")
+
+    return check
+
+
+def _check_seed(value: Any) -> int | None:
+    if value is None:
         return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("reset needs an integer seed (or nothing)")
+    return value
 
-    def take_frame(self, stream: str | None, symbol: str | None) -> Fault | None:
-        """Consume the first frame fault (drop/delay) matching a frame of ``stream``/``symbol``."""
-        for fault in self.faults:
-            if fault.kind not in ("drop_frames", "delay_frames"):
-                continue
-            if fault.stream is not None and fault.stream != stream:
-                continue
-            if fault.symbol is not None and (symbol is None or fault.symbol.upper() != symbol):
-                continue
-            if fault.count > 0:
-                fault.count -= 1
-                if fault.count == 0:
-                    self.faults.remove(fault)
-            return fault
-        return None
 
-    def clear_faults(self) -> None:
-        """Drop every queued fault."""
-        self.faults.clear()
+def _check_clock(value: Any) -> str:
+    if value not in ("freeze", "resume"):
+        raise ValueError(f"clock needs 'freeze' or 'resume', not {value!r}")
+    return str(value)
 
-    def record(
-        self,
-        now: int,
-        connection: int,
-        transport: Literal["ws", "rest"],
-        host: str,
-        path: str,
-        text: str,
-    ) -> None:
-        """Append one journal entry."""
-        self.journal.append(
-            JournalEntry(next(self._seq), now, connection, transport, host, path, text)
-        )
+
+def _check_fault(value: Any) -> dict[str, Any]:
+    fault = _mapping("fault", ("kind",))(value)
+    check_fault(fault["kind"], {k: v for k, v in fault.items() if k != "kind"})
+    return fault
+
+
+def _check_push(value: Any) -> dict[str, Any]:
+    push = _mapping("push", ("frame",))(value)
+    unknown = set(push) - {"frame", "stream"}
+    if unknown:
+        raise ValueError(f"push takes frame and stream, not {sorted(unknown)}")
+    if push.get("stream") is not None and not isinstance(push["stream"], str):
+        raise ValueError("push: stream must be a stream name")
+    return push
+
+
+# -- what each action does -------------------------------------------------------------------
+
+
+def _reset(mx: Controllable, seed: int | None) -> dict[str, Any]:
+    mx.reset(seed)
+    return {"seed": mx.seed}
+
+
+def _clock(mx: Controllable, op: str) -> dict[str, Any]:
+    return {"now": mx.clock.freeze() if op == "freeze" else mx.clock.resume()}
+
+
+def _rate(mx: Controllable, rate: float) -> dict[str, Any]:
+    mx.set_rate(float(rate))
+    return {"rate": mx.rate}
+
+
+def _clear_faults(mx: Controllable, _value: None) -> dict[str, Any]:
+    mx.control.clear_faults()
+    return {"faults": []}
+
+
+def _order(mx: Controllable, body: dict[str, Any]) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    for name in ("quantity", "price", "quote_qty"):
+        if body.get(name) is not None:
+            kwargs[name] = Decimal(str(body[name]))
+    if "time_in_force" in body:
+        kwargs["time_in_force"] = body["time_in_force"]
+    res = mx.place_order(
+        str(body["symbol"]).upper(),
+        body["side"],
+        body.get("type", "LIMIT"),
+        venue=body.get("venue", "spot"),
+        **kwargs,
+    )
+    return {"orderId": res.order_id, "status": res.status, "executedQty": str(res.executed_qty)}
+
+
+def _liquidate(mx: Controllable, body: dict[str, Any]) -> dict[str, Any]:
+    liq = mx.liquidate(
+        str(body["symbol"]).upper(),
+        body["side"],
+        Decimal(str(body["quantity"])),
+        venue=body.get("venue", "usdm"),
+    )
+    return {"status": liq.status, "filled": str(liq.filled)}
+
+
+def _body(body: dict[str, Any]) -> dict[str, Any]:
+    return body
+
+
+def _none(_body: dict[str, Any]) -> None:
+    return None
+
+
+def _empty(_value: Any) -> dict[str, Any]:
+    return {}
+
+
+_NO_VALUE: dict[str, Any] = {"type": ["object", "null"], "maxProperties": 0}
+
+
+def _schema(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "description": description}
+
+
+_ROWS: tuple[ControlAction, ...] = (
+    ControlAction(
+        "reset",
+        "Rebuild the market from a seed (default: the current seed) and clear the faults",
+        _reset,
+        (HttpRoute("POST", "reset", lambda b: b.get("seed")),),
+        lambda seed: {"seed": seed},
+        _check_seed,
+        {"type": ["integer", "null"]},
+    ),
+    ControlAction(
+        "clock_state",
+        "Read the clock: now (ms) and whether it is frozen",
+        lambda mx, _v: {"now": mx.clock.now_ms(), "frozen": mx.clock.frozen},
+        (HttpRoute("GET", "clock", _none),),
+        _empty,
+    ),
+    ControlAction(
+        "advance_clock",
+        "Move the virtual clock forward, ms",
+        lambda mx, ms: {"now": mx.clock.advance(int(ms))},
+        (HttpRoute("POST", "clock/advance", lambda b: int(b["ms"])),),
+        lambda ms: {"ms": ms},
+        _number("advance_clock", integer=True),
+        {"type": "integer", "minimum": 0},
+    ),
+    ControlAction(
+        "clock",
+        "Freeze or resume the virtual clock",
+        _clock,
+        (
+            HttpRoute("POST", "clock/freeze", lambda _b: "freeze"),
+            HttpRoute("POST", "clock/resume", lambda _b: "resume"),
+        ),
+        _empty,
+        _check_clock,
+        {"enum": ["freeze", "resume"]},
+    ),
+    ControlAction(
+        "rate",
+        "Background orders per second",
+        _rate,
+        (HttpRoute("POST", "rate", lambda b: float(b["rate"])),),
+        lambda rate: {"rate": rate},
+        _number("rate"),
+        {"type": "number", "minimum": 0},
+    ),
+    ControlAction(
+        "fault",
+        "Inject a fault (kinds: " + ", ".join(FAULT_KINDS) + ")",
+        lambda mx, v: mx.add_fault(**v).to_dict(),
+        (HttpRoute("POST", "faults", _body),),
+        dict,
+        _check_fault,
+        {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {
+                "kind": {
+                    "type": "string",
+                    "description": "One of the emulator's fault kinds (checked when the "
+                    "scenario is validated or run)",
+                },
+                "method": {
+                    "type": "string",
+                    "description": "Control method it applies to (SUBSCRIBE...)",
+                },
+                "count": {"type": "integer", "description": "Times it fires (-1 = until cleared)"},
+                "delay_ms": {"type": "integer", "minimum": 0},
+                "code": {"type": "integer"},
+                "msg": {"type": "string"},
+                "close_code": {"type": "integer"},
+                "stream": {"type": "string"},
+                "symbol": {"type": "string"},
+                "venue": {"enum": ["spot", "usdm", "coinm"]},
+            },
+            "additionalProperties": False,
+        },
+    ),
+    ControlAction(
+        "clear_faults",
+        "Drop every queued fault",
+        _clear_faults,
+        (HttpRoute("DELETE", "faults", _none),),
+        _empty,
+        _nothing("clear_faults"),
+        _NO_VALUE,
+    ),
+    ControlAction(
+        "faults",
+        "List the queued faults",
+        lambda mx, _v: {"faults": [f.to_dict() for f in mx.control.faults]},
+        (HttpRoute("GET", "faults", _none),),
+        _empty,
+    ),
+    ControlAction(
+        "push",
+        "Push a frame to stream connections; values may be templates ($int, $decimal, "
+        "$choice, $seq, $now, $faker, $saved)",
+        lambda mx, v: {"sent": mx.push(v["frame"], stream=v.get("stream"))},
+        (HttpRoute("POST", "push", _body),),
+        dict,
+        _check_push,
+        {
+            "type": "object",
+            "required": ["frame"],
+            "properties": {
+                "frame": {
+                    "description": "The frame (raw payload; with stream, each connection wraps "
+                    "it in its own envelope)"
+                },
+                "stream": {
+                    "type": "string",
+                    "description": "Send only to connections subscribed to this stream",
+                },
+            },
+            "additionalProperties": False,
+        },
+    ),
+    ControlAction(
+        "order",
+        "Place an order in an engine and publish what it caused",
+        _order,
+        (HttpRoute("POST", "order", _body),),
+        dict,
+        _mapping("order", ("symbol", "side")),
+        {
+            "type": "object",
+            "required": ["symbol", "side"],
+            "properties": {
+                "symbol": {"type": "string"},
+                "side": {"enum": ["BUY", "SELL"]},
+                "type": {"enum": ["LIMIT", "MARKET", "LIMIT_MAKER"]},
+                "quantity": {"type": ["string", "number"]},
+                "price": {"type": ["string", "number"]},
+                "quote_qty": {"type": ["string", "number"]},
+                "time_in_force": {"enum": ["GTC", "IOC", "FOK"]},
+                "venue": {"enum": ["spot", "usdm", "coinm"]},
+            },
+            "additionalProperties": False,
+        },
+    ),
+    ControlAction(
+        "liquidate",
+        "Execute a liquidation on a futures venue and publish forceOrder",
+        _liquidate,
+        (HttpRoute("POST", "liquidate", _body),),
+        dict,
+        _mapping("liquidate", ("symbol", "side", "quantity")),
+        {
+            "type": "object",
+            "required": ["symbol", "side", "quantity"],
+            "properties": {
+                "symbol": {"type": "string"},
+                "side": {"enum": ["BUY", "SELL"]},
+                "quantity": {"type": ["string", "number"]},
+                "venue": {"enum": ["usdm", "coinm"]},
+            },
+            "additionalProperties": False,
+        },
+    ),
+    ControlAction(
+        "shutdown",
+        "Send serverShutdown to every connection",
+        lambda mx, _v: {"sent": mx.server_shutdown()},
+        (HttpRoute("POST", "shutdown", _none),),
+        _empty,
+        _nothing("shutdown"),
+        _NO_VALUE,
+    ),
+    ControlAction(
+        "journal",
+        "List what clients sent (WebSocket frames and REST request lines), secrets redacted",
+        lambda mx, _v: {"entries": [e.to_dict() for e in mx.control.journal]},
+        (HttpRoute("GET", "journal", _none),),
+        _empty,
+    ),
+)
+
+CONTROL_ACTIONS: dict[str, ControlAction] = {row.name: row for row in _ROWS}
+SCRIPT_ACTIONS: tuple[str, ...] = tuple(r.name for r in _ROWS if r.check is not None)
+
+
+def check_action(action: Any) -> tuple[str, Any]:
+    """Check one script action ``{name: value}``; return (name, checked value).
+
+    Raises:
+        ValueError: not a one-key mapping, an unknown or read-only action, or a malformed
+            value (the message names the action: ``fault: unknown fault kind 'x' ...``).
+    """
+    if not isinstance(action, Mapping) or len(action) != 1:
+        raise ValueError("an action is a mapping with exactly one key")
+    ((name, value),) = action.items()
+    row = CONTROL_ACTIONS.get(name)
+    if row is None or row.check is None:
+        raise ValueError(f"unknown action {name!r}; expected one of {SCRIPT_ACTIONS}")
+    return name, row.check(value)
+
+
+def find_http(method: str, path: str) -> tuple[ControlAction, HttpRoute]:
+    """Return the action and route serving ``METHOD /_mock/path``.
+
+    Raises:
+        ValueError: unknown operation (the message lists the known ones).
+    """
+    path = path.strip("/")
+    for row in _ROWS:
+        for route in row.http:
+            if (route.method, route.path) == (method, path):
+                return row, route
+    known = ", ".join(f"{r.method} /_mock/{r.path}" for row in _ROWS for r in row.http)
+    raise ValueError(f"unknown control operation {method} /_mock/{path}; known: {known}")
+
+
+def action_schema() -> dict[str, Any]:
+    """Return the JSON Schema of one script action (``$defs.emulatorAction``)."""
+    properties: dict[str, Any] = {}
+    for row in _ROWS:
+        if row.schema is not None:
+            properties[row.name] = _schema(row.doc, row.schema)
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "maxProperties": 1,
+        "description": "One emulator action (offline only)",
+        "properties": properties,
+    }

@@ -1,130 +1,223 @@
-"""The URL rule and the host table.
+"""Every route of every verb, in one table, and the one function that looks a request up in it.
 
-One rule serves every Binance host on one port: ``https://HOST/PATH`` is served at
-``http://127.0.0.1:PORT/HOST/PATH`` and ``wss://HOST/PATH`` at ``ws://127.0.0.1:PORT/HOST/PATH``.
-HOST may carry a port (``stream.binance.com:9443``), served the same as without. A request whose
-first path segment is not a known host is routed by its ``Host`` header instead, so the same
-handlers answer a client that reaches the emulator through DNS.
+A request reaches the emulator as ``/HOST/PATH`` (the URL rule, :mod:`mock_exchange.hosts`).
+The host names a service (``spot-rest``, ``usdm-streams``...); :func:`route` then finds:
+
+- a market-stream entry point (:data:`STREAM_ENDPOINTS`, WebSocket upgrades), keyed by the
+  service and the parsed path's prefix (:mod:`mock_exchange.transports.stream_paths`);
+- a WS API endpoint (:data:`WSAPI_ENDPOINTS`, WebSocket upgrades);
+- a REST route (:data:`REST_ROUTES`), keyed by (service, HTTP method, path), with the venue,
+  the handler and the security type it needs;
+- otherwise :class:`NoRoute`, which the front answers with the explicit ``-1020`` error.
+
+``docs/emulator.md``'s surface table is generated from these tables
+(:mod:`mock_exchange.surface`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-from urllib.parse import urlsplit
+
+from .engine.markets import MarketKind
+from .hosts import (
+    HOSTS,
+    URL_RULE,
+    Environment,
+    HostInfo,
+    Service,
+    resolve,
+    rewrite_url,
+    service_for,
+)
+from .transports import market_data as md
+from .transports.auth import Security
+from .transports.request import RawRequest
+from .transports.rest import RestHandler, market
+from .transports.stream_paths import Category, ListenKeyPath, MarketStreamPath, parse_stream_path
+from .transports.ws_api import WsApiMethod
 
 __all__ = [
     "HOSTS",
+    "REST_ROUTES",
+    "STREAM_ENDPOINTS",
     "URL_RULE",
+    "WSAPI_ENDPOINTS",
+    "WSAPI_METHODS",
     "Environment",
     "HostInfo",
+    "Match",
+    "NoRoute",
+    "RestMatch",
+    "RestRoute",
     "Service",
+    "StreamMatch",
+    "WsApiMatch",
     "resolve",
     "rewrite_url",
+    "route",
 ]
-
-URL_RULE = (
-    "https://HOST/PATH -> http://127.0.0.1:PORT/HOST/PATH and "
-    "wss://HOST/PATH -> ws://127.0.0.1:PORT/HOST/PATH (HOST may carry :443 or :9443)"
-)
-
-Service = Literal[
-    "spot-rest",
-    "spot-streams",
-    "spot-wsapi",
-    "usdm-rest",
-    "usdm-streams",
-    "usdm-wsapi",
-    "coinm-rest",
-    "coinm-streams",
-    "coinm-wsapi",
-    "futures-testnet",  # testnet.binancefuture.com serves fapi, dapi and ws-fapi paths
-]
-Environment = Literal["prod", "testnet", "demo"]
 
 
 @dataclass(frozen=True)
-class HostInfo:
-    """What a Binance host name serves and in which environment."""
+class RestRoute:
+    """One REST endpoint: where it is served, its venue, its handler and its security type."""
 
-    host: str
     service: Service
-    environment: Environment
+    method: str
+    path: str
+    venue: MarketKind
+    handler: RestHandler
+    security: Security = Security.NONE
 
 
-def _table() -> dict[str, HostInfo]:
-    rows: list[tuple[str, Service, Environment]] = [
-        ("api.binance.com", "spot-rest", "prod"),
-        ("api-gcp.binance.com", "spot-rest", "prod"),
-        ("api1.binance.com", "spot-rest", "prod"),
-        ("api2.binance.com", "spot-rest", "prod"),
-        ("api3.binance.com", "spot-rest", "prod"),
-        ("api4.binance.com", "spot-rest", "prod"),
-        ("data-api.binance.vision", "spot-rest", "prod"),
-        ("testnet.binance.vision", "spot-rest", "testnet"),
-        ("api1.testnet.binance.vision", "spot-rest", "testnet"),
-        ("demo-api.binance.com", "spot-rest", "demo"),
-        ("stream.binance.com", "spot-streams", "prod"),
-        ("data-stream.binance.vision", "spot-streams", "prod"),
-        ("stream.testnet.binance.vision", "spot-streams", "testnet"),
-        ("demo-stream.binance.com", "spot-streams", "demo"),
-        ("ws-api.binance.com", "spot-wsapi", "prod"),
-        ("ws-api.testnet.binance.vision", "spot-wsapi", "testnet"),
-        ("demo-ws-api.binance.com", "spot-wsapi", "demo"),
-        ("fapi.binance.com", "usdm-rest", "prod"),
-        ("demo-fapi.binance.com", "usdm-rest", "demo"),
-        ("fstream.binance.com", "usdm-streams", "prod"),
-        ("fstream.binancefuture.com", "usdm-streams", "testnet"),
-        ("stream.binancefuture.com", "usdm-streams", "testnet"),
-        ("demo-fstream.binance.com", "usdm-streams", "demo"),
-        ("ws-fapi.binance.com", "usdm-wsapi", "prod"),
-        ("dapi.binance.com", "coinm-rest", "prod"),
-        ("demo-dapi.binance.com", "coinm-rest", "demo"),
-        ("dstream.binance.com", "coinm-streams", "prod"),
-        ("dstream.binancefuture.com", "coinm-streams", "testnet"),
-        ("ws-dapi.binance.com", "coinm-wsapi", "prod"),
-        ("testnet.binancefuture.com", "futures-testnet", "testnet"),
+def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
+    spot: dict[str, md.QueryHandler] = {
+        "/api/v3/ping": md.ping,
+        "/api/v3/time": md.server_time,
+        "/api/v3/exchangeInfo": md.exchange_info,
+        "/api/v3/depth": md.depth,
+        "/api/v3/trades": md.trades,
+        "/api/v3/historicalTrades": md.historical_trades,
+        "/api/v3/aggTrades": md.agg_trades,
+        "/api/v3/klines": md.klines,
+        "/api/v3/uiKlines": md.klines,
+        "/api/v3/avgPrice": md.avg_price,
+        "/api/v3/ticker/price": md.ticker_price,
+        "/api/v3/ticker/bookTicker": md.book_ticker,
+        "/api/v3/ticker/24hr": md.ticker_24hr,
+        "/api/v3/ticker": md.ticker_window,
+    }
+    usdm: dict[str, md.QueryHandler] = {
+        "/fapi/v1/ping": md.ping,
+        "/fapi/v1/time": md.server_time,
+        "/fapi/v1/exchangeInfo": md.exchange_info,
+        "/fapi/v1/depth": md.depth,
+        "/fapi/v1/trades": md.trades,
+        "/fapi/v1/aggTrades": md.agg_trades,
+        "/fapi/v1/klines": md.klines,
+        "/fapi/v1/ticker/24hr": md.ticker_24hr,
+        "/fapi/v1/ticker/bookTicker": md.book_ticker,
+        "/fapi/v1/ticker/price": md.ticker_price,
+        "/fapi/v2/ticker/price": md.ticker_price,
+        "/fapi/v1/premiumIndex": md.premium_index,
+        "/fapi/v1/fundingRate": md.funding_rate,
+    }
+    coinm: dict[str, md.QueryHandler] = {
+        "/dapi/v1/ping": md.ping,
+        "/dapi/v1/time": md.server_time,
+        "/dapi/v1/exchangeInfo": md.exchange_info,
+        "/dapi/v1/depth": md.depth,
+    }
+    groups: list[tuple[Service, MarketKind, dict[str, md.QueryHandler]]] = [
+        ("spot-rest", "spot", spot),
+        ("usdm-rest", "usdm", usdm),
+        ("coinm-rest", "coinm", coinm),
     ]
-    return {h: HostInfo(h, s, e) for h, s, e in rows}
+    routes = [
+        RestRoute(service, "GET", path, venue, market(query))
+        for service, venue, paths in groups
+        for path, query in paths.items()
+    ]
+    return {(r.service, r.method, r.path): r for r in routes}
 
 
-HOSTS: dict[str, HostInfo] = _table()
+REST_ROUTES: dict[tuple[Service, str, str], RestRoute] = _rest_table()
+
+# Market-stream entry points: (service, path prefix) -> (venue, category). ``None`` is no
+# prefix (``/ws``, ``/stream``); USD-M also serves ``/public`` and ``/market``.
+STREAM_ENDPOINTS: dict[tuple[Service, str | None], tuple[MarketKind, Category]] = {
+    ("spot-streams", None): ("spot", "all"),
+    ("usdm-streams", "public"): ("usdm", "public"),
+    ("usdm-streams", "market"): ("usdm", "market"),
+    ("usdm-streams", None): ("usdm", "root"),
+    ("coinm-streams", None): ("coinm", "all"),
+}
+# WS API entry points: (service, path) -> venue.
+WSAPI_ENDPOINTS: dict[tuple[Service, str], MarketKind] = {
+    ("spot-wsapi", "/ws-api/v3"): "spot",
+    ("usdm-wsapi", "/ws-fapi/v1"): "usdm",
+    ("futures-testnet", "/ws-fapi/v1"): "usdm",
+}
 
 
-def _strip_port(host: str) -> str:
-    return host.rsplit(":", 1)[0] if ":" in host else host
+# WS API methods per venue; each maps to the market-data query REST uses, so both agree.
+_SPOT_WSAPI: dict[str, md.QueryHandler] = {
+    "ping": md.ping,
+    "time": md.server_time,
+    "exchangeInfo": md.exchange_info,
+    "depth": md.depth,
+    "trades.recent": md.trades,
+    "trades.historical": md.historical_trades,
+    "trades.aggregate": md.agg_trades,
+    "klines": md.klines,
+    "uiKlines": md.klines,
+    "avgPrice": md.avg_price,
+    "ticker.24hr": md.ticker_24hr,
+    "ticker.price": md.ticker_price,
+    "ticker.book": md.book_ticker,
+    "ticker": md.ticker_window,
+}
+_USDM_WSAPI: dict[str, md.QueryHandler] = {
+    "depth": md.depth,
+    "ticker.price": md.ticker_price,
+    "ticker.book": md.book_ticker,
+}
+WSAPI_METHODS: dict[MarketKind, dict[str, WsApiMethod]] = {
+    "spot": {name: WsApiMethod(query) for name, query in _SPOT_WSAPI.items()},
+    "usdm": {name: WsApiMethod(query) for name, query in _USDM_WSAPI.items()},
+}
 
 
-def resolve(path: str, host_header: str | None = None) -> tuple[HostInfo, str] | None:
-    """Split a request path by the URL rule into (host info, Binance path).
+@dataclass(frozen=True)
+class RestMatch:
+    """A REST route for the request."""
 
-    ``/stream.binance.com:9443/ws/0`` gives (stream.binance.com, ``/ws/0``). When the first
-    segment is not a known host, the ``Host`` header is tried with the whole path. Returns
-    None when neither names a known host.
+    route: RestRoute
+
+
+@dataclass(frozen=True)
+class StreamMatch:
+    """A market-stream entry point, with the parsed path."""
+
+    venue: MarketKind
+    category: Category
+    path: MarketStreamPath
+
+
+@dataclass(frozen=True)
+class WsApiMatch:
+    """A WS API endpoint."""
+
+    venue: MarketKind
+
+
+@dataclass(frozen=True)
+class NoRoute:
+    """Nothing serves the request: the explicit ``-1020`` answer."""
+
+
+Match = RestMatch | StreamMatch | WsApiMatch | NoRoute
+
+
+def route(request: RawRequest, *, upgrade: bool) -> Match:
+    """Look ``request`` up: WebSocket entry points first (on an upgrade), then REST routes.
+
+    A ``/ws/<listenKey>`` path is served as a market-stream path today (its one "stream" is
+    ignored); ``/private/...`` paths have no entry point yet.
     """
-    stripped = path.lstrip("/")
-    first, _, rest = stripped.partition("/")
-    info = HOSTS.get(_strip_port(first).lower())
-    if info is not None:
-        return info, "/" + rest
-    if host_header:
-        info = HOSTS.get(_strip_port(host_header).lower())
-        if info is not None:
-            return info, path if path.startswith("/") else "/" + path
-    return None
-
-
-def rewrite_url(url: str, base_url: str) -> str:
-    """Apply the URL rule: point a Binance ``https``/``wss`` URL at an emulator base URL.
-
-    ``base_url`` is the emulator's ``http://127.0.0.1:PORT``. ``wss://`` becomes ``ws://``.
-    URLs that are already plain ``http``/``ws`` are returned unchanged.
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "wss"):
-        return url
-    base = urlsplit(base_url)
-    scheme = "ws" if parts.scheme == "wss" else "http"
-    tail = parts.path or ""
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{scheme}://{base.netloc}/{parts.netloc}{tail}{query}"
+    service = service_for(request.host, request.path)
+    if upgrade:
+        parsed = parse_stream_path(request.path, request.query)
+        if isinstance(parsed, ListenKeyPath) and parsed.legacy:
+            parsed = parsed.as_market()
+        if isinstance(parsed, MarketStreamPath):
+            entry = STREAM_ENDPOINTS.get((service, parsed.prefix))
+            if entry is not None:
+                return StreamMatch(entry[0], entry[1], parsed)
+        venue = WSAPI_ENDPOINTS.get((service, request.path.rstrip("/")))
+        if venue is not None:
+            return WsApiMatch(venue)
+    rest = REST_ROUTES.get((service, request.method, request.path))
+    if rest is not None:
+        return RestMatch(rest)
+    return NoRoute()

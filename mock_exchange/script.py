@@ -2,28 +2,27 @@
 
 A scenario file (format: ``scenarios/schema.json``) holds client steps and an optional
 emulator script. This module reads only what the emulator needs, without importing the
-``scenarios`` package (the emulator never depends on it): ``setup`` (seed, rate, frozen
-clock) becomes a :class:`~mock_exchange.server.ServerConfig`, and each script action is
-applied through the control API. Actions: ``fault`` (any :class:`~mock_exchange.control.Fault`
-kind), ``advance_clock`` (ms), ``rate`` (actions per second), ``push`` (``frame`` and an
-optional ``stream``).
+``scenarios`` package (the emulator never depends on it): ``setup`` becomes a
+:class:`~mock_exchange.config.ServerConfig` through :func:`~mock_exchange.config.config_from_setup`
+(the same function the scenario runner uses), and each script action is checked by
+:func:`~mock_exchange.control.check_action` and run through the control table
+(:data:`~mock_exchange.control.CONTROL_ACTIONS`), as the runner's embedded target does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .config import ServerConfig, config_from_setup
+from .control import check_action
+from .emulator import Emulator
 from .engine.markets import Market, markets_from_config
-from .server import MockExchange, ServerConfig
 
 __all__ = ["ScenarioScript", "load_markets_file", "load_scenario_script", "play_script"]
-
-_ACTIONS = ("fault", "advance_clock", "rate", "push")
 
 
 @dataclass(frozen=True)
@@ -35,38 +34,23 @@ class ScenarioScript:
     actions: list[dict[str, Any]]
 
     def apply_setup(self, config: ServerConfig) -> ServerConfig:
-        """Return ``config`` with the scenario's ``setup`` values applied.
+        """Return ``config`` with the scenario's ``setup`` applied (keys absent keep their value).
 
-        ``markets`` (a list of market entries, as in a ``--markets`` file) is honoured too,
-        so a scenario can describe its own market.
+        Raises:
+            ValueError: a setup key or value the emulator refuses, named in the message.
         """
-        for key in ("seed", "rate", "frozen_clock"):
-            if key in self.setup:
-                setattr(config, key, self.setup[key])
-        if "markets" in self.setup:
-            entries = self.setup["markets"]
-            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-                raise ValueError(f"scenario {self.name}: setup.markets must be a list of entries")
-            config.markets = markets_from_config(entries)
-        return config
+        try:
+            return config_from_setup(self.setup, config)
+        except ValueError as exc:
+            raise ValueError(f"scenario {self.name}: {exc}") from None
 
 
-def _check_action(index: int, action: Any) -> dict[str, Any]:
-    if not isinstance(action, dict) or len(action) != 1:
-        raise ValueError(f"emulator[{index}]: an action is a mapping with exactly one key")
-    (kind,) = action
-    if kind not in _ACTIONS:
-        raise ValueError(f"emulator[{index}]: unknown action {kind!r}; expected one of {_ACTIONS}")
-    value = action[kind]
-    if kind == "fault" and (not isinstance(value, dict) or "kind" not in value):
-        raise ValueError(f"emulator[{index}]: fault needs a mapping with 'kind'")
-    if kind == "push" and (not isinstance(value, dict) or "frame" not in value):
-        raise ValueError(f"emulator[{index}]: push needs a mapping with 'frame'")
-    if kind in ("advance_clock", "rate") and (
-        isinstance(value, bool) or not isinstance(value, int | float) or value < 0
-    ):
-        raise ValueError(f"emulator[{index}]: {kind} needs a number >= 0")
-    return action
+def _check(index: int, action: Any) -> dict[str, Any]:
+    try:
+        name, value = check_action(action)
+    except ValueError as exc:
+        raise ValueError(f"emulator[{index}]: {exc}") from None
+    return {name: value}
 
 
 def load_scenario_script(path: str | Path) -> ScenarioScript:
@@ -84,21 +68,15 @@ def load_scenario_script(path: str | Path) -> ScenarioScript:
     raw = doc.get("emulator") or []
     if not isinstance(raw, list):
         raise ValueError(f"{path}: 'emulator' must be a list of actions")
-    actions = [_check_action(i, a) for i, a in enumerate(raw)]
+    actions = [_check(i, a) for i, a in enumerate(raw)]
     return ScenarioScript(str(doc["name"]), dict(setup), actions)
 
 
-def play_script(mx: MockExchange, actions: list[dict[str, Any]]) -> int:
+def play_script(emu: Emulator, actions: list[dict[str, Any]]) -> int:
     """Apply script ``actions`` to a running emulator, in order; return how many ran."""
-    handlers: dict[str, Callable[[Any], object]] = {
-        "fault": lambda v: mx.add_fault(**v),
-        "advance_clock": lambda v: mx.clock.advance(int(v)),
-        "rate": lambda v: mx.set_rate(float(v)),
-        "push": lambda v: mx.push(v["frame"], stream=v.get("stream")),
-    }
     for index, action in enumerate(actions):
-        (kind,) = _check_action(index, action)
-        handlers[kind](action[kind])
+        ((name, value),) = _check(index, action).items()
+        emu.act(name, value)
     return len(actions)
 
 

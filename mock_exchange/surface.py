@@ -1,4 +1,4 @@
-"""The implemented surface, generated from the routing tables (for docs/emulator.md).
+"""The implemented surface, generated from the routing table (for docs/emulator.md).
 
 ``python -m mock_exchange.surface`` prints the Markdown table; a test checks that the copy in
 ``docs/emulator.md`` (between the ``surface`` markers) is identical, so the documentation
@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .routing import HOSTS
-from .server import STREAM_ENDPOINTS, WSAPI_ENDPOINTS
-from .transports.rest import REST_ROUTES
+from .routing import HOSTS, REST_ROUTES, STREAM_ENDPOINTS, WSAPI_ENDPOINTS, WSAPI_METHODS
 from .transports.stream_names import STREAM_CATALOGUE
-from .transports.ws_api import WSAPI_METHODS
 
 __all__ = ["BEGIN", "END", "surface_markdown"]
 
@@ -32,10 +29,11 @@ def _cell(text: str) -> str:
 
 def surface_markdown() -> str:
     """Return the Markdown tables of REST endpoints, streams and WS API methods."""
-    lines = ["### REST (GET)", "", "| venue | hosts | paths |", "|---|---|---|"]
+    verbs = "/".join(sorted({method for _s, method, _p in REST_ROUTES}))
+    lines = [f"### REST ({verbs})", "", "| venue | hosts | paths |", "|---|---|---|"]
     by_service: dict[str, list[str]] = defaultdict(list)
-    for rest_service, _method, path in REST_ROUTES:
-        by_service[rest_service].append(path)
+    for rest_service, method, path in REST_ROUTES:
+        by_service[rest_service].append(path if method == "GET" else f"{method} {path}")
     for service_name, paths in by_service.items():
         hosts = _hosts(service_name)
         if service_name != "spot-rest":

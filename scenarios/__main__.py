@@ -8,9 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from .checks import check_emulator, check_references
 from .loader import ScenarioError, discover, load_file
 from .report import REPORT_FORMATS, format_row, header, matrix, summary, write_report
-from .runner import DEFAULT_JOBS, ScenarioResult, check_references, run_paths
+from .runner import DEFAULT_JOBS, ScenarioResult, run_paths
 from .soak import SoakConfig, run_soak
 from .targets import DEFAULT_TARGETS, expand_targets, parse_target
 
@@ -78,7 +79,7 @@ def _validate(paths: list[Path]) -> int:
             bad += 1
             print(f"error  {exc}")
             continue
-        problems = check_references(s)
+        problems = check_references(s) + check_emulator(s)
         for problem in problems:
             print(f"error  {problem}")
         if problems:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -27,8 +26,9 @@ from client.errors import (
     ExchangeNotAvailable,
     NetworkError,
 )
-from client.telemetry import WireEvent
+from mock_exchange import check_setup
 
+from .checks import action_problems, check_references
 from .expect import ExpectationFailed, check_expect, subset
 from .loader import ScenarioError, discover, load_file
 from .model import (
@@ -47,10 +47,10 @@ from .model import (
     WaitStep,
     Where,
     WireStep,
-    walk_steps,
 )
 from .targets import EmulatorHandle, Opened, Target
 from .templates import TemplateError, Templates
+from .wire import RawConn, WireLog
 
 __all__ = [
     "DEFAULT_JOBS",
@@ -95,117 +95,6 @@ class _Unreachable(Exception):
     """A live environment could not be reached at all (the run is skipped, not failed)."""
 
 
-# -- wire tap --------------------------------------------------------------------------------
-
-
-class _WireLog:
-    """Everything the client's wire tap reported, with a way to wait for more."""
-
-    def __init__(self) -> None:
-        self.events: list[WireEvent] = []
-        self.sent: list[dict[str, Any]] = []
-        self.answers: dict[Any, str] = {}  # request id -> "ack" | "error"
-        self.used: set[int] = set()
-        self.changed = asyncio.Event()
-
-    def on_event(self, event: WireEvent) -> None:
-        self.events.append(event)
-        if event.kind == "send" and event.text.startswith("{"):
-            with contextlib.suppress(orjson.JSONDecodeError):
-                frame = orjson.loads(event.text)
-                if isinstance(frame, dict) and "method" in frame:
-                    self.sent.append(frame)
-        elif event.kind in ("ack", "error") and "request_id" in event.detail:
-            self.answers[event.detail["request_id"]] = event.kind
-        self.changed.set()
-
-    async def until(self, predicate: Callable[[], bool]) -> None:
-        """Wait until ``predicate()`` holds (re-checked after every wire event)."""
-        while not predicate():
-            self.changed.clear()
-            await self.changed.wait()
-
-    def count(self, kind: str, pattern: str | None) -> int:
-        rx = re.compile(pattern) if pattern else None
-        return sum(
-            1 for e in self.events if e.kind == kind and (rx is None or rx.search(e.text or ""))
-        )
-
-
-# -- raw connections -------------------------------------------------------------------------
-
-
-class _RawConn:
-    """A WebSocket the scenario drives itself: frames sent verbatim, frames received kept.
-
-    With ``pong`` off it never answers the server's pings: a peer that misses its pongs.
-    """
-
-    def __init__(self, url: str, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.url = url
-        self.ws = ws
-        self.frames: list[Any] = []
-        self.consumed: set[int] = set()
-        self.closed: str | None = None
-        self.close_reason = ""
-        self.pings = 0
-        self.changed = asyncio.Event()
-        self.reader = asyncio.create_task(self._read(), name=f"scenarios.raw {url}")
-
-    async def _read(self) -> None:
-        while True:
-            msg = await self.ws.receive()
-            if msg.type == aiohttp.WSMsgType.TEXT:
-                try:
-                    self.frames.append(orjson.loads(msg.data))
-                except orjson.JSONDecodeError:
-                    self.frames.append(msg.data)
-            elif msg.type == aiohttp.WSMsgType.BINARY:
-                self.frames.append("<binary>")
-            elif msg.type == aiohttp.WSMsgType.PING:
-                self.pings += 1  # delivered only when pongs are off: leave it unanswered
-            elif msg.type == aiohttp.WSMsgType.CLOSE:
-                self.close_reason = str(msg.extra or "")
-            else:  # CLOSING, CLOSED, ERROR
-                break
-            self.changed.set()
-        self.closed = f"closed (code {self.ws.close_code})"
-        self.changed.set()
-
-    async def next_matching(self, match: Any) -> Any:
-        start = 0
-        while True:
-            for i in range(start, len(self.frames)):
-                if i not in self.consumed and (match is None or subset(match, self.frames[i])):
-                    self.consumed.add(i)
-                    return self.frames[i]
-            start = len(self.frames)
-            if self.closed:
-                raise ConnectionError(self.closed)
-            self.changed.clear()
-            await self.changed.wait()
-
-    async def pinged(self, count: int) -> dict[str, Any]:
-        """Wait until the server has pinged ``count`` times (seen only with pongs off)."""
-        while self.pings < count:
-            if self.closed:
-                raise ConnectionError(f"{self.closed} after {self.pings} pings")
-            self.changed.clear()
-            await self.changed.wait()
-        return {"pings": self.pings}
-
-    async def closing(self) -> dict[str, Any]:
-        """Wait until the server closes the connection; return its close code and reason."""
-        await self.reader
-        return {"code": self.ws.close_code, "reason": self.close_reason, "pings": self.pings}
-
-    async def close(self) -> None:
-        await self.ws.close()
-        self.reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.reader
-
-
 # -- one run ---------------------------------------------------------------------------------
 
 
@@ -224,10 +113,10 @@ class _Run:
         self.endpoints = opened.endpoints
         self.emu: EmulatorHandle | None = opened.emulator if target.offline else None
         self.offline = target.offline
-        self.wire = _WireLog()
+        self.wire = WireLog()
         self.saved: dict[str, Any] = {}
         self.templates = Templates(int(scenario.setup.get("seed", 0)), opened.now_ms, self.saved)
-        self.raw: dict[str, _RawConn] = {}
+        self.raw: dict[str, RawConn] = {}
         self.http: aiohttp.ClientSession | None = None
         self.skipped: list[str] = []
         self.ex.add_listener(self.wire.on_event)
@@ -252,15 +141,8 @@ class _Run:
             self.skipped.append(f"{action.where} (emulator script)")
             return
         value = self._render(action.where, action.value)
-        handlers: dict[str, Callable[[Any], Awaitable[None]]] = {
-            "fault": lambda v: emu.fault(**v),
-            "advance_clock": lambda v: emu.advance_clock(int(v)),
-            "clock": lambda v: emu.clock(str(v)),
-            "rate": lambda v: emu.rate(float(v)),
-            "push": lambda v: emu.push(v["frame"], v.get("stream")),
-        }
         try:
-            await handlers[action.action](value)
+            await emu.act(action.action, value)
         except (ValueError, TypeError, RuntimeError, KeyError) as exc:
             raise StepFailed(action.where, f"emulator {action.action}: {exc}") from None
 
@@ -387,7 +269,7 @@ class _Run:
 
     # -- raw connections ---------------------------------------------------------------------
 
-    def _conn(self, where: Where, name: str) -> _RawConn:
+    def _conn(self, where: Where, name: str) -> RawConn:
         conn = self.raw.get(name)
         if conn is None:
             raise StepFailed(where, f"no raw connection {name!r} is open (open it first)")
@@ -402,7 +284,7 @@ class _Run:
                 )
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 raise StepFailed(step.where, f"cannot open {url}: {exc}") from None
-            self.raw[step.conn] = _RawConn(url, ws)
+            self.raw[step.conn] = RawConn(url, ws)
         elif isinstance(step, SendStep):
             conn = self._conn(step.where, step.conn)
             text = (
@@ -473,23 +355,6 @@ class _Run:
         self.ex.remove_listener(self.wire.on_event)
 
 
-def check_references(scenario: Scenario) -> list[str]:
-    """Return ``file:line: ...`` for every client method or error class the client lacks."""
-    problems: list[str] = []
-    for step in walk_steps(scenario.steps + scenario.cleanup):
-        if not isinstance(step, CallStep):
-            continue
-        if not callable(getattr(client.Binance, step.call, None)):
-            problems.append(f"{step.where}: the client has no method {step.call!r}")
-        if step.raises:
-            cls = getattr(client.errors, step.raises, None)
-            if not (isinstance(cls, type) and issubclass(cls, BaseError)):
-                problems.append(
-                    f"{step.where}: raises: {step.raises!r} is not a client error class"
-                )
-    return problems
-
-
 def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
@@ -543,6 +408,10 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
         return result("skipped", reason)
     failure: str | None = None
     try:
+        check_setup(scenario.setup)  # refused as serve --scenario and validate refuse it
+        problems = action_problems(scenario)
+        if problems:
+            return result("failed", problems[0])
         async with target.open(scenario) as opened:
             run = _Run(scenario, target, opened)
             skipped = run.skipped

@@ -3,8 +3,11 @@ live environment emulated (its hosts rewritten to an emulator by the URL rule).
 
 A target opens a connected client and, offline, an :class:`EmulatorHandle` through which the
 scenario's emulator script acts (Python calls for the embedded emulator, ``/_mock/`` HTTP
-calls for one at a URL). Live and emulated-live targets share one code path: credentials are
-looked up per environment family, live gates are checked, emulator steps are skipped.
+calls for one at a URL); both run the rows of the emulator's one control table
+(:data:`mock_exchange.CONTROL_ACTIONS`), and ``setup`` is read by the emulator's own
+:func:`mock_exchange.config_from_setup`. Live and emulated-live targets share one code path:
+credentials are looked up per environment family, live gates are checked, emulator steps are
+skipped.
 
 Credentials, by environment (families never mix)::
 
@@ -26,7 +29,7 @@ from typing import Any, Protocol
 import aiohttp
 
 import client
-from mock_exchange import MockExchange, ServerConfig, markets_from_config
+from mock_exchange import CONTROL_ACTIONS, MockExchange, ServerConfig, config_from_setup
 
 from .model import CallStep, Scenario, walk_steps
 
@@ -53,13 +56,14 @@ _MUTATING = ("create_", "cancel_", "edit_", "amend_")
 
 
 class EmulatorHandle(Protocol):
-    """What an emulator script can do to the emulator under test."""
+    """What an emulator script can do to the emulator under test.
 
-    async def fault(self, **options: Any) -> None: ...
-    async def advance_clock(self, ms: int) -> None: ...
-    async def clock(self, op: str) -> None: ...
-    async def rate(self, rate: float) -> None: ...
-    async def push(self, frame: Any, stream: str | None) -> None: ...
+    ``act`` runs one action of the emulator's control table
+    (:data:`mock_exchange.CONTROL_ACTIONS`: ``fault``, ``advance_clock``, ``clock``, ``rate``,
+    ``push``, ...) and returns its JSON result.
+    """
+
+    async def act(self, name: str, value: Any) -> Any: ...
     def now_ms(self) -> int: ...
 
 
@@ -67,23 +71,8 @@ class _Embedded:
     def __init__(self, mx: MockExchange) -> None:
         self.mx = mx
 
-    async def fault(self, **options: Any) -> None:
-        self.mx.add_fault(**options)
-
-    async def advance_clock(self, ms: int) -> None:
-        self.mx.clock.advance(ms)
-
-    async def clock(self, op: str) -> None:
-        if op == "freeze":
-            self.mx.clock.freeze()
-        else:
-            self.mx.clock.resume()
-
-    async def rate(self, rate: float) -> None:
-        self.mx.set_rate(rate)
-
-    async def push(self, frame: Any, stream: str | None) -> None:
-        self.mx.push(frame, stream=stream)
+    async def act(self, name: str, value: Any) -> Any:
+        return self.mx.act(name, value)
 
     def now_ms(self) -> int:
         return self.mx.clock.now_ms()
@@ -103,25 +92,19 @@ class _Remote:
             return data
 
     async def sync_clock(self) -> None:
-        data = await self.call("GET", "clock")
+        data = await self.act("clock_state", None)
         self._offset_ms = int(data["now"]) - int(time.time() * 1000)
 
-    async def fault(self, **options: Any) -> None:
-        await self.call("POST", "faults", options)
-
-    async def advance_clock(self, ms: int) -> None:
-        await self.call("POST", "clock/advance", {"ms": ms})
-        await self.sync_clock()
-
-    async def clock(self, op: str) -> None:
-        await self.call("POST", f"clock/{op}", {})
-        await self.sync_clock()
-
-    async def rate(self, rate: float) -> None:
-        await self.call("POST", "rate", {"rate": rate})
-
-    async def push(self, frame: Any, stream: str | None) -> None:
-        await self.call("POST", "push", {"frame": frame, "stream": stream})
+    async def act(self, name: str, value: Any) -> Any:
+        action = CONTROL_ACTIONS.get(name)
+        if action is None:
+            raise ValueError(f"unknown emulator action {name!r}")
+        if action.check is not None:
+            value = action.check(value)
+        result = await self.call(*action.request(value))
+        if isinstance(result, dict) and "now" in result and name != "clock_state":
+            await self.sync_clock()  # the action moved the clock
+        return result
 
     def now_ms(self) -> int:
         return int(time.time() * 1000) + self._offset_ms
@@ -185,32 +168,6 @@ def gate_reason(
     return None
 
 
-_SERVER_FIELDS = frozenset(
-    f
-    for f, spec in ServerConfig.__dataclass_fields__.items()
-    if spec.type in ("int", "float", "bool", "str", "int | None")
-) - {"seed", "rate", "frozen_clock", "start_ms"}
-
-
-def _server_config(setup: Mapping[str, Any]) -> ServerConfig:
-    clock = setup.get("clock", {})
-    config = ServerConfig(
-        seed=int(setup.get("seed", 0)),
-        rate=float(setup.get("rate", 5.0)),
-        frozen_clock=bool(clock.get("frozen", setup.get("frozen_clock", False))),
-        start_ms=clock.get("start_ms"),
-    )
-    for key, value in dict(setup.get("server", {})).items():
-        if key not in _SERVER_FIELDS:
-            raise ValueError(f"setup.server: unknown emulator setting {key!r}")
-        setattr(config, key, value)
-    if "markets" in setup:
-        config.markets = markets_from_config(
-            list(setup["markets"]), extend=not setup.get("only_markets", False)
-        )
-    return config
-
-
 @dataclass(frozen=True)
 class Target:
     """A named place to run scenarios.
@@ -267,7 +224,7 @@ class Target:
         """Yield the opened target: client, endpoints, clock and, offline, the emulator."""
         if self.kind == "emulator":
             async with (
-                MockExchange(config=_server_config(scenario.setup)) as mx,
+                MockExchange(config=config_from_setup(scenario.setup)) as mx,
                 client.Binance(binance_env="local", base_url=mx.base_url) as ex,
             ):
                 yield Opened(ex, ex.endpoints, _Embedded(mx), mx.clock.now_ms)
@@ -275,8 +232,11 @@ class Target:
             assert self.base_url is not None
             async with aiohttp.ClientSession() as session:
                 remote = _Remote(self.base_url, session)
-                await remote.call("POST", "reset", {"seed": int(scenario.setup.get("seed", 0))})
-                await remote.rate(float(scenario.setup.get("rate", 5.0)))
+                config = config_from_setup(scenario.setup)
+                await remote.act("reset", config.seed)
+                await remote.act("rate", config.rate)
+                if config.frozen_clock:  # a running clock is never un-frozen for a scenario
+                    await remote.act("clock", "freeze")
                 await remote.sync_clock()
                 async with client.Binance(binance_env="local", base_url=self.base_url) as ex:
                     yield Opened(ex, ex.endpoints, remote, remote.now_ms)

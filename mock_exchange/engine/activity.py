@@ -111,7 +111,6 @@ class Activity:
                     "LIMIT",
                     quantity=qty,
                     price=price,
-                    owner="market",
                     now=t,
                 )
             else:
@@ -127,7 +126,6 @@ class Activity:
                     side,
                     "MARKET",
                     quantity=qty,
-                    owner="market",
                     now=t,
                 )
             events.extend(ev)

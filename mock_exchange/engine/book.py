@@ -10,11 +10,10 @@ import bisect
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+
+from .types import AccountId, Side
 
 __all__ = ["Book", "RestingOrder", "Side"]
-
-Side = Literal["BUY", "SELL"]
 
 
 @dataclass
@@ -25,7 +24,7 @@ class RestingOrder:
     side: Side
     price: Decimal
     remaining: Decimal
-    owner: str
+    owner: AccountId | None  # None: background activity
     time: int
 
 

@@ -78,10 +78,11 @@ class ControlledClock:
         self._offset = 0
         self._frozen_at: int | None = None
         self._listeners: list[Callable[[int], None]] = []
+        wall = self._wall()  # read once: two reads may straddle a millisecond
         if start_ms is not None:
-            self._offset = start_ms - self._wall()
+            self._offset = start_ms - wall
         if frozen:
-            self._frozen_at = self.now_ms()
+            self._frozen_at = wall + self._offset
 
     @staticmethod
     def _wall() -> int:

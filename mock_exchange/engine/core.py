@@ -1,7 +1,10 @@
-"""The engine: markets, books, matching, trade tapes and update ids, with no I/O.
+"""The engine: markets, books, matching, order records, trade tapes and update ids, with no I/O.
 
-Every mutating call returns its result together with the events it caused (trades and depth
-changes); transports turn those events into stream payloads. Time comes from the injected
+Every mutating call returns its result together with the events it caused (trades, depth
+changes, and order updates for orders an account placed; see :mod:`.events`); transports turn
+those events into stream payloads. Every order gets a record in :attr:`Engine.orders` that
+outlives its time on the book (:mod:`.orders`); new orders pass the filter table
+(:mod:`.filters`). Time comes from the injected
 clock (or an explicit ``now``), randomness from one seeded generator, so the same seed and the
 same calls give the same market.
 """
@@ -9,14 +12,24 @@ same calls give the same market.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
 from ..errors import ExchangeError
 from .book import Book, RestingOrder, Side
 from .clock import Clock
+from .events import (
+    AccountId,
+    DepthUpdate,
+    EngineEvent,
+    ExecutionType,
+    Liquidation,
+    OrderUpdate,
+)
+from .filters import NewOrder, check_order
 from .markets import DEFAULT_MARKETS, Market
+from .orders import OrderRecord, OrderStatus, OrderStore
 from .tape import AggTrade, Kline, Tape, TickerStats, Trade
 
 __all__ = [
@@ -26,43 +39,11 @@ __all__ = [
     "EngineEvent",
     "Liquidation",
     "OrderResult",
+    "OrderUpdate",
     "TimeInForce",
 ]
 
 TimeInForce = Literal["GTC", "IOC", "FOK"]
-
-
-@dataclass
-class DepthUpdate:
-    """Level changes on one symbol covering update ids ``first_id..last_id``.
-
-    Quantities are absolute level totals after the change; zero means the level is gone.
-    """
-
-    symbol: str
-    first_id: int
-    last_id: int
-    time: int
-    bids: dict[Decimal, Decimal] = field(default_factory=dict)
-    asks: dict[Decimal, Decimal] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Liquidation:
-    """A forced (liquidation) order the engine executed, as ``forceOrder`` reports it."""
-
-    symbol: str
-    side: Side
-    qty: Decimal
-    price: Decimal
-    avg_price: Decimal
-    status: str
-    last_filled: Decimal
-    filled: Decimal
-    time: int
-
-
-EngineEvent = Trade | AggTrade | DepthUpdate | Liquidation
 
 
 @dataclass
@@ -109,6 +90,7 @@ class Engine:
             s: _SymbolState(m, clock.now_ms()) for s, m in self.markets.items()
         }
         self._next_order_id = 1
+        self.orders = OrderStore()
         if seed_liquidity:
             for symbol in self.markets:
                 self._seed_book(symbol)
@@ -219,21 +201,28 @@ class Engine:
         price: Decimal | None = None,
         quote_qty: Decimal | None = None,
         time_in_force: TimeInForce = "GTC",
-        owner: str = "market",
+        owner: AccountId | None = None,
+        client_order_id: str | None = None,
         now: int | None = None,
     ) -> tuple[OrderResult, list[EngineEvent]]:
         """Validate and match a new order; rest what is left when the order type allows.
 
+        Args:
+            owner: the account placing it; None for background activity. Only an account's
+                orders produce :class:`OrderUpdate` events.
+            client_order_id: the account's id for it (unique among its open orders).
+
         Returns:
-            The order result and the events (trades, then one depth update) it caused.
+            The order result and the events (trades, aggregate trades, one depth update, and
+            the owner's order updates) it caused.
 
         Raises:
-            ExchangeError: a filter failure (-1013), an invalid symbol (-1121), or
-                LIMIT_MAKER that would trade (-2010).
+            ExchangeError: a filter failure (-1013), an invalid symbol (-1121), LIMIT_MAKER
+                that would trade or a duplicate client order id (-2010).
         """
         m = self.market(symbol)
         ts = self.clock.now_ms() if now is None else now
-        self._validate(m, order_type, quantity, price, quote_qty)
+        check_order(NewOrder(m, order_type, quantity, price, quote_qty))
         st = self._symbols[symbol]
         book = st.book
         opposite: Side = "SELL" if side == "BUY" else "BUY"
@@ -247,24 +236,28 @@ class Engine:
             best = book.best_ask() if side == "BUY" else book.best_bid()
             if best is not None and crosses(best[0]):
                 raise ExchangeError(-2010, "Order would immediately match and take.")
+        record = OrderRecord(
+            self._next_order_id,
+            symbol,
+            side,
+            order_type,
+            time_in_force,
+            price,
+            quantity,
+            quote_qty,
+            owner,
+            client_order_id,
+            ts,
+        )
+        self.orders.add(record)
+        self._next_order_id += 1
+        updates = _Updates(record)
         if time_in_force == "FOK" and order_type == "LIMIT":
             assert quantity is not None
             if self._fillable(book, opposite, quantity, crosses) < quantity:
-                order_id = self._new_order_id()
-                return OrderResult(
-                    order_id,
-                    symbol,
-                    side,
-                    "EXPIRED",
-                    quantity,
-                    Decimal(0),
-                    Decimal(0),
-                    price,
-                    [],
-                    ts,
-                ), []
+                self._finish(record, "EXPIRED", ts, updates)
+                return self._result(record, [], ts), updates.events
 
-        order_id = self._new_order_id()
         remaining = quantity if quantity is not None else None
         quote_left = quote_qty
         satisfied = False  # the order got all it asked for (quantity or quote amount)
@@ -296,12 +289,17 @@ class Engine:
                 ts,
                 buyer_is_maker=(side == "SELL"),
                 maker_order_id=maker.order_id,
-                taker_order_id=order_id,
+                taker_order_id=record.order_id,
+                maker_owner=maker.owner,
+                taker_owner=owner,
             )
             fills.append(trade)
             agg = st.tape.add(trade)
             if not aggs or aggs[-1] is not agg:
                 aggs.append(agg)
+            self._fill(maker.order_id, trade, ts, updates)
+            record.fill(qty, trade.quote_qty, ts)
+            updates.trade(record, trade)
             maker.remaining -= qty
             if maker.remaining <= 0:
                 queue.popleft()
@@ -317,25 +315,23 @@ class Engine:
                 assert quote_left is not None
                 quote_left -= trade.quote_qty
 
-        executed = sum((t.qty for t in fills), Decimal(0))
-        cum_quote = sum((t.quote_qty for t in fills), Decimal(0))
-        orig = quantity if quantity is not None else executed
-        left = orig - executed
+        executed = record.executed_qty
+        left = (quantity if quantity is not None else executed) - executed
+        status: OrderStatus
         if order_type == "MARKET" or time_in_force in ("IOC", "FOK"):
             status = "FILLED" if satisfied and executed > 0 else "EXPIRED"
         elif left > 0:
             assert price is not None
-            total = book.add(RestingOrder(order_id, side, price, left, owner, ts))
+            total = book.add(RestingOrder(record.order_id, side, price, left, owner, ts))
             self._touch(st, depth, side, price, total)
             status = "PARTIALLY_FILLED" if executed > 0 else "NEW"
         else:
             status = "FILLED"
+        self._finish(record, status, ts, updates)
         events: list[EngineEvent] = [*fills, *aggs]
         if depth.last_id >= depth.first_id:
             events.append(depth)
-        return OrderResult(
-            order_id, symbol, side, status, orig, executed, cum_quote, price, fills, ts
-        ), events
+        return self._result(record, fills, ts), events + updates.events
 
     def liquidate(
         self, symbol: str, side: Side, quantity: Decimal, now: int | None = None
@@ -347,9 +343,7 @@ class Engine:
             itself is the last event.
         """
         ts = self.clock.now_ms() if now is None else now
-        res, events = self.place_order(
-            symbol, side, "MARKET", quantity=quantity, owner="liquidation", now=ts
-        )
+        res, events = self.place_order(symbol, side, "MARKET", quantity=quantity, now=ts)
         worst = res.fills[-1].price if res.fills else self.last_price(symbol)
         avg = res.cumulative_quote_qty / res.executed_qty if res.executed_qty else worst
         last = res.fills[-1].qty if res.fills else Decimal(0)
@@ -360,7 +354,7 @@ class Engine:
     def cancel_order(
         self, symbol: str, order_id: int, now: int | None = None
     ) -> tuple[RestingOrder, list[EngineEvent]]:
-        """Remove a resting order.
+        """Remove a resting order; its record becomes CANCELED.
 
         Raises:
             ExchangeError: -2011 Unknown order sent.
@@ -374,14 +368,49 @@ class Engine:
         self._touch(
             st, depth, order.side, order.price, st.book.level_total(order.side, order.price)
         )
-        return order, [depth]
+        events: list[EngineEvent] = [depth]
+        record = self.orders.get(order_id)
+        if record is not None:
+            updates = _Updates(record, announce=False)
+            self._finish(record, "CANCELED", ts, updates)
+            events += updates.events
+        return order, events
+
+    def order(self, order_id: int) -> OrderRecord | None:
+        """Return the record of an order (None once a background order is final)."""
+        return self.orders.get(order_id)
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _new_order_id(self) -> int:
-        oid = self._next_order_id
-        self._next_order_id += 1
-        return oid
+    def _fill(self, order_id: int, trade: Trade, now: int, updates: _Updates) -> None:
+        record = self.orders.get(order_id)
+        if record is None:
+            return
+        record.fill(trade.qty, trade.quote_qty, now)
+        updates.trade(record, trade)
+        self.orders.settled(record)
+
+    def _finish(self, record: OrderRecord, status: OrderStatus, now: int, up: _Updates) -> None:
+        before = record.status
+        record.settle(status, now)
+        if status != before and status in ("CANCELED", "EXPIRED"):
+            up.final(record, status)
+        self.orders.settled(record)
+
+    @staticmethod
+    def _result(record: OrderRecord, fills: list[Trade], now: int) -> OrderResult:
+        return OrderResult(
+            record.order_id,
+            record.symbol,
+            record.side,
+            record.status,
+            record.orig_qty if record.orig_qty is not None else record.executed_qty,
+            record.executed_qty,
+            record.cumulative_quote_qty,
+            record.price,
+            fills,
+            now,
+        )
 
     @staticmethod
     def _touch(
@@ -401,54 +430,6 @@ class Engine:
             got += total
         return got
 
-    @staticmethod
-    def _validate(
-        m: Market,
-        order_type: str,
-        quantity: Decimal | None,
-        price: Decimal | None,
-        quote_qty: Decimal | None,
-    ) -> None:
-        if order_type in ("LIMIT", "LIMIT_MAKER"):
-            if price is None:
-                raise ExchangeError(
-                    -1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed."
-                )
-            if quantity is None:
-                raise ExchangeError(
-                    -1102,
-                    "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.",
-                )
-        if price is not None:
-            if price <= 0:
-                raise ExchangeError(-1013, "Invalid price.")
-            if (
-                price < m.min_price
-                or price > m.max_price
-                or (price - m.min_price) % m.tick_size != 0
-            ):
-                raise ExchangeError(-1013, "Filter failure: PRICE_FILTER")
-        if quantity is not None:
-            if quantity <= 0:
-                raise ExchangeError(-1013, "Invalid quantity.")
-            if order_type == "MARKET" and quantity > m.market_max_qty:
-                raise ExchangeError(-1013, "Filter failure: MARKET_LOT_SIZE")
-            if (
-                quantity < m.min_qty
-                or quantity > m.max_qty
-                or (quantity - m.min_qty) % m.step_size != 0
-            ):
-                raise ExchangeError(-1013, "Filter failure: LOT_SIZE")
-            if price is not None:
-                notional = price * quantity
-                if notional < m.min_notional or notional > m.max_notional:
-                    raise ExchangeError(-1013, "Filter failure: NOTIONAL")
-        elif order_type == "MARKET" and quote_qty is None:
-            raise ExchangeError(
-                -1102,
-                "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!",
-            )
-
     def _seed_book(self, symbol: str, levels: int = 20) -> None:
         """Rest a symmetric ladder around the initial price so the market opens two-sided."""
         m = self.markets[symbol]
@@ -463,12 +444,23 @@ class Engine:
                     continue
                 if p * qty < m.min_notional:
                     qty = m.round_qty(m.min_notional / p * 2) + m.step_size
-                self.place_order(
-                    symbol,
-                    side,
-                    "LIMIT",
-                    quantity=qty,
-                    price=p,
-                    owner="market",
-                    now=self.clock.now_ms(),
-                )
+                self.place_order(symbol, side, "LIMIT", quantity=qty, price=p)
+
+
+class _Updates:
+    """The :class:`OrderUpdate` events of one engine call, for orders an account owns."""
+
+    def __init__(self, record: OrderRecord, *, announce: bool = True) -> None:
+        self.events: list[EngineEvent] = []
+        if announce:
+            self._add(record, "NEW", None)
+
+    def _add(self, record: OrderRecord, execution: ExecutionType, trade: Trade | None) -> None:
+        if record.owner is not None:
+            self.events.append(OrderUpdate(record.owner, execution, record.snapshot(), trade))
+
+    def trade(self, record: OrderRecord, trade: Trade) -> None:
+        self._add(record, "TRADE", trade)
+
+    def final(self, record: OrderRecord, status: OrderStatus) -> None:
+        self._add(record, "CANCELED" if status == "CANCELED" else "EXPIRED", None)

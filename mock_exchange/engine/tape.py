@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from .types import AccountId
+
 __all__ = [
     "DAY_MS",
     "INTERVAL_MS",
@@ -95,6 +97,13 @@ class Trade:
     buyer_is_maker: bool
     maker_order_id: int
     taker_order_id: int
+    maker_owner: AccountId | None = None
+    taker_owner: AccountId | None = None
+
+    @property
+    def owner(self) -> AccountId | None:
+        """The public trade belongs to nobody; each side's account is named above."""
+        return None
 
 
 @dataclass
@@ -110,6 +119,11 @@ class AggTrade:
     time: int
     buyer_is_maker: bool
     taker_order_id: int
+
+    @property
+    def owner(self) -> AccountId | None:
+        """Aggregate trades are public."""
+        return None
 
 
 @dataclass

@@ -15,11 +15,12 @@ from typing import Any
 
 from ..engine.core import Engine
 from ..engine.exchange import Exchange
-from ..engine.markets import MarketKind, futures_exchange_info, spot_exchange_info
+from ..engine.markets import MarketKind
 from ..engine.tape import INTERVAL_MS
 from ..errors import ExchangeError
 from . import payloads as pl
 from .params import Params, illegal, mandatory
+from .venues import VENUE_SPECS, RestSpec, tier
 
 __all__ = ["Query", "QueryHandler", "parse_window", "queries"]
 
@@ -37,6 +38,16 @@ class Query:
     def engine(self) -> Engine:
         """The engine of the request's venue."""
         return self.exchange.engine(self.venue)
+
+    @property
+    def spec(self) -> RestSpec:
+        """The venue's limits and weights."""
+        return VENUE_SPECS[self.venue].rest
+
+    @property
+    def style(self) -> pl.Payloads:
+        """The venue's payload shapes."""
+        return VENUE_SPECS[self.venue].payloads
 
     def symbol(self) -> str:
         """Return the mandatory, known ``symbol``."""
@@ -75,39 +86,30 @@ def exchange_info(q: Query) -> tuple[Any, int]:
         for name in names:
             q.engine.market(name)
         markets = [m for m in markets if m.symbol in names]
-    if q.venue != "spot":
-        return futures_exchange_info(markets, q.now, q.venue), 1
-    perms = q.params.names("permissions") if q.params.has("permissions") else None
+    perms = None
+    if q.spec.permissions_filter and q.params.has("permissions"):
+        perms = q.params.names("permissions")
     if perms is not None:
         if names is not None:
             raise ExchangeError(-1128, "Combination of optional parameters invalid.")
         if not {"SPOT", "MARGIN"} & set(perms):
             markets = []
-    return spot_exchange_info(markets, q.now), 20
-
-
-_SPOT_DEPTH_WEIGHTS = ((100, 5), (500, 25), (1000, 50), (5000, 250))
-_FUTURES_DEPTH_LIMITS = ((50, 2), (100, 5), (500, 10), (1000, 20))
+    return q.spec.exchange_info(markets, q.now), q.spec.exchange_info_weight
 
 
 def depth(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/depth``, ``/fapi/v1/depth``, ``/dapi/v1/depth``; WS API ``depth``."""
+    """``GET /api/v3/depth``, ``/fapi/v1/depth``, ``/dapi/v1/depth``; WS API ``depth``.
+
+    Limits above the maximum are truncated; futures round a limit up to a valid one.
+    """
     symbol = q.symbol()
-    m = q.engine.market(symbol)
-    if q.venue == "spot":
-        limit = q.params.limit(100, 5000)
-        weight = next(w for top, w in _SPOT_DEPTH_WEIGHTS if limit <= top)
-    else:
-        limit = q.params.limit(500, 1000)
-        # futures accepts 5, 10, 20, 50, 100, 500, 1000: round up to the next valid limit
-        limit = next(v for v in (5, 10, 20, 50, 100, 500, 1000) if limit <= v)
-        weight = next(w for top, w in _FUTURES_DEPTH_LIMITS if limit <= top)
+    spec = q.spec
+    limit = q.params.limit(spec.depth_default, spec.depth_max)
+    if spec.depth_steps is not None:
+        limit = next(v for v in spec.depth_steps if limit <= v)
     last_id, bids, asks = q.engine.depth(symbol, limit)
-    body: dict[str, Any] = {"lastUpdateId": last_id}
-    if q.venue != "spot":
-        body.update({"E": q.now, "T": q.now})
-    body.update({"bids": pl.depth_levels(m, bids), "asks": pl.depth_levels(m, asks)})
-    return body, weight
+    body = q.style.depth_rest(q.engine.market(symbol), last_id, bids, asks, q.now)
+    return body, tier(spec.depth_weights, limit)
 
 
 def trades(q: Query) -> tuple[Any, int]:
@@ -116,7 +118,7 @@ def trades(q: Query) -> tuple[Any, int]:
     m = q.engine.market(symbol)
     limit = q.params.limit(500, 1000)
     rows = q.engine.recent_trades(symbol)[-limit:]
-    return [pl.trade_rest(q.venue, m, t) for t in rows], 25 if q.venue == "spot" else 5
+    return [q.style.trade_rest(m, t) for t in rows], q.spec.trades_weight
 
 
 def historical_trades(q: Query) -> tuple[Any, int]:
@@ -129,7 +131,7 @@ def historical_trades(q: Query) -> tuple[Any, int]:
     rows = (
         [t for t in rows if t.trade_id >= from_id][:limit] if from_id is not None else rows[-limit:]
     )
-    return [pl.trade_rest(q.venue, m, t) for t in rows], 25 if q.venue == "spot" else 20
+    return [q.style.trade_rest(m, t) for t in rows], q.spec.historical_trades_weight
 
 
 def agg_trades(q: Query) -> tuple[Any, int]:
@@ -149,7 +151,7 @@ def agg_trades(q: Query) -> tuple[Any, int]:
         rows = [a for a in rows if lo <= a.time <= hi][:limit]
     else:
         rows = rows[-limit:]
-    return [pl.agg_trade_rest(q.venue, m, a) for a in rows], 4 if q.venue == "spot" else 20
+    return [q.style.agg_trade_rest(m, a) for a in rows], q.spec.agg_trades_weight
 
 
 _TZ = re.compile(r"^([+-]?)(\d{1,2})(?::(\d{2}))?$")
@@ -173,7 +175,7 @@ def klines(q: Query) -> tuple[Any, int]:
     interval = q.params.text("interval", required=True)
     if interval not in INTERVAL_MS:
         raise ExchangeError(-1120, "Invalid interval.")
-    limit = q.params.limit(500, 1000 if q.venue == "spot" else 1500)
+    limit = q.params.limit(500, q.spec.klines_max)
     rows = q.engine.klines(
         symbol,
         interval,
@@ -181,10 +183,9 @@ def klines(q: Query) -> tuple[Any, int]:
         start_time=q.params.integer("startTime"),
         end_time=q.params.integer("endTime"),
         limit=limit,
-        offset_ms=_tz_offset(q) if q.venue == "spot" else 0,
+        offset_ms=_tz_offset(q) if q.spec.kline_time_zone else 0,
     )
-    weight = 2 if q.venue == "spot" else (1 if limit < 100 else 2 if limit < 500 else 5)
-    return [pl.kline_rest(m, k) for k in rows], weight
+    return [pl.kline_rest(m, k) for k in rows], tier(q.spec.kline_weights, limit)
 
 
 def avg_price(q: Query) -> tuple[Any, int]:
@@ -206,27 +207,14 @@ def _per_symbol(
 
 def ticker_price(q: Query) -> tuple[Any, int]:
     """``GET /api/v3/ticker/price``, ``/fapi/v2/ticker/price``; WS API ``ticker.price``."""
-
-    def row(symbol: str) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "symbol": symbol,
-            "price": q.engine.market(symbol).price_str(q.engine.last_price(symbol)),
-        }
-        if q.venue != "spot":
-            body["time"] = q.now
-        return body
-
-    return _per_symbol(q, row, 2 if q.venue == "spot" else 1, 4 if q.venue == "spot" else 2)
+    one, many = q.spec.ticker_price_weights
+    return _per_symbol(q, lambda s: q.style.ticker_price_rest(q.engine, s, q.now), one, many)
 
 
 def book_ticker(q: Query) -> tuple[Any, int]:
     """``GET /api/v3/ticker/bookTicker``, ``/fapi/v1/ticker/bookTicker``; WS ``ticker.book``."""
-    return _per_symbol(
-        q,
-        lambda s: pl.book_ticker_rest(q.venue, q.engine, s, q.now),
-        2,
-        4 if q.venue == "spot" else 5,
-    )
+    one, many = q.spec.book_ticker_weights
+    return _per_symbol(q, lambda s: q.style.book_ticker_rest(q.engine, s, q.now), one, many)
 
 
 def _mini(q: Query) -> bool:
@@ -238,18 +226,17 @@ def _mini(q: Query) -> bool:
 
 def ticker_24hr(q: Query) -> tuple[Any, int]:
     """``GET /api/v3/ticker/24hr`` (FULL/MINI), ``/fapi/v1/ticker/24hr``; WS ``ticker.24hr``."""
-    mini = _mini(q) if q.venue == "spot" else False
+    spec = q.spec
+    mini = _mini(q) if spec.ticker_types else False
     names, single = q.symbols_or_all()
 
     def row(symbol: str) -> dict[str, Any]:
-        return pl.ticker_rest(q.venue, q.engine, symbol, q.now, mini=mini)
+        return q.style.ticker_rest(q.engine, symbol, q.now, mini=mini)
 
     if single:
-        return row(names[0]), 2 if q.venue == "spot" else 1
-    if q.venue != "spot":
-        return [row(s) for s in names], 40
+        return row(names[0]), spec.ticker_24hr_one
     named = q.params.has("symbols")
-    weight = 80 if not named else (2 if len(names) <= 20 else 40 if len(names) <= 100 else 80)
+    weight = tier(spec.ticker_24hr_named, len(names)) if named else spec.ticker_24hr_all
     return [row(s) for s in names], weight
 
 
@@ -281,8 +268,8 @@ def ticker_window(q: Query) -> tuple[Any, int]:
     names, single = q.symbols_or_all()
 
     def row(symbol: str) -> dict[str, Any]:
-        return pl.ticker_rest(
-            q.venue, q.engine, symbol, q.now, window_ms=window, mini=mini, rolling=True
+        return q.style.ticker_rest(
+            q.engine, symbol, q.now, window_ms=window, mini=mini, rolling=True
         )
 
     weight = min(4 * len(names), 200)

@@ -2,26 +2,25 @@
 
 Spot and futures differ in small ways that clients rely on (spot ``bookTicker`` and partial
 depth have no ``e``/``E``; futures events carry ``T`` and ``pu``; futures tickers have no
-bid/ask); each builder takes the venue and follows the documented shape of that venue.
+bid/ask). Builders whose shape depends on the venue are methods of a payload style:
+:class:`Payloads` (spot) and :class:`FuturesPayloads`, which overrides only what differs; each
+venue names its style (:mod:`mock_exchange.transports.venues`). The others are plain functions.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from ..engine.core import AggTrade, DepthUpdate, Engine, Liquidation
 from ..engine.derivatives import INTEREST_RATE, MarkPrice
-from ..engine.markets import Market, MarketKind, fmt
+from ..engine.markets import Market, fmt
 from ..engine.tape import Kline, TickerStats, Trade
 
 __all__ = [
-    "agg_trade_event",
-    "agg_trade_rest",
+    "FuturesPayloads",
+    "Payloads",
     "avg_price_event",
-    "book_ticker_event",
-    "book_ticker_rest",
-    "depth_diff_event",
     "depth_levels",
     "force_order_event",
     "funding_rate_rest",
@@ -29,12 +28,7 @@ __all__ = [
     "kline_rest",
     "mark_price_event",
     "mini_ticker_event",
-    "partial_depth_event",
     "premium_index_rest",
-    "ticker_event",
-    "ticker_rest",
-    "trade_event",
-    "trade_rest",
     "window_ticker_event",
 ]
 
@@ -50,82 +44,6 @@ def depth_levels(
 
 
 # -- trades -------------------------------------------------------------------------------
-
-
-def trade_event(venue: MarketKind, m: Market, t: Trade, now: int) -> dict[str, Any]:
-    """Return the ``<symbol>@trade`` event."""
-    if venue == "spot":
-        return {
-            "e": "trade",
-            "E": now,
-            "s": m.symbol,
-            "t": t.trade_id,
-            "p": m.price_str(t.price),
-            "q": m.qty_str(t.qty),
-            "T": t.time,
-            "m": t.buyer_is_maker,
-            "M": True,
-        }
-    return {
-        "e": "trade",
-        "E": now,
-        "T": t.time,
-        "s": m.symbol,
-        "t": t.trade_id,
-        "p": m.price_str(t.price),
-        "q": m.qty_str(t.qty),
-        "X": "MARKET",
-        "m": t.buyer_is_maker,
-    }
-
-
-def trade_rest(venue: MarketKind, m: Market, t: Trade) -> dict[str, Any]:
-    """Return one row of ``GET /api/v3/trades`` (or ``/fapi/v1/trades``)."""
-    row: dict[str, Any] = {
-        "id": t.trade_id,
-        "price": m.price_str(t.price),
-        "qty": m.qty_str(t.qty),
-        "quoteQty": m.price_str(t.quote_qty),
-        "time": t.time,
-        "isBuyerMaker": t.buyer_is_maker,
-    }
-    if venue == "spot":
-        row["isBestMatch"] = True
-    return row
-
-
-def agg_trade_event(venue: MarketKind, m: Market, a: AggTrade, now: int) -> dict[str, Any]:
-    """Return the ``<symbol>@aggTrade`` event."""
-    event: dict[str, Any] = {
-        "e": "aggTrade",
-        "E": now,
-        "s": m.symbol,
-        "a": a.agg_id,
-        "p": m.price_str(a.price),
-        "q": m.qty_str(a.qty),
-    }
-    if venue != "spot":
-        event["nq"] = m.qty_str(a.qty)
-    event.update({"f": a.first_trade_id, "l": a.last_trade_id, "T": a.time, "m": a.buyer_is_maker})
-    if venue == "spot":
-        event["M"] = True
-    return event
-
-
-def agg_trade_rest(venue: MarketKind, m: Market, a: AggTrade) -> dict[str, Any]:
-    """Return one row of ``GET /api/v3/aggTrades`` (or ``/fapi/v1/aggTrades``)."""
-    row: dict[str, Any] = {
-        "a": a.agg_id,
-        "p": m.price_str(a.price),
-        "q": m.qty_str(a.qty),
-        "f": a.first_trade_id,
-        "l": a.last_trade_id,
-        "T": a.time,
-        "m": a.buyer_is_maker,
-    }
-    if venue == "spot":
-        row["M"] = True
-    return row
 
 
 # -- klines -------------------------------------------------------------------------------
@@ -235,13 +153,6 @@ def _ticker_fields(
     return fields
 
 
-def ticker_event(venue: MarketKind, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-    """Return the ``<symbol>@ticker`` event (``24hrTicker``; futures has no bid/ask or ``x``)."""
-    fields = _ticker_fields(engine, symbol, now)
-    order = _SPOT_TICKER_ORDER if venue == "spot" else _FUTURES_TICKER_ORDER
-    return {"e": "24hrTicker", "E": now, "s": symbol, **{k: fields[k] for k in order}}
-
-
 def mini_ticker_event(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
     """Return the ``<symbol>@miniTicker`` event (``24hrMiniTicker``)."""
     fields = _ticker_fields(engine, symbol, now)
@@ -282,62 +193,6 @@ _REST_NAMES = {
 _REST_MINI_ORDER = "ohlcvqOCFLn"
 
 
-def ticker_rest(
-    venue: MarketKind,
-    engine: Engine,
-    symbol: str,
-    now: int,
-    *,
-    window_ms: int = 86_400_000,
-    mini: bool = False,
-    rolling: bool = False,
-) -> dict[str, Any]:
-    """Return a ``ticker/24hr`` or rolling ``ticker`` object (FULL or MINI) for ``symbol``."""
-    fields = _ticker_fields(engine, symbol, now, window_ms)
-    if mini:
-        order = _REST_MINI_ORDER
-    elif rolling:
-        order = "pPwohlcvqOCFLn"
-    elif venue == "spot":
-        order = _SPOT_TICKER_ORDER
-    else:
-        order = _FUTURES_TICKER_ORDER
-    return {"symbol": symbol, **{_REST_NAMES[k]: fields[k] for k in order}}
-
-
-def book_ticker_event(venue: MarketKind, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-    """Return the ``<symbol>@bookTicker`` event (spot: no ``e``/``E``)."""
-    m = engine.market(symbol)
-    bid, ask = _best(engine, symbol)
-    quotes = {
-        "s": symbol,
-        "b": m.price_str(bid[0]),
-        "B": m.qty_str(bid[1]),
-        "a": m.price_str(ask[0]),
-        "A": m.qty_str(ask[1]),
-    }
-    if venue == "spot":
-        return {"u": engine.update_id(symbol), **quotes}
-    return {"e": "bookTicker", "u": engine.update_id(symbol), "E": now, "T": now, **quotes}
-
-
-def book_ticker_rest(venue: MarketKind, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-    """Return one ``GET /api/v3/ticker/bookTicker`` object (futures adds time, update id)."""
-    m = engine.market(symbol)
-    bid, ask = _best(engine, symbol)
-    row: dict[str, Any] = {
-        "symbol": symbol,
-        "bidPrice": m.price_str(bid[0]),
-        "bidQty": m.qty_str(bid[1]),
-        "askPrice": m.price_str(ask[0]),
-        "askQty": m.qty_str(ask[1]),
-    }
-    if venue != "spot":
-        row["time"] = now
-        row["lastUpdateId"] = engine.update_id(symbol)
-    return row
-
-
 def avg_price_event(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
     """Return the ``<symbol>@avgPrice`` event."""
     m = engine.market(symbol)
@@ -346,66 +201,6 @@ def avg_price_event(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
 
 
 # -- depth --------------------------------------------------------------------------------
-
-
-def partial_depth_event(
-    venue: MarketKind,
-    engine: Engine,
-    symbol: str,
-    levels: int,
-    now: int,
-    first_id: int,
-    prev_last: int,
-) -> dict[str, Any]:
-    """Return ``<symbol>@depth<levels>``: spot a bare snapshot, futures the depthUpdate shape."""
-    m = engine.market(symbol)
-    last_id, bids, asks = engine.depth(symbol, levels)
-    if venue == "spot":
-        return {
-            "lastUpdateId": last_id,
-            "bids": depth_levels(m, bids),
-            "asks": depth_levels(m, asks),
-        }
-    return {
-        "e": "depthUpdate",
-        "E": now,
-        "T": now,
-        "s": symbol,
-        "U": min(first_id, last_id),
-        "u": last_id,
-        "pu": prev_last,
-        "b": depth_levels(m, bids),
-        "a": depth_levels(m, asks),
-    }
-
-
-def depth_diff_event(
-    venue: MarketKind, m: Market, d: DepthUpdate, now: int, prev_last: int
-) -> dict[str, Any]:
-    """Return the ``<symbol>@depth`` diff event for the merged update ``d``."""
-    bids = depth_levels(m, dict(sorted(d.bids.items(), reverse=True)))
-    asks = depth_levels(m, dict(sorted(d.asks.items())))
-    if venue == "spot":
-        return {
-            "e": "depthUpdate",
-            "E": now,
-            "s": m.symbol,
-            "U": d.first_id,
-            "u": d.last_id,
-            "b": bids,
-            "a": asks,
-        }
-    return {
-        "e": "depthUpdate",
-        "E": now,
-        "T": d.time,
-        "s": m.symbol,
-        "U": d.first_id,
-        "u": d.last_id,
-        "pu": prev_last,
-        "b": bids,
-        "a": asks,
-    }
 
 
 # -- futures ------------------------------------------------------------------------------
@@ -469,3 +264,287 @@ def force_order_event(m: Market, liq: Liquidation, now: int) -> dict[str, Any]:
             "T": liq.time,
         },
     }
+
+
+# -- the venue-dependent shapes -----------------------------------------------------------
+
+
+class Payloads:
+    """Spot shapes of the payloads whose fields differ between spot and futures."""
+
+    ticker_order = _SPOT_TICKER_ORDER
+    trade_rest_extra: ClassVar[dict[str, Any]] = {"isBestMatch": True}
+    agg_rest_extra: ClassVar[dict[str, Any]] = {"M": True}
+
+    def trade_event(self, m: Market, t: Trade, now: int) -> dict[str, Any]:
+        """Return the ``<symbol>@trade`` event."""
+        return {
+            "e": "trade",
+            "E": now,
+            "s": m.symbol,
+            "t": t.trade_id,
+            "p": m.price_str(t.price),
+            "q": m.qty_str(t.qty),
+            "T": t.time,
+            "m": t.buyer_is_maker,
+            "M": True,
+        }
+
+    def trade_rest(self, m: Market, t: Trade) -> dict[str, Any]:
+        """Return one row of ``GET /api/v3/trades`` (or ``/fapi/v1/trades``)."""
+        return {
+            "id": t.trade_id,
+            "price": m.price_str(t.price),
+            "qty": m.qty_str(t.qty),
+            "quoteQty": m.price_str(t.quote_qty),
+            "time": t.time,
+            "isBuyerMaker": t.buyer_is_maker,
+            **self.trade_rest_extra,
+        }
+
+    def agg_trade_event(self, m: Market, a: AggTrade, now: int) -> dict[str, Any]:
+        """Return the ``<symbol>@aggTrade`` event."""
+        return {
+            "e": "aggTrade",
+            "E": now,
+            "s": m.symbol,
+            "a": a.agg_id,
+            "p": m.price_str(a.price),
+            "q": m.qty_str(a.qty),
+            "f": a.first_trade_id,
+            "l": a.last_trade_id,
+            "T": a.time,
+            "m": a.buyer_is_maker,
+            "M": True,
+        }
+
+    def agg_trade_rest(self, m: Market, a: AggTrade) -> dict[str, Any]:
+        """Return one row of ``GET /api/v3/aggTrades`` (or ``/fapi/v1/aggTrades``)."""
+        return {
+            "a": a.agg_id,
+            "p": m.price_str(a.price),
+            "q": m.qty_str(a.qty),
+            "f": a.first_trade_id,
+            "l": a.last_trade_id,
+            "T": a.time,
+            "m": a.buyer_is_maker,
+            **self.agg_rest_extra,
+        }
+
+    def ticker_event(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+        """Return the ``<symbol>@ticker`` event (``24hrTicker``)."""
+        fields = _ticker_fields(engine, symbol, now)
+        return {
+            "e": "24hrTicker",
+            "E": now,
+            "s": symbol,
+            **{k: fields[k] for k in self.ticker_order},
+        }
+
+    def ticker_rest(
+        self,
+        engine: Engine,
+        symbol: str,
+        now: int,
+        *,
+        window_ms: int = 86_400_000,
+        mini: bool = False,
+        rolling: bool = False,
+    ) -> dict[str, Any]:
+        """Return a ``ticker/24hr`` or rolling ``ticker`` object (FULL or MINI) for ``symbol``."""
+        fields = _ticker_fields(engine, symbol, now, window_ms)
+        if mini:
+            order = _REST_MINI_ORDER
+        elif rolling:
+            order = "pPwohlcvqOCFLn"
+        else:
+            order = self.ticker_order
+        return {"symbol": symbol, **{_REST_NAMES[k]: fields[k] for k in order}}
+
+    def _quotes(self, engine: Engine, symbol: str) -> dict[str, Any]:
+        m = engine.market(symbol)
+        bid, ask = _best(engine, symbol)
+        return {
+            "s": symbol,
+            "b": m.price_str(bid[0]),
+            "B": m.qty_str(bid[1]),
+            "a": m.price_str(ask[0]),
+            "A": m.qty_str(ask[1]),
+        }
+
+    def book_ticker_event(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+        """Return the ``<symbol>@bookTicker`` event (spot: no ``e``/``E``)."""
+        return {"u": engine.update_id(symbol), **self._quotes(engine, symbol)}
+
+    def book_ticker_rest(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+        """Return one ``GET /api/v3/ticker/bookTicker`` object."""
+        q = self._quotes(engine, symbol)
+        return {
+            "symbol": symbol,
+            "bidPrice": q["b"],
+            "bidQty": q["B"],
+            "askPrice": q["a"],
+            "askQty": q["A"],
+        }
+
+    def ticker_price_rest(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+        """Return one ``GET /api/v3/ticker/price`` object."""
+        return {
+            "symbol": symbol,
+            "price": engine.market(symbol).price_str(engine.last_price(symbol)),
+        }
+
+    def depth_rest(
+        self,
+        m: Market,
+        last_id: int,
+        bids: list[tuple[Decimal, Decimal]],
+        asks: list[tuple[Decimal, Decimal]],
+        now: int,
+    ) -> dict[str, Any]:
+        """Return ``GET /api/v3/depth``."""
+        return {
+            "lastUpdateId": last_id,
+            "bids": depth_levels(m, bids),
+            "asks": depth_levels(m, asks),
+        }
+
+    def partial_depth_event(
+        self,
+        engine: Engine,
+        symbol: str,
+        levels: int,
+        now: int,
+        first_id: int,
+        prev_last: int,
+    ) -> dict[str, Any]:
+        """Return ``<symbol>@depth<levels>``: spot sends a bare snapshot."""
+        last_id, bids, asks = engine.depth(symbol, levels)
+        return self.depth_rest(engine.market(symbol), last_id, bids, asks, now)
+
+    def depth_diff_event(
+        self, m: Market, d: DepthUpdate, now: int, prev_last: int
+    ) -> dict[str, Any]:
+        """Return the ``<symbol>@depth`` diff event for the merged update ``d``."""
+        return {
+            "e": "depthUpdate",
+            "E": now,
+            "s": m.symbol,
+            "U": d.first_id,
+            "u": d.last_id,
+            "b": _sorted_levels(m, d.bids, reverse=True),
+            "a": _sorted_levels(m, d.asks),
+        }
+
+
+class FuturesPayloads(Payloads):
+    """USD-M and COIN-M shapes: event and trade times, ``pu``, no bid/ask in tickers."""
+
+    ticker_order = _FUTURES_TICKER_ORDER
+    trade_rest_extra: ClassVar[dict[str, Any]] = {}
+    agg_rest_extra: ClassVar[dict[str, Any]] = {}
+
+    def trade_event(self, m: Market, t: Trade, now: int) -> dict[str, Any]:
+        """Return the ``<symbol>@trade`` event."""
+        return {
+            "e": "trade",
+            "E": now,
+            "T": t.time,
+            "s": m.symbol,
+            "t": t.trade_id,
+            "p": m.price_str(t.price),
+            "q": m.qty_str(t.qty),
+            "X": "MARKET",
+            "m": t.buyer_is_maker,
+        }
+
+    def agg_trade_event(self, m: Market, a: AggTrade, now: int) -> dict[str, Any]:
+        """Return the ``<symbol>@aggTrade`` event (``nq``: the quantity without RPI orders)."""
+        return {
+            "e": "aggTrade",
+            "E": now,
+            "s": m.symbol,
+            "a": a.agg_id,
+            "p": m.price_str(a.price),
+            "q": m.qty_str(a.qty),
+            "nq": m.qty_str(a.qty),
+            "f": a.first_trade_id,
+            "l": a.last_trade_id,
+            "T": a.time,
+            "m": a.buyer_is_maker,
+        }
+
+    def book_ticker_event(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+        """Return the ``<symbol>@bookTicker`` event (with ``e``, ``E``, ``T``)."""
+        quotes = self._quotes(engine, symbol)
+        return {"e": "bookTicker", "u": engine.update_id(symbol), "E": now, "T": now, **quotes}
+
+    def book_ticker_rest(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+        """Return one ``GET /fapi/v1/ticker/bookTicker`` object (with time and update id)."""
+        row = super().book_ticker_rest(engine, symbol, now)
+        return {**row, "time": now, "lastUpdateId": engine.update_id(symbol)}
+
+    def ticker_price_rest(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
+        """Return one ``GET /fapi/v2/ticker/price`` object (with time)."""
+        return {**super().ticker_price_rest(engine, symbol, now), "time": now}
+
+    def depth_rest(
+        self,
+        m: Market,
+        last_id: int,
+        bids: list[tuple[Decimal, Decimal]],
+        asks: list[tuple[Decimal, Decimal]],
+        now: int,
+    ) -> dict[str, Any]:
+        """Return ``GET /fapi/v1/depth`` (with ``E`` and ``T``)."""
+        return {
+            "lastUpdateId": last_id,
+            "E": now,
+            "T": now,
+            "bids": depth_levels(m, bids),
+            "asks": depth_levels(m, asks),
+        }
+
+    def partial_depth_event(
+        self,
+        engine: Engine,
+        symbol: str,
+        levels: int,
+        now: int,
+        first_id: int,
+        prev_last: int,
+    ) -> dict[str, Any]:
+        """Return ``<symbol>@depth<levels>`` in the ``depthUpdate`` shape."""
+        m = engine.market(symbol)
+        last_id, bids, asks = engine.depth(symbol, levels)
+        return {
+            "e": "depthUpdate",
+            "E": now,
+            "T": now,
+            "s": symbol,
+            "U": min(first_id, last_id),
+            "u": last_id,
+            "pu": prev_last,
+            "b": depth_levels(m, bids),
+            "a": depth_levels(m, asks),
+        }
+
+    def depth_diff_event(
+        self, m: Market, d: DepthUpdate, now: int, prev_last: int
+    ) -> dict[str, Any]:
+        """Return the ``<symbol>@depth`` diff event (with ``T`` and ``pu``)."""
+        return {
+            "e": "depthUpdate",
+            "E": now,
+            "T": d.time,
+            "s": m.symbol,
+            "U": d.first_id,
+            "u": d.last_id,
+            "pu": prev_last,
+            "b": _sorted_levels(m, d.bids, reverse=True),
+            "a": _sorted_levels(m, d.asks),
+        }
+
+
+def _sorted_levels(m: Market, levels: dict[Decimal, Decimal], *, reverse: bool = False) -> Levels:
+    return depth_levels(m, dict(sorted(levels.items(), reverse=reverse)))

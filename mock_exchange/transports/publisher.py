@@ -25,14 +25,10 @@ from ..engine.tape import Trade, interval_start
 from . import payloads as pl
 from .stream_names import StreamKey, stream_period
 from .stream_session import StreamSession
+from .venues import VENUE_SPECS
 
-__all__ = ["DEPTH_PERIODS", "Publisher", "Subscriber"]
+__all__ = ["Publisher", "Subscriber"]
 
-DEPTH_PERIODS: dict[MarketKind, tuple[int, ...]] = {
-    "spot": (100, 1000),
-    "usdm": (100, 250, 500),
-    "coinm": (100, 250, 500),
-}
 _TICK_PERIODS = (100, 250, 500, 1000, 2000, 3000)
 _OFFSET_08 = 8 * 3_600_000
 
@@ -121,13 +117,14 @@ class Publisher:
         if not events:
             return
         engine = self.exchange.engine(venue)
+        style = VENUE_SPECS[venue].payloads
         touched: set[str] = set()
         for ev in events:
             if isinstance(ev, Trade):
                 key = StreamKey(ev.symbol, "trade")
-                self.deliver(venue, key, pl.trade_event(venue, engine.market(ev.symbol), ev, now))
+                self.deliver(venue, key, style.trade_event(engine.market(ev.symbol), ev, now))
             elif isinstance(ev, AggTrade):
-                event = pl.agg_trade_event(venue, engine.market(ev.symbol), ev, now)
+                event = style.agg_trade_event(engine.market(ev.symbol), ev, now)
                 self.deliver(venue, StreamKey(ev.symbol, "aggTrade"), event)
             elif isinstance(ev, DepthUpdate):
                 self._merge(venue, ev)
@@ -141,7 +138,7 @@ class Publisher:
             self._book_ticker(venue, symbol, now)
 
     def _merge(self, venue: MarketKind, d: DepthUpdate) -> None:
-        for period in DEPTH_PERIODS[venue]:
+        for period in VENUE_SPECS[venue].streams.depth_periods:
             k = (venue, d.symbol, period)
             pending = self.pending.get(k)
             if pending is None:
@@ -162,7 +159,7 @@ class Publisher:
         an unseen predecessor (futures ``pu != prev u``), whatever the aggregation window.
         """
         now_id = self.exchange.engine(venue).update_id(symbol)
-        for period in DEPTH_PERIODS[venue]:
+        for period in VENUE_SPECS[venue].streams.depth_periods:
             k = (venue, symbol, period)
             self.pending.pop(k, None)
             self.last_u[k] = now_id
@@ -173,9 +170,10 @@ class Publisher:
         if self.best.get((venue, symbol)) == best:
             return
         self.best[(venue, symbol)] = best
-        event = pl.book_ticker_event(venue, self.exchange.engine(venue), symbol, now)
+        spec = VENUE_SPECS[venue]
+        event = spec.payloads.book_ticker_event(self.exchange.engine(venue), symbol, now)
         self.deliver(venue, StreamKey(symbol, "bookTicker"), event)
-        if venue != "spot":
+        if spec.streams.all_book_ticker:
             self.deliver(venue, StreamKey(None, "bookTicker", ("arr",)), event)
 
     # -- periodic --------------------------------------------------------------------------
@@ -191,7 +189,7 @@ class Publisher:
                 period = stream_period(venue, key)
                 if period is not None and period in crossed:
                     self._publish_periodic(venue, key, period, now)
-            for period in DEPTH_PERIODS[venue]:
+            for period in VENUE_SPECS[venue].streams.depth_periods:
                 if period in crossed:
                     self._flush_depth(venue, period, now, keys)
         if 1000 in crossed:
@@ -213,7 +211,9 @@ class Publisher:
             prev = self.last_u.get(k, pending.first_id - 1)
             key = StreamKey(symbol, "depth", ("", str(period)))
             if key in keys:
-                event = pl.depth_diff_event(venue, engine.market(symbol), pending, now, prev)
+                event = VENUE_SPECS[venue].payloads.depth_diff_event(
+                    engine.market(symbol), pending, now, prev
+                )
                 self.deliver(venue, key, event)
             self.last_u[k] = pending.last_id
 
@@ -228,7 +228,8 @@ class Publisher:
             pending = self.pending.get(k)
             prev = self.last_u.get(k, engine.update_id(symbol))
             first = pending.first_id if pending is not None else engine.update_id(symbol)
-            event = pl.partial_depth_event(venue, engine, symbol, int(levels), now, first, prev)
+            style = VENUE_SPECS[venue].payloads
+            event = style.partial_depth_event(engine, symbol, int(levels), now, first, prev)
             self.deliver(venue, key, event)
         elif ch in ("kline", "continuousKline"):
             self._kline(venue, key, now)
@@ -257,7 +258,8 @@ class Publisher:
         if window is not None:
             rows = [pl.window_ticker_event(engine, s, window, now) for s in names]
         else:
-            rows = [pl.ticker_event(venue, engine, s, now) for s in names]
+            style = VENUE_SPECS[venue].payloads
+            rows = [style.ticker_event(engine, s, now) for s in names]
         if rows:
             self.deliver(venue, key, rows[0] if key.symbol is not None else rows)
 

@@ -1,107 +1,130 @@
-"""REST market data: the routing table and one place that serialises answers and errors.
+"""REST, without I/O: run a routed :class:`RawRequest`, serialise the answer or the error.
 
-``REST_ROUTES`` maps (service, HTTP method, path) to (venue, query); the queries are shared
-with the WS API (:mod:`mock_exchange.transports.market_data`). Every answer carries
-``X-MBX-USED-WEIGHT-1M``; a refused request gets 429 or 418 with ``Retry-After``.
+A REST handler receives a :class:`RestCall` (the raw request, the venue, the exchange and the
+time) and returns ``(body, weight)``. :func:`rest_answer` runs it under the caller's weight
+limit; :func:`error_reply` is the one place a REST error becomes ``{"code","msg"}`` with its
+HTTP status (plus ``Retry-After`` on 429/418). Every answer carries ``X-MBX-USED-WEIGHT-1M``
+when the request reached a route; the aiohttp front (:mod:`mock_exchange.http_app`) only
+copies an :class:`HttpReply` onto the wire.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+import orjson
 
 from ..engine.exchange import Exchange
 from ..engine.markets import MarketKind
 from ..engine.ratelimits import RateLimitError, WeightLimiter
 from ..errors import ExchangeError
-from ..routing import Service
 from . import market_data as md
+from .auth import Credentials, Security, authorize, split_signing
 from .params import Params
+from .request import RawRequest
 
-__all__ = ["REST_ROUTES", "RestRoute", "rest_answer"]
+__all__ = [
+    "JSON_CONTENT_TYPE",
+    "HttpReply",
+    "RestCall",
+    "RestHandler",
+    "error_reply",
+    "market",
+    "rest_answer",
+]
 
-RestRoute = tuple[MarketKind, md.QueryHandler]
-
-
-def _table() -> dict[tuple[Service, str, str], RestRoute]:
-    spot: dict[str, md.QueryHandler] = {
-        "/api/v3/ping": md.ping,
-        "/api/v3/time": md.server_time,
-        "/api/v3/exchangeInfo": md.exchange_info,
-        "/api/v3/depth": md.depth,
-        "/api/v3/trades": md.trades,
-        "/api/v3/historicalTrades": md.historical_trades,
-        "/api/v3/aggTrades": md.agg_trades,
-        "/api/v3/klines": md.klines,
-        "/api/v3/uiKlines": md.klines,
-        "/api/v3/avgPrice": md.avg_price,
-        "/api/v3/ticker/price": md.ticker_price,
-        "/api/v3/ticker/bookTicker": md.book_ticker,
-        "/api/v3/ticker/24hr": md.ticker_24hr,
-        "/api/v3/ticker": md.ticker_window,
-    }
-    usdm: dict[str, md.QueryHandler] = {
-        "/fapi/v1/ping": md.ping,
-        "/fapi/v1/time": md.server_time,
-        "/fapi/v1/exchangeInfo": md.exchange_info,
-        "/fapi/v1/depth": md.depth,
-        "/fapi/v1/trades": md.trades,
-        "/fapi/v1/aggTrades": md.agg_trades,
-        "/fapi/v1/klines": md.klines,
-        "/fapi/v1/ticker/24hr": md.ticker_24hr,
-        "/fapi/v1/ticker/bookTicker": md.book_ticker,
-        "/fapi/v1/ticker/price": md.ticker_price,
-        "/fapi/v2/ticker/price": md.ticker_price,
-        "/fapi/v1/premiumIndex": md.premium_index,
-        "/fapi/v1/fundingRate": md.funding_rate,
-    }
-    coinm: dict[str, md.QueryHandler] = {
-        "/dapi/v1/ping": md.ping,
-        "/dapi/v1/time": md.server_time,
-        "/dapi/v1/exchangeInfo": md.exchange_info,
-        "/dapi/v1/depth": md.depth,
-    }
-    groups: list[tuple[Service, MarketKind, dict[str, md.QueryHandler]]] = [
-        ("spot-rest", "spot", spot),
-        ("usdm-rest", "usdm", usdm),
-        ("coinm-rest", "coinm", coinm),
-    ]
-    return {
-        (service, "GET", path): (venue, handler)
-        for service, venue, paths in groups
-        for path, handler in paths.items()
-    }
+JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
 
 
-REST_ROUTES: dict[tuple[Service, str, str], RestRoute] = _table()
+@dataclass(frozen=True)
+class RestCall:
+    """What a REST handler sees: the raw request plus the venue, exchange and time."""
+
+    request: RawRequest
+    venue: MarketKind
+    exchange: Exchange
+    now: int
+
+    @cached_property
+    def _split(self) -> tuple[dict[str, str], Credentials]:
+        return split_signing(self.request.params(), self.request.api_key)
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The request parameters without the signing fields."""
+        return self._split[0]
+
+    @property
+    def credentials(self) -> Credentials:
+        """The signing fields the request carried (key header, ``timestamp``, ``signature``)."""
+        return self._split[1]
+
+
+RestHandler = Callable[[RestCall], tuple[Any, int]]
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    """A REST answer ready for the wire: status, JSON body bytes and headers."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _reply(status: int, body: Any, headers: dict[str, str] | None = None) -> HttpReply:
+    return HttpReply(
+        status, orjson.dumps(body), {"Content-Type": JSON_CONTENT_TYPE, **(headers or {})}
+    )
+
+
+def error_reply(err: ExchangeError, headers: dict[str, str] | None = None) -> HttpReply:
+    """Serialise a REST error: ``{"code","msg"}``, its HTTP status, ``Retry-After`` on 429/418.
+
+    The only place a REST error is written.
+    """
+    extra = dict(headers or {})
+    if isinstance(err, RateLimitError):
+        extra["Retry-After"] = str(err.retry_after_s)
+    return _reply(err.http_status, err.payload(), extra)
+
+
+def market(query: md.QueryHandler) -> RestHandler:
+    """Adapt a market-data query (shared with the WS API) to a REST handler.
+
+    Signing fields are split off and kept by the auth layer, as the WS API does; public
+    endpoints ignore them.
+    """
+
+    def handle(call: RestCall) -> tuple[Any, int]:
+        return query(md.Query(call.venue, call.exchange, Params(call.params), call.now))
+
+    handle.__doc__ = query.__doc__
+    return handle
 
 
 def rest_answer(
-    route: RestRoute,
-    query: Mapping[str, str],
-    exchange: Exchange,
+    handler: RestHandler,
+    security: Security,
+    call: RestCall,
     limiter: WeightLimiter,
-    caller: str,
-    now: int,
     forced: ExchangeError | None = None,
-) -> tuple[int, Any, dict[str, str]]:
-    """Run a routed REST request; return (HTTP status, JSON body, headers).
+) -> HttpReply:
+    """Run a routed REST request under the caller's weight limit; return the reply.
 
-    This is the one place REST errors are serialised: ``{"code","msg"}`` with the error's
-    HTTP status, plus ``Retry-After`` on 429/418.
+    ``forced`` answers with that error instead (a control fault).
     """
-    venue, handler = route
-    headers: dict[str, str] = {}
+    caller = call.request.remote
     try:
         if forced is not None:
             raise forced
-        body, weight = handler(md.Query(venue, exchange, Params(query), now))
-        used = limiter.charge(caller, weight, now)
-        status = 200
+        authorize(security, call.credentials)
+        body, weight = handler(call)
+        used = limiter.charge(caller, weight, call.now)
     except ExchangeError as err:
-        body, status = err.payload(), err.http_status
-        if isinstance(err, RateLimitError):
-            headers["Retry-After"] = str(err.retry_after_s)
-        used = limiter.used(caller, now)
-    headers["X-MBX-USED-WEIGHT-1M"] = str(used)
-    return status, body, headers
+        used = limiter.used(caller, call.now)
+        return error_reply(err, {"X-MBX-USED-WEIGHT-1M": str(used)})
+    return _reply(200, body, {"X-MBX-USED-WEIGHT-1M": str(used)})

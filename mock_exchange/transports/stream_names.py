@@ -15,6 +15,7 @@ from typing import Literal
 
 from ..engine.markets import MarketKind
 from ..engine.tape import INTERVAL_MS
+from .venues import VENUE_SPECS, StreamSpec
 
 __all__ = [
     "KLINE_INTERVALS",
@@ -26,10 +27,7 @@ __all__ = [
 ]
 
 KLINE_INTERVALS = tuple(INTERVAL_MS)
-_WINDOWS = ("1h", "4h", "1d")
 _SYMBOL = re.compile(r"^[a-z0-9_]{2,40}$")
-_SPOT_DEPTH_SPEEDS = {"": "1000", "100ms": "100", "1000ms": "1000"}
-_FUTURES_DEPTH_SPEEDS = {"": "250", "100ms": "100", "250ms": "250", "500ms": "500"}
 _PUBLIC_CHANNELS = frozenset({"depth", "bookTicker", "trade"})
 
 
@@ -87,54 +85,32 @@ class StreamKey:
     params: tuple[str, ...] = ()
 
 
-def _depth(head: str, tail: list[str], venue: MarketKind) -> tuple[str, ...] | None:
+def _depth(head: str, tail: list[str], spec: StreamSpec) -> tuple[str, ...] | None:
     levels = head[5:]
     if levels not in ("", "5", "10", "20") or len(tail) > 1:
         return None
-    speeds = _SPOT_DEPTH_SPEEDS if venue == "spot" else _FUTURES_DEPTH_SPEEDS
-    speed = speeds.get(tail[0] if tail else "")
+    speed = spec.depth_speeds.get(tail[0] if tail else "")
     if speed is None:
         return None
     return levels, speed
 
 
-def _channel(rest: list[str], venue: MarketKind) -> tuple[str, tuple[str, ...]] | None:
+def _channel(rest: list[str], spec: StreamSpec) -> tuple[str, tuple[str, ...]] | None:
     head, tail = rest[0], rest[1:]
-    simple = ["aggTrade", "miniTicker", "ticker", "bookTicker", "trade"]
-    simple += ["avgPrice"] if venue == "spot" else ["forceOrder"]
-    if head in simple and not tail:
+    if head in spec.channels and not tail:
         return head, ()
-    if head == "markPrice" and venue != "spot" and tail in ([], ["1s"]):
+    if head == "markPrice" and spec.mark_price and tail in ([], ["1s"]):
         return "markPrice", tuple(tail)
     if head.startswith("kline_"):
         interval = head[len("kline_") :]
-        offsets = ([], ["+08:00"]) if venue == "spot" else ([],)
-        if interval in KLINE_INTERVALS and tail in offsets:
+        if interval in KLINE_INTERVALS and tuple(tail) in spec.kline_offsets:
             return "kline", (interval, *tail)
         return None
-    if venue == "spot" and head.startswith("ticker_") and head[7:] in _WINDOWS and not tail:
+    if head.startswith("ticker_") and head[7:] in spec.ticker_windows and not tail:
         return "ticker", (head[7:],)
     if head.startswith("depth"):
-        params = _depth(head, tail, venue)
+        params = _depth(head, tail, spec)
         return None if params is None else ("depth", params)
-    return None
-
-
-def _all_market(channel: str, tail: list[str], venue: MarketKind) -> StreamKey | None:
-    if channel == "miniTicker" and tail == ["arr"]:
-        return StreamKey(None, "miniTicker", ("arr",))
-    if venue == "spot":
-        if channel.startswith("ticker_") and channel[7:] in _WINDOWS and tail == ["arr"]:
-            return StreamKey(None, "ticker", (channel[7:], "arr"))
-        return None
-    if channel == "ticker" and tail == ["arr"]:
-        return StreamKey(None, "ticker", ("arr",))
-    if channel == "markPrice" and tail in (["arr"], ["arr", "1s"]):
-        return StreamKey(None, "markPrice", tuple(tail))
-    if channel == "forceOrder" and tail == ["arr"]:
-        return StreamKey(None, "forceOrder", ("arr",))
-    if channel == "bookTicker" and not tail:
-        return StreamKey(None, "bookTicker", ("arr",))
     return None
 
 
@@ -142,19 +118,21 @@ def parse_stream(name: str, venue: MarketKind = "spot") -> StreamKey | None:
     """Parse a stream name of ``venue``; return None when the venue has no such stream."""
     if not name or name != name.strip():
         return None
+    spec = VENUE_SPECS[venue].streams
     parts = name.split("@")
     if parts[0].startswith("!"):
-        return _all_market(parts[0][1:], parts[1:], venue)
+        found = spec.all_market.get((parts[0][1:], tuple(parts[1:])))
+        return None if found is None else StreamKey(None, found[0], found[1])
     if len(parts) < 2 or not _SYMBOL.match(parts[0]):
         return None
     head = parts[1]
-    if venue != "spot" and head.startswith("continuousKline_") and len(parts) == 2:
+    if spec.continuous_kline and head.startswith("continuousKline_") and len(parts) == 2:
         pair, _, contract = parts[0].rpartition("_")
         interval = head[len("continuousKline_") :]
         if pair and contract == "perpetual" and interval in KLINE_INTERVALS:
             return StreamKey(pair.upper(), "continuousKline", (contract, interval))
         return None
-    parsed = _channel(parts[1:], venue)
+    parsed = _channel(parts[1:], spec)
     if parsed is None:
         return None
     return StreamKey(parts[0].upper(), parsed[0], parsed[1])
@@ -162,6 +140,7 @@ def parse_stream(name: str, venue: MarketKind = "spot") -> StreamKey | None:
 
 def stream_period(venue: MarketKind, key: StreamKey) -> int | None:
     """Return the update period of a stream in ms; None for real-time streams."""
+    spec = VENUE_SPECS[venue].streams
     ch = key.channel
     if ch in ("trade", "aggTrade", "bookTicker"):
         return None
@@ -171,13 +150,11 @@ def stream_period(venue: MarketKind, key: StreamKey) -> int | None:
         return int(key.params[1])
     if ch in ("kline", "continuousKline"):
         interval = key.params[0] if ch == "kline" else key.params[1]
-        if interval == "1s":
-            return 1000
-        return 2000 if venue == "spot" else 250
+        return 1000 if interval == "1s" else spec.kline_period_ms
     if ch == "markPrice":
         return 1000 if "1s" in key.params else 3000
-    if ch == "ticker" and venue != "spot" and key.symbol is not None:
-        return 500
+    if ch == "ticker" and key.symbol is not None:
+        return spec.symbol_ticker_period_ms
     return 1000
 
 

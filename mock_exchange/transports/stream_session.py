@@ -15,11 +15,11 @@ from typing import Any
 import orjson
 
 from ..errors import StreamControlError
+from .rules import MAX_STREAMS
 from .stream_names import StreamKey
 
 __all__ = ["MAX_STREAMS", "ControlReply", "StreamSession"]
 
-MAX_STREAMS = 1024
 _METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
 _STRING_ID = re.compile(r"^[A-Za-z0-9-]{1,36}$")
 _INT64 = (-(2**63), 2**63 - 1)
@@ -117,8 +117,17 @@ class StreamSession:
             self._by_key = None
             return ControlReply(method, request_id, {"result": result, "id": request_id}, True)
         except StreamControlError as err:
-            frame = {"error": {"code": err.code, "msg": err.msg}, "id": request_id}
-            return ControlReply(method, request_id, frame, False)
+            return ControlReply(method, request_id, self.error_frame(err, request_id), False)
+
+    def handle_binary(self) -> ControlReply:
+        """Answer a binary frame: it is read as text that is not JSON (code 3)."""
+        err = StreamControlError(3, "Invalid JSON: expected value at line 1 column 1")
+        return ControlReply(None, None, self.error_frame(err, None), False)
+
+    @staticmethod
+    def error_frame(err: StreamControlError, request_id: Any) -> dict[str, Any]:
+        """Serialise a control error: ``{"error":{"code","msg"},"id"}`` (the one place)."""
+        return {"error": {"code": err.code, "msg": err.msg}, "id": request_id}
 
     @staticmethod
     def _valid_id(value: Any) -> bool:

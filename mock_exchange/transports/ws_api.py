@@ -1,17 +1,26 @@
-"""The WebSocket API (public methods): one request frame in, one response envelope out.
+"""The WebSocket API session: requests in, replies and pushed events out, logon remembered.
 
 Requests ``{"id","method","params"}`` are answered with ``{"id","status","result",
 "rateLimits"}`` or ``{"id","status","error":{"code","msg"[,"data"]},"rateLimits"}``; the id is
-echoed with its JSON type. Methods map to the same market-data queries as REST, so both agree.
-``rateLimits`` is present unless ``returnRateLimits`` is false in the request's params or in
-the connection URL. The session is synchronous: the server feeds it frames and sends replies.
+echoed with its JSON type. ``rateLimits`` is present unless ``returnRateLimits`` is false in the
+request's params or in the connection URL.
+
+A :class:`WsApiSession` writes everything it sends to its outbox (a callable the socket wiring
+provides), so it can answer a request, and push an event (``{"event":{...}}``, with a
+``subscriptionId`` for user data) at any time. It remembers a logon: its state is a transition
+table (:data:`SESSION_TRANSITIONS`: logged out, logged on, closed); an illegal move raises and
+changes nothing. The parameter pipeline splits the signing fields (``apiKey``, ``signature``,
+``timestamp``, ``recvWindow``) off as :class:`~mock_exchange.transports.auth.Credentials` and asks
+:func:`~mock_exchange.transports.auth.authorize` with the method's security type; public
+methods ignore them (ccxt signs some public requests). The session does no I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
 import orjson
 
@@ -20,34 +29,56 @@ from ..engine.markets import MarketKind
 from ..engine.ratelimits import RateLimitError, WeightLimiter
 from ..errors import ExchangeError
 from . import market_data as md
+from .auth import Credentials, Security, authorize, split_signing
 from .params import Params, illegal, mandatory
 
-__all__ = ["WSAPI_METHODS", "WsApiSession", "parse_bool"]
+__all__ = [
+    "SESSION_TRANSITIONS",
+    "IllegalSessionTransition",
+    "Outbox",
+    "SessionEvent",
+    "SessionState",
+    "WsApiMethod",
+    "WsApiRequest",
+    "WsApiSession",
+    "parse_bool",
+]
 
-WSAPI_METHODS: dict[MarketKind, dict[str, md.QueryHandler]] = {
-    "spot": {
-        "ping": md.ping,
-        "time": md.server_time,
-        "exchangeInfo": md.exchange_info,
-        "depth": md.depth,
-        "trades.recent": md.trades,
-        "trades.historical": md.historical_trades,
-        "trades.aggregate": md.agg_trades,
-        "klines": md.klines,
-        "uiKlines": md.klines,
-        "avgPrice": md.avg_price,
-        "ticker.24hr": md.ticker_24hr,
-        "ticker.price": md.ticker_price,
-        "ticker.book": md.book_ticker,
-        "ticker": md.ticker_window,
-    },
-    "usdm": {
-        "depth": md.depth,
-        "ticker.price": md.ticker_price,
-        "ticker.book": md.book_ticker,
-    },
+Outbox = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class WsApiMethod:
+    """One WS API method: its handler (shared with REST) and its security type."""
+
+    handler: md.QueryHandler
+    security: Security = Security.NONE
+
+
+class SessionState(Enum):
+    """Where a WS API session stands."""
+
+    LOGGED_OUT = "logged out"
+    LOGGED_ON = "logged on"
+    CLOSED = "closed"
+
+
+SessionEvent = Literal["logon", "logout", "close"]
+
+# (state, event) -> next state. A second logon switches the key (reference 4.5); logout when
+# logged out answers with nulls and changes nothing; a closed session takes no event.
+SESSION_TRANSITIONS: dict[tuple[SessionState, SessionEvent], SessionState] = {
+    (SessionState.LOGGED_OUT, "logon"): SessionState.LOGGED_ON,
+    (SessionState.LOGGED_ON, "logon"): SessionState.LOGGED_ON,
+    (SessionState.LOGGED_ON, "logout"): SessionState.LOGGED_OUT,
+    (SessionState.LOGGED_OUT, "logout"): SessionState.LOGGED_OUT,
+    (SessionState.LOGGED_OUT, "close"): SessionState.CLOSED,
+    (SessionState.LOGGED_ON, "close"): SessionState.CLOSED,
 }
-_SIGNING_PARAMS = ("apiKey", "signature", "timestamp", "recvWindow")
+
+
+class IllegalSessionTransition(ValueError):
+    """A session event its current state does not allow (the state is unchanged)."""
 
 
 def parse_bool(value: Any, name: str) -> bool:
@@ -63,15 +94,123 @@ def parse_bool(value: Any, name: str) -> bool:
     raise illegal(name, "true, false")
 
 
-@dataclass
-class WsApiSession:
-    """One WS API connection: its venue, default ``returnRateLimits`` and the shared state."""
+@dataclass(frozen=True)
+class WsApiRequest:
+    """One parsed request: id, method (``v3/`` prefix dropped), handler params, signing fields."""
 
-    venue: MarketKind
-    exchange: Callable[[], Exchange]
-    limiter: WeightLimiter
-    caller: str
-    return_rate_limits: bool = True
+    id: Any
+    method: str
+    params: dict[str, Any]
+    credentials: Credentials
+    return_rate_limits: bool
+
+
+class _Refused(Exception):
+    """A request refused while parsing, with what could be read of it."""
+
+    def __init__(self, error: ExchangeError, request_id: Any = None, method: str | None = None):
+        super().__init__(error.msg)
+        self.error, self.request_id, self.method = error, request_id, method
+
+
+def _parse(text: str, default_rate_limits: bool) -> WsApiRequest:
+    """Parse one request frame; raise :class:`_Refused` with Binance's error.
+
+    -1000 for malformed JSON or a non-object frame, -1100 for a bad ``id``, ``params`` or
+    ``returnRateLimits``, -1102 for a missing ``method``.
+    """
+    try:
+        msg = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise _Refused(ExchangeError(-1000, "Malformed request: invalid JSON.")) from None
+    if not isinstance(msg, dict):
+        raise _Refused(ExchangeError(-1000, "Malformed request: expected a JSON object."))
+    raw_id = msg.get("id")
+    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, int | str)):
+        raise _Refused(illegal("id", "an integer, a string or null"))
+    raw_method = msg.get("method")
+    if not isinstance(raw_method, str) or not raw_method:
+        raise _Refused(mandatory("method"), raw_id)
+    method = raw_method[3:] if raw_method.startswith("v3/") else raw_method
+    params = msg.get("params", {})
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise _Refused(illegal("params", "a JSON object"), raw_id, method)
+    params = dict(params)
+    show = default_rate_limits
+    if "returnRateLimits" in params:
+        try:
+            show = parse_bool(params.pop("returnRateLimits"), "returnRateLimits")
+        except ExchangeError as err:
+            raise _Refused(err, raw_id, method) from None
+    handler_params, creds = split_signing(params)
+    return WsApiRequest(raw_id, method, handler_params, creds, show)
+
+
+class WsApiSession:
+    """One WS API connection: venue, methods, outbox, ``returnRateLimits`` default and logon."""
+
+    def __init__(
+        self,
+        venue: MarketKind,
+        methods: Mapping[str, WsApiMethod],
+        exchange: Callable[[], Exchange],
+        limiter: WeightLimiter,
+        caller: str,
+        outbox: Outbox,
+        *,
+        return_rate_limits: bool = True,
+    ) -> None:
+        self.venue = venue
+        self.methods = methods
+        self.exchange = exchange
+        self.limiter = limiter
+        self.caller = caller
+        self.outbox = outbox
+        self.return_rate_limits = return_rate_limits
+        self.state = SessionState.LOGGED_OUT
+        self.api_key: str | None = None
+        self.authorized_since: int | None = None
+
+    def __repr__(self) -> str:
+        return f"WsApiSession(venue={self.venue!r}, state={self.state.name})"
+
+    # -- session state -----------------------------------------------------------------------
+
+    def _move(self, event: SessionEvent) -> SessionState:
+        nxt = SESSION_TRANSITIONS.get((self.state, event))
+        if nxt is None:
+            raise IllegalSessionTransition(f"{event} is not allowed when {self.state.value}")
+        self.state = nxt
+        return nxt
+
+    def logon(self, api_key: str, now: int) -> None:
+        """Remember ``api_key`` as the session's key from ``now`` (a second logon switches it)."""
+        self._move("logon")
+        self.api_key, self.authorized_since = api_key, now
+
+    def logout(self) -> None:
+        """Forget the logged-on key (nothing to forget is fine)."""
+        self._move("logout")
+        self.api_key, self.authorized_since = None, None
+
+    def close(self) -> None:
+        """End the session: nothing is sent after this."""
+        self._move("close")
+        self.api_key, self.authorized_since = None, None
+
+    # -- outgoing ----------------------------------------------------------------------------
+
+    def push_event(self, event: dict[str, Any], subscription_id: int | None = None) -> bool:
+        """Send ``{"event": ...}`` (with ``subscriptionId`` when given); False once closed."""
+        if self.state is SessionState.CLOSED:
+            return False
+        frame: dict[str, Any] = {"event": event}
+        if subscription_id is not None:
+            frame = {"subscriptionId": subscription_id, "event": event}
+        self.outbox(frame)
+        return True
 
     def rate_limits(self, now: int) -> list[dict[str, Any]]:
         """Return the ``rateLimits`` array (REQUEST_WEIGHT count of the current window)."""
@@ -85,10 +224,10 @@ class WsApiSession:
             }
         ]
 
-    def handle_text(
-        self, text: str, now: int, forced: ExchangeError | None = None
-    ) -> tuple[str | None, dict[str, Any]]:
-        """Answer one request frame; return (method or None, response envelope).
+    # -- incoming ----------------------------------------------------------------------------
+
+    def handle_text(self, text: str, now: int, forced: ExchangeError | None = None) -> str | None:
+        """Answer one request frame through the outbox; return its method (None if unreadable).
 
         ``forced`` answers the request with that error (a control fault) after parsing it.
         """
@@ -97,44 +236,12 @@ class WsApiSession:
         show = self.return_rate_limits
         try:
             try:
-                msg = orjson.loads(text)
-            except orjson.JSONDecodeError:
-                raise ExchangeError(-1000, "Malformed request: invalid JSON.") from None
-            if not isinstance(msg, dict):
-                raise ExchangeError(-1000, "Malformed request: expected a JSON object.")
-            raw_id = msg.get("id")
-            if raw_id is not None and (
-                isinstance(raw_id, bool) or not isinstance(raw_id, int | str)
-            ):
-                raise illegal("id", "an integer, a string or null")
-            request_id = raw_id
-            raw_method = msg.get("method")
-            if not isinstance(raw_method, str) or not raw_method:
-                raise mandatory("method")
-            method = raw_method[3:] if raw_method.startswith("v3/") else raw_method
-            params = msg.get("params", {})
-            if params is None:
-                params = {}
-            if not isinstance(params, dict):
-                raise illegal("params", "a JSON object")
-            params = dict(params)
-            if "returnRateLimits" in params:
-                show = parse_bool(params.pop("returnRateLimits"), "returnRateLimits")
-            for name in _SIGNING_PARAMS:  # public methods tolerate signed requests (ccxt)
-                params.pop(name, None)
-            handler = WSAPI_METHODS.get(self.venue, {}).get(method)
-            if handler is None:
-                raise ExchangeError(
-                    -1020,
-                    f"This operation is not supported. (mock_exchange: WS API method {method!r} "
-                    "is not served by the emulator)",
-                )
-            if forced is not None:
-                raise forced
-            query = md.Query(self.venue, self.exchange(), Params(params), now)
-            result, weight = handler(query)
-            self.limiter.charge(self.caller, weight, now)
-            body: dict[str, Any] = {"id": request_id, "status": 200, "result": result}
+                req = _parse(text, self.return_rate_limits)
+            except _Refused as refused:
+                request_id, method = refused.request_id, refused.method
+                raise refused.error from None
+            request_id, method, show = req.id, req.method, req.return_rate_limits
+            body = self._answer(req, now, forced)
         except ExchangeError as err:
             error: dict[str, Any] = {"code": err.code, "msg": err.msg}
             if isinstance(err, RateLimitError):
@@ -142,4 +249,22 @@ class WsApiSession:
             body = {"id": request_id, "status": err.http_status, "error": error}
         if show:
             body["rateLimits"] = self.rate_limits(now)
-        return method, body
+        if self.state is not SessionState.CLOSED:
+            self.outbox(body)
+        return method
+
+    def _answer(self, req: WsApiRequest, now: int, forced: ExchangeError | None) -> dict[str, Any]:
+        entry = self.methods.get(req.method)
+        if entry is None:
+            raise ExchangeError(
+                -1020,
+                f"This operation is not supported. (mock_exchange: WS API method {req.method!r} "
+                "is not served by the emulator)",
+            )
+        if forced is not None:
+            raise forced
+        authorize(entry.security, req.credentials)
+        query = md.Query(self.venue, self.exchange(), Params(req.params), now)
+        result, weight = entry.handler(query)
+        self.limiter.charge(self.caller, weight, now)
+        return {"id": req.id, "status": 200, "result": result}

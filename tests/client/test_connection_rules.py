@@ -19,7 +19,7 @@ from client.protocol.backoff import POLICY_DELAY, is_retryable, least_delay
 from client.protocol.frames import CLOSE, TEXT, parse_close
 from client.telemetry import Telemetry, WireEvent
 from mock_exchange import MockExchange, ServerConfig
-from mock_exchange.transports.streams_server import ConnectionRules
+from mock_exchange.transports.rules import ConnectionRules
 
 from .conftest import Serve
 from .test_frames import server_frame

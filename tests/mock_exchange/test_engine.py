@@ -168,6 +168,13 @@ def test_clocks() -> None:
         c.advance(-5)
 
 
+def test_frozen_clock_starts_exactly_at_start_ms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clock frozen at start_ms reads start_ms even when the wall clock ticks during set-up."""
+    ticks = itertools.count(10_000)
+    monkeypatch.setattr(ControlledClock, "_wall", staticmethod(lambda: next(ticks)))
+    assert ControlledClock(frozen=True, start_ms=1_700_000_000_000).now_ms() == 1_700_000_000_000
+
+
 def test_markets_config_and_format() -> None:
     """Config entries override defaults or add markets; bad entries are refused."""
     ms = markets_from_config(

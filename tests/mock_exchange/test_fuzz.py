@@ -21,9 +21,8 @@ from hypothesis import strategies as st
 from websockets.sync.client import ClientConnection, connect
 
 from mock_exchange import MockExchange, ServerConfig
-from mock_exchange.transports.rest import REST_ROUTES
-from mock_exchange.transports.streams_server import FUTURES_RULES, SPOT_RULES
-from mock_exchange.transports.ws_api import WSAPI_METHODS
+from mock_exchange.routing import REST_ROUTES, WSAPI_METHODS
+from mock_exchange.transports.rules import FUTURES_RULES, SPOT_RULES
 
 FUZZ = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

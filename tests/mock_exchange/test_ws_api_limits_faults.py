@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from mock_exchange import MockExchange, ServerConfig
-from mock_exchange.transports.streams_server import SPOT_RULES
+from mock_exchange.transports.rules import SPOT_RULES
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -99,6 +99,24 @@ def test_validate_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "bad.yaml:2" in capsys.readouterr().out
 
 
+def test_validate_asks_the_emulator_about_setup_and_actions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """validate reports a setup or emulator action the emulator refuses, at its line."""
+    (tmp_path / "e.yaml").write_text(
+        "name: e\nsetup: {server: {nope: 1}}\nemulator:\n  - fault: {kind: explode}\n"
+        "steps:\n  - call: load_markets\n  - concurrent:\n"
+        "      - - emulator: {fault: {kind: gap, symbol: X}}\n"
+        "        - emulator: {fault: {kind: stall}}\n"
+    )
+    assert main(["validate", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "e.yaml:1: setup.server: unknown emulator setting 'nope'" in out
+    assert "e.yaml:4: emulator fault: unknown fault kind 'explode'" in out
+    assert "e.yaml:9: emulator fault: unknown fault kind 'stall'" in out
+    assert "e.yaml:8" not in out
+
+
 def test_pytest_plugin_collects_scenarios(tmp_path: Path) -> None:
     """The plugin turns each scenario x target into an item and reports failures by line."""
     (tmp_path / "pytest.ini").write_text("[pytest]\nscenario_paths = scen\n")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import client
 from client.environments import ENVIRONMENTS, Endpoints
 from mock_exchange import MockExchange, ServerConfig
-from scenarios import load_text, run_scenario
+from scenarios import load_file, load_text, run_scenario
 from scenarios.targets import (
     Target,
     credentials_for,
@@ -16,6 +18,7 @@ from scenarios.targets import (
     live_targets_from_env,
     parse_target,
 )
+from tests.serve import serve
 
 FAKE = {
     "BINANCE_PROD_API_KEY": "fake-prod-key",
@@ -142,3 +145,35 @@ async def test_emulated_target_against_a_running_emulator() -> None:
         result = await run_scenario(scenario, target)
     assert result.status == "passed", result.message
     assert result.target == f"demo@{mx.base_url}"
+
+
+LIFETIME = Path(__file__).resolve().parents[2] / "scenarios" / "spot" / "lifetime_24h.yaml"
+
+
+async def test_lifetime_scenario_passes_against_serve_scenario_of_itself() -> None:
+    """spot/lifetime_24h.yaml passes against ``mock_exchange serve --scenario`` of the same file
+    (frozen clock from its setup, scripted by the runner through /_mock/)."""
+    async with serve("--scenario", str(LIFETIME)) as lines:
+        result = await run_scenario(
+            load_file(LIFETIME), parse_target(f"url={lines[0].split()[-1]}")
+        )
+    assert result.status == "passed", result.message
+
+
+async def test_url_target_freezes_a_running_clock_when_setup_says_so() -> None:
+    """A url target applies setup's seed, rate and frozen clock through the control table."""
+    scenario = load_text(
+        "name: f\ntargets: [emulator]\nsetup: {seed: 4, rate: 0, clock: {frozen: true}}\n"
+        "steps:\n  - emulator: {advance_clock: 1000}\n  - emulator: {clock: resume}\n"
+    )
+    async with MockExchange(config=ServerConfig(rate=3)) as mx:
+        target = parse_target(mx.base_url)
+        async with target.open(scenario) as opened:
+            assert mx.clock.frozen and mx.seed == 4 and mx.rate == 0
+            assert opened.emulator is not None
+            before = mx.clock.now_ms()
+            assert await opened.emulator.act("advance_clock", 1000) == {"now": before + 1000}
+            assert opened.emulator.now_ms() >= before + 1000
+        result = await run_scenario(scenario, target)
+    assert result.status == "passed", result.message
+    assert not mx.clock.frozen

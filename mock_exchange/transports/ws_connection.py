@@ -1,10 +1,9 @@
-"""Market-stream WebSocket connections: the socket loop, connection rules and frame faults.
+"""WebSocket connections the emulator serves: the socket loop, connection rules and frame faults.
 
-A :class:`StreamConnection` owns its outgoing queue, its writer task and any delayed sends.
-Connection rules follow Binance (server ping every 20 s on spot / 3 min on futures, close when
-pongs stop, 5 / 10 incoming messages per second, 1024 streams, 24 h lifetime) on the emulator
-clock, so a frozen clock drives them from tests; each rule can be switched off
-(:meth:`ConnectionRules.relaxed`).
+A :class:`WsConnection` owns its outgoing queue, its writer task and any delayed sends, and
+applies the :class:`~mock_exchange.transports.rules.ConnectionRules` on the emulator clock (so a
+frozen clock drives them from tests). :class:`StreamConnection` adds a market-stream session and
+the entry point it came in on.
 """
 
 from __future__ import annotations
@@ -12,57 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 from aiohttp import WSMsgType, web
 
-from ..control import Control
 from ..engine.markets import MarketKind
-from ..routing import HostInfo
+from ..faults import Control
+from ..hosts import HostInfo
+from .rules import ConnectionRules
 from .stream_names import StreamKey, futures_category
-from .stream_session import MAX_STREAMS, StreamSession
+from .stream_paths import Category
+from .stream_session import StreamSession
+from .ws_api import WsApiSession
 
-__all__ = [
-    "FUTURES_RULES",
-    "SPOT_RULES",
-    "Category",
-    "ConnectionRules",
-    "StreamConnection",
-    "WsConnection",
-    "serve_stream_socket",
-]
-
-Category = Literal["all", "public", "market", "root"]
+__all__ = ["StreamConnection", "WsApiConnection", "WsConnection", "serve_socket"]
 _PING = object()
-
-
-@dataclass(frozen=True)
-class ConnectionRules:
-    """Binance's per-connection rules; None switches a rule off."""
-
-    ping_interval_ms: int | None = 20_000
-    pong_timeout_ms: int | None = 60_000
-    max_incoming_per_s: int | None = 5
-    max_streams: int = MAX_STREAMS
-    lifetime_ms: int | None = 86_400_000
-
-    def relaxed(self) -> ConnectionRules:
-        """Return these rules with pings, message rate and lifetime switched off."""
-        return replace(
-            self,
-            ping_interval_ms=None,
-            pong_timeout_ms=None,
-            max_incoming_per_s=None,
-            lifetime_ms=None,
-        )
-
-
-SPOT_RULES = ConnectionRules()
-FUTURES_RULES = ConnectionRules(
-    ping_interval_ms=180_000, pong_timeout_ms=600_000, max_incoming_per_s=10
-)
 
 
 class WsConnection:
@@ -227,7 +191,17 @@ class StreamConnection(WsConnection):
         return cat == "public" if self.category == "root" else cat == self.category
 
 
-async def serve_stream_socket(
+class WsApiConnection(WsConnection):
+    """A WS API connection: its session writes replies and events to this connection."""
+
+    session: WsApiSession
+
+    def attach(self, session: WsApiSession) -> None:
+        """Give the connection its session (built with this connection's outbox)."""
+        self.session = session
+
+
+async def serve_socket(
     ws: web.WebSocketResponse,
     conn: WsConnection,
     on_text: Callable[[str], None],

@@ -1,0 +1,266 @@
+"""The emulator without its port: state, connections, and the Python control API.
+
+:class:`Emulator` owns the clock, the exchange (engines per venue), the background activity,
+the weight limiters, the fault queue and journal, the connection registry and the publisher.
+Its methods are the Python control API (``reset``, ``set_rate``, ``add_fault``, ``push``,
+``place_order``...) that the rows of :data:`mock_exchange.control.CONTROL_ACTIONS` call, and
+:meth:`Emulator.step` runs everything due at a point of the clock. It does no I/O of its own:
+:class:`~mock_exchange.server.MockExchange` adds the port, the HTTP front and the clock driver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Literal
+
+from .config import ServerConfig
+from .control import CONTROL_ACTIONS
+from .engine.activity import Activity
+from .engine.book import Side
+from .engine.clock import ControlledClock
+from .engine.core import Engine, EngineEvent, Liquidation, OrderResult
+from .engine.exchange import VENUES, Exchange
+from .engine.markets import MarketKind
+from .engine.ratelimits import WeightLimiter
+from .errors import ExchangeError, StreamControlError
+from .faults import IMMEDIATE_FAULTS, Control, Fault
+from .registry import Registry
+from .transports.publisher import Publisher
+from .transports.rules import ConnectionRules
+from .transports.stream_names import StreamKey, parse_stream
+from .transports.venues import VENUE_SPECS
+
+__all__ = ["Emulator"]
+
+
+class Emulator:
+    """A Binance emulator's state and control API (see the module docstring)."""
+
+    def __init__(self, config: ServerConfig | None = None) -> None:
+        self.config = config or ServerConfig()
+        self.control = Control()
+        self.clock = ControlledClock(frozen=self.config.frozen_clock, start_ms=self.config.start_ms)
+        self.exchange = Exchange(self.clock, self.config.markets, seed=self.config.seed)
+        self.registry = Registry()
+        self.publisher = Publisher(self.exchange, self.registry.stream_connections)
+        self.limiters: dict[str, WeightLimiter] = self._new_limiters()
+        self.activities: dict[MarketKind, Activity] = self._new_activities(self.config.rate)
+        # set whenever the clock moves or the activity changes: the clock driver wakes up
+        self.wake = asyncio.Event()
+        self.clock.add_listener(lambda _now: self.wake.set())
+
+    def _new_limiters(self) -> dict[str, WeightLimiter]:
+        on = self.config.rate_limits
+        return {v: WeightLimiter(limit=VENUE_SPECS[v].weight_limit, enabled=on) for v in VENUES}
+
+    def _new_activities(self, rate: float) -> dict[MarketKind, Activity]:
+        now = self.clock.now_ms()
+        out: dict[MarketKind, Activity] = {}
+        for venue in VENUES:
+            share = self.config.liquidation_share if VENUE_SPECS[venue].liquidations else 0.0
+            activity = Activity(self.exchange.engine(venue), rate, liquidation_share=share)
+            activity.warm_up(now - self.config.warmup_ms, now)
+            out[venue] = activity
+        return out
+
+    # -- views -------------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The spot engine."""
+        return self.exchange.engine("spot")
+
+    @property
+    def activity(self) -> Activity:
+        """The spot background activity."""
+        return self.activities["spot"]
+
+    @property
+    def seed(self) -> int:
+        """The seed the market was built from."""
+        return self.config.seed
+
+    @property
+    def rate(self) -> float:
+        """Background actions per second (each venue)."""
+        return self.activity.rate
+
+    def limiter(self, venue: MarketKind) -> WeightLimiter:
+        """Return the request-weight limiter shared by ``venue``'s REST and WS API."""
+        return self.limiters[venue]
+
+    def rules(self, venue: MarketKind) -> ConnectionRules:
+        """Return the connection rules of ``venue``'s sockets."""
+        return self.config.rules_for(VENUE_SPECS[venue].rules_family)
+
+    def validator(self, venue: MarketKind) -> Callable[[str], StreamKey]:
+        """Return the stream-name check of ``venue`` (grammar, then a known symbol)."""
+
+        def validate(name: str) -> StreamKey:
+            key = parse_stream(name, venue)
+            engine = self.exchange.engine(venue)
+            if key is None:
+                raise StreamControlError(2, "Invalid request: invalid stream")
+            if key.symbol is not None:
+                known = (
+                    any(m.pair == key.symbol for m in engine.markets.values())
+                    if key.channel == "continuousKline"
+                    else key.symbol in engine.markets
+                )
+                if not known:
+                    raise StreamControlError(2, "Invalid request: invalid stream")
+            return key
+
+        return validate
+
+    def forced_error(self, venue: MarketKind, caller: str, now: int) -> ExchangeError | None:
+        """Consume a ``force_429``/``force_418`` fault; return the error it forces, or None."""
+        fault = self.control.take(("force_429", "force_418"), None)
+        if fault is None:
+            return None
+        limiter = self.limiter(venue)
+        if fault.kind == "force_418":
+            return limiter.ban(caller, now)
+        return limiter.over_limit(caller, now)
+
+    # -- control (Python API) ----------------------------------------------------------------
+
+    def act(self, name: str, value: Any = None) -> Any:
+        """Run control action ``name`` of :data:`~mock_exchange.control.CONTROL_ACTIONS`.
+
+        The value is checked as a script value is; returns the action's JSON result.
+
+        Raises:
+            ValueError: unknown action or malformed value.
+        """
+        action = CONTROL_ACTIONS.get(name)
+        if action is None:
+            raise ValueError(f"unknown control action {name!r}; known: {sorted(CONTROL_ACTIONS)}")
+        if action.check is not None:
+            value = action.check(value)
+        return action.run(self, value)
+
+    def reset(self, seed: int | None = None) -> None:
+        """Rebuild the exchange and activity from ``seed`` (default: the current seed)."""
+        if seed is not None:
+            self.config.seed = seed
+        rate = self.activity.rate
+        self.exchange = Exchange(self.clock, self.config.markets, seed=self.config.seed)
+        self.publisher.reset(self.exchange)
+        self.activities = self._new_activities(rate)
+        self.limiters = self._new_limiters()
+        self.control.clear_faults()
+        self.wake.set()
+
+    def set_rate(self, rate: float) -> None:
+        """Set background activity in actions per second (0 = fully scripted market)."""
+        for activity in self.activities.values():
+            activity.set_rate(rate)
+        self.wake.set()
+
+    def publish(self, venue: MarketKind, events: list[EngineEvent]) -> None:
+        """Publish engine ``events`` of ``venue`` to the streams (real-time part)."""
+        self.publisher.on_events(venue, events, self.clock.now_ms())
+
+    def place_order(
+        self,
+        symbol: str,
+        side: Side,
+        order_type: Literal["LIMIT", "MARKET", "LIMIT_MAKER"],
+        *,
+        venue: MarketKind = "spot",
+        **kwargs: Any,
+    ) -> OrderResult:
+        """Place a scripted order in the engine of ``venue`` and publish what it caused."""
+        result, events = self.exchange.engine(venue).place_order(symbol, side, order_type, **kwargs)
+        self.publish(venue, events)
+        return result
+
+    def liquidate(
+        self, symbol: str, side: Side, quantity: Decimal, *, venue: MarketKind = "usdm"
+    ) -> Liquidation:
+        """Execute a scripted liquidation on a futures venue and publish ``forceOrder``."""
+        liq, events = self.exchange.engine(venue).liquidate(symbol, side, quantity)
+        self.publish(venue, events)
+        return liq
+
+    def server_shutdown(self) -> int:
+        """Send ``serverShutdown`` to every connection; return how many got it."""
+        event = {"e": "serverShutdown", "E": self.clock.now_ms()}
+        streams, ws_api = self.registry.stream_connections(), list(self.registry.ws_api.values())
+        for conn in streams:
+            frame: Any = event
+            if conn.session.combined:
+                frame = {"stream": "!serverShutdown", "data": event}
+            conn.send_control(frame)
+        for api_conn in ws_api:
+            api_conn.session.push_event(event)
+        return len(streams) + len(ws_api)
+
+    def add_fault(self, kind: str, **options: Any) -> Fault:
+        """Queue a fault (see :class:`mock_exchange.faults.Fault`).
+
+        ``close``, ``gap`` and ``server_shutdown`` act at once; the others wait for the
+        frame or request they apply to.
+        """
+        fault = self.control.add_fault(kind, **options)
+        if fault.kind in IMMEDIATE_FAULTS:
+            self.control.faults.remove(fault)
+            if fault.kind == "close":
+                for conn in self.registry.all():
+                    conn.close_soon(fault.close_code)
+            elif fault.kind == "gap":
+                if fault.symbol is None:
+                    raise ValueError("a gap fault needs 'symbol'")
+                venue = fault.venue
+                if venue not in VENUES:
+                    raise ValueError(f"unknown venue {venue!r}; expected one of {VENUES}")
+                engine = self.exchange.engine(venue)
+                engine.skip_update_ids(fault.symbol.upper(), max(1, fault.count))
+                self.publisher.gap(venue, fault.symbol.upper())
+            else:
+                self.server_shutdown()
+        return fault
+
+    def push(self, frame: Any, *, stream: str | None = None) -> int:
+        """Send ``frame`` to stream connections (those subscribed to ``stream`` if given).
+
+        With ``stream``, each connection gets it in its own envelope; without, verbatim.
+        Returns how many connections it was sent to.
+        """
+        sent = 0
+        for conn in self.registry.stream_connections():
+            if stream is None:
+                conn.send(frame)
+            elif stream in conn.session.streams:
+                conn.send(conn.session.envelope(stream, frame))
+            else:
+                continue
+            sent += 1
+        return sent
+
+    def connection_count(self) -> int:
+        """Return the number of open stream connections."""
+        return len(self.registry.streams)
+
+    def subscriptions(self) -> list[tuple[MarketKind, str]]:
+        """Return (venue, stream name) of every subscription on every open connection."""
+        return [
+            (conn.venue, name)
+            for conn in self.registry.stream_connections()
+            for name in conn.session.streams
+        ]
+
+    # -- the clock ---------------------------------------------------------------------------
+
+    def step(self, now: int, prev: int) -> None:
+        """Run everything due at ``now``: activity, funding, periodic streams, connection rules."""
+        for venue, activity in self.activities.items():
+            events = activity.run_until(now)
+            self.publisher.on_events(venue, events, now)
+        self.exchange.settle_funding(now)
+        self.publisher.on_tick(prev, now)
+        for conn in self.registry.all():
+            conn.on_clock(now)

@@ -1,0 +1,80 @@
+"""What the engine reports, each event naming its owner.
+
+``owner`` is the account an event belongs to (its user data), or None: market data
+(:class:`~mock_exchange.engine.tape.Trade`, :class:`~mock_exchange.engine.tape.AggTrade`,
+:class:`DepthUpdate`) is public, and background activity has no account. A trade names both
+sides' accounts (``maker_owner``, ``taker_owner``) so execution reports can be routed to each.
+:class:`OrderUpdate` is emitted only for orders an account placed, so background activity costs
+nothing extra and publishers route user data by ``owner``, never by stream name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from .orders import OrderRecord
+from .tape import AggTrade, Trade
+from .types import AccountId, Side
+
+__all__ = [
+    "AccountId",
+    "DepthUpdate",
+    "EngineEvent",
+    "ExecutionType",
+    "Liquidation",
+    "OrderUpdate",
+]
+
+
+@dataclass
+class DepthUpdate:
+    """Level changes on one symbol covering update ids ``first_id..last_id``.
+
+    Quantities are absolute level totals after the change; zero means the level is gone.
+    """
+
+    symbol: str
+    first_id: int
+    last_id: int
+    time: int
+    bids: dict[Decimal, Decimal] = field(default_factory=dict)
+    asks: dict[Decimal, Decimal] = field(default_factory=dict)
+
+    @property
+    def owner(self) -> AccountId | None:
+        """Book changes are public."""
+        return None
+
+
+@dataclass(frozen=True)
+class Liquidation:
+    """A forced (liquidation) order the engine executed, as ``forceOrder`` reports it."""
+
+    symbol: str
+    side: Side
+    qty: Decimal
+    price: Decimal
+    avg_price: Decimal
+    status: str
+    last_filled: Decimal
+    filled: Decimal
+    time: int
+    owner: AccountId | None = None
+
+
+ExecutionType = Literal["NEW", "TRADE", "CANCELED", "EXPIRED", "REJECTED"]
+
+
+@dataclass(frozen=True)
+class OrderUpdate:
+    """A change to an account's order: the record as it stands after it, and the trade if any."""
+
+    owner: AccountId
+    execution: ExecutionType
+    order: OrderRecord
+    trade: Trade | None = None
+
+
+EngineEvent = Trade | AggTrade | DepthUpdate | Liquidation | OrderUpdate

@@ -1,0 +1,109 @@
+"""The HTTP front: one aiohttp app that turns each request into a :class:`RawRequest` and routes it.
+
+``/_mock/...`` is the control API (:mod:`mock_exchange.control_http`); everything else is a
+Binance host by the URL rule. The front reads the request once (method, raw target, body
+bytes, headers, client address), looks it up in :mod:`mock_exchange.routing`, and hands it to
+the market-stream socket, the WS API socket or the REST handler. REST answers and errors are
+built without I/O by :mod:`mock_exchange.transports.rest`; this module only writes them.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .control_http import control_http
+from .emulator import Emulator
+from .errors import ExchangeError
+from .hosts import URL_RULE, resolve
+from .routing import NoRoute, RestMatch, StreamMatch, WsApiMatch, route
+from .stream_socket import serve_streams
+from .transports.request import RawRequest
+from .transports.rest import HttpReply, RestCall, error_reply, rest_answer
+from .ws_api_socket import serve_ws_api
+
+__all__ = ["build_app", "time_unit_refusal"]
+
+
+def time_unit_refusal(value: str | None) -> ExchangeError | None:
+    """Check ``timeUnit`` / ``X-MBX-TIME-UNIT``: milliseconds are served, microseconds refused.
+
+    Binance switches every time field to microseconds on request; the emulator does not, and
+    says so instead of answering in the wrong unit.
+    """
+    if value is None or value.upper() == "MILLISECOND":
+        return None
+    if value.upper() == "MICROSECOND":
+        return ExchangeError(
+            -1020,
+            "This operation is not supported. (mock_exchange: timeUnit=MICROSECOND is not "
+            "implemented by the emulator)",
+            400,
+        )
+    return ExchangeError(
+        -1194, "Invalid value for time unit; expected either MICROSECOND or MILLISECOND.", 400
+    )
+
+
+def _write(reply: HttpReply) -> web.Response:
+    resp = web.Response(status=reply.status, body=reply.body)
+    resp.headers.update(reply.headers)
+    return resp
+
+
+def build_app(emu: Emulator) -> web.Application:
+    """Return the aiohttp application serving ``emu``."""
+
+    async def control(request: web.Request) -> web.Response:
+        return await control_http(emu, request)
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        return await _dispatch(emu, request)
+
+    app = web.Application(client_max_size=emu.config.max_frame_bytes)
+    app.router.add_route("*", "/_mock/{op:.*}", control)
+    app.router.add_route("*", "/{tail:.*}", dispatch)
+    return app
+
+
+async def _dispatch(emu: Emulator, request: web.Request) -> web.StreamResponse:
+    resolved = resolve(request.path, request.headers.get("Host"))
+    if resolved is None:
+        why = f"mock_exchange: no Binance host in {request.path!r}. URL rule: {URL_RULE}"
+        return _write(error_reply(ExchangeError(-1000, why, 404)))
+    info, path = resolved
+    raw = RawRequest(
+        request.method,
+        info,
+        path,
+        request.raw_path.partition("?")[2],
+        await request.read() if request.can_read_body else b"",
+        request.headers,
+        request.remote or "local",
+        request.raw_path,
+    )
+    refused = time_unit_refusal(raw.query.get("timeUnit") or raw.headers.get("X-MBX-TIME-UNIT"))
+    if refused is not None:
+        return _write(error_reply(refused))
+    upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+    match = route(raw, upgrade=upgrade)
+    now = emu.clock.now_ms()
+    if isinstance(match, StreamMatch):
+        return await serve_streams(emu, request, raw, match)
+    if isinstance(match, WsApiMatch):
+        served = await serve_ws_api(emu, request, raw, match)
+        return _write(served) if isinstance(served, HttpReply) else served
+    if isinstance(match, RestMatch):
+        rest = match.route
+        emu.control.record(now, emu.registry.next_id(), "rest", info.host, path, raw.line())
+        call = RestCall(raw, rest.venue, emu.exchange, now)
+        forced = emu.forced_error(rest.venue, raw.remote, now)
+        return _write(
+            rest_answer(rest.handler, rest.security, call, emu.limiter(rest.venue), forced)
+        )
+    assert isinstance(match, NoRoute)
+    emu.control.record(now, 0, "rest", info.host, path, raw.line())
+    msg = (
+        f"This operation is not supported. (mock_exchange: {raw.method} {info.host}{path} "
+        "is not implemented by the emulator)"
+    )
+    return _write(error_reply(ExchangeError(-1020, msg, 404)))

@@ -1,0 +1,130 @@
+"""The one routing table: raw requests, parsed stream paths, and what each path reaches."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from mock_exchange import MockExchange
+from mock_exchange.hosts import HOSTS
+from mock_exchange.routing import (
+    REST_ROUTES,
+    NoRoute,
+    RestMatch,
+    StreamMatch,
+    WsApiMatch,
+    route,
+)
+from mock_exchange.transports.request import RawRequest
+from mock_exchange.transports.stream_paths import (
+    ListenKeyPath,
+    MarketStreamPath,
+    parse_stream_path,
+)
+
+KEY = "pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1"
+
+
+def raw(host: str, path: str, query: str = "", method: str = "GET", **kw: object) -> RawRequest:
+    return RawRequest.build(method, HOSTS[host], path, raw_query=query, **kw)  # type: ignore[arg-type]
+
+
+def test_raw_request_keeps_the_bytes_that_were_signed() -> None:
+    """The raw query keeps order and encoding; params merge body then query (query wins)."""
+    req = raw(
+        "api.binance.com",
+        "/api/v3/order",
+        "timestamp=2&symbol=BTC%55SDT&signature=a%2Bb",
+        "POST",
+        body=b"side=BUY&symbol=ETHUSDT&quantity=1",
+        headers={"x-mbx-apikey": "k", "Content-Type": "application/x-www-form-urlencoded"},
+        remote="10.0.0.1",
+    )
+    assert (
+        req.signed_payload()
+        == b"timestamp=2&symbol=BTC%55SDT&signature=a%2Bbside=BUY&symbol=ETHUSDT&quantity=1"
+    )
+    assert req.api_key == "k" and req.remote == "10.0.0.1"
+    assert req.params() == {
+        "side": "BUY",
+        "symbol": "BTCUSDT",
+        "quantity": "1",
+        "timestamp": "2",
+        "signature": "a+b",
+    }
+    assert req.line() == "POST /api/v3/order?timestamp=2&symbol=BTC%55SDT&signature=a%2Bb"
+    not_form = raw("api.binance.com", "/api/v3/order", body=b"a=1", headers={})
+    assert not_form.params() == {}
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "parsed"),
+    [
+        ("/ws", {}, MarketStreamPath(None, False)),
+        ("/ws/", {}, MarketStreamPath(None, False)),
+        ("/ws/0", {}, MarketStreamPath(None, False, ("0",))),
+        (
+            "/ws/btcusdt@trade/ethusdt@trade",
+            {},
+            MarketStreamPath(None, False, ("btcusdt@trade", "ethusdt@trade")),
+        ),
+        (
+            "/stream",
+            {"streams": "a@trade//b@trade"},
+            MarketStreamPath(None, True, ("a@trade", "b@trade")),
+        ),
+        ("/market/stream", {}, MarketStreamPath("market", True)),
+        ("/public/ws/x@depth", {}, MarketStreamPath("public", False, ("x@depth",))),
+        ("/ws/" + KEY, {}, ListenKeyPath(None, KEY)),
+        (
+            "/private/ws",
+            {"listenKey": KEY, "events": "ORDER_TRADE_UPDATE/ACCOUNT_UPDATE"},
+            ListenKeyPath("private", KEY, ("ORDER_TRADE_UPDATE", "ACCOUNT_UPDATE")),
+        ),
+        ("/stream/x", {}, None),
+        ("/api/v3/ping", {}, None),
+    ],
+)
+def test_stream_paths_parse_once_into_a_typed_value(
+    path: str, query: dict[str, str], parsed: object
+) -> None:
+    """Raw, combined, prefixed and listen-key paths are told apart by grammar."""
+    assert parse_stream_path(path, query) == parsed
+
+
+def test_listen_key_paths_hide_the_key_and_fall_back_to_market_streams() -> None:
+    """A listen key never shows in a repr; /ws/<key> is read as market streams for now."""
+    legacy = parse_stream_path("/ws/" + KEY, {})
+    assert isinstance(legacy, ListenKeyPath) and legacy.legacy and KEY not in repr(legacy)
+    assert legacy.as_market() == MarketStreamPath(None, False, (KEY,))
+    private = parse_stream_path("/private/ws", {"listenKey": KEY})
+    assert isinstance(private, ListenKeyPath) and not private.legacy
+
+
+def test_route_finds_streams_ws_api_rest_and_nothing() -> None:
+    """Upgrades reach stream and WS API entry points; REST routes are keyed by verb."""
+    ws = route(raw("fstream.binance.com", "/public/ws/" + KEY), upgrade=True)
+    assert isinstance(ws, StreamMatch) and (ws.venue, ws.category) == ("usdm", "public")
+    assert ws.path.names == (KEY,)
+    assert isinstance(route(raw("fstream.binance.com", "/private/ws"), upgrade=True), NoRoute)
+    api = route(raw("testnet.binancefuture.com", "/ws-fapi/v1/"), upgrade=True)
+    assert api == WsApiMatch("usdm")
+    rest = route(raw("testnet.binancefuture.com", "/dapi/v1/depth"), upgrade=False)
+    assert isinstance(rest, RestMatch) and rest.route.venue == "coinm"
+    assert isinstance(
+        route(raw("api.binance.com", "/api/v3/ping", method="POST"), upgrade=False), NoRoute
+    )
+    assert isinstance(route(raw("stream.binance.com", "/ws"), upgrade=False), NoRoute)
+    assert all(key == (r.service, r.method, r.path) for key, r in REST_ROUTES.items())
+
+
+async def test_every_verb_gets_the_one_unimplemented_answer(emulator: MockExchange) -> None:
+    """POST, PUT and DELETE on unrouted paths answer -1020 naming the verb, as GET does."""
+    async with aiohttp.ClientSession() as s:
+        for method in ("GET", "POST", "PUT", "DELETE"):
+            url = emulator.url("https://api.binance.com/api/v3/order")
+            async with s.request(method, url, data=b"symbol=BTCUSDT") as r:
+                body = await r.json()
+                assert r.status == 404 and body["code"] == -1020
+                assert f"{method} api.binance.com/api/v3/order is not implemented" in body["msg"]
+                assert r.headers["Content-Type"].startswith("application/json")
