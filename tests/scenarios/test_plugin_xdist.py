@@ -43,13 +43,15 @@ def _project(tmp_path: Path, n: int) -> Path:
 
 
 def _pytest(tmp_path: Path, log: Path, *args: str) -> str:
+    # this suite may itself run under xdist: the inner run must not think it is a worker
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args, str(tmp_path)],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=180,
-        env={**os.environ, "PYTHONPATH": str(REPO), "PLAY_LOG": str(log)},
+        env={**env, "PYTHONPATH": str(REPO), "PLAY_LOG": str(log)},
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
