@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from .embedded import EMBEDDED, LIVE_ENVS, default_env, open_exchange
+from .environments import normalise_env
 from .errors import BadRequest, BaseError
 from .exchange import Binance
 from .persistence.channels import (
@@ -155,6 +156,8 @@ async def _record(args: argparse.Namespace, channels: list[RecordChannel]) -> in
         return _fail("--symbols names no symbol")
     try:
         env = args.env or (None if args.url else default_env())
+        if env is not None and env.strip().lower() != EMBEDDED:
+            normalise_env(env)  # an unknown name is a usage error, before any file is made
         store = SQLiteStore(args.db)
     except (ValueError, StoreError) as exc:
         return _fail(str(exc))

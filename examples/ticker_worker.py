@@ -40,7 +40,8 @@ class TickerWorker:
     """Own the latest ticker of ``symbol``.
 
     Args:
-        exchange: the client (the worker closes the connections it used, not the client).
+        exchange: the client; give the worker a client of its own: on a restart and on stop
+            the worker closes every connection of that client (not the client itself).
         symbol: the CCXT symbol.
         params: call options for ``stream_ticker`` (``timeout``, ``type``...).
         backoff_initial / backoff_cap: restart waits, seconds.
@@ -70,8 +71,8 @@ class TickerWorker:
         )
 
     async def _close_connections(self, *_: object) -> None:
-        """Close every connection the stream used (``close_connection``), as the seed's worker
-        does on stop and before a restart."""
+        """Close the client's connections (``close_connection``), as the seed's worker does on
+        stop and before a restart, so the next attempt dials afresh."""
         for url in self.exchange.connections():
             with contextlib.suppress(Exception):
                 await self.exchange.close_connection(url)

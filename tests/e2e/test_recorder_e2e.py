@@ -276,6 +276,12 @@ async def test_cli_records_and_resumes(tmp_path: Path) -> None:
     assert [r[0] for r in runs] == [1, 2] and sum(r[1] for r in runs) == stored >= 24
     code, out, err = await _cli("--db", db, "--symbols", "NOPE/USDT", "--quiet")
     assert code == 2 and err.count("\n") == 1 and err.startswith("error: ")
+    code, out, err = await _cli(
+        "--db", str(tmp_path / "moon.sqlite"), "--symbols", SPOT, "--env", "moon"
+    )
+    assert (code, err) == (2, "error: unknown binance_env 'moon'; expected prod, testnet, "
+                              "sandbox, demo or local\n")  # fmt: skip
+    assert not (tmp_path / "moon.sqlite").exists()
 
 
 async def test_cli_ctrl_c_flushes_and_summarises(tmp_path: Path) -> None:
