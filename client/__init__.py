@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from . import errors
-from .connection import ConnectionSettings, StreamConnection, WsApiConnection
+from .connection import ConnectionSettings
 from .environments import ENVIRONMENTS, Endpoints, endpoints_for
 from .errors import (
     ArgumentsRequired,
@@ -30,12 +30,16 @@ from .errors import (
     UnsubscribeError,
 )
 from .exchange import Binance, binance
+from .stream_connection import StreamConnection
 from .telemetry import WireEvent, redact
 from .types import OHLCV, Liquidation, Market, MarketId, OrderBook, Symbol, Ticker, Trade
+from .venues import VENUES, Venue
+from .ws_api_connection import WsApiConnection
 
 __all__ = [
     "ENVIRONMENTS",
     "OHLCV",
+    "VENUES",
     "ArgumentsRequired",
     "AuthenticationError",
     "BadRequest",
@@ -66,6 +70,7 @@ __all__ = [
     "Ticker",
     "Trade",
     "UnsubscribeError",
+    "Venue",
     "WireEvent",
     "WsApiConnection",
     "binance",
