@@ -1,7 +1,8 @@
 """The recorder: watch channels of symbols and write their rows to a store in batches.
 
 One task per (channel, symbol) repeats the channel's watch and queues the rows; one writer
-task takes rows off the queue and writes them in batches, one transaction each, when
+task takes rows off the queue and writes them in batches (in a worker thread, one batch at a
+time, so the event loop keeps reading the sockets), one transaction each, when
 ``batch_size`` rows are waiting or ``flush_interval`` seconds after the first one arrived.
 A watch that fails with a retryable error (:func:`~client.protocol.backoff.is_retryable`) is
 repeated after a backoff (at once after a :class:`~client.errors.RequestTimeout`: a quiet
@@ -22,7 +23,7 @@ from ..errors import RequestTimeout
 from ..protocol.backoff import backoff, is_retryable, least_delay
 from .channels import RecordChannel, RecordOptions
 from .rows import Row
-from .sqlite import Run, SQLiteStore
+from .sqlite import Run, SQLiteStore, WriteResult
 
 if TYPE_CHECKING:
     from ..exchange import Binance
@@ -251,13 +252,13 @@ class Recorder:
                         waiting += len(more[1])
             due = deadline is not None and loop.time() >= deadline
             if waiting and (finish or due or waiting >= self.batch_size):
-                self._flush(run, pending)
+                result = await asyncio.to_thread(self.store.write, run, pending)
+                self._count(result)
                 pending, waiting, deadline = {}, 0, None
             if finish:
                 return
 
-    def _flush(self, run: Run, pending: dict[str, list[Row]]) -> None:
-        result = self.store.write(run, pending)
+    def _count(self, result: WriteResult) -> None:
         p = self.progress
         for name, n in result.written.items():
             p.written[name] = p.written.get(name, 0) + n

@@ -104,7 +104,9 @@ class SQLiteStore:
     def __init__(self, path: str | Path, tables: Iterable[Table] | None = None) -> None:
         self.path = str(path)
         self.tables = {t.name: t for t in (tables if tables is not None else TABLES.values())}
-        self._db = sqlite3.connect(self.path, isolation_level=None)
+        # one user at a time, but not always the creating thread: the recorder writes its
+        # batches from a worker thread so the event loop keeps reading the sockets meanwhile
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._sql = {name: _insert_sql(t) for name, t in self.tables.items()}
         try:
             self._ensure_schema()
