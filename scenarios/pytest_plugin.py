@@ -185,16 +185,18 @@ class ScenarioItem(pytest.Item):
 
         Without xdist that is every item. An xdist worker collects every item but runs only
         those the controller sends it, so it may batch only items the distribution sends to
-        one worker together: under ``--dist loadgroup`` (which xdist tells its workers) the
-        ``xdist_group`` of scenario items. Under any other mode each item runs alone: a batch
-        could hold items another worker runs, and both would play them.
+        one worker together: under ``--dist loadgroup`` the ``xdist_group`` of scenario
+        items. The controller groups by the ``@group`` suffix xdist gives the node ids, so
+        the batch is taken only when this item's id carries it (some pytest/xdist pairs
+        drop the suffix and schedule group members anywhere). Otherwise each item runs
+        alone: a batch could hold items another worker runs, and both would play them.
         """
         items = list(self.session.items)
         if not hasattr(self.config, "workerinput"):
             return items
         group = _group(self)
-        if getattr(self.config.option, "loadgroup", False) and group is not None:
-            return [i for i in items if _group(i) == group]
+        if group is not None and self.nodeid.endswith(f"@{group}"):
+            return [i for i in items if i.nodeid.endswith(f"@{group}")]
         return [self]
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
