@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from . import errors
 from .connection import ConnectionSettings
+from .credentials import Credentials, required_credentials
 from .environments import ENVIRONMENTS, Endpoints, endpoints_for
 from .errors import (
+    AccountSuspended,
     ArgumentsRequired,
     AuthenticationError,
     BadRequest,
@@ -17,22 +19,46 @@ from .errors import (
     BookSyncError,
     ConnectionClosed,
     DDoSProtection,
+    DuplicateOrderId,
     ExchangeError,
     ExchangeNotAvailable,
     InsufficientFunds,
+    InvalidNonce,
     InvalidOrder,
+    MarketClosed,
     NetworkError,
     NotSupported,
+    OperationRejected,
+    OrderImmediatelyFillable,
+    OrderNotFillable,
     OrderNotFound,
     PermissionDenied,
     RateLimitExceeded,
+    RequestInterrupted,
     RequestTimeout,
     UnsubscribeError,
 )
 from .exchange import Binance, binance
+from .server_time import ServerClock
 from .stream_connection import StreamConnection
 from .telemetry import WireEvent, redact
-from .types import OHLCV, Liquidation, Market, MarketId, OrderBook, Symbol, Ticker, Trade
+from .types import (
+    OHLCV,
+    Balance,
+    BorrowRate,
+    Conversion,
+    IsolatedBorrowRate,
+    Liquidation,
+    Market,
+    MarketId,
+    Order,
+    OrderBook,
+    OrderId,
+    Position,
+    Symbol,
+    Ticker,
+    Trade,
+)
 from .venues import VENUES, Venue
 from .ws_api_connection import WsApiConnection
 
@@ -40,31 +66,48 @@ __all__ = [
     "ENVIRONMENTS",
     "OHLCV",
     "VENUES",
+    "AccountSuspended",
     "ArgumentsRequired",
     "AuthenticationError",
     "BadRequest",
     "BadSymbol",
+    "Balance",
     "BaseError",
     "Binance",
     "BookSyncError",
+    "BorrowRate",
     "ConnectionClosed",
     "ConnectionSettings",
+    "Conversion",
+    "Credentials",
     "DDoSProtection",
+    "DuplicateOrderId",
     "Endpoints",
     "ExchangeError",
     "ExchangeNotAvailable",
     "InsufficientFunds",
+    "InvalidNonce",
     "InvalidOrder",
+    "IsolatedBorrowRate",
     "Liquidation",
     "Market",
+    "MarketClosed",
     "MarketId",
     "NetworkError",
     "NotSupported",
+    "OperationRejected",
+    "Order",
     "OrderBook",
+    "OrderId",
+    "OrderImmediatelyFillable",
+    "OrderNotFillable",
     "OrderNotFound",
     "PermissionDenied",
+    "Position",
     "RateLimitExceeded",
+    "RequestInterrupted",
     "RequestTimeout",
+    "ServerClock",
     "StreamConnection",
     "Symbol",
     "Ticker",
@@ -77,4 +120,5 @@ __all__ = [
     "endpoints_for",
     "errors",
     "redact",
+    "required_credentials",
 ]

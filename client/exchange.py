@@ -25,11 +25,19 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from .credentials import Credentials
 from .environments import endpoints_for, normalise_env
 from .http import HttpClient
-from .methods import BookMethods, MarketMethods, WsFetchMethods
+from .methods import (
+    AccountMethods,
+    BookMethods,
+    MarketMethods,
+    TradingMethods,
+    WsFetchMethods,
+)
 from .options import DEFAULTS, TIMEFRAMES, snake
 from .registry import AnyConnection, ConnectionRegistry
+from .server_time import ServerClock
 from .telemetry import Listener, Telemetry, log_listener
 from .types import Market, Symbol
 from .venues import MARKET_TYPES
@@ -39,11 +47,13 @@ __all__ = ["MARKET_TYPES", "TIMEFRAMES", "Binance", "binance"]
 log = logging.getLogger("client")
 
 
-class Binance(MarketMethods, BookMethods, WsFetchMethods):
+class Binance(MarketMethods, BookMethods, WsFetchMethods, AccountMethods, TradingMethods):
     """An asyncio Binance client with the CCXT Pro surface.
 
     Args:
         config: CCXT-style config: ``apiKey``/``api_key``, ``secret``/``api_secret``,
+            ``privateKey``/``private_key`` (RSA or Ed25519 PEM text, or a path to a PEM
+            file) with an optional ``password``,
             ``binanceEnv``/``binance_env`` (``prod``, ``testnet``, ``sandbox``, ``demo``,
             ``local``), ``base_url`` (the emulator for ``local``) and ``options`` (default
             call options). Keyword arguments override the config. ``mirror`` (``local``
@@ -56,7 +66,10 @@ class Binance(MarketMethods, BookMethods, WsFetchMethods):
     ``keepalive_timeout``, ``backoff_initial``, ``backoff_cap`` (ms), ``reconnect``,
     ``max_streams``, ``control_rate``, applied when a connection is created.
 
-    The environment falls back to ``BINANCE_PRO_ENV`` and then ``prod``.
+    The environment falls back to ``BINANCE_PRO_ENV`` and then ``prod``. Without credentials
+    in the config, those of the environment's own variable family are read
+    (:meth:`Credentials.from_env <client.credentials.Credentials.from_env>`). Secrets never
+    appear in ``repr``, logs, exceptions or ``connection_info``.
     """
 
     def __init__(
@@ -65,20 +78,31 @@ class Binance(MarketMethods, BookMethods, WsFetchMethods):
         *,
         api_key: str | None = None,
         api_secret: str | None = None,
+        private_key: str | None = None,
+        password: str | None = None,
         binance_env: str | None = None,
         base_url: str | None = None,
         mirror: str | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> None:
         cfg = snake(config)
-        self.api_key = api_key or cfg.get("api_key")
-        self._secret = api_secret or cfg.get("api_secret")
+        given = {"api_key": api_key, "api_secret": api_secret, "private_key": private_key}
+        creds = Credentials.from_config(
+            {**cfg, **{k: v for k, v in given.items() if v is not None}}
+        )
+        if password is not None:
+            creds = Credentials(creds.api_key, creds.secret, creds.private_key, password)
         env = binance_env or cfg.get("binance_env") or os.environ.get("BINANCE_PRO_ENV") or "prod"
         self.binance_env = normalise_env(str(env))
+        if not creds.api_key and self.binance_env != "local":
+            creds = Credentials.from_env(self.binance_env)
+        self.credentials = creds
         self.base_url = base_url or cfg.get("base_url")
         self.mirror = str(mirror or cfg.get("mirror") or "prod")
         self.options = {**DEFAULTS, **snake(cfg.get("options")), **snake(options)}
         self.endpoints = endpoints_for(self.binance_env, self.base_url, mirror=self.mirror)
+        self.server_clock = ServerClock(adjust=bool(self.options["adjust_for_time_difference"]))
+        self._logon_refused = set()
         self.telemetry = Telemetry()
         self.http = HttpClient(self.telemetry)
         self.markets: dict[Symbol, Market] = {}
@@ -92,8 +116,13 @@ class Binance(MarketMethods, BookMethods, WsFetchMethods):
         self._verbose_listener = None
         self._verbose_urls = set()
 
+    @property
+    def api_key(self) -> str | None:
+        """The instance's API key (None without credentials)."""
+        return self.credentials.api_key
+
     def __repr__(self) -> str:
-        key = "set" if self.api_key else "none"
+        key = "set" if self.credentials.api_key else "none"
         return f"<Binance env={self.binance_env} api_key={key} connections={len(self._registry)}>"
 
     # -- lifecycle ---------------------------------------------------------------------------

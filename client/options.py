@@ -13,7 +13,16 @@ from typing import Any
 from .connection import ConnectionSettings
 from .errors import BadRequest
 
-__all__ = ["CAMEL", "DEFAULTS", "TIMEFRAMES", "check_timeframe", "settings_from", "snake"]
+__all__ = [
+    "CAMEL",
+    "DEFAULTS",
+    "OPTION_KEYS",
+    "TIMEFRAMES",
+    "check_timeframe",
+    "exchange_params",
+    "settings_from",
+    "snake",
+]
 
 TIMEFRAMES = (
     "1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M".split()  # noqa: SIM905
@@ -25,7 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "verbose": False,
     "cache_limit": 1000,
     "type": "spot",
-    "recv_window": 5000,
+    "recv_window": 5000,  # ms; Binance's default (max 60000)
+    "ws_logon": True,  # Ed25519 keys log the WebSocket API session on
+    "adjust_for_time_difference": True,  # measure Binance's clock before signing
     "keepalive": 20_000,  # ms between our pings
     "keepalive_timeout": 20_000,  # ms without pong before the peer counts as dead
     "reconnect": True,
@@ -56,12 +67,39 @@ CAMEL = {
     "backoffReset": "backoff_reset",
     "bookDepth": "book_depth",
     "maxSize": "max_size",
+    "privateKey": "private_key",
+    "wsLogon": "ws_logon",
+    "adjustForTimeDifference": "adjust_for_time_difference",
+    "marginMode": "margin_mode",
 }
 
 
 def snake(options: Mapping[str, Any] | None) -> dict[str, Any]:
     """Return ``options`` with the camelCase keys CCXT users write in snake_case."""
     return {CAMEL.get(k, k): v for k, v in (options or {}).items()}
+
+
+OPTION_KEYS = frozenset(
+    {
+        *DEFAULTS,
+        *CAMEL,
+        *CAMEL.values(),
+        "api_key",
+        "api_secret",
+        "binance_env",
+        "base_url",
+        "mirror",
+        "method",
+        "margin_mode",
+    }
+)
+"""Call options the client reads itself; every other key of ``params`` goes to Binance."""
+
+
+def exchange_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the keys of a call's ``params`` that are Binance request parameters (not client
+    options), in their order, to be sent as they are (``timeInForce``, ``newOrderRespType``)."""
+    return {k: v for k, v in (params or {}).items() if k not in OPTION_KEYS}
 
 
 def settings_from(opts: Mapping[str, Any]) -> ConnectionSettings:

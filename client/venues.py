@@ -118,6 +118,15 @@ class Venue:
             raise NotSupported(f"binance {self.label} is not offered on {endpoints.name}")
         return host
 
+    def rest_host(self, endpoints: Endpoints) -> str:
+        """Return the REST host without a path (``https://fapi.binance.com``), for endpoints
+        under another prefix than :attr:`rest_prefix` (``/fapi/v2/account``).
+
+        Raises:
+            NotSupported: the environment does not offer this venue.
+        """
+        return self._host(endpoints, self.rest)
+
     def rest_base(self, endpoints: Endpoints) -> str:
         """Return the REST base URL with its prefix (``https://api.binance.com/api/v3``).
 
@@ -266,6 +275,8 @@ _TYPE_ALIASES = {
     "inverse": "delivery",
     "coinm": "delivery",
     "papi": "papi",
+    "margin": "margin",
+    "cross": "margin",
 }
 
 
@@ -282,7 +293,7 @@ def venue_for_type(value: object) -> Venue:
     """
     name = _TYPE_ALIASES.get(str(value).lower())
     if name is None:
-        raise BadRequest(f"unknown type {value!r}; expected spot, future, delivery")
+        raise BadRequest(f"unknown type {value!r}; expected spot, margin, future, delivery")
     return VENUES[name]
 
 

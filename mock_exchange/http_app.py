@@ -101,10 +101,11 @@ async def _dispatch(emu: Emulator, request: web.Request) -> web.StreamResponse:
             rest.handler,
             rest.access,
             call,
-            emu.limiter(rest.venue),
+            emu.limiters[rest.weight_group],
             forced,
             error_weight=rest.error_weight,
             headers=rest.headers,
+            weight_header=rest.weight_header,
         )
         return _write(reply)
     assert isinstance(match, NoRoute)

@@ -28,7 +28,6 @@ __all__ = ["ExchangeBase"]
 class ExchangeBase:
     """State and helpers shared by the method mixins (set up by ``Binance.__init__``)."""
 
-    api_key: str | None
     binance_env: str
     base_url: str | None
     mirror: str

@@ -100,6 +100,7 @@ def _c(name: str, kind: ColumnKind, doc: str, *path: str, nullable: bool = True)
 
 
 _SYMBOL = _c("symbol", "text", "CCXT symbol: BTC/USDT, BTC/USDT:USDT, BTC/USD:BTC", nullable=False)
+_SYMBOL_OR_NONE = _c("symbol", "text", "CCXT symbol (None on a rejected create_orders entry)")
 _TIMESTAMP = _c("timestamp", "int", "exchange time of the structure, ms since the epoch")
 _DATETIME = _c("datetime", "text", "timestamp as ISO 8601 (UTC)")
 _INFO = _c("info", "json", "the raw Binance payload the structure was parsed from")
@@ -165,7 +166,7 @@ ORDER = Table(
     (
         _c("id", "text", "exchange order id"),
         _c("clientOrderId", "text", "client order id"),
-        _SYMBOL,
+        _SYMBOL_OR_NONE,
         _c("timestamp", "int", "creation time, ms"),
         _DATETIME,
         _c("lastTradeTimestamp", "int", "time of the last fill, ms"),
@@ -198,7 +199,7 @@ ORDER = Table(
 
 BALANCE = Table(
     "balances",
-    "Balances",
+    "Balance",
     "one currency of one balance snapshot (a snapshot becomes one row per currency)",
     (
         _TIMESTAMP,
@@ -217,7 +218,7 @@ POSITION = Table(
     "Position",
     "one state of a futures position",
     (
-        _SYMBOL,
+        _c("symbol", "text", "CCXT symbol of the futures market"),
         _c("id", "text", "position id (Binance has none)"),
         _TIMESTAMP,
         _DATETIME,

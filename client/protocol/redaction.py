@@ -6,7 +6,18 @@ import re
 
 __all__ = ["SECRET_KEYS", "redact"]
 
-SECRET_KEYS = ("apiKey", "api_key", "signature", "secret", "listenKey", "listenToken", "token")
+SECRET_KEYS = (
+    "apiKey",
+    "api_key",
+    "signature",
+    "secret",
+    "privateKey",
+    "private_key",
+    "password",
+    "listenKey",
+    "listenToken",
+    "token",
+)
 """Keys whose values never leave the client: API keys, signatures, secrets, listen keys/tokens."""
 
 # a secret key, quoted or not, then ``:`` or ``=``, then its value up to a quote, ``&``, ``,``,

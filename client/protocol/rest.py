@@ -146,7 +146,7 @@ def decode_response(
     if isinstance(data, dict) and "code" in data:
         raise error_from_binance(
             data.get("code"), data.get("msg"), status=status, context=context,
-            retry_after=retry_after,
+            retry_after=retry_after, data=data.get("data"),
         )  # fmt: skip
     if status >= 500:
         err = ExchangeNotAvailable(f"{context}: HTTP {status}")

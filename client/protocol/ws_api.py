@@ -29,7 +29,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class WsApiResponse:
-    """The answer to one request: ``result`` on status 200, else ``code``/``msg``."""
+    """The answer to one request: ``result`` on status 200, else ``code``/``msg`` (and the
+    error's ``data``: cancel-replace details, a ban's ``retryAfter``)."""
 
     request_id: str
     method: str | None
@@ -37,6 +38,7 @@ class WsApiResponse:
     result: Any
     code: int | None = None
     msg: str = ""
+    data: Any = None
 
     @property
     def ok(self) -> bool:
@@ -137,5 +139,6 @@ class WsApiProtocol:
         rid = str(rid)
         method = self.pending.pop(rid, None)
         if isinstance(err, dict):
-            return WsApiResponse(rid, method, status, None, code, str(err.get("msg", "")))
+            msg_text = str(err.get("msg", ""))
+            return WsApiResponse(rid, method, status, None, code, msg_text, err.get("data"))
         return WsApiResponse(rid, method, status, msg.get("result"))

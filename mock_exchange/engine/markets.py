@@ -96,6 +96,17 @@ class Market:
     initial_price: Decimal = Decimal("100")
     status: str = "TRADING"
     order_types: tuple[str, ...] = field(default_factory=lambda: tuple(SPOT_ORDER_TYPES))
+    stp_default: str = "EXPIRE_MAKER"
+    stp_allowed: tuple[str, ...] = (
+        "NONE",
+        "EXPIRE_TAKER",
+        "EXPIRE_MAKER",
+        "EXPIRE_BOTH",
+        "DECREMENT",
+        "TRANSFER",
+    )
+    max_num_orders: int = 200  # open orders per account and symbol (MAX_NUM_ORDERS)
+    max_num_algo_orders: int = 5  # open stop orders per account and symbol
     contract_size: int = 1  # COIN-M: USD per contract
     index_symbol: str | None = None  # futures: the spot symbol whose price is the index
 
@@ -243,15 +254,17 @@ def spot_symbol_info(m: Market) -> dict[str, Any]:
         "baseCommissionPrecision": m.base_precision,
         "quoteCommissionPrecision": p,
         "orderTypes": list(m.order_types),
-        "icebergAllowed": True,
-        "ocoAllowed": True,
-        "otoAllowed": True,
-        "opoAllowed": True,
+        # the emulator refuses icebergs, order lists, trailing stops and pegged orders, and
+        # says so here as Binance does for a symbol that does not allow them
+        "icebergAllowed": False,
+        "ocoAllowed": False,
+        "otoAllowed": False,
+        "opoAllowed": False,
         "quoteOrderQtyMarketAllowed": True,
-        "allowTrailingStop": True,
+        "allowTrailingStop": False,
         "cancelReplaceAllowed": True,
         "amendAllowed": True,
-        "pegInstructionsAllowed": True,
+        "pegInstructionsAllowed": False,
         "isSpotTradingAllowed": True,
         "isMarginTradingAllowed": True,
         "filters": [
@@ -297,21 +310,15 @@ def spot_symbol_info(m: Market) -> dict[str, Any]:
                 "applyMaxToMarket": False,
                 "avgPriceMins": 5,
             },
-            {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
+            {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": m.max_num_orders},
             {"filterType": "MAX_NUM_ORDER_LISTS", "maxNumOrderLists": 20},
-            {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
+            {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": m.max_num_algo_orders},
             {"filterType": "MAX_NUM_ORDER_AMENDS", "maxNumOrderAmends": 10},
         ],
         "permissions": [],
         "permissionSets": [["SPOT", "MARGIN"]],
-        "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
-        "allowedSelfTradePreventionModes": [
-            "EXPIRE_TAKER",
-            "EXPIRE_MAKER",
-            "EXPIRE_BOTH",
-            "DECREMENT",
-            "TRANSFER",
-        ],
+        "defaultSelfTradePreventionMode": m.stp_default,
+        "allowedSelfTradePreventionModes": list(m.stp_allowed),
     }
 
 
@@ -453,8 +460,9 @@ def markets_from_config(entries: list[dict[str, Any]], *, extend: bool = True) -
             for k, v in entry.items()
             if k != "symbol"
         }
-        if "order_types" in values:
-            values["order_types"] = tuple(values["order_types"])
+        for listed in ("order_types", "stp_allowed"):
+            if listed in values:
+                values[listed] = tuple(values[listed])
         key = (kind, str(entry["symbol"]).upper())
         base_market = chosen.get(key) or defaults.get(key)
         if base_market is not None:

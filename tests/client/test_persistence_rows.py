@@ -175,7 +175,7 @@ def test_every_table_has_a_mapper_and_unique_columns() -> None:
         "Ticker",
         "Trade",
         "Order",
-        "Balances",
+        "Balance",
         "Position",
         "OrderBook",
         "OHLCV",
