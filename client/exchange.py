@@ -33,6 +33,7 @@ from .methods import (
     BookMethods,
     MarketMethods,
     TradingMethods,
+    UserDataMethods,
     WsFetchMethods,
 )
 from .options import DEFAULTS, TIMEFRAMES, snake
@@ -47,7 +48,9 @@ __all__ = ["MARKET_TYPES", "TIMEFRAMES", "Binance", "binance"]
 log = logging.getLogger("client")
 
 
-class Binance(MarketMethods, BookMethods, WsFetchMethods, AccountMethods, TradingMethods):
+class Binance(
+    MarketMethods, BookMethods, WsFetchMethods, UserDataMethods, AccountMethods, TradingMethods
+):
     """An asyncio Binance client with the CCXT Pro surface.
 
     Args:
@@ -112,6 +115,9 @@ class Binance(MarketMethods, BookMethods, WsFetchMethods, AccountMethods, Tradin
         self._markets_lock = asyncio.Lock()
         self._registry = ConnectionRegistry(self.telemetry, self._on_resubscribed)
         self._tasks = set()
+        self._user_data = {}
+        self._ud_flights = {}
+        self._ud_routers = {}
         self._debug_listener: Listener | None = None
         self._verbose_listener = None
         self._verbose_urls = set()
@@ -142,6 +148,7 @@ class Binance(MarketMethods, BookMethods, WsFetchMethods, AccountMethods, Tradin
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self._close_user_data()
         await self._registry.close_all()
         await self.http.close()
 

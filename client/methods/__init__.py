@@ -14,8 +14,9 @@ Each module holds one mixin; :mod:`client.exchange` composes them into ``Binance
   WebSocket API requests (``session.logon`` for Ed25519 keys). The private mixins build on it.
 * :mod:`.account`: balances, positions, the account's liquidations.
 * :mod:`.trading`: create (one, many, by cost), cancel and query orders; the account's trades.
-
-Room for the rest of the private half: ``user_data.py``.
+* :mod:`.user_data` (``UserDataSessions``): user-data sessions (one per venue and account),
+  ``authenticate`` and the user-data stream helpers.
+* :mod:`.user_watch`: the private watches, their streams and unwatches.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from .market import MarketMethods
 from .markets import MarketsBase
 from .private import PrivateBase
 from .trading import TradingMethods
+from .user_data import UserDataSessions
+from .user_watch import UserDataMethods
 from .watching import WatchBase
 from .ws_fetch import WsFetchMethods
 
@@ -38,6 +41,8 @@ __all__ = [
     "MarketsBase",
     "PrivateBase",
     "TradingMethods",
+    "UserDataMethods",
+    "UserDataSessions",
     "WatchBase",
     "WsFetchMethods",
 ]
