@@ -77,6 +77,9 @@ class Controllable(Protocol):
     def liquidate(
         self, symbol: str, side: Side, quantity: Decimal, *, venue: MarketKind = ...
     ) -> Liquidation: ...
+    def liquidate_account(
+        self, api_key: str, symbol: str, *, venue: MarketKind = ...
+    ) -> dict[str, Any]: ...
     def add_account(
         self, spec: Mapping[str, Any] | None = None, **fields: Any
     ) -> dict[str, Any]: ...
@@ -267,7 +270,18 @@ def _order(mx: Controllable, body: dict[str, Any]) -> dict[str, Any]:
     return {"orderId": res.order_id, "status": res.status, "executedQty": str(res.executed_qty)}
 
 
+def _check_liquidate(value: Any) -> dict[str, Any]:
+    body = _mapping("liquidate", ("symbol",))(value)
+    if body.get("apiKey") is None and any(k not in body for k in ("side", "quantity")):
+        raise ValueError("liquidate needs 'side' and 'quantity' (or 'apiKey' for an account)")
+    return body
+
+
 def _liquidate(mx: Controllable, body: dict[str, Any]) -> dict[str, Any]:
+    if body.get("apiKey") is not None:
+        return mx.liquidate_account(
+            str(body["apiKey"]), str(body["symbol"]).upper(), venue=body.get("venue", "usdm")
+        )
     liq = mx.liquidate(
         str(body["symbol"]).upper(),
         body["side"],
@@ -444,16 +458,19 @@ _ROWS: tuple[ControlAction, ...] = (
     ),
     ControlAction(
         "liquidate",
-        "Execute a liquidation on a futures venue and publish forceOrder",
+        "Execute a liquidation on a futures venue and publish forceOrder: a synthetic public "
+        "one (side, quantity), or with apiKey the account's position (MARGIN_CALL, then the "
+        "engine closes it: ORDER_TRADE_UPDATE o=LIQUIDATION, forceOrders history)",
         _liquidate,
         (HttpRoute("POST", "liquidate", _body),),
         dict,
-        _mapping("liquidate", ("symbol", "side", "quantity")),
+        _check_liquidate,
         {
             "type": "object",
-            "required": ["symbol", "side", "quantity"],
+            "required": ["symbol"],
             "properties": {
                 "symbol": {"type": "string"},
+                "apiKey": {"type": "string"},
                 "side": {"enum": ["BUY", "SELL"]},
                 "quantity": {"type": ["string", "number"]},
                 "venue": {"enum": ["usdm", "coinm"]},

@@ -24,7 +24,16 @@ __all__ = [
 ]
 
 ACCOUNT_FIELDS = frozenset(
-    {"apiKey", "secret", "publicKey", "balances", "futuresBalances", "permissions", "account"}
+    {
+        "apiKey",
+        "secret",
+        "publicKey",
+        "balances",
+        "futuresBalances",
+        "coinmBalances",
+        "permissions",
+        "account",
+    }
 )
 _DEPOSIT_FIELDS = frozenset({"apiKey", "asset", "amount", "wallet"})
 
@@ -97,6 +106,10 @@ ACCOUNT_SCHEMA: dict[str, Any] = {
         "publicKey": {"type": "string", "description": "RSA or Ed25519 public key, PEM"},
         "balances": {**_AMOUNTS, "description": "Spot wallet: asset -> decimal string"},
         "futuresBalances": {**_AMOUNTS, "description": "USD-M wallet: asset -> decimal string"},
+        "coinmBalances": {
+            **_AMOUNTS,
+            "description": "COIN-M wallet (funded in the base coin): asset -> decimal string",
+        },
         "permissions": {
             "type": ["array", "object"],
             "description": "reading, spot, margin, futures, withdrawals (default: all but "

@@ -11,6 +11,7 @@ Its methods are the Python control API (``reset``, ``set_rate``, ``add_fault``, 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
@@ -23,26 +24,32 @@ from .engine.book import Side
 from .engine.clock import ControlledClock
 from .engine.core import Engine, EngineEvent, Liquidation, OrderResult
 from .engine.exchange import VENUES, Exchange
+from .engine.futures.account import futures_account
+from .engine.futures.risk import check_margins, liquidate
 from .engine.markets import MarketKind
 from .engine.ratelimits import WeightLimiter
 from .engine.types import AccountId
 from .errors import ExchangeError, StreamControlError
 from .faults import IMMEDIATE_FAULTS, Control, Fault
 from .registry import Registry
+from .transports.futures_algo import run_triggers
+from .transports.futures_user_data import FuturesUserData
 from .transports.order_payloads import query_shape
 from .transports.publisher import Publisher
 from .transports.rules import ConnectionRules
-from .transports.stream_names import StreamKey, parse_stream
+from .transports.stream_names import LISTEN_KEY_CHANNEL, StreamKey, parse_stream
 from .transports.user_data import UserDataHub
 from .transports.venues import VENUE_SPECS
 
 __all__ = ["Emulator"]
 
+_KEY_TOKEN = re.compile(r"[A-Za-z0-9]{60,64}")
 # snake_case keywords of add_account -> the contract's JSON names
 _CAMEL = {
     "api_key": "apiKey",
     "public_key": "publicKey",
     "futures_balances": "futuresBalances",
+    "coinm_balances": "coinmBalances",
 }
 
 
@@ -64,6 +71,9 @@ class Emulator:
         self.user_data = UserDataHub(
             lambda: [conn.session for conn in self.registry.ws_api.values()],
             lambda: self.exchange,
+        )
+        self.futures_user_data = FuturesUserData(
+            lambda: self.exchange, self.registry.stream_connections, self.accounts.listen_keys
         )
         self.limiters: dict[str, WeightLimiter] = self._new_limiters()
         self.activities: dict[MarketKind, Activity] = self._new_activities(self.config.rate)
@@ -128,6 +138,9 @@ class Emulator:
         """Return the stream-name check of ``venue`` (grammar, then a known symbol)."""
 
         def validate(name: str) -> StreamKey:
+            lk = self.accounts.listen_keys.lookup(name, self.clock.now_ms())
+            if lk is not None and lk.venue == venue:
+                return StreamKey(None, LISTEN_KEY_CHANNEL, (name,))
             key = parse_stream(name, venue)
             engine = self.exchange.engine(venue)
             if key is None:
@@ -143,6 +156,14 @@ class Emulator:
             return key
 
         return validate
+
+    def redact_listen_keys(self, text: str) -> str:
+        """Return ``text`` with every live listen key in it replaced (a listen key is a
+        credential; ``SUBSCRIBE ["<listenKey>"]`` names one as a stream)."""
+        for token in set(_KEY_TOKEN.findall(text)):
+            if self.accounts.listen_keys.lookup(token, self.clock.now_ms()) is not None:
+                text = text.replace(token, "<redacted>")
+        return text
 
     def forced_error(self, venue: MarketKind, caller: str, now: int) -> ExchangeError | None:
         """Consume a ``force_429``/``force_418`` fault; return the error it forces, or None."""
@@ -195,11 +216,20 @@ class Emulator:
         self.wake.set()
 
     def publish(self, venue: MarketKind, events: list[EngineEvent]) -> None:
-        """Publish engine ``events`` of ``venue``: market streams, and spot user data to the
-        subscriptions of each event's account."""
-        self.publisher.on_events(venue, events, self.clock.now_ms())
+        """Publish engine ``events`` of ``venue``: futures fills settle into positions first;
+        then market streams, spot user data to the subscriptions of each event's account, and
+        futures user data to the account's listen-key streams."""
+        self._publish(venue, events, self.clock.now_ms())
+
+    def _publish(self, venue: MarketKind, events: list[EngineEvent], now: int) -> None:
+        settlement = self.exchange.futures.get(venue)
+        if settlement is not None and events:
+            events = settlement.settle(events, now)
+        self.publisher.on_events(venue, events, now)
         if venue == "spot":
             self.user_data.on_events(events)
+        else:
+            self.futures_user_data.on_events(venue, events, now)
 
     def place_order(
         self,
@@ -218,10 +248,43 @@ class Emulator:
     def liquidate(
         self, symbol: str, side: Side, quantity: Decimal, *, venue: MarketKind = "usdm"
     ) -> Liquidation:
-        """Execute a scripted liquidation on a futures venue and publish ``forceOrder``."""
+        """Execute a synthetic public liquidation on a futures venue and publish ``forceOrder``."""
         liq, events = self.exchange.engine(venue).liquidate(symbol, side, quantity)
         self.publish(venue, events)
         return liq
+
+    def liquidate_account(
+        self, api_key: str, symbol: str, *, venue: MarketKind = "usdm"
+    ) -> dict[str, Any]:
+        """Force-liquidate the position of ``api_key``'s account on ``symbol`` (``POST
+        /_mock/liquidate {"symbol","apiKey"}``): MARGIN_CALL, then the engine closes it.
+
+        Raises:
+            ValueError: unknown key, venue or symbol, or no open position on ``symbol``.
+        """
+        try:
+            account = self.accounts.of_key(api_key)
+        except KeyError:
+            raise ValueError("no account has that apiKey") from None
+        settlement = self.exchange.futures.get(venue)
+        if settlement is None:
+            raise ValueError(f"unknown futures venue {venue!r}")
+        try:
+            market = settlement.engine.market(symbol)
+        except ExchangeError:
+            raise ValueError(f"unknown {venue} symbol {symbol!r}") from None
+        fa = futures_account(account, venue)
+        if not fa.open_positions(symbol):
+            raise ValueError(f"the account has no open {symbol} position")
+        now = self.clock.now_ms()
+        events = liquidate(settlement, fa, market, now, call=True)
+        self._publish(venue, events, now)
+        liqs = [e for e in events if isinstance(e, Liquidation)]
+        return {
+            "status": liqs[-1].status if liqs else "FILLED",
+            "filled": decimal_text(sum((e.filled for e in liqs), Decimal(0))),
+            "orderIds": fa.force_orders[-len(liqs) :] if liqs else [],
+        }
 
     # -- accounts (the account contract) ---------------------------------------------------
 
@@ -244,6 +307,7 @@ class Emulator:
             "permissions": sorted(key.permissions),
             "balances": account.spot.view(),
             "futuresBalances": account.futures["usdm"].view(),
+            "coinmBalances": account.futures["coinm"].view(),
         }
 
     def account_state(self, api_key: str) -> dict[str, Any]:
@@ -280,7 +344,12 @@ class Emulator:
         if not isinstance(asset, str) or not asset:
             raise ValueError("asset must be an asset name")
         events = self.accounts.deposit(account, asset, value, wallet, self.clock.now_ms())
-        self.publish("spot", events)
+        venue: MarketKind = "spot"
+        if wallet in ("futures", "usdm"):
+            venue = "usdm"
+        elif wallet == "coinm":
+            venue = "coinm"
+        self.publish(venue, events)
         held = account.wallet(wallet).balance(asset.upper())
         return {
             "apiKey": api_key,
@@ -400,11 +469,19 @@ class Emulator:
         """Run everything due at ``now``: activity, funding, periodic streams, connection rules."""
         for venue, activity in self.activities.items():
             events = activity.run_until(now)
-            self.publisher.on_events(venue, events, now)
-            if venue == "spot":
-                self.user_data.on_events(events)
+            self._publish(venue, events, now)
         self.user_data.on_clock(now)
-        self.exchange.settle_funding(now)
+        for venue, funding in self.exchange.settle_funding(now).items():
+            self._publish(venue, funding, now)
+        for venue, settlement in self.exchange.futures.items():
+            run_triggers(self.exchange, venue, now, self.publish)
+            expired = settlement.expire_due(now)
+            if expired:
+                self._publish(venue, expired, now)
+            risk = check_margins(settlement, now)
+            if risk:
+                self._publish(venue, risk, now)
+        self.futures_user_data.on_clock(now)
         self.publisher.on_tick(prev, now)
         for conn in self.registry.all():
             conn.on_clock(now)

@@ -13,6 +13,7 @@ from typing import Any
 
 from .engine.markets import MarketKind
 from .errors import ExchangeError
+from .futures_routes import FUTURES_ENDPOINTS, FUTURES_SERVICE
 from .hosts import Service
 from .transports import account as acct
 from .transports import convert as conv
@@ -130,4 +131,5 @@ PRIVATE_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {
     ),
 }
 # the REST service serving each venue's private routes
-PRIVATE_SERVICE: dict[MarketKind, Service] = {"spot": "spot-rest"}
+PRIVATE_ENDPOINTS.update(FUTURES_ENDPOINTS)
+PRIVATE_SERVICE: dict[MarketKind, Service] = {"spot": "spot-rest", **FUTURES_SERVICE}

@@ -183,6 +183,7 @@ STREAM_ENDPOINTS: dict[tuple[Service, str | None], tuple[MarketKind, Category]] 
     ("usdm-streams", "public"): ("usdm", "public"),
     ("usdm-streams", "market"): ("usdm", "market"),
     ("usdm-streams", None): ("usdm", "root"),
+    ("usdm-streams", "private"): ("usdm", "private"),
     ("coinm-streams", None): ("coinm", "all"),
 }
 # WS API entry points: (service, path) -> venue.
@@ -230,9 +231,15 @@ def _ws_methods(venue: MarketKind, queries: dict[str, md.QueryHandler]) -> dict[
     return methods
 
 
+# ws-fapi has the session methods (logon, status, logout) but no WS API user-data subscriptions
+_SESSION_METHODS = {
+    name: method
+    for name, method in USER_DATA_METHODS.items()
+    if name in ("session.logon", "session.status", "session.logout")
+}
 WSAPI_METHODS: dict[MarketKind, dict[str, WsApiMethod]] = {
     "spot": {**_ws_methods("spot", _SPOT_WSAPI), **USER_DATA_METHODS},
-    "usdm": _ws_methods("usdm", _USDM_WSAPI),
+    "usdm": {**_ws_methods("usdm", _USDM_WSAPI), **_SESSION_METHODS},
 }
 
 
@@ -270,13 +277,13 @@ Match = RestMatch | StreamMatch | WsApiMatch | NoRoute
 def route(request: RawRequest, *, upgrade: bool) -> Match:
     """Look ``request`` up: WebSocket entry points first (on an upgrade), then REST routes.
 
-    A ``/ws/<listenKey>`` path is served as a market-stream path today (its one "stream" is
-    ignored); ``/private/...`` paths have no entry point yet.
+    ``/ws/<listenKey>`` and ``/private/ws?listenKey=`` open a stream connection whose stream is
+    the listen key (the account's user data).
     """
     service = service_for(request.host, request.path)
     if upgrade:
         parsed = parse_stream_path(request.path, request.query)
-        if isinstance(parsed, ListenKeyPath) and parsed.legacy:
+        if isinstance(parsed, ListenKeyPath):
             parsed = parsed.as_market()
         if isinstance(parsed, MarketStreamPath):
             entry = STREAM_ENDPOINTS.get((service, parsed.prefix))

@@ -14,6 +14,7 @@ generator, so the same seed and the same calls give the same market.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
@@ -85,6 +86,7 @@ class Engine:
         seed: int = 0,
         seed_liquidity: bool = True,
         ledger: SpotLedger | None = None,
+        order_check: Callable[[NewOrder], None] = check_order,
     ) -> None:
         self.clock = clock
         self.markets: dict[str, Market] = {m.symbol: m for m in markets}
@@ -92,6 +94,9 @@ class Engine:
         self.rng = random.Random(seed)
         # accounts' balances; None: orders move no wallet (futures venues, bare engines)
         self.ledger = ledger
+        # the filter table new orders pass (a futures venue's transport applies the futures
+        # filters, with their own codes and the reduce-only exemption, before the engine)
+        self.order_check = order_check
         self._symbols: dict[str, SymbolState] = {
             s: SymbolState(m, clock.now_ms()) for s, m in self.markets.items()
         }
@@ -241,7 +246,7 @@ class Engine:
         # the filters that read the average price (PERCENT_PRICE_BY_SIDE, a MARKET order's
         # NOTIONAL) apply to accounts' orders; scripted and background orders skip them
         avg = self.avg_price(symbol, ts)[0] if owner is not None else None
-        check_order(
+        self.order_check(
             NewOrder(m, wtype, quantity, price, quote_qty, stop_price, side, avg),
         )
         if order_type in STOP_TYPES:
@@ -422,6 +427,49 @@ class Engine:
             base += (quote - paid) / last
             paid = quote
         return base, paid
+
+    def requeue(
+        self, record: OrderRecord, price: Decimal, quantity: Decimal, *, now: int | None = None
+    ) -> list[EngineEvent]:
+        """Give a resting order a new price and quantity (a futures order modify).
+
+        The order leaves the book and works again at its new price, behind the orders already
+        there (it loses its time priority), and may trade if the new price crosses.
+
+        Raises:
+            ExchangeError: -2011 the order is not resting.
+        """
+        st = self._symbols[record.symbol]
+        ts = self.clock.now_ms() if now is None else now
+        resting = st.book.remove(record.order_id)
+        if resting is None:
+            raise ExchangeError(-2011, "Unknown order sent.")
+        step = self._step(st, ts)
+        step.touch(resting.side, resting.price)
+        record.price = price
+        record.orig_qty = quantity
+        record.update_time = ts
+        self._work(step, record)
+        self._trigger(step)
+        return step.events()
+
+    def expire(
+        self, record: OrderRecord, reason: str, *, now: int | None = None
+    ) -> list[EngineEvent]:
+        """End an open order as ``EXPIRED`` with ``reason`` (a futures GTD order at its
+        ``goodTillDate``, a reduce-only order left with nothing to reduce).
+
+        Raises:
+            ExchangeError: -2011 the order is not resting.
+        """
+        st = self._symbols[record.symbol]
+        resting = st.book.remove(record.order_id)
+        if resting is None:
+            raise ExchangeError(-2011, "Unknown order sent.")
+        step = self._step(st, self.clock.now_ms() if now is None else now)
+        step.touch(resting.side, resting.price)
+        step.finish(record, "EXPIRED", reason)
+        return step.events()
 
     def reject(
         self,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from .futures.events import FuturesEvent
 from .orders import OrderRecord
 from .tape import AggTrade, Trade
 from .types import AccountId, Side
@@ -134,5 +135,12 @@ class AccountPosition:
 
 
 EngineEvent = (
-    Trade | AggTrade | DepthUpdate | Liquidation | OrderUpdate | BalanceUpdate | AccountPosition
+    Trade
+    | AggTrade
+    | DepthUpdate
+    | Liquidation
+    | OrderUpdate
+    | BalanceUpdate
+    | AccountPosition
+    | FuturesEvent
 )
