@@ -44,13 +44,18 @@ class ListenToken:
     Args:
         create: returns a new token and its ``expirationTime`` (ms).
         timeout: seconds for the subscribe request.
+        now: Binance's time (ms), to tell an expired token.
     """
 
     def __init__(
-        self, create: Callable[[], Awaitable[tuple[str, int | None]]], timeout: float
+        self,
+        create: Callable[[], Awaitable[tuple[str, int | None]]],
+        timeout: float,
+        now: Callable[[], int] | None = None,
     ) -> None:
         self.create = create
         self.timeout = timeout
+        self.now = now
         self.token: str | None = None
         self.expires: int | None = None
         self.created = 0
@@ -59,8 +64,10 @@ class ListenToken:
         return f"<ListenToken expires={self.expires} created={self.created}>"
 
     async def current(self, fresh: bool = False) -> str:
-        """Return the token, creating one first when there is none or ``fresh``."""
-        if self.token is None or fresh:
+        """Return the token, creating one first when there is none, it expired (by Binance's
+        clock), or ``fresh``."""
+        expired = self.expires is not None and self.now is not None and self.expires <= self.now()
+        if self.token is None or fresh or expired:
             self.token, self.expires = await self.create()
             self.created += 1
         return self.token
@@ -69,8 +76,11 @@ class ListenToken:
         """A :data:`Subscribe` that sends ``userDataStream.subscribe.listenToken`` (with a new
         token if ``fresh``); a refused token (``-1209``) is replaced once."""
 
+        first = [fresh]  # a new token on the first call only (a retry reuses it)
+
         async def subscribe(conn: WsApiConnection, ws: WebSocket, session: WsApiUserData) -> int:
-            token = await self.current(fresh)
+            token = await self.current(first[0])
+            first[0] = False
             try:
                 result = await conn.request_on(
                     ws, "userDataStream.subscribe.listenToken", {"listenToken": token},

@@ -285,7 +285,8 @@ class UserDataSessions(AccountMethods, TradingMethods):
         timeout = float(opts["timeout"]) / 1000
         token: ListenToken | None = None
         if v.user_data.kind == "listen_token":
-            token = ListenToken(self._token_creator(v, key, opts), timeout)
+            create = self._token_creator(v, key, opts)
+            token = ListenToken(create, timeout, self.server_clock.now_ms)
             subscribe = token.subscriber(fresh=False)
         else:
             if signer.can_logon and opts.get("ws_logon", True):
@@ -366,12 +367,16 @@ class UserDataSessions(AccountMethods, TradingMethods):
 
     def _token_delay(self, token: ListenToken, opts: Mapping[str, Any]) -> float:
         """Seconds until the token is replaced: ``listen_token_renew_before`` before it
-        expires by Binance's clock, and at most ``listen_token_refresh``."""
+        expires by Binance's clock (half-way through a shorter life, at least 1 s), and at
+        most ``listen_token_refresh``."""
         refresh = float(opts.get("listen_token_refresh") or 23 * 3600_000)
         if token.expires is not None:
             before = float(opts.get("listen_token_renew_before") or 0)
-            refresh = min(refresh, token.expires - self.server_clock.now_ms() - before)
-        return max(0.0, refresh / 1000)
+            left = token.expires - self.server_clock.now_ms()
+            # a token shorter-lived than the margin is replaced half-way; never a busy loop
+            target = left - before if left - before >= 1000 else max(1000.0, left / 2)
+            refresh = min(refresh, target)
+        return max(0.01, refresh / 1000)
 
     async def _renew_loop(
         self, session: WsApiUserData, token: ListenToken, opts: Mapping[str, Any]
