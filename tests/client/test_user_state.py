@@ -225,9 +225,13 @@ async def test_reconcile_reports_what_was_missed_once() -> None:
         )  # fmt: skip
 
     rest = FakeRest(
-        fetch_open_orders=[rest_order(2, "PARTIALLY_FILLED", "0.5", 3200), rest_order(3, "NEW", "0", 1500)],
+        fetch_open_orders=[
+            rest_order(2, "PARTIALLY_FILLED", "0.5", 3200), rest_order(3, "NEW", "0", 1500)
+        ],
         fetch_order=fetch_order,
-        fetch_my_trades=[trade(10, 1, 3000), trade(11, 2, 3200), trade(12, 9, 3500), trade(4, 7, 10)],
+        fetch_my_trades=[
+            trade(10, 1, 3000), trade(11, 2, 3200), trade(12, 9, 3500), trade(4, 7, 10)
+        ],
         fetch_balance=BALANCE,
     )  # fmt: skip
     plan = ReconcilePlan(fetch=rest, params={"type": "spot"}, since=1000, futures=False)
@@ -238,7 +242,7 @@ async def test_reconcile_reports_what_was_missed_once() -> None:
     ]  # fmt: skip
     assert [t["id"] for t in s.trades.new_rows_where("", everything)] == ["10", "11", "12"]
     assert s.balance()["total"]["BTC"] == 1.5 and not plan.errors
-    assert [k for m, k in rest.calls if m == "fetch_my_trades"][0]["since"] == 1000
+    assert next(k for m, k in rest.calls if m == "fetch_my_trades")["since"] == 1000
     again = await reconcile(s, plan)  # nothing new the second time
     assert not again.topics.get("orders") and not again.topics.get("myTrades")
 

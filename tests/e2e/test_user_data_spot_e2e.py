@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from client import Binance, UnsubscribeError
+from client import UnsubscribeError
 from client.user_data import WsAuth
 from mock_exchange import MockExchange, ServerConfig
 from tests.e2e.accounts import Key, new_key, private_client, register

@@ -26,9 +26,7 @@ def ws_methods(mx: MockExchange) -> list[str]:
 
 def rest_calls(mx: MockExchange, fragment: str) -> list[str]:
     """The REST request lines whose path contains ``fragment``."""
-    return [
-        e.text for e in mx.control.journal if e.transport == "rest" and fragment in e.path
-    ]
+    return [e.text for e in mx.control.journal if e.transport == "rest" and fragment in e.path]
 
 
 class Wire:
