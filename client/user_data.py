@@ -235,6 +235,8 @@ class UserDataSession(abc.ABC):
             self.telemetry.emit("error", self.url, f"reconciliation failed: {err}")
         else:
             self.reconciliations += 1
+            found = ", ".join(sorted(changes.topics)) or "nothing missed"
+            self.telemetry.emit("reconcile", self.url, f"reconciled: {found}")
             self.wake(changes)
         finally:
             self.reconciled.set()

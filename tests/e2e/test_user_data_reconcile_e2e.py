@@ -102,8 +102,8 @@ async def test_orders_filled_while_disconnected_are_reported_once(
             ]
         )
         assert d["id"] not in {r[0] for r in reported}
-        session = ex.user_data_sessions()[0]
-        assert session["reconciliations"] == 1
+        await wire.until(lambda: wire.saw("reconcile"))
+        assert ex.user_data_sessions()[0]["reconciliations"] == 1
         trades = await ex.watch_my_trades(v.symbol)
         by_order: dict[str | None, D] = {}
         for t in trades:  # E may take more than one bid level

@@ -36,6 +36,7 @@ class Wire:
     def __init__(self, ex: Binance) -> None:
         self.events: list[dict[str, Any]] = []
         self.lifecycle: list[WireEvent] = []
+        self.rest: list[str] = []  # "VERB url" of each REST request the client sent
         self._changed = asyncio.Event()
         ex.add_listener(self.on_event)
 
@@ -46,6 +47,13 @@ class Wire:
                 msg = msg["event"]
             if "e" in msg:
                 self.events.append(msg)
+        elif event.kind == "send" and event.text.split(" ", 1)[0] in (
+            "GET",
+            "POST",
+            "PUT",
+            "DELETE",
+        ):
+            self.rest.append(" ".join(event.text.split(" ", 2)[:2]))
         elif event.kind != "send":
             self.lifecycle.append(event)
         self._changed.set()
@@ -60,6 +68,10 @@ class Wire:
             while not predicate():
                 self._changed.clear()
                 await self._changed.wait()
+
+    def sent(self, verb: str, fragment: str) -> int:
+        """How many REST requests ``verb`` to a URL containing ``fragment`` were sent."""
+        return sum(1 for r in self.rest if r.startswith(f"{verb} ") and fragment in r)
 
     def saw(self, kind: str, fragment: str = "") -> bool:
         """True once a lifecycle event of ``kind`` whose text has ``fragment`` was seen."""
