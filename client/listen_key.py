@@ -238,6 +238,8 @@ class ListenKeyUserData(UserDataSession):
     def _restored(self, handover: bool) -> None:
         first, self._opened = not self._opened, True
         self.error = None
+        how = "handed over" if handover else "open"
+        self.telemetry.emit("subscribe", self.url, f"user data {self.venue}: stream {how}")
         if not first and not handover:
             self.start_reconcile()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -179,7 +180,9 @@ class WsApiUserData(UserDataSession):
         self.router = router
         self.subscribe = subscribe
         self.timeout = timeout
-        self.step_name = f"userData:{key[0]}:{key[1]}:{key[2] or ''}"
+        # named by a digest of the API key: connection_info lists step names
+        account = hashlib.sha256(key[1].encode()).hexdigest()[:12]
+        self.step_name = f"userData:{key[0]}:{account}:{key[2] or ''}"
         self.bound: tuple[WebSocket, int] | None = None
         self._ever_bound = False
         self.subscriptions = 0
@@ -249,6 +252,7 @@ class WsApiUserData(UserDataSession):
         self.subscriptions += 1
         self.error = None
         self.router.register(ws, sid, self)
+        self.telemetry.emit("subscribe", self.url, f"user data {self.venue}: subscription {sid}")
         if gap:
             self.start_reconcile()
 

@@ -137,3 +137,25 @@ async def test_orders_filled_while_disconnected_are_reported_once(
         assert [(o["id"], o["status"]) for o in await ex.watch_orders(v.symbol)] == [
             (f["id"], "open")
         ]
+
+
+async def test_server_shutdown_hands_over_without_a_gap(mx: MockExchange) -> None:
+    """On ``serverShutdown`` the spot subscription and the USD-M stream move to fresh
+    sockets before the old ones go: nothing to reconcile, no event twice."""
+    key = new_key("hmac")
+    await register(mx.base_url, key)
+    async with private_client(mx.base_url, key) as ex:
+        wire = Wire(ex)
+        await ex.authenticate()
+        await ex.authenticate({"type": "future"})
+        subscribed = sum(1 for e in wire.lifecycle if e.kind == "subscribe")
+        mx.add_fault("server_shutdown")
+        await wire.until(
+            lambda: sum(1 for e in wire.lifecycle if e.kind == "subscribe") == subscribed + 2
+        )
+        assert all(ex.connection_info(u)["handovers"] == 1 for u in ex.connections())
+        spot = await ex.create_limit_sell_order("BTC/USDT", 0.01, 90001)
+        fut = await ex.create_limit_buy_order("BTC/USDT:USDT", 0.01, 89000)
+        assert [o["id"] for o in await ex.watch_orders("BTC/USDT")] == [spot["id"]]
+        assert [o["id"] for o in await ex.watch_orders("BTC/USDT:USDT")] == [fut["id"]]
+        assert [s["reconciliations"] for s in ex.user_data_sessions()] == [0, 0]
