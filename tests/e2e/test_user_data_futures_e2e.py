@@ -239,3 +239,25 @@ def _listen_key(ex: Binance) -> str:
     key = session.conn.key  # type: ignore[attr-defined]
     assert isinstance(key, str)
     return key
+
+
+async def test_positions_snapshot_failure_is_raised_then_retried(mx: MockExchange) -> None:
+    """A positions snapshot that fails reaches the caller (ccxt's first ``watch_positions``
+    hangs forever then); the next call reads it again and returns the open positions."""
+    key = await account(mx)
+    calls: list[str] = []
+
+    async def flaky(kind: str, params: dict[str, Any]) -> Any:
+        calls.append(kind)
+        if len(calls) == 1:
+            raise RateLimitExceeded("-1003 Too many requests")
+        return await ex.fetch_positions(None, params)
+
+    async with private_client(mx.base_url, key) as ex:
+        await ex.create_order("BTC/USDT:USDT", "market", "buy", 0.01)
+        opts = {"snapshot_fetcher": flaky}
+        with pytest.raises(RateLimitExceeded):
+            await ex.watch_positions(params=opts)
+        (pos,) = await ex.watch_positions(params=opts)
+        assert (pos["symbol"], pos["contracts"], pos["side"]) == ("BTC/USDT:USDT", 0.01, "long")
+        assert calls == ["positions", "positions"]

@@ -66,10 +66,10 @@ def check_trade(trade: dict[str, Any], raw: dict[str, Any]) -> None:
     assert trade["fee"] == {"cost": float(raw["n"]), "currency": raw["N"]}
 
 
-@pytest.mark.parametrize("kind", ["hmac", "ed25519"])
+@pytest.mark.parametrize("kind", ["hmac", "rsa", "ed25519"])
 async def test_watches_field_by_field(mx: MockExchange, kind: str) -> None:
     """Orders, my trades and the balance from the stream match the raw events and the
-    emulator's books; HMAC subscribes with ``.signature``, Ed25519 logs on first."""
+    emulator's books; HMAC and RSA subscribe with ``.signature``, Ed25519 logs on first."""
     key = await account(mx, kind)
     async with private_client(mx.base_url, key) as ex:
         wire = Wire(ex)
@@ -78,7 +78,7 @@ async def test_watches_field_by_field(mx: MockExchange, kind: str) -> None:
         assert key.api_key not in repr(auth) and auth.mechanism == "ws_api_subscribe"
         expected = (
             ["userDataStream.subscribe.signature"]
-            if kind == "hmac"
+            if kind != "ed25519"
             else ["session.logon", "userDataStream.subscribe"]
         )
         assert ws_methods(mx) == expected
