@@ -137,7 +137,7 @@ async def case(base: str, run: Run, kind: str, n: int, rate: float) -> dict[str,
     """Run one client against one feed burst; return rate and latency figures."""
     async with aiohttp.ClientSession() as http:
         await http.post(f"{base}/reset")
-        first = 1 if kind == "trade" else 1001
+        first = 1001 if kind == "depth" else 1
         last = first + n - 1
         ready.clear()
         task = asyncio.ensure_future(run(base, kind, last))

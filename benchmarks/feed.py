@@ -5,8 +5,14 @@ It speaks just enough HTTP/1.1 and RFC 6455 on one port to serve every client th
 path that answer ``SUBSCRIBE`` with ``{"result":null,"id":N}`` and ping with pong. Frames are
 written pre-framed straight to the socket, so the feed outruns every client under test.
 
-Control (HTTP): ``POST /go?stream=trade|depth&n=N&rate=R`` starts sending N recorded-format
-frames (``trade`` or spot ``depthUpdate`` with contiguous ids) to every subscribed socket, R per
+WebSocket API connections (a path under ``/ws-api/``) answer ``userDataStream.subscribe*``
+with subscription 0 and any other request with an empty result; REST ``/time`` answers the
+local clock (for clients that sign).
+
+Control (HTTP): ``POST /go?stream=trade|depth|executionReport&n=N&rate=R`` starts sending N
+recorded-format frames (``trade`` or spot ``depthUpdate`` with contiguous ids, or
+``executionReport`` in the WS API's ``{"subscriptionId","event"}`` envelope, execution id ``I``
+= the message id) to every subscribed socket, R per
 second (0 = as fast as the socket takes them), then one more frame per millisecond until
 ``POST /stop`` (a watch waits for the *next* update, so a client that drained the burst between
 two watches is woken by the trickle, not left waiting); ``GET /sendtimes`` returns the send time
@@ -104,6 +110,8 @@ class Feed:
 
     def message(self, kind: str, i: int, now_ms: int) -> dict[str, Any]:
         """Return message ``i`` of the ``kind`` feed (applying depth changes to the book)."""
+        if kind == "executionReport":
+            return execution_report(i, now_ms)
         if kind == "trade":
             return {
                 "e": "trade", "E": now_ms, "s": "BTCUSDT", "t": i,
@@ -131,11 +139,14 @@ class Feed:
         start = self.last_id + 1 if kind == "depth" else 1
         stream = "btcusdt@trade" if kind == "trade" else "btcusdt@depth@100ms"
         now_ms = time.time_ns() // 1_000_000
+
+        def envelope(data: dict[str, Any]) -> bytes:
+            if kind == "executionReport":
+                return frame(orjson.dumps({"subscriptionId": 0, "event": data}))
+            return frame(orjson.dumps({"stream": stream, "data": data}))
+
         # frames are built before the clock starts, so the feed is never the bottleneck
-        frames = [
-            frame(orjson.dumps({"stream": stream, "data": self.message(kind, i, now_ms)}))
-            for i in range(start, start + n)
-        ]
+        frames = [envelope(self.message(kind, i, now_ms)) for i in range(start, start + n)]
         batch = 1 if rate else 64
         t0 = time.perf_counter()
         for k in range(0, n, batch):
@@ -156,8 +167,7 @@ class Feed:
         while targets:
             await asyncio.sleep(0.001)
             targets = [w for w in targets if not w.is_closing()]
-            data = self.message(kind, i, time.time_ns() // 1_000_000)
-            blob = frame(orjson.dumps({"stream": stream, "data": data}))
+            blob = envelope(self.message(kind, i, time.time_ns() // 1_000_000))
             self.send_times[i] = time.time_ns()
             for w in targets:
                 w.write(blob)
@@ -178,7 +188,7 @@ class Feed:
                 if length:
                     await reader.readexactly(length)
                 if headers.get("upgrade", "").lower() == "websocket":
-                    await self.websocket(reader, writer, headers)
+                    await self.websocket(reader, writer, headers, "/ws-api/" in target)
                     return
                 body = await self.http(method, target)
                 writer.write(
@@ -198,6 +208,8 @@ class Feed:
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.path.endswith("/exchangeInfo"):
             return orjson.dumps(SPOT_INFO)
+        if url.path.endswith("/time"):
+            return orjson.dumps({"serverTime": time.time_ns() // 1_000_000})
         if url.path.endswith("/depth"):
             return orjson.dumps(self.snapshot())
         if url.path == "/go":
@@ -217,9 +229,14 @@ class Feed:
         return orjson.dumps({"code": -1020, "msg": "not served"})
 
     async def websocket(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, headers: dict[str, str]
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        headers: dict[str, str],
+        ws_api: bool = False,
     ) -> None:
-        """Complete the handshake, then answer SUBSCRIBE and pings until the client leaves."""
+        """Complete the handshake, then answer SUBSCRIBE (or WS API requests) and pings until
+        the client leaves."""
         accept = base64.b64encode(
             hashlib.sha1(headers["sec-websocket-key"].encode() + GUID).digest()
         )
@@ -245,6 +262,14 @@ class Feed:
                     return
                 if opcode == 9:
                     writer.write(frame(data, 10))
+                elif opcode == 1 and ws_api:
+                    req = orjson.loads(data)
+                    result: Any = {}
+                    if str(req.get("method", "")).startswith("userDataStream.subscribe"):
+                        subs.add("executionReport")
+                        result = {"subscriptionId": 0}
+                    answer = {"id": req.get("id"), "status": 200, "result": result}
+                    writer.write(frame(orjson.dumps(answer)))
                 elif opcode == 1:
                     req = orjson.loads(data)
                     if req.get("method") == "SUBSCRIBE":
@@ -253,6 +278,27 @@ class Feed:
                 await writer.drain()
         finally:
             self.sockets.remove(entry)
+
+
+def execution_report(i: int, now_ms: int) -> dict[str, Any]:
+    """Message ``i`` of an order flow: each order is placed (NEW), partly filled, then filled
+    (three ``executionReport`` events per order, binance-protocol.md 6.4), ``I`` = ``i``."""
+    order, step = divmod(i - 1, 3)
+    x, status, filled = (("NEW", "NEW", "0.00000000"), ("TRADE", "PARTIALLY_FILLED", "0.40000000"),
+                         ("TRADE", "FILLED", "1.00000000"))[step]  # fmt: skip
+    last = "0.00000000" if step == 0 else ("0.40000000" if step == 1 else "0.60000000")
+    trade = step > 0
+    return {
+        "e": "executionReport", "E": now_ms, "s": "BTCUSDT", "c": f"bench{order}", "S": "BUY",
+        "o": "LIMIT", "f": "GTC", "q": "1.00000000", "p": "9005.00000000", "P": "0.00000000",
+        "F": "0.00000000", "g": -1, "C": "", "x": x, "X": status, "r": "NONE",
+        "i": 1_000_000 + order, "l": last, "z": filled,
+        "L": "9005.00000000" if trade else "0.00000000",
+        "n": "0.00000900" if trade else "0", "N": "BTC" if trade else None, "T": now_ms,
+        "t": i if trade else -1, "I": i, "w": not trade, "m": trade, "M": trade,
+        "O": now_ms, "Z": f"{float(filled) * 9005:.8f}",
+        "Y": f"{float(last) * 9005:.8f}", "Q": "0.00000000", "W": now_ms, "V": "NONE",
+    }  # fmt: skip
 
 
 async def main(port: int) -> None:
