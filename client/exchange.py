@@ -31,10 +31,11 @@ from .http import HttpClient
 from .methods import (
     AccountMethods,
     BookMethods,
+    MarginMethods,
     MarketMethods,
-    TradingMethods,
     UserDataMethods,
     WsFetchMethods,
+    WsTradingMethods,
 )
 from .options import DEFAULTS, TIMEFRAMES, snake
 from .registry import AnyConnection, ConnectionRegistry
@@ -49,7 +50,13 @@ log = logging.getLogger("client")
 
 
 class Binance(
-    MarketMethods, BookMethods, WsFetchMethods, UserDataMethods, AccountMethods, TradingMethods
+    MarketMethods,
+    BookMethods,
+    WsFetchMethods,
+    UserDataMethods,
+    AccountMethods,
+    WsTradingMethods,
+    MarginMethods,
 ):
     """An asyncio Binance client with the CCXT Pro surface.
 

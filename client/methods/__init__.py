@@ -14,6 +14,8 @@ Each module holds one mixin; :mod:`client.exchange` composes them into ``Binance
   WebSocket API requests (``session.logon`` for Ed25519 keys). The private mixins build on it.
 * :mod:`.account`: balances, positions, the account's liquidations.
 * :mod:`.trading`: create (one, many, by cost), cancel and query orders; the account's trades.
+* :mod:`.margin`: margin borrow rates (cross, isolated) and Binance Convert.
+* :mod:`.ws_trading`: order reads and mutations over the WebSocket API.
 * :mod:`.user_data` (``UserDataSessions``): user-data sessions (one per venue and account),
   ``authenticate`` and the user-data stream helpers.
 * :mod:`.user_watch`: the private watches, their streams and unwatches.
@@ -24,6 +26,7 @@ from __future__ import annotations
 from .account import AccountMethods
 from .base import ExchangeBase
 from .book import BookMethods
+from .margin import MarginMethods
 from .market import MarketMethods
 from .markets import MarketsBase
 from .private import PrivateBase
@@ -32,11 +35,13 @@ from .user_data import UserDataSessions
 from .user_watch import UserDataMethods
 from .watching import WatchBase
 from .ws_fetch import WsFetchMethods
+from .ws_trading import WsTradingMethods
 
 __all__ = [
     "AccountMethods",
     "BookMethods",
     "ExchangeBase",
+    "MarginMethods",
     "MarketMethods",
     "MarketsBase",
     "PrivateBase",
@@ -45,4 +50,5 @@ __all__ = [
     "UserDataSessions",
     "WatchBase",
     "WsFetchMethods",
+    "WsTradingMethods",
 ]

@@ -67,9 +67,6 @@ class UserDataSessions(AccountMethods, TradingMethods):
     ) -> tuple[Venue, str | None]:
         """The venue (and isolated-margin symbol) a user-data call is about; ``futures``:
         positions and liquidations, which spot has not (USD-M then)."""
-        auth = opts.get("ws_auth")
-        if isinstance(auth, WsAuth):
-            return VENUES[auth.key[0]], auth.key[2]
         v = self._private_venue(opts, market)
         if futures and v.name in ("spot", "margin"):
             v = VENUES["future"]
@@ -81,7 +78,19 @@ class UserDataSessions(AccountMethods, TradingMethods):
             isolated = str(sym).upper()
         return v, isolated
 
-    def _ud_key(self, v: Venue, isolated: str | None, opts: Mapping[str, Any]) -> SessionKey:
+    def _ud_target(
+        self, opts: Mapping[str, Any], market: Market | None, *, futures: bool = False
+    ) -> SessionKey:
+        """The session a call is about: the one ``ws_auth`` names, else its venue's for the
+        call's API key.
+
+        Raises:
+            AuthenticationError: no credentials.
+        """
+        auth = opts.get("ws_auth")
+        if isinstance(auth, WsAuth):
+            return auth.key
+        v, isolated = self._ud_venue(opts, market, futures=futures)
         api_key, _ = self._creds(opts).require(f"user data on binance {v.label}")
         return (v.name, api_key, isolated)
 
@@ -100,8 +109,8 @@ class UserDataSessions(AccountMethods, TradingMethods):
                 venue has no user data here. NetworkError, RequestTimeout: no connection.
         """
         await self.load_markets()
-        v, isolated = self._ud_venue(opts, market, futures=futures)
-        key = self._ud_key(v, isolated, opts)
+        key = self._ud_target(opts, market, futures=futures)
+        v = VENUES[key[0]]
         session = self._user_data.get(key)
         if session is not None:
             if not session.closed and session.error is None:
@@ -127,8 +136,7 @@ class UserDataSessions(AccountMethods, TradingMethods):
     def _existing_session(
         self, opts: Mapping[str, Any], market: Market | None = None, *, futures: bool = False
     ) -> UserDataSession | None:
-        v, isolated = self._ud_venue(opts, market, futures=futures)
-        session = self._user_data.get(self._ud_key(v, isolated, opts))
+        session = self._user_data.get(self._ud_target(opts, market, futures=futures))
         return session if session is not None and not session.closed else None
 
     async def _ud_drop(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from client import UnsubscribeError
+from client import Binance, UnsubscribeError
 from client.user_data import WsAuth
 from mock_exchange import MockExchange, ServerConfig
 from tests.e2e.accounts import Key, new_key, private_client, register
@@ -253,3 +253,17 @@ async def test_a_terminated_subscription_is_renewed(mx: MockExchange) -> None:
         placed = await ex.create_limit_sell_order("BTC/USDT", 0.01, 90001)
         assert [o["id"] for o in await ex.watch_orders()] == [placed["id"]]
         assert await ex.user_data_stream_subscriptions() == [{"subscriptionId": 1}]
+
+
+async def test_ws_auth_of_a_per_call_key(mx: MockExchange) -> None:
+    """A client without credentials authenticates with per-call keys; the returned
+    ``ws_auth`` alone then selects that session (no key passed again)."""
+    key = await account(mx)
+    per_call = {"api_key": key.config["apiKey"], "api_secret": key.config["secret"]}
+    async with Binance(binance_env="local", base_url=mx.base_url) as ex:
+        auth = await ex.authenticate(per_call)
+        waiting = asyncio.ensure_future(ex.watch_orders(params={"ws_auth": auth}))
+        await until_waiting(ex, "orders")
+        placed = await ex.create_limit_sell_order("BTC/USDT", 0.01, 90001, per_call)
+        assert [o["id"] for o in await waiting] == [placed["id"]]
+        assert len(ex.user_data_sessions()) == 1
