@@ -261,3 +261,39 @@ async def test_positions_snapshot_failure_is_raised_then_retried(mx: MockExchang
         (pos,) = await ex.watch_positions(params=opts)
         assert (pos["symbol"], pos["contracts"], pos["side"]) == ("BTC/USDT:USDT", 0.01, "long")
         assert calls == ["positions", "positions"]
+
+
+@pytest.mark.parametrize("v", VENUES, ids=IDS)
+async def test_streams_and_every_unwatch(mx: MockExchange, v: Fut) -> None:
+    """``stream_positions/my_trades/balance/orders`` yield the changes of one fill; leaving
+    them with ``unwatchOnHalt`` unwatches each topic, and the last unwatch (liquidations)
+    ends the stream and deletes the key."""
+    key = await account(mx)
+    async with private_client(mx.base_url, key) as ex:
+        wire = Wire(ex)
+        halt = {"type": v.name, "unwatchOnHalt": True}
+        positions = ex.stream_positions([v.symbol], params=halt)
+        assert await anext(positions) == []  # the snapshot: flat
+        liquidations = asyncio.ensure_future(ex.watch_my_liquidations_for_symbols([v.symbol]))
+        await until_waiting(ex, "myLiquidations")
+        trades = ex.stream_my_trades(v.symbol, params=halt)
+        balance = ex.stream_balance(halt)
+        orders = ex.stream_orders(v.symbol, params=halt)
+        pending = [asyncio.ensure_future(anext(s)) for s in (trades, balance, orders)]  # type: ignore[arg-type]
+        await until_waiting(ex, "orders")
+        placed = await ex.create_order(v.symbol, "market", "buy", v.qty)
+        (pos,) = await anext(positions)
+        assert (pos["symbol"], pos["side"], pos["contracts"]) == (v.symbol, "long", v.qty)
+        got_trades, got_balance, got_orders = await asyncio.gather(*pending)
+        assert {t["order"] for t in got_trades} == {placed["id"]}
+        assert v.asset in got_balance["total"]
+        assert [o["id"] for o in got_orders] == [placed["id"]]
+        for stream in (positions, trades, balance, orders):
+            await stream.aclose()  # type: ignore[attr-defined]
+        (session,) = ex.user_data_sessions()
+        assert session["watched"] == {"myLiquidations": [v.symbol]}
+        await ex.unwatch_my_liquidations_for_symbols([v.symbol])
+        with pytest.raises(UnsubscribeError):
+            await liquidations
+        assert ex.user_data_sessions() == [] and ex.connections() == []
+        assert wire.sent("DELETE", v.path) == 1
