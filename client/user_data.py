@@ -30,18 +30,18 @@ import abc
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .connection import reject, resolve
-from .errors import BaseError, ConnectionClosed, RequestTimeout
+from .errors import BaseError, ConnectionClosed, NetworkError, RequestTimeout
 from .protocol.user_data import AccountState, Changes
 from .protocol.user_events import MarketOf, parse_user_event
 from .telemetry import RateLimitedLog, Telemetry
 from .venues import UserDataKind
 
-__all__ = ["Reconcile", "SessionKey", "UserDataSession", "WsAuth"]
+__all__ = ["Reconcile", "SessionKey", "UserDataSession", "WsAuth", "single_flight"]
 
 log = logging.getLogger("client")
 
@@ -50,6 +50,42 @@ SessionKey = tuple[str, str, str | None]
 
 Reconcile = Callable[["UserDataSession"], Awaitable[Changes]]
 """Read what a reconnect may have missed over REST and apply it to the session's state."""
+
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+
+async def single_flight(
+    flights: dict[K, asyncio.Future[T]],
+    key: K,
+    run: Callable[[], Awaitable[T]],
+    *,
+    keep: bool = False,
+) -> T:
+    """Run ``run()`` once for ``key`` however many callers ask together: the others wait for
+    its result or its error. ``keep``: later callers get the kept result without running
+    again (a failure is not kept: the next caller runs again).
+
+    Raises:
+        What ``run`` raised (a cancelled leader: NetworkError for the others).
+    """
+    flight = flights.get(key)
+    if flight is not None:
+        return await asyncio.shield(flight)
+    flight = asyncio.get_running_loop().create_future()
+    flights[key] = flight
+    try:
+        value = await run()
+    except BaseException as exc:
+        del flights[key]
+        err = exc if isinstance(exc, BaseError) else NetworkError(f"abandoned: {exc!r}")
+        reject(flight, err)
+        raise
+    if not keep:
+        del flights[key]
+    resolve(flight, value)
+    return value
 
 
 @dataclass(frozen=True)

@@ -23,25 +23,22 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from ..connection import reject, resolve
 from ..credentials import Credentials
 from ..errors import (
     ArgumentsRequired,
     AuthenticationError,
     BaseError,
     ExchangeError,
-    InvalidNonce,
-    NetworkError,
     NotSupported,
     UnsubscribeError,
 )
 from ..listen_key import ListenKeyConnection, ListenKeyUserData
-from ..protocol.signing import KeySigner, sign_ws_params
+from ..protocol.signing import KeySigner
 from ..protocol.user_data import AccountState, Changes
 from ..reconcile import ReconcilePlan, RestFetcher, reconcile
 from ..transport import WebSocket
 from ..types import Market, Symbol
-from ..user_data import SessionKey, UserDataSession, WsAuth
+from ..user_data import SessionKey, UserDataSession, WsAuth, single_flight
 from ..user_data_ws_api import ListenToken, Subscribe, WsApiEventRouter, WsApiUserData
 from ..venues import VENUES, Venue
 from ..ws_api_connection import WsApiConnection
@@ -116,22 +113,13 @@ class UserDataSessions(AccountMethods, TradingMethods):
             if not session.closed and session.error is None:
                 return session
             await self._ud_drop(session, session.error)  # ended for good: start over
-        flight = self._ud_flights.get(key)
-        if flight is not None:
-            return await asyncio.shield(flight)
-        flight = asyncio.get_running_loop().create_future()
-        self._ud_flights[key] = flight
-        try:
-            session = await self._ud_open(v, key, opts)
-        except BaseException as exc:
-            err = exc if isinstance(exc, BaseError) else NetworkError(f"authenticate: {exc!r}")
-            reject(flight, err)
-            raise
-        finally:
-            self._ud_flights.pop(key, None)
-        self._user_data[key] = session
-        resolve(flight, session)
-        return session
+
+        async def open_session() -> UserDataSession:
+            opened = await self._ud_open(v, key, opts)
+            self._user_data[key] = opened
+            return opened
+
+        return await single_flight(self._ud_flights, key, open_session)
 
     def _existing_session(
         self, opts: Mapping[str, Any], market: Market | None = None, *, futures: bool = False
@@ -321,34 +309,15 @@ class UserDataSessions(AccountMethods, TradingMethods):
         """``userDataStream.subscribe`` on a socket logged on with ``api_key``, else
         ``userDataStream.subscribe.signature`` signed afresh (``-1021``: clock re-measured,
         sent once more)."""
-        clock = self.server_clock
-        recv_window = self._recv_window(opts)
         timeout = float(opts["timeout"]) / 1000
 
         async def subscribe(conn: WsApiConnection, ws: WebSocket, session: WsApiUserData) -> int:
             if conn.key_of(ws) == api_key:
                 result = await conn.request_on(ws, "userDataStream.subscribe", None, timeout)
-                return _subscription_id(result)
-            for attempt in (1, 2):
-                seen = clock.generation
-                params = sign_ws_params(
-                    {},
-                    timestamp=clock.now_ms(),
-                    recv_window=recv_window,
-                    api_key=api_key,
-                    signer=signer,
-                )
-                try:
-                    result = await conn.request_on(
-                        ws, "userDataStream.subscribe.signature", params, timeout
-                    )
-                except InvalidNonce:
-                    if attempt == 2 or not clock.adjust:
-                        raise
-                    await clock.remeasure(self._time_fetcher(v, opts), seen)
-                    continue
-                return _subscription_id(result)
-            raise AssertionError("unreachable")  # pragma: no cover
+            else:
+                method = "userDataStream.subscribe.signature"
+                result = await self._signed_on(conn, ws, method, api_key, signer, v, opts)
+            return _subscription_id(result)
 
         return subscribe
 

@@ -25,7 +25,7 @@ from ..errors import UnsubscribeError
 from ..protocol.user_data import Changes
 from ..reconcile import apply_balance
 from ..types import Balance, Liquidation, Market, Order, Position, Trade
-from ..user_data import UserDataSession
+from ..user_data import UserDataSession, single_flight
 from ..venues import VENUES
 from .user_data import UserDataSessions
 from .watching import WatchBase
@@ -59,20 +59,9 @@ class UserDataMethods(UserDataSessions, WatchBase):
     async def _snapshot(self, session: UserDataSession, kind: str, opts: Mapping[str, Any]) -> None:
         """Load the balance or positions from REST once per session (concurrent callers share
         the read; a failed read is raised and tried again by the next call)."""
-        fut = session.snapshots.get(kind)
-        if fut is not None:
-            return await asyncio.shield(fut)
-        fut = asyncio.get_running_loop().create_future()
-        session.snapshots[kind] = fut
-        try:
-            await self._load_snapshot(session, kind, opts)
-        except BaseException as exc:
-            del session.snapshots[kind]
-            if not fut.done():
-                fut.set_exception(exc)
-                fut.exception()
-            raise
-        fut.set_result(None)
+        await single_flight(
+            session.snapshots, kind, lambda: self._load_snapshot(session, kind, opts), keep=True
+        )
 
     async def _load_snapshot(
         self, session: UserDataSession, kind: str, opts: Mapping[str, Any]

@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..types import Liquidation, Market, Order, Position, Symbol, Trade
-from .account import parse_position
-from .numbers import dec, flt, integer, text
+from ..types import Liquidation, Market, Order, Position, Trade
+from .account import parse_my_liquidation, parse_position
+from .numbers import dec, integer, text
 from .orders import FINAL_STATUSES, parse_my_trade, parse_order
-from .parsers import iso8601
 
 __all__ = [
     "USER_EVENT_PARSERS",
@@ -125,32 +124,18 @@ def _order_trade_update(raw: dict[str, Any], find: MarketOf) -> UserEvent:
 
 def _liquidation(o: dict[str, Any], find: MarketOf) -> Liquidation:
     """One liquidation per liquidation order, at its final status: ``z`` contracts at the
-    average price ``ap``, as ``GET /fapi/v1/forceOrders`` reports it."""
+    average price ``ap``, read as ``GET /fapi/v1/forceOrders`` reports it (``info``: ``o``)."""
     sid = text(o.get("s"))
-    m = find(sid) if sid else None
-    contracts, price = dec(o.get("z")), dec(o.get("ap"))
-    size = dec(m["contractSize"]) if m is not None else None
-    base = quote = None
-    if contracts is not None and price:
-        base = contracts * (size or 1)
-        if m is not None and m["inverse"]:
-            base, quote = contracts * (size or 1) / price, contracts * (size or 1)
-        else:
-            quote = base * price
-    ts = integer(o.get("T"))
-    side = text(o.get("S"))
-    return Liquidation(
-        info=o,
-        symbol=m["symbol"] if m is not None else Symbol(sid or ""),
-        contracts=flt(contracts),
-        contractSize=flt(size),
-        price=flt(price),
-        side=side.lower() if side else None,
-        baseValue=flt(base),
-        quoteValue=flt(quote),
-        timestamp=ts,
-        datetime=iso8601(ts),
-    )
+    shaped = {
+        "symbol": sid,
+        "executedQty": o.get("z"),
+        "avgPrice": o.get("ap"),
+        "side": o.get("S"),
+        "updateTime": o.get("T"),
+    }
+    liq = parse_my_liquidation(shaped, find(sid) if sid else None)
+    liq["info"] = o
+    return liq
 
 
 def _trade_lite(raw: dict[str, Any], find: MarketOf) -> UserEvent:
