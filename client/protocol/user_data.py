@@ -23,16 +23,15 @@ changed so the adapter wakes the right watchers:
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..types import Balance, Fee, Liquidation, Order, Position, Symbol, Trade
+from ..types import Balance, Liquidation, Order, Position, Symbol, Trade
 from .account import safe_balance
 from .caches import ArrayCache, KeyedCache
 from .numbers import dec, integer, text
-from .orders import FINAL_STATUSES, supersedes
+from .orders import FINAL_STATUSES, sum_fees, supersedes
 from .user_events import BalanceChange, UserEvent
 
 __all__ = ["TOPICS", "AccountState", "Changes", "futures_wallet"]
@@ -76,15 +75,6 @@ def _state(order: Order) -> tuple[Any, ...]:
         order["price"],
         order["triggerPrice"],
     )
-
-
-def _sum_fees(fees: Iterable[Fee]) -> list[Fee]:
-    sums: dict[str | None, Decimal] = {}
-    for fee in fees:
-        cost = dec(fee["cost"])
-        if cost is not None:
-            sums[fee["currency"]] = sums.get(fee["currency"], Decimal(0)) + cost
-    return [Fee(cost=float(c), currency=cur) for cur, c in sums.items()]
 
 
 def _same_position(a: Position, b: Position) -> bool:
@@ -201,7 +191,7 @@ class AccountState:
                 trades.append(trade)
         if trades:
             merged["trades"] = trades
-            fees = _sum_fees(f for t in trades for f in (t["fees"] or [t["fee"]]))
+            fees = sum_fees(f for t in trades for f in (t["fees"] or [t["fee"]]))
             merged["fees"] = fees
             merged["fee"] = fees[0] if len(fees) == 1 else None
         elif current is not None and not order["fees"]:
