@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from client import Binance, RateLimitExceeded, UnsubscribeError
+from client import Binance, ConnectionClosed, RateLimitExceeded, UnsubscribeError
 from client.user_data import WsAuth
 from mock_exchange import MockExchange, ServerConfig
 from tests.e2e.accounts import Key, new_key, private_client, register
@@ -297,3 +297,26 @@ async def test_streams_and_every_unwatch(mx: MockExchange, v: Fut) -> None:
             await liquidations
         assert ex.user_data_sessions() == [] and ex.connections() == []
         assert wire.sent("DELETE", v.path) == 1
+
+
+@pytest.mark.parametrize("venue", ["spot", "future"])
+async def test_closing_the_connection_fails_watchers_then_starts_over(
+    mx: MockExchange, venue: str
+) -> None:
+    """``close_connection`` on a user-data connection fails its pending watchers with
+    ConnectionClosed (no silence); the next watch opens a new session that delivers."""
+    key = await account(mx)
+    params = {"type": venue}
+    symbol = "BTC/USDT" if venue == "spot" else "BTC/USDT:USDT"
+    async with private_client(mx.base_url, key) as ex:
+        auth = await ex.authenticate(params)
+        pending = asyncio.ensure_future(ex.watch_orders(symbol))
+        await until_waiting(ex, "orders")
+        await ex.close_connection(auth.url)
+        with pytest.raises(ConnectionClosed):
+            await pending
+        waiting = asyncio.ensure_future(ex.watch_orders(symbol))
+        await until_waiting(ex, "orders")
+        placed = await ex.create_limit_buy_order(symbol, 0.01, 89000)
+        assert [o["id"] for o in await waiting] == [placed["id"]]
+        assert len(ex.user_data_sessions()) == 1
