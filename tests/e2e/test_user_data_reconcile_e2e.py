@@ -7,7 +7,7 @@ placed and filled there; one order stays untouched. The next watch reconnects at
 session subscribes again and reconciles over REST: each of the four orders is reported
 exactly once in its latest state, the untouched one not at all, every missed fill once, the
 balance (and on futures the position) as it is now; a live fill afterwards is reported once,
-with nothing repeated.
+with nothing repeated. The reads go through an injected ``rest_fetcher``, which records them.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
@@ -63,7 +64,13 @@ async def test_orders_filled_while_disconnected_are_reported_once(
         private_client(mx.base_url, key) as other,
     ):
         wire = Wire(ex)
-        await ex.authenticate(params)
+        reads: list[str] = []
+
+        async def rest_fetcher(method: str, kwargs: dict[str, Any]) -> Any:
+            reads.append(method)  # injected: reconciliation reads through it
+            return await getattr(ex, method)(**kwargs)
+
+        await ex.authenticate({**params, "rest_fetcher": rest_fetcher})
         if v.name != "spot":
             await ex.watch_positions([v.symbol])  # the snapshot (no position yet)
         small, big = v.size, v.size * 2
@@ -104,6 +111,11 @@ async def test_orders_filled_while_disconnected_are_reported_once(
         assert d["id"] not in {r[0] for r in reported}
         await wire.until(lambda: wire.saw("reconcile"))
         assert ex.user_data_sessions()[0]["reconciliations"] == 1
+        expected_reads = {"fetch_open_orders", "fetch_order", "fetch_my_trades", "fetch_balance"}
+        if v.name != "spot":
+            expected_reads.add("fetch_positions")
+        assert set(reads) == expected_reads
+        assert reads.count("fetch_order") == 3  # A and C (no longer open), E (found by its fill)
         trades = await ex.watch_my_trades(v.symbol)
         by_order: dict[str | None, D] = {}
         for t in trades:  # E may take more than one bid level
