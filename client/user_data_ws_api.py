@@ -298,7 +298,15 @@ class WsApiUserData(UserDataSession):
             What the subscribe raises.
         """
         if self.bound is None:
-            return  # the next socket subscribes with a fresh token
+            # not subscribed (an earlier attempt failed half-way): subscribe on the open
+            # socket, if any (else the next socket's restore does), and reconcile the gap
+            ws = self.conn.supervisor.ws
+            if ws is None or ws.closed:
+                return
+            self.bind(ws, await subscribe(self.conn, ws, self))
+            self.start_reconcile()
+            self._renewed()
+            return
         ws, old = self.bound
         try:
             sid = await subscribe(self.conn, ws, self)
@@ -309,15 +317,16 @@ class WsApiUserData(UserDataSession):
             self.bound = None
             with contextlib.suppress(BaseError):
                 await self._unsubscribe(ws, old)
-            sid = await subscribe(self.conn, ws, self)
-            self.bind(ws, sid)
+            self.bind(ws, await subscribe(self.conn, ws, self))
             self.start_reconcile()
-            self.renewals += 1
-            self.renewed.set()
+            self._renewed()
             return
         self.bind(ws, sid)
         with contextlib.suppress(BaseError):
             await self._unsubscribe(ws, old)
+        self._renewed()
+
+    def _renewed(self) -> None:
         self.renewals += 1
         self.renewed.set()
 
