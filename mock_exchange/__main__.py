@@ -10,7 +10,7 @@ import sys
 
 import yaml
 
-from .config import DEMO_ACCOUNT, ServerConfig
+from .config import DEFAULT_RATE, DEMO_ACCOUNT, ServerConfig
 from .hosts import URL_RULE
 from .script import load_accounts_file, load_markets_file, load_scenario_script, play_script
 from .server import MockExchange
@@ -31,8 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--rate",
         type=float,
-        default=5.0,
-        help="background actions per second on each venue, 0 = fully scripted (default 5)",
+        default=DEFAULT_RATE,
+        help="background actions per second of each main symbol (others get a share), "
+        f"0 = fully scripted (default {DEFAULT_RATE:g})",
     )
     serve.add_argument(
         "--frozen-clock",
