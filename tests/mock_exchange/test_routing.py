@@ -86,6 +86,28 @@ async def test_a_repeated_parameter_is_answered_with_its_error(emulator: MockExc
                 assert (await r.json())["code"] == -1101
 
 
+async def test_spot_refuses_a_lower_case_symbol(emulator: MockExchange) -> None:
+    """Spot REST and WS API answer symbol=btcusdt with -1100 naming the legal range, as Binance
+    does; USD-M reads it as BTCUSDT (the emulator's choice: Binance's futures rule is not
+    documented)."""
+    refusal = (
+        -1100,
+        "Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'.",
+    )
+    async with aiohttp.ClientSession() as s:
+        url = emulator.url("https://api.binance.com/api/v3/depth?symbol=btcusdt")
+        async with s.get(url) as r:
+            body = await r.json()
+            assert (r.status, body["code"], body["msg"]) == (400, *refusal)
+        async with s.ws_connect(emulator.url("wss://ws-api.binance.com/ws-api/v3")) as ws:
+            await ws.send_json({"id": 1, "method": "depth", "params": {"symbol": "btcusdt"}})
+            error = (await ws.receive_json())["error"]
+            assert (error["code"], error["msg"]) == refusal
+        url = emulator.url("https://fapi.binance.com/fapi/v1/depth?symbol=btcusdt")
+        async with s.get(url) as r:
+            assert r.status == 200
+
+
 @pytest.mark.parametrize(
     ("path", "query", "parsed"),
     [
