@@ -175,3 +175,59 @@ async def test_balance_of_the_wallets_the_emulator_keeps_empty(clients: dict[str
     funding = await run(ex.fetch_balance({"type": "funding"}))
     assert funding["info"] == [] and funding["total"] == {}
     assert await run(ex.fetch_borrow_interest()) == []
+
+
+async def test_concurrent_clients_on_one_account_keep_it_consistent(mx: MockExchange) -> None:
+    """Six ccxt clients placing, filling and canceling spot orders on one account at once (REST
+    and the WS API) get only Binance answers, and the account stays consistent: what is
+    locked is exactly what its open orders hold."""
+    spot_only = {"types": ["spot"]}
+    options = {"fetchCurrencies": False, "fetchMargins": False, "fetchMarkets": spot_only}
+    crowd = [
+        ccxtpro.binance(
+            {"apiKey": KEY, "secret": SECRET, "enableRateLimit": False, "options": dict(options)}
+        )
+        for _ in range(6)
+    ]
+    last = float(mx.exchange.engine("spot").last_price("BTCUSDT"))
+    refusals: list[str] = []
+
+    async def trade(ex: Any, n: int) -> None:
+        redirect(ex, mx)
+        await ex.load_markets()
+        for i in range(8):
+            try:
+                if i % 4 == 3:
+                    mine = await ex.fetch_open_orders(SPOT)
+                    if mine:
+                        await ex.cancel_order(mine[(n + i) % len(mine)]["id"], SPOT)
+                elif i % 4 == 2:
+                    await ex.create_order(SPOT, "market", "buy" if n % 2 else "sell", 0.001)
+                else:
+                    place = ex.create_order_ws if i % 2 else ex.create_order
+                    side, factor = ("buy", 0.99) if (n + i) % 2 else ("sell", 1.01)
+                    await place(SPOT, "limit", side, 0.001, round(last * factor, 2))
+            except ccxt_errors.OrderNotFound:
+                refusals.append("-2011")  # two clients canceled the same order: Binance's answer
+
+    try:
+        await run(asyncio.gather(*(trade(ex, n) for n, ex in enumerate(crowd))))
+    finally:
+        for ex in crowd:
+            with contextlib.suppress(Exception):
+                await ex.close()
+    state = mx.account_state(KEY)
+    open_orders = [o for o in state["openOrders"] if o["symbol"] == "BTCUSDT"]
+    want_usdt = sum(
+        (Decimal(o["origQty"]) - Decimal(o["executedQty"])) * Decimal(o["price"])
+        for o in open_orders
+        if o["side"] == "BUY"
+    )
+    want_btc = sum(
+        Decimal(o["origQty"]) - Decimal(o["executedQty"])
+        for o in open_orders
+        if o["side"] == "SELL"
+    )
+    assert Decimal(state["balances"]["USDT"]["locked"]) == want_usdt
+    assert Decimal(state["balances"]["BTC"]["locked"]) == want_btc
+    assert len(refusals) <= 6 * 2
