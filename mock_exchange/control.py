@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from .engine.book import Side
-from .engine.clock import ControlledClock
+from .engine.clock import MAX_TIME_MS, ControlledClock
 from .engine.core import Liquidation, OrderResult
 from .engine.markets import MarketKind
 from .faults import FAULT_KINDS, Control, Fault, check_fault
@@ -116,12 +116,16 @@ class ControlAction:
 
 # -- value checks (one per script action) ----------------------------------------------------
 
+_INT64 = 2**63
+MAX_RATE = 1000  # background actions are at least 1 ms apart: more per second cannot happen
 
-def _number(name: str, *, integer: bool = False) -> Callable[[Any], Any]:
+
+def _number(name: str, *, maximum: float, integer: bool = False) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         kinds = int if integer else int | float
-        if isinstance(value, bool) or not isinstance(value, kinds) or value < 0:
-            raise ValueError(f"{name} needs a number >= 0")
+        if isinstance(value, bool) or not isinstance(value, kinds) or not 0 <= value <= maximum:
+            whole = " (whole)" if integer else ""
+            raise ValueError(f"{name} needs a number >= 0 and <= {maximum}{whole}, not {value!r}")
         return value
 
     return check
@@ -148,8 +152,8 @@ def _nothing(name: str) -> Callable[[Any], None]:
 def _check_seed(value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("reset needs an integer seed (or nothing)")
+    if isinstance(value, bool) or not isinstance(value, int) or not -_INT64 <= value < _INT64:
+        raise ValueError("reset needs an integer seed (64-bit, or nothing)")
     return value
 
 
@@ -264,10 +268,10 @@ _ROWS: tuple[ControlAction, ...] = (
         "advance_clock",
         "Move the virtual clock forward, ms",
         lambda mx, ms: {"now": mx.clock.advance(int(ms))},
-        (HttpRoute("POST", "clock/advance", lambda b: int(b["ms"])),),
+        (HttpRoute("POST", "clock/advance", lambda b: b.get("ms")),),
         lambda ms: {"ms": ms},
-        _number("advance_clock", integer=True),
-        {"type": "integer", "minimum": 0},
+        _number("advance_clock", integer=True, maximum=MAX_TIME_MS),
+        {"type": "integer", "minimum": 0, "maximum": MAX_TIME_MS},
     ),
     ControlAction(
         "clock",
@@ -285,10 +289,10 @@ _ROWS: tuple[ControlAction, ...] = (
         "rate",
         "Background orders per second",
         _rate,
-        (HttpRoute("POST", "rate", lambda b: float(b["rate"])),),
+        (HttpRoute("POST", "rate", lambda b: b.get("rate")),),
         lambda rate: {"rate": rate},
-        _number("rate"),
-        {"type": "number", "minimum": 0},
+        _number("rate", maximum=MAX_RATE),
+        {"type": "number", "minimum": 0, "maximum": MAX_RATE},
     ),
     ControlAction(
         "fault",
@@ -310,11 +314,16 @@ _ROWS: tuple[ControlAction, ...] = (
                     "type": "string",
                     "description": "Control method it applies to (SUBSCRIBE...)",
                 },
-                "count": {"type": "integer", "description": "Times it fires (-1 = until cleared)"},
-                "delay_ms": {"type": "integer", "minimum": 0},
+                "count": {
+                    "type": "integer",
+                    "minimum": -1,
+                    "not": {"const": 0},
+                    "description": "Times it fires (-1 = until cleared)",
+                },
+                "delay_ms": {"type": "integer", "minimum": 0, "maximum": 86_400_000},
                 "code": {"type": "integer"},
                 "msg": {"type": "string"},
-                "close_code": {"type": "integer"},
+                "close_code": {"type": "integer", "minimum": 1000, "maximum": 4999},
                 "stream": {"type": "string"},
                 "symbol": {"type": "string"},
                 "venue": {"enum": ["spot", "usdm", "coinm"]},

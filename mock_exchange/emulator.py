@@ -31,6 +31,7 @@ from .transports.publisher import Publisher
 from .transports.rules import ConnectionRules
 from .transports.stream_names import StreamKey, parse_stream
 from .transports.venues import VENUE_SPECS
+from .transports.ws_connection import WsConnection
 
 __all__ = ["Emulator"]
 
@@ -256,11 +257,33 @@ class Emulator:
     # -- the clock ---------------------------------------------------------------------------
 
     def step(self, now: int, prev: int) -> None:
-        """Run everything due at ``now``: activity, funding, periodic streams, connection rules."""
-        for venue, activity in self.activities.items():
-            events = activity.run_until(now)
-            self.publisher.on_events(venue, events, now)
-        self.exchange.settle_funding(now)
-        self.publisher.on_tick(prev, now)
-        for conn in self.registry.all():
-            conn.on_clock(now)
+        """Run everything due at ``now``: activity, funding, periodic streams, connection rules.
+
+        Each part runs even when an earlier one fails (a broken stream must not stop the
+        pings); the failures are raised together afterwards.
+
+        Raises:
+            ExceptionGroup: the parts that failed.
+        """
+        errors: list[Exception] = []
+        for part in self._step_parts(now, prev):
+            try:
+                part()
+            except Exception as exc:  # collected, raised together below
+                errors.append(exc)
+        if errors:
+            raise ExceptionGroup(f"clock step to {now}", errors)
+
+    def _step_parts(self, now: int, prev: int) -> list[Callable[[], None]]:
+        def activity(venue: MarketKind, activity: Activity) -> Callable[[], None]:
+            return lambda: self.publisher.on_events(venue, activity.run_until(now), now)
+
+        def rules(conn: WsConnection) -> Callable[[], None]:
+            return lambda: conn.on_clock(now)
+
+        return [
+            *(activity(venue, a) for venue, a in self.activities.items()),
+            lambda: self.exchange.settle_funding(now),
+            lambda: self.publisher.on_tick(prev, now),
+            *(rules(conn) for conn in self.registry.all()),
+        ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
@@ -96,11 +97,40 @@ class Fault:
 FAULT_OPTIONS = frozenset(Fault.__dataclass_fields__) - {"kind", "fault_id"}
 
 
+# Close codes a server may send (RFC 6455 7.4: 1004-1006 and 1015 are never on the wire).
+_CLOSE_CODES = frozenset((1000, 1001, 1002, 1003, *range(1007, 1015), *range(3000, 5000)))
+_MAX_DELAY_MS = 86_400_000
+_INT32 = 2**31
+
+
+def _text(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# each option: (accepts the value, what it must be)
+_OPTION_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "method": (_text, "a control method name (text)"),
+    "count": (lambda v: _int(v) and (v == -1 or 1 <= v < _INT32), "an integer >= 1, or -1"),
+    "delay_ms": (lambda v: _int(v) and 0 <= v <= _MAX_DELAY_MS, f"an integer 0..{_MAX_DELAY_MS}"),
+    "code": (lambda v: _int(v) and -_INT32 <= v < _INT32, "a 32-bit integer"),
+    "msg": (lambda v: isinstance(v, str), "text"),
+    "close_code": (lambda v: _int(v) and v in _CLOSE_CODES, "a close code a server may send"),
+    "stream": (_text, "a stream name (text)"),
+    "symbol": (_text, "a symbol (text)"),
+    "venue": (lambda v: v in ("spot", "usdm", "coinm"), "spot, usdm or coinm"),
+}
+
+
 def check_fault(kind: Any, options: dict[str, Any]) -> None:
-    """Check a fault's kind and option names (the values are checked when it is built).
+    """Check a fault's kind, option names and option values.
 
     Raises:
-        ValueError: unknown kind or option.
+        ValueError: unknown kind or option, or an option of the wrong type or range (the
+            message names it: ``fault count must be an integer >= 1, or -1, not 'x'``).
     """
     if kind not in FAULT_KINDS:
         raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
@@ -109,6 +139,10 @@ def check_fault(kind: Any, options: dict[str, Any]) -> None:
         raise ValueError(
             f"unknown fault options {sorted(unknown)}; allowed {sorted(FAULT_OPTIONS)}"
         )
+    for name, value in options.items():
+        accepts, what = _OPTION_CHECKS[name]
+        if not accepts(value):
+            raise ValueError(f"fault {name} must be {what}, not {value!r}")
 
 
 @dataclass(frozen=True)
