@@ -9,11 +9,13 @@ built without I/O by :mod:`mock_exchange.transports.rest`; this module only writ
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from .control_http import control_http
 from .emulator import Emulator
-from .errors import ExchangeError
+from .errors import ExchangeError, unknown_error
 from .hosts import URL_RULE, resolve
 from .routing import NoRoute, RestMatch, StreamMatch, WsApiMatch, route
 from .stream_socket import serve_streams
@@ -22,6 +24,8 @@ from .transports.rest import HttpReply, RestCall, error_reply, rest_answer
 from .ws_api_socket import serve_ws_api
 
 __all__ = ["build_app", "time_unit_refusal"]
+
+log = logging.getLogger("mock_exchange")
 
 
 def time_unit_refusal(value: str | None) -> ExchangeError | None:
@@ -57,7 +61,11 @@ def build_app(emu: Emulator) -> web.Application:
         return await control_http(emu, request)
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
-        return await _dispatch(emu, request)
+        try:
+            return await _dispatch(emu, request)
+        except Exception:  # an emulator bug: still a Binance error body, never a bare 500 page
+            log.exception("%s %s failed", request.method, request.path)
+            return _write(error_reply(unknown_error()))
 
     app = web.Application(client_max_size=emu.config.max_frame_bytes)
     app.router.add_route("*", "/_mock/{op:.*}", control)

@@ -17,6 +17,7 @@ methods ignore them (ccxt signs some public requests). The session does no I/O.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -27,7 +28,7 @@ import orjson
 from ..engine.exchange import Exchange
 from ..engine.markets import MarketKind
 from ..engine.ratelimits import RateLimitError, WeightLimiter
-from ..errors import ExchangeError
+from ..errors import ExchangeError, unknown_error
 from . import market_data as md
 from .auth import Credentials, Security, authorize, split_signing
 from .params import Params, illegal, mandatory
@@ -43,6 +44,8 @@ __all__ = [
     "WsApiSession",
     "parse_bool",
 ]
+
+log = logging.getLogger("mock_exchange")
 
 Outbox = Callable[[dict[str, Any]], None]
 
@@ -247,6 +250,10 @@ class WsApiSession:
             if isinstance(err, RateLimitError):
                 error["data"] = {"serverTime": now, "retryAfter": err.retry_at}
             body = {"id": request_id, "status": err.http_status, "error": error}
+        except Exception:  # an emulator bug: the request still gets a reply with its id
+            log.exception("WS API %s failed", method)
+            unknown = unknown_error()
+            body = {"id": request_id, "status": unknown.http_status, "error": unknown.payload()}
         if show:
             body["rateLimits"] = self.rate_limits(now)
         if self.state is not SessionState.CLOSED:

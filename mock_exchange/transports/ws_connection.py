@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from .ws_api import WsApiSession
 
 __all__ = ["StreamConnection", "WsApiConnection", "WsConnection", "serve_socket"]
 _PING = object()
+log = logging.getLogger("mock_exchange")
 
 
 class WsConnection:
@@ -220,10 +222,14 @@ async def serve_socket(
             if not conn.count_incoming(now()):
                 conn.close_soon(1008)
                 continue
-            if msg.type == WSMsgType.TEXT:
-                on_text(msg.data)
-            elif msg.type == WSMsgType.BINARY:
-                on_binary()
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                try:
+                    if msg.type == WSMsgType.TEXT:
+                        on_text(msg.data)
+                    else:
+                        on_binary()
+                except Exception:  # an emulator bug must not drop the peer's socket
+                    log.exception("connection %d: a frame could not be handled", conn.id)
             elif msg.type == WSMsgType.PING:
                 if conn.control.take(("withhold_pongs",), None) is not None:
                     continue  # scripted dead peer: the client's keepalive must notice
