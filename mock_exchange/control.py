@@ -201,6 +201,11 @@ def _clear_faults(mx: Controllable, _value: None) -> dict[str, Any]:
     return {"faults": []}
 
 
+def _clear_journal(mx: Controllable, _value: None) -> dict[str, Any]:
+    mx.control.clear_journal()
+    return {"entries": []}
+
+
 def _order(mx: Controllable, body: dict[str, Any]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     for name in ("quantity", "price", "quote_qty"):
@@ -250,7 +255,7 @@ def _schema(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 _ROWS: tuple[ControlAction, ...] = (
     ControlAction(
         "reset",
-        "Rebuild the market from a seed (default: the current seed) and clear the faults",
+        "Rebuild the market from a seed (default: the current seed); clear faults and journal",
         _reset,
         (HttpRoute("POST", "reset", lambda b: b.get("seed")),),
         lambda seed: {"seed": seed},
@@ -428,6 +433,15 @@ _ROWS: tuple[ControlAction, ...] = (
         lambda mx, _v: {"entries": [e.to_dict() for e in mx.control.journal]},
         (HttpRoute("GET", "journal", _none),),
         _empty,
+    ),
+    ControlAction(
+        "clear_journal",
+        "Forget every journal entry",
+        _clear_journal,
+        (HttpRoute("DELETE", "journal", _none),),
+        _empty,
+        _nothing("clear_journal"),
+        _NO_VALUE,
     ),
 )
 

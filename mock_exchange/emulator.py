@@ -144,7 +144,10 @@ class Emulator:
         return action.run(self, value)
 
     def reset(self, seed: int | None = None) -> None:
-        """Rebuild the exchange and activity from ``seed`` (default: the current seed)."""
+        """Rebuild the exchange and activity from ``seed`` (default: the current seed).
+
+        Faults, weight counters and bans, and the journal are cleared.
+        """
         if seed is not None:
             self.config.seed = seed
         rate = self.activity.rate
@@ -153,6 +156,7 @@ class Emulator:
         self.activities = self._new_activities(rate)
         self.limiters = self._new_limiters()
         self.control.clear_faults()
+        self.control.clear_journal()
         self.wake.set()
 
     def set_rate(self, rate: float) -> None:

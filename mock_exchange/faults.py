@@ -20,6 +20,8 @@ __all__ = [
     "FAULT_KINDS",
     "FAULT_OPTIONS",
     "IMMEDIATE_FAULTS",
+    "JOURNAL_ENTRY_CHARS",
+    "JOURNAL_MAX_BYTES",
     "Control",
     "Fault",
     "FaultKind",
@@ -147,7 +149,11 @@ def check_fault(kind: Any, options: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One thing a client sent: a WebSocket text frame or a REST request line."""
+    """One thing a client sent: a WebSocket text frame or a REST request line.
+
+    ``text`` keeps the first :data:`JOURNAL_ENTRY_CHARS` characters (secrets redacted first);
+    ``truncated`` is how many characters were cut off (0 when none).
+    """
 
     seq: int
     time: int
@@ -156,24 +162,40 @@ class JournalEntry:
     host: str
     path: str
     text: str
+    truncated: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Return the entry as a JSON-ready dict."""
         return asdict(self)
 
+    @property
+    def size(self) -> int:
+        """What the entry counts against the journal's byte bound (its text, UTF-8)."""
+        return len(self.text.encode()) + len(self.host) + len(self.path) + 64
+
+
+JOURNAL_ENTRY_CHARS = 16_384
+JOURNAL_MAX_BYTES = 8 << 20
+
 
 @dataclass
 class Control:
-    """Fault queue and request journal shared by the transports of one emulator."""
+    """Fault queue and request journal shared by the transports of one emulator.
+
+    The journal keeps at most ``journal_limit`` entries and ``journal_max_bytes`` bytes of
+    them (the oldest go first); each frame is cut to :data:`JOURNAL_ENTRY_CHARS` characters.
+    """
 
     journal_limit: int = 10_000
+    journal_max_bytes: int = JOURNAL_MAX_BYTES
     faults: list[Fault] = field(default_factory=list)
     journal: deque[JournalEntry] = field(init=False)
+    journal_bytes: int = field(default=0, init=False)
     _seq: itertools.count[int] = field(default_factory=itertools.count, init=False)
     _fault_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1), init=False)
 
     def __post_init__(self) -> None:
-        self.journal = deque(maxlen=self.journal_limit)
+        self.journal = deque()
 
     def add_fault(self, kind: str, **options: Any) -> Fault:
         """Queue a fault of ``kind``; see :class:`Fault` for the options.
@@ -226,7 +248,21 @@ class Control:
         path: str,
         text: str,
     ) -> None:
-        """Append one journal entry (secrets in ``text`` redacted)."""
-        self.journal.append(
-            JournalEntry(next(self._seq), now, connection, transport, host, path, redact(text))
-        )
+        """Append one journal entry: secrets in ``text`` redacted, then the text cut to
+        :data:`JOURNAL_ENTRY_CHARS`; the oldest entries go past the bounds."""
+        text = redact(text)  # before the cut: a cut could split a secret out of the pattern
+        cut = max(0, len(text) - JOURNAL_ENTRY_CHARS)
+        if cut:
+            text = text[:JOURNAL_ENTRY_CHARS]
+        entry = JournalEntry(next(self._seq), now, connection, transport, host, path, text, cut)
+        self.journal.append(entry)
+        self.journal_bytes += entry.size
+        while self.journal and (
+            len(self.journal) > self.journal_limit or self.journal_bytes > self.journal_max_bytes
+        ):
+            self.journal_bytes -= self.journal.popleft().size
+
+    def clear_journal(self) -> None:
+        """Forget every journal entry."""
+        self.journal.clear()
+        self.journal_bytes = 0

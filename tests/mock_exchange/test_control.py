@@ -41,6 +41,7 @@ SAMPLES: dict[str, Any] = {
     "order": {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.01", "price": "95000"},
     "liquidate": {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.005"},
     "shutdown": {},
+    "clear_journal": {},
 }
 
 
