@@ -43,6 +43,7 @@ async def serve_streams(
         venue=match.venue,
         category=match.category,
         session=session,
+        transport=request.transport,
     )
     emu.registry.add(conn)
     try:
