@@ -42,6 +42,7 @@ class ServerConfig:
     futures_rules: ConnectionRules = FUTURES_RULES
     rate_limits: bool = True
     liquidation_share: float = 0.02  # share of futures taker actions that are liquidations
+    handshake_timeout_s: float = 10.0  # wall time a new connection has to send its first request
 
     def rules_for(self, family: RulesFamily) -> ConnectionRules:
         """Return the connection rules of a venue family (``spot`` or ``futures``)."""

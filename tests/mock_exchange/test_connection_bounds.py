@@ -79,3 +79,27 @@ async def test_a_consumer_that_stops_reading_is_dropped_and_others_keep_being_se
             assert await asyncio.wait_for(ws.receive_json(), 5) == {"after": True}
             assert not fast.closing and mx.registry.stream_connections() == [fast]
         slow_sock.close()
+
+
+async def test_half_open_handshakes_time_out() -> None:
+    """A peer that connects and sends nothing, or only part of its request headers, is closed
+    after the handshake timeout; connections that completed their handshake stay open."""
+    config = ServerConfig(rate=0, frozen_clock=True, handshake_timeout_s=0.2)
+    async with (
+        MockExchange(config=config) as mx,
+        aiohttp.ClientSession() as s,
+        s.ws_connect(mx.url("wss://stream.binance.com:9443/ws")) as ws,
+    ):
+        silent = await raw_socket(mx)
+        partial = await raw_socket(mx)
+        await asyncio.get_running_loop().sock_sendall(
+            partial, b"GET /api.binance.com/api/v3/time HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        )
+        await asyncio.wait_for(closed_by_server(silent), 5)
+        await asyncio.wait_for(closed_by_server(partial), 5)
+        silent.close()
+        partial.close()
+        await ws.send_str('{"method":"LIST_SUBSCRIPTIONS","id":1}')
+        assert await asyncio.wait_for(ws.receive_json(), 5) == {"result": [], "id": 1}
+        async with s.get(mx.url("https://api.binance.com/api/v3/ping")) as r:
+            assert r.status == 200
