@@ -10,9 +10,9 @@ import sys
 
 import yaml
 
-from .config import ServerConfig
+from .config import DEMO_ACCOUNT, ServerConfig
 from .hosts import URL_RULE
-from .script import load_markets_file, load_scenario_script, play_script
+from .script import load_accounts_file, load_markets_file, load_scenario_script, play_script
 from .server import MockExchange
 
 __all__ = ["main"]
@@ -46,6 +46,17 @@ def _parser() -> argparse.ArgumentParser:
         "override or extend the defaults; {markets: [...], extend: false} replaces them",
     )
     serve.add_argument(
+        "--accounts",
+        metavar="FILE",
+        help="YAML list of accounts (each as POST /_mock/accounts takes it: apiKey, secret or "
+        "publicKey, balances, futuresBalances, permissions, account) registered at start",
+    )
+    serve.add_argument(
+        "--no-demo-account",
+        action="store_true",
+        help="do not register the demo account (its key and secret are printed at start-up)",
+    )
+    serve.add_argument(
         "--scenario",
         metavar="FILE",
         help="scenario YAML: apply its setup and play its emulator: script after starting",
@@ -59,6 +70,10 @@ async def _serve(args: argparse.Namespace) -> int:
     try:
         if args.markets:
             config.markets = load_markets_file(args.markets)
+        if not args.no_demo_account:
+            config.accounts.append(dict(DEMO_ACCOUNT))
+        if args.accounts:
+            config.accounts.extend(load_accounts_file(args.accounts))
         if args.scenario:
             script = load_scenario_script(args.scenario)
             script.apply_setup(config)
@@ -70,13 +85,27 @@ async def _serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    async with MockExchange(host=args.host, port=args.port, config=config) as mx:
+    try:
+        mx = MockExchange(host=args.host, port=args.port, config=config)
+    except ValueError as exc:
+        print(f"mock_exchange: accounts: {exc}", file=sys.stderr, flush=True)
+        return 2
+    async with mx:
         print(f"mock_exchange listening on {mx.base_url}", flush=True)
         print(f"URL rule: {URL_RULE.replace('127.0.0.1:PORT', f'{mx.host}:{mx.port}')}", flush=True)
         print(f"example: {mx.url('https://api.binance.com/api/v3/time')}", flush=True)
         if script is not None:
             played = play_script(mx, script.actions)
             print(f"scenario {script.name}: played {played} emulator actions", flush=True)
+        if not args.no_demo_account:
+            demo = mx.account_state(DEMO_ACCOUNT["apiKey"])
+            print(
+                f"demo account uid {demo['uid']}: apiKey {DEMO_ACCOUNT['apiKey']} "
+                f"secret {DEMO_ACCOUNT['secret']} (HMAC; --no-demo-account turns it off)",
+                flush=True,
+            )
+        if len(config.accounts) > (0 if args.no_demo_account else 1):
+            print(f"accounts registered: {len(mx.accounts)}", flush=True)
         await stop.wait()
         print("mock_exchange shutting down", flush=True)
     return 0

@@ -19,12 +19,23 @@ from .engine.markets import ALL_DEFAULT_MARKETS, Market, markets_from_config
 from .transports.rules import FUTURES_RULES, SPOT_RULES, ConnectionRules, RulesFamily
 
 __all__ = [
+    "DEMO_ACCOUNT",
     "SERVER_SETTINGS",
     "SETUP_SCHEMA",
     "ServerConfig",
     "check_setup",
     "config_from_setup",
 ]
+
+
+# ``python -m mock_exchange serve`` registers this account unless --no-demo-account is given,
+# so a newcomer can trade at once (docs/emulator.md "Accounts").
+DEMO_ACCOUNT: dict[str, Any] = {
+    "apiKey": "mockDemoApiKey0000000000000000000000000000000000000000000000001",
+    "secret": "mockDemoSecret0000000000000000000000000000000000000000000000001",
+    "balances": {"USDT": "10000", "BTC": "1", "ETH": "10", "BNB": "10"},
+    "futuresBalances": {"USDT": "10000"},
+}
 
 
 @dataclass
@@ -43,6 +54,8 @@ class ServerConfig:
     rate_limits: bool = True
     liquidation_share: float = 0.02  # share of futures taker actions that are liquidations
     handshake_timeout_s: float = 10.0  # wall time a new connection has to send its first request
+    # accounts registered at start (the account contract's JSON, as POST /_mock/accounts takes)
+    accounts: list[dict[str, Any]] = field(default_factory=list)
 
     def rules_for(self, family: RulesFamily) -> ConnectionRules:
         """Return the connection rules of a venue family (``spot`` or ``futures``)."""

@@ -24,7 +24,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
+from urllib.parse import quote, unquote
 
+from .control_accounts import ACCOUNT_SCHEMA, DEPOSIT_SCHEMA, check_account, check_deposit
 from .engine.book import Side
 from .engine.clock import MAX_TIME_MS, ControlledClock
 from .engine.core import Liquidation, OrderResult
@@ -66,15 +68,54 @@ class Controllable(Protocol):
     def liquidate(
         self, symbol: str, side: Side, quantity: Decimal, *, venue: MarketKind = ...
     ) -> Liquidation: ...
+    def add_account(
+        self, spec: Mapping[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]: ...
+    def account_state(self, api_key: str) -> dict[str, Any]: ...
+    def deposit(
+        self, api_key: str, asset: str, amount: Any, wallet: str = ...
+    ) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
 class HttpRoute:
-    """One ``/_mock/`` route of an action: method, path, and how the JSON body gives the value."""
+    """One ``/_mock/`` route of an action: method, path, and how the JSON body gives the value.
+
+    A path segment written ``{name}`` (``accounts/{apiKey}/deposit``) matches any one segment;
+    its text joins the body under ``name`` before ``value`` reads it.
+    """
 
     method: str
     path: str
     value: Callable[[dict[str, Any]], Any]
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """Return the path parameters when ``METHOD path`` is this route, else None."""
+        if method != self.method:
+            return None
+        want, got = self.path.split("/"), path.split("/")
+        if len(want) != len(got):
+            return None
+        params: dict[str, str] = {}
+        for pattern, text in zip(want, got, strict=True):
+            if pattern.startswith("{") and pattern.endswith("}"):
+                if not text:
+                    return None
+                params[pattern[1:-1]] = unquote(text)
+            elif pattern != text:
+                return None
+        return params
+
+    def fill(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Return (path with its ``{name}`` segments from ``body``, the rest of the body)."""
+        rest = dict(body)
+        parts = []
+        for pattern in self.path.split("/"):
+            if pattern.startswith("{") and pattern.endswith("}"):
+                parts.append(quote(str(rest.pop(pattern[1:-1])), safe=""))
+            else:
+                parts.append(pattern)
+        return "/".join(parts), rest
 
 
 @dataclass(frozen=True)
@@ -110,7 +151,8 @@ class ControlAction:
         body = self.body(value)
         for route in self.http:
             if route.value(body) == value:
-                return route.method, route.path, body
+                path, rest = route.fill(body)
+                return route.method, path, rest
         raise ValueError(f"{self.name}: no control route for {value!r}")
 
 
@@ -231,6 +273,10 @@ def _liquidate(mx: Controllable, body: dict[str, Any]) -> dict[str, Any]:
         venue=body.get("venue", "usdm"),
     )
     return {"status": liq.status, "filled": str(liq.filled)}
+
+
+def _deposit(mx: Controllable, v: dict[str, Any]) -> dict[str, Any]:
+    return mx.deposit(v["apiKey"], v["asset"], v["amount"], v.get("wallet", "spot"))
 
 
 def _body(body: dict[str, Any]) -> dict[str, Any]:
@@ -428,6 +474,32 @@ _ROWS: tuple[ControlAction, ...] = (
         _NO_VALUE,
     ),
     ControlAction(
+        "account",
+        "Register an API key (HMAC secret, or RSA/Ed25519 publicKey PEM) with its account, "
+        "balances and permissions; 'account' adds the key to an existing uid",
+        lambda mx, v: mx.add_account(v),
+        (HttpRoute("POST", "accounts", _body),),
+        dict,
+        check_account,
+        ACCOUNT_SCHEMA,
+    ),
+    ControlAction(
+        "account_state",
+        "Read an account by one of its API keys: balances, futures balances, open orders",
+        lambda mx, key: mx.account_state(str(key)),
+        (HttpRoute("GET", "accounts/{apiKey}", lambda b: b["apiKey"]),),
+        lambda key: {"apiKey": key},
+    ),
+    ControlAction(
+        "deposit",
+        "Credit a wallet (spot, usdm/futures, coinm) and send the user-data events Binance would",
+        _deposit,
+        (HttpRoute("POST", "accounts/{apiKey}/deposit", _body),),
+        dict,
+        check_deposit,
+        DEPOSIT_SCHEMA,
+    ),
+    ControlAction(
         "journal",
         "List what clients sent (WebSocket frames and REST request lines), secrets redacted",
         lambda mx, _v: {"entries": [e.to_dict() for e in mx.control.journal]},
@@ -465,8 +537,8 @@ def check_action(action: Any) -> tuple[str, Any]:
     return name, row.check(value)
 
 
-def find_http(method: str, path: str) -> tuple[ControlAction, HttpRoute]:
-    """Return the action and route serving ``METHOD /_mock/path``.
+def find_http(method: str, path: str) -> tuple[ControlAction, HttpRoute, dict[str, str]]:
+    """Return the action and route serving ``METHOD /_mock/path``, and its path parameters.
 
     Raises:
         ValueError: unknown operation (the message lists the known ones).
@@ -474,8 +546,9 @@ def find_http(method: str, path: str) -> tuple[ControlAction, HttpRoute]:
     path = path.strip("/")
     for row in _ROWS:
         for route in row.http:
-            if (route.method, route.path) == (method, path):
-                return row, route
+            params = route.match(method, path)
+            if params is not None:
+                return row, route, params
     known = ", ".join(f"{r.method} /_mock/{r.path}" for row in _ROWS for r in row.http)
     raise ValueError(f"unknown control operation {method} /_mock/{path}; known: {known}")
 

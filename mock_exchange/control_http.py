@@ -40,8 +40,8 @@ def control_operation(mx: Controllable, method: str, op: str, body: dict[str, An
     Raises:
         ValueError: unknown operation (the message lists the known ones).
     """
-    action, route = find_http(method, op)
-    value = route.value(body)
+    action, route, params = find_http(method, op)
+    value = route.value({**body, **params})
     if action.check is not None:
         value = action.check(value)
     return action.run(mx, value)

@@ -11,12 +11,13 @@ Its methods are the Python control API (``reset``, ``set_rate``, ``add_fault``, 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
 from .config import ServerConfig
 from .control import CONTROL_ACTIONS
+from .engine.accounts import Accounts, decimal_text, parse_amount
 from .engine.activity import Activity
 from .engine.book import Side
 from .engine.clock import ControlledClock
@@ -35,6 +36,13 @@ from .transports.ws_connection import WsConnection
 
 __all__ = ["Emulator"]
 
+# snake_case keywords of add_account -> the contract's JSON names
+_CAMEL = {
+    "api_key": "apiKey",
+    "public_key": "publicKey",
+    "futures_balances": "futuresBalances",
+}
+
 
 class Emulator:
     """A Binance emulator's state and control API (see the module docstring)."""
@@ -43,7 +51,10 @@ class Emulator:
         self.config = config or ServerConfig()
         self.control = Control()
         self.clock = ControlledClock(frozen=self.config.frozen_clock, start_ms=self.config.start_ms)
-        self.exchange = Exchange(self.clock, self.config.markets, seed=self.config.seed)
+        self.accounts = Accounts()
+        self.exchange = self._new_exchange()
+        for spec in self.config.accounts:
+            self.add_account(spec)
         self.registry = Registry()
         self.publisher = Publisher(self.exchange, self.registry.stream_connections)
         self.limiters: dict[str, WeightLimiter] = self._new_limiters()
@@ -51,6 +62,11 @@ class Emulator:
         # set whenever the clock moves or the activity changes: the clock driver wakes up
         self.wake = asyncio.Event()
         self.clock.add_listener(lambda _now: self.wake.set())
+
+    def _new_exchange(self) -> Exchange:
+        return Exchange(
+            self.clock, self.config.markets, seed=self.config.seed, accounts=self.accounts
+        )
 
     def _new_limiters(self) -> dict[str, WeightLimiter]:
         on = self.config.rate_limits
@@ -146,12 +162,14 @@ class Emulator:
     def reset(self, seed: int | None = None) -> None:
         """Rebuild the exchange and activity from ``seed`` (default: the current seed).
 
-        Faults, weight counters and bans, and the journal are cleared.
+        Accounts, keys and balances stay; open orders go with the old books, so what they
+        locked is free again. Faults, weight counters and bans, and the journal are cleared.
         """
         if seed is not None:
             self.config.seed = seed
         rate = self.activity.rate
-        self.exchange = Exchange(self.clock, self.config.markets, seed=self.config.seed)
+        self.accounts.release_locks()  # the orders holding them go with the old books
+        self.exchange = self._new_exchange()
         self.publisher.reset(self.exchange)
         self.activities = self._new_activities(rate)
         self.limiters = self._new_limiters()
@@ -190,6 +208,72 @@ class Emulator:
         liq, events = self.exchange.engine(venue).liquidate(symbol, side, quantity)
         self.publish(venue, events)
         return liq
+
+    # -- accounts (the account contract) ---------------------------------------------------
+
+    def add_account(self, spec: Mapping[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+        """Register an API key with its account (``POST /_mock/accounts``); return its summary.
+
+        ``spec`` is the contract's JSON (``apiKey``, ``secret`` or ``publicKey``, optional
+        ``balances``, ``futuresBalances``, ``permissions``, ``account``); keyword arguments may
+        give the same fields (``api_key=``, ``public_key=``, ``futures_balances=`` also work).
+
+        Raises:
+            ValueError: a malformed field, an unknown ``account`` or a duplicate ``apiKey``.
+        """
+        merged = {**(spec or {}), **{_CAMEL.get(k, k): v for k, v in fields.items()}}
+        account, key = self.accounts.register(merged, self.clock.now_ms())
+        return {
+            "apiKey": key.api_key,
+            "uid": account.uid,
+            "type": key.key_type.value,
+            "permissions": sorted(key.permissions),
+            "balances": account.spot.view(),
+            "futuresBalances": account.futures["usdm"].view(),
+        }
+
+    def account_state(self, api_key: str) -> dict[str, Any]:
+        """Return ``GET /_mock/accounts/<apiKey>``: balances, futures balances, open orders.
+
+        Raises:
+            ValueError: no account has that key.
+        """
+        try:
+            account = self.accounts.of_key(api_key)
+        except KeyError:
+            raise ValueError("no account has that apiKey") from None
+        return self.accounts.state(api_key, self.open_orders_view(account.id))
+
+    def open_orders_view(self, owner: Any) -> list[dict[str, Any]]:
+        """Return the open spot orders of an account, as ``GET /api/v3/openOrders`` shows them."""
+        return []
+
+    def deposit(
+        self, api_key: str, asset: str, amount: Any, wallet: str = "spot"
+    ) -> dict[str, Any]:
+        """Credit ``amount`` of ``asset`` to a wallet of the key's account and publish the
+        user-data events Binance sends (spot: ``balanceUpdate``, ``outboundAccountPosition``).
+
+        Raises:
+            ValueError: unknown key, wallet or a malformed amount.
+        """
+        try:
+            account = self.accounts.of_key(api_key)
+        except KeyError:
+            raise ValueError("no account has that apiKey") from None
+        value = parse_amount(amount, "amount")
+        if not isinstance(asset, str) or not asset:
+            raise ValueError("asset must be an asset name")
+        events = self.accounts.deposit(account, asset, value, wallet, self.clock.now_ms())
+        self.publish("spot", events)
+        held = account.wallet(wallet).balance(asset.upper())
+        return {
+            "apiKey": api_key,
+            "asset": asset.upper(),
+            "amount": decimal_text(value),
+            "wallet": wallet,
+            "balance": {"free": decimal_text(held.free), "locked": decimal_text(held.locked)},
+        }
 
     def server_shutdown(self) -> int:
         """Send ``serverShutdown`` to every connection; return how many got it."""

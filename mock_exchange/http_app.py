@@ -103,11 +103,18 @@ async def _dispatch(emu: Emulator, request: web.Request) -> web.StreamResponse:
     if isinstance(match, RestMatch):
         rest = match.route
         emu.control.record(now, emu.registry.next_id(), "rest", info.host, path, raw.line())
-        call = RestCall(raw, rest.venue, emu.exchange, now)
+        call = RestCall(raw, rest.venue, emu.exchange, now, emu.publish)
         forced = emu.forced_error(rest.venue, raw.remote, now)
-        return _write(
-            rest_answer(rest.handler, rest.security, call, emu.limiter(rest.venue), forced)
+        reply = rest_answer(
+            rest.handler,
+            rest.access,
+            call,
+            emu.limiter(rest.venue),
+            forced,
+            error_weight=rest.error_weight,
+            headers=rest.headers,
         )
+        return _write(reply)
     assert isinstance(match, NoRoute)
     emu.control.record(now, 0, "rest", info.host, path, raw.line())
     msg = (

@@ -29,15 +29,19 @@ from .hosts import (
     rewrite_url,
     service_for,
 )
+from .transports import account as acct
 from .transports import market_data as md
-from .transports.auth import Security
+from .transports import private
+from .transports.auth import ACCESS_PUBLIC, ACCESS_USER_DATA, Access, Security
+from .transports.private import PrivateEndpoint
 from .transports.request import RawRequest
-from .transports.rest import RestHandler, market
+from .transports.rest import RestCall, RestHandler, market
 from .transports.stream_paths import Category, ListenKeyPath, MarketStreamPath, parse_stream_path
-from .transports.ws_api import WsApiMethod
+from .transports.ws_api import WsApiMethod, public
 
 __all__ = [
     "HOSTS",
+    "PRIVATE_ENDPOINTS",
     "REST_ROUTES",
     "STREAM_ENDPOINTS",
     "URL_RULE",
@@ -60,14 +64,55 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RestRoute:
-    """One REST endpoint: where it is served, its venue, its handler and its security type."""
+    """One REST endpoint: where it is served, its venue, handler, access and accounting.
+
+    ``error_weight`` is what a refused request costs; ``counts_orders`` adds the account's
+    ``X-MBX-ORDER-COUNT-*`` headers to a successful answer.
+    """
 
     service: Service
     method: str
     path: str
     venue: MarketKind
     handler: RestHandler
-    security: Security = Security.NONE
+    access: Access = ACCESS_PUBLIC
+    error_weight: int = 0
+    counts_orders: bool = False
+
+    @property
+    def security(self) -> Security:
+        """The route's Binance security type."""
+        return self.access.security
+
+    def headers(self, call: RestCall) -> dict[str, str]:
+        """Return the extra headers of a successful answer (order counts on order routes)."""
+        if not self.counts_orders or call.principal is None:
+            return {}
+        return call.principal.account.orders.headers(call.now)
+
+
+# Private endpoints per venue: each row gives the REST route and the WS API method, so both
+# run the same handler (transports/private.py).
+PRIVATE_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {
+    "spot": (
+        PrivateEndpoint(
+            acct.account_status, ACCESS_USER_DATA, ("GET", "/api/v3/account"), "account.status"
+        ),
+        PrivateEndpoint(
+            acct.account_commission,
+            ACCESS_USER_DATA,
+            ("GET", "/api/v3/account/commission"),
+            "account.commission",
+        ),
+        PrivateEndpoint(
+            acct.rate_limit_order,
+            ACCESS_USER_DATA,
+            ("GET", "/api/v3/rateLimit/order"),
+            "account.rateLimits.orders",
+        ),
+    ),
+}
+_PRIVATE_SERVICE: dict[MarketKind, Service] = {"spot": "spot-rest"}
 
 
 def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
@@ -118,6 +163,22 @@ def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
         for service, venue, paths in groups
         for path, query in paths.items()
     ]
+    for venue, endpoints in PRIVATE_ENDPOINTS.items():
+        for ep in endpoints:
+            if ep.rest is not None:
+                verb, path = ep.rest
+                routes.append(
+                    RestRoute(
+                        _PRIVATE_SERVICE[venue],
+                        verb,
+                        path,
+                        venue,
+                        private.rest(ep.handler),
+                        ep.access,
+                        ep.error_weight,
+                        ep.counts_orders,
+                    )
+                )
     return {(r.service, r.method, r.path): r for r in routes}
 
 
@@ -162,9 +223,24 @@ _USDM_WSAPI: dict[str, md.QueryHandler] = {
     "ticker.price": md.ticker_price,
     "ticker.book": md.book_ticker,
 }
+
+
+def _ws_methods(venue: MarketKind, queries: dict[str, md.QueryHandler]) -> dict[str, WsApiMethod]:
+    methods = {name: WsApiMethod(public(query)) for name, query in queries.items()}
+    for ep in PRIVATE_ENDPOINTS.get(venue, ()):
+        if ep.ws is not None:
+            methods[ep.ws] = WsApiMethod(
+                private.ws(ep.handler),
+                ep.access,
+                error_weight=ep.error_weight,
+                counts_orders=ep.counts_orders,
+            )
+    return methods
+
+
 WSAPI_METHODS: dict[MarketKind, dict[str, WsApiMethod]] = {
-    "spot": {name: WsApiMethod(query) for name, query in _SPOT_WSAPI.items()},
-    "usdm": {name: WsApiMethod(query) for name, query in _USDM_WSAPI.items()},
+    "spot": _ws_methods("spot", _SPOT_WSAPI),
+    "usdm": _ws_methods("usdm", _USDM_WSAPI),
 }
 
 

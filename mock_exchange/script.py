@@ -19,10 +19,17 @@ import yaml
 
 from .config import ServerConfig, config_from_setup
 from .control import check_action
+from .control_accounts import check_account
 from .emulator import Emulator
 from .engine.markets import Market, markets_from_config
 
-__all__ = ["ScenarioScript", "load_markets_file", "load_scenario_script", "play_script"]
+__all__ = [
+    "ScenarioScript",
+    "load_accounts_file",
+    "load_markets_file",
+    "load_scenario_script",
+    "play_script",
+]
 
 
 @dataclass(frozen=True)
@@ -97,3 +104,24 @@ def load_markets_file(path: str | Path) -> list[Market]:
     if not isinstance(doc, list) or not all(isinstance(e, dict) for e in doc):
         raise ValueError(f"{path}: expected a list of market entries (or {{markets: [...]}})")
     return markets_from_config(doc, extend=extend)
+
+
+def load_accounts_file(path: str | Path) -> list[dict[str, Any]]:
+    """Read accounts from YAML: a list of entries as ``POST /_mock/accounts`` takes them.
+
+    Each entry is checked as the ``account`` control action checks it; the registry checks
+    the rest (key material, balances, duplicates) when the emulator starts.
+
+    Raises:
+        ValueError: the file is not a list of account entries, or an entry is malformed.
+    """
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(doc, list):
+        raise ValueError(f"{path}: expected a list of accounts")
+    out = []
+    for index, entry in enumerate(doc):
+        try:
+            out.append(check_account(entry))
+        except ValueError as exc:
+            raise ValueError(f"{path}: accounts[{index}]: {exc}") from None
+    return out

@@ -70,6 +70,9 @@ async def serve_ws_api(
         caller,
         conn.send_control,
         return_rate_limits=show,
+        emit=emu.publish,
+        connected_since=conn.connected_at,
+        connection_id=conn.id,
     )
     conn.attach(session)
 

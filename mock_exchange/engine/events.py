@@ -20,6 +20,8 @@ from .types import AccountId, Side
 
 __all__ = [
     "AccountId",
+    "AccountPosition",
+    "BalanceUpdate",
     "DepthUpdate",
     "EngineEvent",
     "ExecutionType",
@@ -77,4 +79,33 @@ class OrderUpdate:
     trade: Trade | None = None
 
 
-EngineEvent = Trade | AggTrade | DepthUpdate | Liquidation | OrderUpdate
+@dataclass(frozen=True)
+class BalanceUpdate:
+    """A deposit, withdrawal or transfer: ``delta`` of ``asset`` in one of the owner's wallets.
+
+    ``wallet`` is ``spot`` (Binance sends ``balanceUpdate``) or a futures wallet (``usdm``,
+    ``coinm``), whose user data the futures venues report their own way.
+    """
+
+    owner: AccountId
+    asset: str
+    delta: Decimal
+    time: int
+    wallet: str = "spot"
+
+
+@dataclass(frozen=True)
+class AccountPosition:
+    """The owner's spot balances of the assets one step changed (``outboundAccountPosition``).
+
+    ``balances`` is ``(asset, free, locked)`` after the step, sorted by asset.
+    """
+
+    owner: AccountId
+    time: int
+    balances: tuple[tuple[str, Decimal, Decimal], ...]
+
+
+EngineEvent = (
+    Trade | AggTrade | DepthUpdate | Liquidation | OrderUpdate | BalanceUpdate | AccountPosition
+)

@@ -1,4 +1,4 @@
-"""The whole exchange: one engine per venue (spot, USD-M, COIN-M) and the futures prices.
+"""The whole exchange: one engine per venue (spot, USD-M, COIN-M), the futures prices, accounts.
 
 Venues have separate books (``BTCUSDT`` is both a spot pair and a USD-M perpetual), one seeded
 generator each (derived from the exchange seed), and share the clock. Futures index prices read
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from .accounts import Accounts
 from .clock import Clock
 from .core import Engine
 from .derivatives import FUNDING_INTERVAL_MS, FundingHistory, MarkPrice, mark_price
@@ -24,9 +25,18 @@ _SEED_STRIDE = {"spot": 0, "usdm": 1_000_003, "coinm": 2_000_006}
 class Exchange:
     """Engines by venue plus funding history; pure and synchronous."""
 
-    def __init__(self, clock: Clock, markets: Iterable[Market], *, seed: int = 0) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        markets: Iterable[Market],
+        *,
+        seed: int = 0,
+        accounts: Accounts | None = None,
+    ) -> None:
         self.clock = clock
         self.seed = seed
+        # accounts outlive a market reset: the emulator hands the same registry to each build
+        self.accounts = accounts if accounts is not None else Accounts()
         chosen = list(markets)
         self.engines: dict[MarketKind, Engine] = {
             v: Engine(clock, [m for m in chosen if m.kind == v], seed=seed + _SEED_STRIDE[v])

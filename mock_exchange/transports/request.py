@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 from yarl import URL
@@ -113,10 +113,63 @@ class RawRequest:
         merged.update(from_query)
         return merged
 
+    @property
+    def _signed_body(self) -> bytes:
+        content_type = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        return self.body if content_type in ("", _FORM) else b""
+
     def signed_payload(self) -> bytes:
-        """Return the bytes a Binance signature covers: the raw query, then the raw body."""
-        return self.raw_query.encode() + self.body
+        """Return the bytes a Binance signature covers.
+
+        The raw query string followed, without a separator, by the raw form body, in the order
+        sent and without re-encoding; the ``signature`` pair is left out wherever it was.
+        Non-ASCII bytes are percent-encoded (Binance verifies the percent-encoded form since
+        2026-01-15, so a payload signed over raw UTF-8 fails as it does there).
+        """
+        query, _ = _without_signature(self.raw_query.encode())
+        body, _ = _without_signature(self._signed_body)
+        return _percent_encode_non_ascii(query + body)
+
+    def raw_signature(self) -> str | None:
+        """Return the ``signature`` value as sent (query first, then body), percent-decoded.
+
+        Decoding repeats while escapes remain: base64 never contains ``%``, and a client that
+        percent-encodes its signature before its HTTP library encodes the form again
+        (python-binance with RSA keys) sends it encoded twice. ``+`` stays ``+``.
+        """
+        for part in (self.raw_query.encode(), self._signed_body):
+            _, value = _without_signature(part)
+            if value is not None:
+                text = value.decode("utf-8", "replace")
+                for _ in range(3):
+                    if "%" not in text:
+                        break
+                    text = unquote(text)
+                return text
+        return None
 
     def line(self) -> str:
         """Return ``METHOD target`` as the journal records it (the body is not included)."""
         return f"{self.method} {self.target}"
+
+
+def _without_signature(raw: bytes) -> tuple[bytes, bytes | None]:
+    """Split ``a=1&signature=x&b=2`` into (``a=1&b=2``, ``x``); the first signature wins."""
+    if b"signature" not in raw:
+        return raw, None
+    kept: list[bytes] = []
+    signature: bytes | None = None
+    for part in raw.split(b"&"):
+        name, _, value = part.partition(b"=")
+        if unquote(name.decode("utf-8", "replace")) == "signature":
+            if signature is None:
+                signature = value
+            continue
+        kept.append(part)
+    return b"&".join(kept), signature
+
+
+def _percent_encode_non_ascii(raw: bytes) -> bytes:
+    if raw.isascii():
+        return raw
+    return b"".join(bytes([b]) if b < 0x80 else b"%%%02X" % b for b in raw)

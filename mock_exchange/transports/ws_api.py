@@ -11,26 +11,39 @@ provides), so it can answer a request, and push an event (``{"event":{...}}``, w
 table (:data:`SESSION_TRANSITIONS`: logged out, logged on, closed); an illegal move raises and
 changes nothing. The parameter pipeline splits the signing fields (``apiKey``, ``signature``,
 ``timestamp``, ``recvWindow``) off as :class:`~mock_exchange.transports.auth.Credentials` and asks
-:func:`~mock_exchange.transports.auth.authorize` with the method's security type; public
-methods ignore them (ccxt signs some public requests). The session does no I/O.
+:func:`~mock_exchange.transports.auth.authorize` with the method's :class:`Access` (the
+signature covers the sorted parameters as the client wrote them); public methods ignore them
+(ccxt signs some public requests). A handler gets a :class:`WsApiCall`. The session does no I/O.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
 import orjson
 
+from ..engine.events import EngineEvent
 from ..engine.exchange import Exchange
+from ..engine.keys import ApiKey
 from ..engine.markets import MarketKind
 from ..engine.ratelimits import RateLimitError, WeightLimiter
 from ..errors import ExchangeError, unknown_error
 from . import market_data as md
-from .auth import Credentials, Security, authorize, split_signing
+from .auth import (
+    ACCESS_PUBLIC,
+    Access,
+    Credentials,
+    Principal,
+    authorize,
+    split_signing,
+    ws_param_texts,
+    ws_payloads,
+)
 from .params import Params, illegal, mandatory
 
 __all__ = [
@@ -39,23 +52,51 @@ __all__ = [
     "Outbox",
     "SessionEvent",
     "SessionState",
+    "WsApiCall",
     "WsApiMethod",
     "WsApiRequest",
     "WsApiSession",
     "parse_bool",
+    "public",
 ]
 
 log = logging.getLogger("mock_exchange")
 
 Outbox = Callable[[dict[str, Any]], None]
+Emit = Callable[[MarketKind, list[EngineEvent]], None]
+
+
+def _no_emit(_venue: MarketKind, _events: list[EngineEvent]) -> None:
+    """Drop events (a session outside a running emulator)."""
 
 
 @dataclass(frozen=True)
 class WsApiMethod:
-    """One WS API method: its handler (shared with REST) and its security type."""
+    """One WS API method: its handler, what access it needs, and how it is counted.
 
-    handler: md.QueryHandler
-    security: Security = Security.NONE
+    Attributes:
+        handler: answers a :class:`WsApiCall` with ``(result, weight)``.
+        access: security type and key permission.
+        session_key: a logged-on session may stand in for ``apiKey``/``signature``.
+        error_weight: the weight a refused request costs.
+        counts_orders: an order-placing method (its answers list the ``ORDERS`` limits).
+    """
+
+    handler: Callable[[WsApiCall], tuple[Any, int]]
+    access: Access = ACCESS_PUBLIC
+    session_key: bool = True
+    error_weight: int = 0
+    counts_orders: bool = False
+
+
+def public(query: md.QueryHandler) -> Callable[[WsApiCall], tuple[Any, int]]:
+    """Adapt a market-data query (shared with REST) to a WS API handler."""
+
+    def handle(call: WsApiCall) -> tuple[Any, int]:
+        return query(md.Query(call.venue, call.exchange, call.params, call.now))
+
+    handle.__doc__ = query.__doc__
+    return handle
 
 
 class SessionState(Enum):
@@ -99,13 +140,42 @@ def parse_bool(value: Any, name: str) -> bool:
 
 @dataclass(frozen=True)
 class WsApiRequest:
-    """One parsed request: id, method (``v3/`` prefix dropped), handler params, signing fields."""
+    """One parsed request: id, method (``v3/`` prefix dropped), handler params, signing fields.
+
+    ``text`` is the frame as received: a signature covers the parameters as written there.
+    """
 
     id: Any
     method: str
-    params: dict[str, Any]
+    params: dict[str, Any] = field(repr=False)
     credentials: Credentials
     return_rate_limits: bool
+    text: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class WsApiCall:
+    """What a WS API handler sees: its session, the request, the time and who is calling."""
+
+    session: WsApiSession
+    request: WsApiRequest
+    now: int
+    principal: Principal | None = None
+
+    @property
+    def venue(self) -> MarketKind:
+        """The session's venue."""
+        return self.session.venue
+
+    @property
+    def exchange(self) -> Exchange:
+        """The exchange the session serves."""
+        return self.session.exchange()
+
+    @property
+    def params(self) -> Params:
+        """The request parameters without the signing fields."""
+        return Params(self.request.params)
 
 
 class _Refused(Exception):
@@ -148,7 +218,7 @@ def _parse(text: str, default_rate_limits: bool) -> WsApiRequest:
         except ExchangeError as err:
             raise _Refused(err, raw_id, method) from None
     handler_params, creds = split_signing(params)
-    return WsApiRequest(raw_id, method, handler_params, creds, show)
+    return WsApiRequest(raw_id, method, handler_params, creds, show, text)
 
 
 class WsApiSession:
@@ -164,6 +234,9 @@ class WsApiSession:
         outbox: Outbox,
         *,
         return_rate_limits: bool = True,
+        emit: Emit = _no_emit,
+        connected_since: int = 0,
+        connection_id: int = 0,
     ) -> None:
         self.venue = venue
         self.methods = methods
@@ -172,9 +245,15 @@ class WsApiSession:
         self.caller = caller
         self.outbox = outbox
         self.return_rate_limits = return_rate_limits
+        self.emit = emit
+        self.connected_since = connected_since
+        self.connection_id = connection_id
         self.state = SessionState.LOGGED_OUT
-        self.api_key: str | None = None
+        self.key: ApiKey | None = None
         self.authorized_since: int | None = None
+        # user-data subscriptions live here (see transports/user_data.py); None until used
+        self.user_data: Any = None
+        self._current: WsApiCall | None = None  # the call being answered (for its rateLimits)
 
     def __repr__(self) -> str:
         return f"WsApiSession(venue={self.venue!r}, state={self.state.name})"
@@ -188,20 +267,25 @@ class WsApiSession:
         self.state = nxt
         return nxt
 
-    def logon(self, api_key: str, now: int) -> None:
-        """Remember ``api_key`` as the session's key from ``now`` (a second logon switches it)."""
+    @property
+    def api_key(self) -> str | None:
+        """The logged-on API key string, or None."""
+        return None if self.key is None else self.key.api_key
+
+    def logon(self, key: ApiKey, now: int) -> None:
+        """Remember ``key`` as the session's key from ``now`` (a second logon switches it)."""
         self._move("logon")
-        self.api_key, self.authorized_since = api_key, now
+        self.key, self.authorized_since = key, now
 
     def logout(self) -> None:
         """Forget the logged-on key (nothing to forget is fine)."""
         self._move("logout")
-        self.api_key, self.authorized_since = None, None
+        self.key, self.authorized_since = None, None
 
     def close(self) -> None:
         """End the session: nothing is sent after this."""
         self._move("close")
-        self.api_key, self.authorized_since = None, None
+        self.key, self.authorized_since = None, None
 
     # -- outgoing ----------------------------------------------------------------------------
 
@@ -215,16 +299,19 @@ class WsApiSession:
         self.outbox(frame)
         return True
 
-    def rate_limits(self, now: int) -> list[dict[str, Any]]:
-        """Return the ``rateLimits`` array (REQUEST_WEIGHT count of the current window)."""
+    def rate_limits(
+        self, now: int, orders: list[dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
+        """Return the ``rateLimits`` array: ``ORDERS`` counts (when given), then REQUEST_WEIGHT."""
         return [
+            *(orders or []),
             {
                 "rateLimitType": "REQUEST_WEIGHT",
                 "interval": "MINUTE",
                 "intervalNum": 1,
                 "limit": self.limiter.limit,
                 "count": self.limiter.used(self.caller, now),
-            }
+            },
         ]
 
     # -- incoming ----------------------------------------------------------------------------
@@ -237,6 +324,7 @@ class WsApiSession:
         request_id: Any = None
         method: str | None = None
         show = self.return_rate_limits
+        self._current = None
         try:
             try:
                 req = _parse(text, self.return_rate_limits)
@@ -244,23 +332,38 @@ class WsApiSession:
                 request_id, method = refused.request_id, refused.method
                 raise refused.error from None
             request_id, method, show = req.id, req.method, req.return_rate_limits
-            body = self._answer(req, now, forced)
+            body = self._answer(WsApiCall(self, req, now), forced)
         except ExchangeError as err:
             error: dict[str, Any] = {"code": err.code, "msg": err.msg}
+            data = getattr(err, "data", None)
             if isinstance(err, RateLimitError):
                 error["data"] = {"serverTime": now, "retryAfter": err.retry_at}
+            elif data is not None:
+                error["data"] = data
+            entry = self.methods.get(method or "")
+            if entry is not None and entry.error_weight and not isinstance(err, RateLimitError):
+                with contextlib.suppress(RateLimitError):
+                    self.limiter.charge(self.caller, entry.error_weight, now)
             body = {"id": request_id, "status": err.http_status, "error": error}
         except Exception:  # an emulator bug: the request still gets a reply with its id
             log.exception("WS API %s failed", method)
             unknown = unknown_error()
             body = {"id": request_id, "status": unknown.http_status, "error": unknown.payload()}
         if show:
-            body["rateLimits"] = self.rate_limits(now)
+            body["rateLimits"] = self.rate_limits(now, self._order_limits(method, self._current))
         if self.state is not SessionState.CLOSED:
             self.outbox(body)
         return method
 
-    def _answer(self, req: WsApiRequest, now: int, forced: ExchangeError | None) -> dict[str, Any]:
+    def _order_limits(self, method: str | None, call: WsApiCall | None) -> list[dict[str, Any]]:
+        entry = self.methods.get(method or "")
+        if entry is None or not entry.counts_orders or call is None or call.principal is None:
+            return []
+        view = getattr(call.principal.account, "order_rate_limits", None)
+        return view(call.now) if callable(view) else []
+
+    def _answer(self, call: WsApiCall, forced: ExchangeError | None) -> dict[str, Any]:
+        req = call.request
         entry = self.methods.get(req.method)
         if entry is None:
             raise ExchangeError(
@@ -270,8 +373,17 @@ class WsApiSession:
             )
         if forced is not None:
             raise forced
-        authorize(entry.security, req.credentials)
-        query = md.Query(self.venue, self.exchange(), Params(req.params), now)
-        result, weight = entry.handler(query)
-        self.limiter.charge(self.caller, weight, now)
+        principal = authorize(
+            entry.access,
+            req.credentials,
+            call.exchange.accounts,
+            call.now,
+            lambda: ws_payloads(ws_param_texts(req.text)),
+            session_key=self.key if entry.session_key else None,
+        )
+        if principal is not None:
+            call = WsApiCall(self, req, call.now, principal)
+        self._current = call
+        result, weight = entry.handler(call)
+        self.limiter.charge(self.caller, weight, call.now)
         return {"id": req.id, "status": 200, "result": result}

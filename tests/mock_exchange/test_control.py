@@ -22,6 +22,7 @@ from mock_exchange import (
     config_from_setup,
 )
 from mock_exchange.config import SETUP_SCHEMA
+from mock_exchange.control import find_http
 from mock_exchange.faults import redact
 from mock_exchange.script import load_scenario_script, play_script
 from tests.serve import serve
@@ -42,6 +43,8 @@ SAMPLES: dict[str, Any] = {
     "liquidate": {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.005"},
     "shutdown": {},
     "clear_journal": {},
+    "account": {"apiKey": "k-1", "secret": "s", "balances": {"USDT": "100"}},
+    "deposit": {"apiKey": "k-1", "asset": "USDT", "amount": "5", "wallet": "spot"},
 }
 
 
@@ -60,8 +63,9 @@ def test_every_script_action_has_an_http_route_that_gives_its_value_back(name: s
     assert action.check is not None
     value = action.check(SAMPLES[name])
     method, path, body = action.request(value)
-    route = next(r for r in action.http if (r.method, r.path) == (method, path))
-    assert route.value(body) == value
+    found, route, params = find_http(method, path)
+    assert found is action
+    assert route.value({**body, **params}) == value
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,22 @@ from typing import Any
 import orjson
 import pytest
 
+from mock_exchange.engine.accounts import Accounts
 from mock_exchange.engine.clock import VirtualClock
 from mock_exchange.engine.exchange import Exchange
+from mock_exchange.engine.keys import make_key
 from mock_exchange.engine.markets import ALL_DEFAULT_MARKETS
 from mock_exchange.engine.ratelimits import WeightLimiter
 from mock_exchange.errors import ExchangeError
 from mock_exchange.routing import WSAPI_METHODS
-from mock_exchange.transports.auth import Credentials, Security, authorize, split_signing
+from mock_exchange.transports.auth import (
+    ACCESS_PUBLIC,
+    ACCESS_TRADE,
+    Credentials,
+    Security,
+    authorize,
+    split_signing,
+)
 from mock_exchange.transports.ws_api import (
     SESSION_TRANSITIONS,
     IllegalSessionTransition,
@@ -60,12 +69,14 @@ def test_signing_fields_are_kept_for_auth_and_ignored_by_public_methods() -> Non
     assert sent[0]["status"] == 200 and len(sent[0]["result"]["bids"]) == 5
 
 
-def test_authorize_admits_public_requests_and_refuses_unverified_security() -> None:
-    """NONE admits anything; a signed security type is refused with -1020 until it is verified."""
-    authorize(Security.NONE, Credentials(api_key="k"))
+def test_authorize_admits_public_requests_and_refuses_unknown_keys() -> None:
+    """NONE admits any signing fields; a signed type needs a registered key (-2015, HTTP 401)."""
+    accounts = Accounts()
+    assert authorize(ACCESS_PUBLIC, Credentials(api_key="k"), accounts, NOW, list) is None
+    creds = Credentials(api_key="k", signature="s", timestamp=NOW)
     with pytest.raises(ExchangeError) as info:
-        authorize(Security.TRADE, Credentials(api_key="k", signature="s", timestamp=1))
-    assert info.value.code == -1020 and "TRADE" in info.value.msg
+        authorize(ACCESS_TRADE, creds, accounts, NOW, list)
+    assert (info.value.code, info.value.http_status) == (-2015, 401)
     assert Security.USER_DATA.signed and not Security.USER_STREAM.signed
 
 
@@ -88,16 +99,17 @@ def test_logon_state_is_a_transition_table() -> None:
     """Logon remembers the key (a second logon switches it); logout forgets; close is final."""
     s, _ = session()
     assert s.state is SessionState.LOGGED_OUT and s.api_key is None
-    s.logon("key-1", NOW)
+    key_1, key_2 = (make_key(f"key-{i}", 1, secret="x") for i in (1, 2))
+    s.logon(key_1, NOW)
     assert (s.state, s.api_key, s.authorized_since) == (SessionState.LOGGED_ON, "key-1", NOW)
-    s.logon("key-2", NOW + 5)
+    s.logon(key_2, NOW + 5)
     assert (s.api_key, s.authorized_since) == ("key-2", NOW + 5)
     assert "key-2" not in repr(s)
     s.logout()
     assert (s.state, s.api_key) == (SessionState.LOGGED_OUT, None)
     s.logout()
     s.close()
-    for illegal in (lambda: s.logon("key-3", NOW), s.logout, s.close):
+    for illegal in (lambda: s.logon(key_1, NOW), s.logout, s.close):
         with pytest.raises(IllegalSessionTransition):
             illegal()
         assert s.state is SessionState.CLOSED and s.api_key is None
