@@ -11,6 +11,7 @@ import sys
 import yaml
 
 from .config import DEMO_ACCOUNT, ServerConfig
+from .control_http import is_loopback_host
 from .hosts import URL_RULE
 from .script import load_accounts_file, load_markets_file, load_scenario_script, play_script
 from .server import MockExchange
@@ -80,6 +81,14 @@ async def _serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError, yaml.YAMLError) as exc:
         print(f"mock_exchange: {exc}", file=sys.stderr, flush=True)
         return 2
+    if not is_loopback_host(args.host.strip("[]")):
+        print(
+            f"mock_exchange: warning: --host {args.host} makes the emulator and its control API "
+            "(/_mock/: reset, faults, orders, accounts) reachable from other machines; "
+            "bind 127.0.0.1 unless that is what you want",
+            file=sys.stderr,
+            flush=True,
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

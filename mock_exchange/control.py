@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, unquote
 
 from .control_accounts import ACCOUNT_SCHEMA, DEPOSIT_SCHEMA, check_account, check_deposit
+from .control_values import LIQUIDATE_SCHEMA, ORDER_SCHEMA, schema_check
 from .engine.book import Side
 from .engine.clock import MAX_TIME_MS, ControlledClock
 from .engine.core import Liquidation, OrderResult
@@ -428,22 +429,8 @@ _ROWS: tuple[ControlAction, ...] = (
         _order,
         (HttpRoute("POST", "order", _body),),
         dict,
-        _mapping("order", ("symbol", "side")),
-        {
-            "type": "object",
-            "required": ["symbol", "side"],
-            "properties": {
-                "symbol": {"type": "string"},
-                "side": {"enum": ["BUY", "SELL"]},
-                "type": {"enum": ["LIMIT", "MARKET", "LIMIT_MAKER"]},
-                "quantity": {"type": ["string", "number"]},
-                "price": {"type": ["string", "number"]},
-                "quote_qty": {"type": ["string", "number"]},
-                "time_in_force": {"enum": ["GTC", "IOC", "FOK"]},
-                "venue": {"enum": ["spot", "usdm", "coinm"]},
-            },
-            "additionalProperties": False,
-        },
+        schema_check("order", ORDER_SCHEMA),
+        ORDER_SCHEMA,
     ),
     ControlAction(
         "liquidate",
@@ -451,18 +438,8 @@ _ROWS: tuple[ControlAction, ...] = (
         _liquidate,
         (HttpRoute("POST", "liquidate", _body),),
         dict,
-        _mapping("liquidate", ("symbol", "side", "quantity")),
-        {
-            "type": "object",
-            "required": ["symbol", "side", "quantity"],
-            "properties": {
-                "symbol": {"type": "string"},
-                "side": {"enum": ["BUY", "SELL"]},
-                "quantity": {"type": ["string", "number"]},
-                "venue": {"enum": ["usdm", "coinm"]},
-            },
-            "additionalProperties": False,
-        },
+        schema_check("liquidate", LIQUIDATE_SCHEMA),
+        LIQUIDATE_SCHEMA,
     ),
     ControlAction(
         "shutdown",

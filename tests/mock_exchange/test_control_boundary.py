@@ -128,3 +128,80 @@ async def test_driver_survives_a_failing_tick_and_logs_it(
                 assert msg.json()["E"] == start + 21_000
             seen.add(msg.type)
     assert "boom in a periodic stream" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://evil.example", "https://evil.example:443", "null", "http://127.0.0.1.evil.example"],
+)
+async def test_control_refuses_cross_site_requests(frozen: MockExchange, origin: str) -> None:
+    """A control request carrying a foreign Origin (what a web page's fetch or form sends) is
+    refused with 403 and does nothing, whatever its content type."""
+    before = frozen.clock.now_ms()
+    status, answer = await control(
+        frozen,
+        "POST",
+        "clock/advance",
+        data=b'{"ms": 5000}',
+        headers={"Origin": origin, "Content-Type": "text/plain"},
+    )
+    assert status == 403 and "Origin" in answer["error"]
+    assert frozen.clock.now_ms() == before
+    status, _ = await control(frozen, "POST", "shutdown", headers={"Origin": origin})
+    assert status == 403
+
+
+@pytest.mark.parametrize(
+    "origin", [None, "http://localhost:3000", "http://127.0.0.1:8080", "http://[::1]", "SAME"]
+)
+async def test_control_accepts_local_and_same_origin_requests(
+    frozen: MockExchange, origin: str | None
+) -> None:
+    """No Origin (scripts, curl, the scenario runner), a loopback page, or the emulator's own
+    address are obeyed."""
+    headers = {} if origin is None else {"Origin": frozen.base_url if origin == "SAME" else origin}
+    before = frozen.clock.now_ms()
+    status, answer = await control(frozen, "POST", "clock/advance", json={"ms": 5}, headers=headers)
+    assert (status, answer) == (200, {"now": before + 5})
+
+
+@pytest.mark.parametrize("raw", [b"null", b"[]", b"5", b'"x"', b"{", b"[1, 2]"])
+async def test_control_bodies_must_be_json_objects(frozen: MockExchange, raw: bytes) -> None:
+    """A control body that is not a JSON object is a 400 saying so (it was a 500)."""
+    for op in ("reset", "faults", "clock/advance", "order"):
+        status, answer = await control(frozen, "POST", op, data=raw)
+        assert status == 400 and "JSON object" in answer["error"], (op, answer)
+
+
+async def test_a_refused_reset_seed_leaves_later_resets_working(frozen: MockExchange) -> None:
+    """reset {"seed": [1]} is refused without touching the seed; reset {} then works."""
+    assert (await control(frozen, "POST", "reset", json={"seed": [1]}))[0] == 400
+    assert await control(frozen, "POST", "reset", json={}) == (200, {"seed": 2})
+    assert await control(frozen, "POST", "reset", json={"seed": 7}) == (200, {"seed": 7})
+
+
+@pytest.mark.parametrize(
+    ("fields", "bad"),
+    [
+        ({"side": "UP"}, "side"),
+        ({"type": "STOP"}, "type"),
+        ({"time_in_force": "XYZ"}, "time_in_force"),
+        ({"venue": "mars"}, "venue"),
+        ({"quantity": "lots"}, "quantity"),
+        ({"price": -3}, "price"),
+        ({"symbol": 5}, "symbol"),
+    ],
+)
+async def test_invalid_order_fields_are_refused(
+    frozen: MockExchange, fields: dict[str, Any], bad: str
+) -> None:
+    """A scripted order with an invalid side, type, time in force, venue or number is a 400
+    naming the field, and the book does not change."""
+    order = {"symbol": "BTCUSDT", "side": "BUY", "quantity": "0.01", "price": "90000", **fields}
+    book = frozen.engine.depth("BTCUSDT", 1000)
+    status, answer = await control(frozen, "POST", "order", json=order)
+    assert status == 400 and bad in answer["error"], answer
+    assert frozen.engine.depth("BTCUSDT", 1000) == book
+    liquidation = {"symbol": "BTCUSDT", "side": "UP", "quantity": "0.01"}
+    status, answer = await control(frozen, "POST", "liquidate", json=liquidation)
+    assert status == 400 and "side" in answer["error"]
