@@ -79,7 +79,8 @@ async def _serve(args: argparse.Namespace) -> int:
             script = load_scenario_script(args.scenario)
             script.apply_setup(config)
     except (OSError, ValueError, yaml.YAMLError) as exc:
-        print(f"mock_exchange: {exc}", file=sys.stderr, flush=True)
+        for line in str(exc).splitlines():
+            print(f"mock_exchange: {line}", file=sys.stderr, flush=True)
         return 2
     if not is_loopback_host(args.host.strip("[]")):
         print(

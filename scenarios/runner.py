@@ -26,9 +26,8 @@ from client.errors import (
     ExchangeNotAvailable,
     NetworkError,
 )
-from mock_exchange import check_setup
 
-from .checks import action_problems, check_references
+from .checks import check_emulator, check_references
 from .expect import ExpectationFailed, check_expect, subset
 from .loader import ScenarioError, discover, load_file
 from .model import (
@@ -408,10 +407,9 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
         return result("skipped", reason)
     failure: str | None = None
     try:
-        check_setup(scenario.setup)  # refused as serve --scenario and validate refuse it
-        problems = action_problems(scenario)
+        problems = check_emulator(scenario)  # as serve --scenario and validate refuse it
         if problems:
-            return result("failed", problems[0])
+            return result("failed", "; ".join(problems))
         async with target.open(scenario) as opened:
             run = _Run(scenario, target, opened)
             skipped = run.skipped
