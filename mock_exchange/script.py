@@ -25,6 +25,7 @@ from .control import check_action
 from .control_accounts import check_account
 from .emulator import Emulator
 from .engine.markets import Market, markets_from_config
+from .errors import ExchangeError
 from .yaml_lines import PathKey, YamlError, line_of, load_yaml
 
 __all__ = [
@@ -136,15 +137,15 @@ def play_script(emu: Emulator, actions: list[dict[str, Any]]) -> int:
     """Apply script ``actions`` to a running emulator, in order; return how many ran.
 
     Raises:
-        ValueError: an action the emulator refuses (``emulator[INDEX]: ...``); the actions
-            before it have run.
+        ValueError: an action the emulator refuses, checking it or running it
+            (``emulator[INDEX]: ...``); the actions before it have run.
     """
     for index, action in enumerate(actions):
         try:
             name, value = check_action(action)
-        except ValueError as exc:
+            emu.act(name, value)
+        except (ValueError, TypeError, KeyError, ExchangeError) as exc:
             raise ValueError(f"emulator[{index}]: {exc}") from None
-        emu.act(name, value)
     return len(actions)
 
 

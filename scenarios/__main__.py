@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from .checks import check_emulator, check_references
 from .loader import ScenarioError, discover, load_file
@@ -16,6 +20,8 @@ from .soak import SoakConfig, run_soak
 from .targets import DEFAULT_TARGETS, expand_targets, parse_target
 
 __all__ = ["main"]
+
+T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -107,18 +113,56 @@ def _list(paths: list[Path]) -> int:
     return status
 
 
+def _interruptible(make: Callable[[asyncio.Event], Awaitable[T]]) -> tuple[T, bool]:
+    """Run ``make(stop)`` in a new event loop; the first Ctrl-C sets ``stop`` (the work winds
+    down and reports), a second one cancels it outright. Return (result, interrupted)."""
+    stop = asyncio.Event()
+
+    async def main() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+
+        def on_sigint() -> None:
+            if stop.is_set() and task is not None:
+                task.cancel()
+                return
+            stop.set()
+            print("interrupted: stopping (Ctrl-C again to force)", file=sys.stderr, flush=True)
+
+        try:
+            loop.add_signal_handler(signal.SIGINT, on_sigint)
+        except (NotImplementedError, RuntimeError):  # no signal handlers here: Ctrl-C raises
+            return await make(stop)
+        try:
+            return await make(stop)
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+
+    return asyncio.run(main()), stop.is_set()
+
+
+def _check_report_paths(reports: list[Path]) -> None:
+    """Refuse a report the run could not write, before anything runs."""
+    for report in reports:
+        if report.suffix.lower() not in REPORT_FORMATS:
+            raise ValueError(f"--report {report}: use one of {', '.join(REPORT_FORMATS)}")
+        parent = report.parent
+        if not parent.is_dir():
+            raise ValueError(f"--report {report}: directory {parent} does not exist")
+        if not os.access(parent, os.W_OK) or report.is_dir():
+            raise ValueError(f"--report {report}: cannot write there")
+
+
 def _run(
     paths: list[Path], target_names: list[str] | None, reports: list[Path] | None, jobs: int
 ) -> int:
     try:
         targets = expand_targets(target_names)
-        for report in reports or []:
-            if report.suffix.lower() not in REPORT_FORMATS:
-                raise ValueError(f"--report {report}: use one of {', '.join(REPORT_FORMATS)}")
-    except ValueError as exc:
+        _check_report_paths(reports or [])
+        total = len(discover(paths or None)) * len(targets)
+    except (ValueError, ScenarioError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    total = len(discover(paths or None)) * len(targets)
     print(header(), flush=True)
     start = time.monotonic()
     done: list[ScenarioResult] = []
@@ -127,14 +171,21 @@ def _run(
         done.append(r)
         print(format_row(r, len(done), total), flush=True)
 
-    results = asyncio.run(run_paths(paths or None, targets, on_result=progress, jobs=jobs))
+    results, interrupted = _interruptible(
+        lambda stop: run_paths(paths or None, targets, on_result=progress, jobs=jobs, stop=stop)
+    )
     elapsed = time.monotonic() - start
     if results:
         print("\n" + matrix(results))
-    print(summary(results, elapsed))
+    line = summary(results, elapsed)
+    if interrupted:
+        line += f", {total - len(results)} not run (interrupted)"
+    print(line, flush=True)
     for report in reports or []:
         write_report(report, results, elapsed)
         print(f"report written to {report}")
+    if interrupted:
+        return 130
     if not results:
         print("error: no scenarios found", file=sys.stderr)
         return 1
@@ -142,13 +193,15 @@ def _run(
 
 
 def _soak(seconds: float | None, min_updates: int | None, target: str | None) -> int:
-    config = SoakConfig.from_env(seconds=seconds, min_updates=min_updates, target=target)
     try:
+        config = SoakConfig.from_env(seconds=seconds, min_updates=min_updates, target=target)
         parse_target(config.target)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    report = asyncio.run(run_soak(config))
+    report, interrupted = _interruptible(lambda stop: run_soak(config, stop=stop))
+    if interrupted:
+        return 130
     return 0 if report.passed else 1
 
 

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -54,6 +54,7 @@ from .wire import RawConn, WireLog
 __all__ = [
     "DEFAULT_JOBS",
     "DEFAULT_STEP_TIMEOUT_MS",
+    "INTERRUPTED",
     "ScenarioResult",
     "StepFailed",
     "check_references",
@@ -385,8 +386,44 @@ async def _preflight(run: _Run, target: Target) -> None:
         raise _Unreachable(f"cannot reach {target.env}: {exc}") from exc
 
 
-async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
-    """Run ``scenario`` on ``target`` and return its result (never raises for a failure)."""
+INTERRUPTED = "interrupted (Ctrl-C)"
+
+
+async def _unless_stopped(body: Awaitable[None], stop: asyncio.Event | None) -> bool:
+    """Await ``body``; when ``stop`` is set first, cancel it and return True.
+
+    The body runs as its own task so that cancelling it leaves the caller (which then runs the
+    cleanup steps and closes the target) uncancelled.
+    """
+    if stop is None:
+        await body
+        return False
+    task = asyncio.ensure_future(body)
+    waiter = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    finally:
+        waiter.cancel()
+    if task.done():
+        task.result()  # a step's failure propagates
+        return False
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return True
+
+
+async def run_scenario(
+    scenario: Scenario, target: Target, stop: asyncio.Event | None = None
+) -> ScenarioResult:
+    """Run ``scenario`` on ``target`` and return its result (never raises for a failure).
+
+    When ``stop`` is set while it runs (Ctrl-C), its steps are cancelled, its cleanup steps
+    still run, the target is closed, and the result is skipped as interrupted.
+    """
     start = time.monotonic()
     skipped: list[str] = []
 
@@ -406,6 +443,7 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
     if reason:
         return result("skipped", reason)
     failure: str | None = None
+    interrupted = False
     try:
         problems = check_emulator(scenario)  # as serve --scenario and validate refuse it
         if problems:
@@ -414,8 +452,7 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
             run = _Run(scenario, target, opened)
             skipped = run.skipped
             try:
-                await _preflight(run, target)
-                await _play(run, scenario)
+                interrupted = await _unless_stopped(_body(run, target, scenario), stop)
             except StepFailed as exc:
                 failure = str(exc)
             finally:
@@ -427,9 +464,16 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
         return result("skipped", str(exc))
     except (BaseError, OSError, ValueError) as exc:  # ValueError: an emulator set-up refused
         failure = f"{scenario.where}: {type(exc).__name__}: {exc}"
+    if interrupted:
+        return result("skipped", f"{INTERRUPTED}; cleanup: {failure}" if failure else INTERRUPTED)
     if failure:
         return result("failed", failure)
     return result("passed")
+
+
+async def _body(run: _Run, target: Target, scenario: Scenario) -> None:
+    await _preflight(run, target)
+    await _play(run, scenario)
 
 
 DEFAULT_JOBS = 4
@@ -439,16 +483,30 @@ async def run_many(
     pairs: list[tuple[Scenario, Target]],
     jobs: int = DEFAULT_JOBS,
     on_result: Callable[[ScenarioResult], None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> list[ScenarioResult]:
     """Run scenario x target pairs, ``jobs`` at a time (each embedded run has its own emulator).
 
     ``on_result`` sees results as they finish; the list returned keeps the order of ``pairs``.
+    Once ``stop`` is set, running scenarios are interrupted and the others are not started
+    (they are missing from the list).
     """
+    return [r for r in await _run_pairs(pairs, jobs, on_result, stop) if r is not None]
+
+
+async def _run_pairs(
+    pairs: list[tuple[Scenario, Target]],
+    jobs: int,
+    on_result: Callable[[ScenarioResult], None] | None,
+    stop: asyncio.Event | None,
+) -> list[ScenarioResult | None]:
     gate = asyncio.Semaphore(max(1, jobs))
 
-    async def one(scenario: Scenario, target: Target) -> ScenarioResult:
+    async def one(scenario: Scenario, target: Target) -> ScenarioResult | None:
         async with gate:
-            r = await run_scenario(scenario, target)
+            if stop is not None and stop.is_set():
+                return None
+            r = await run_scenario(scenario, target, stop)
         if on_result:
             on_result(r)
         return r
@@ -461,11 +519,13 @@ async def run_paths(
     targets: list[Target],
     on_result: Callable[[ScenarioResult], None] | None = None,
     jobs: int = DEFAULT_JOBS,
+    stop: asyncio.Event | None = None,
 ) -> list[ScenarioResult]:
     """Load and run every scenario under ``paths`` on every target, ``jobs`` at a time.
 
     A file that fails to load is reported as a failed result naming its ``file:line``.
-    Results come back in file order, then target order.
+    Results come back in file order, then target order; after ``stop`` (Ctrl-C) only those
+    that ran.
     """
     slots: list[ScenarioResult | tuple[Scenario, Target]] = []
     for file in discover(paths):
@@ -480,8 +540,9 @@ async def run_paths(
             continue
         slots.extend((scenario, target) for target in targets)
     pairs = [p for p in slots if isinstance(p, tuple)]
-    ran = iter(await run_many(pairs, jobs, on_result))
-    return [p if isinstance(p, ScenarioResult) else next(ran) for p in slots]
+    ran = iter(await _run_pairs(pairs, jobs, on_result, stop))
+    results = [p if isinstance(p, ScenarioResult) else next(ran) for p in slots]
+    return [r for r in results if r is not None]
 
 
 def run_sync(scenario: Scenario, target: Target) -> ScenarioResult:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from pathlib import Path
 
 import pytest
+
+from mock_exchange import MockExchange, ServerConfig
 
 
 async def serve_proc(*args: str) -> asyncio.subprocess.Process:
@@ -48,3 +51,82 @@ async def test_serve_on_loopback_does_not_warn() -> None:
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), 15) == 0
     assert (await proc.stderr.read()).decode() == ""
+
+
+async def run_to_end(*args: str) -> tuple[int, str, str]:
+    """Run ``serve ARGS`` until it exits by itself; return (code, stdout, stderr)."""
+    proc = await serve_proc(*args)
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def one_line(err: str, fragment: str) -> None:
+    """The error output is one line (argparse adds its usage line first) naming the problem."""
+    lines = [line for line in err.splitlines() if line and not line.startswith(("usage:", " "))]
+    assert "Traceback" not in err and len(lines) == 1 and fragment in lines[0], err
+
+
+async def test_serve_on_a_busy_port_is_one_line() -> None:
+    """A port already taken gives a one-line error and exit 2, not a traceback."""
+    async with MockExchange(config=ServerConfig(rate=0)) as mx:
+        code, out, err = await run_to_end("--port", str(mx.port), "--no-demo-account")
+    assert code == 2 and "listening" not in out
+    one_line(err, f"cannot listen on 127.0.0.1:{mx.port}")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--port", "70000"), "argument --port: 70000 is not a port (0-65535)"),
+        (("--port", "-1"), "argument --port: -1 is not a port (0-65535)"),
+        (("--host", "no-such-host.invalid"), "cannot listen on no-such-host.invalid:0"),
+        (("--host", "203.0.113.7"), "cannot listen on 203.0.113.7:0"),
+    ],
+)
+async def test_serve_bad_address_is_one_line(args: tuple[str, ...], fragment: str) -> None:
+    """A port out of range or a host that cannot be bound is a one-line error, exit 2."""
+    code, out, err = await run_to_end(*args, "--no-demo-account")
+    assert code == 2 and "listening" not in out
+    one_line(err, fragment)
+
+
+@pytest.mark.parametrize(
+    ("markets", "fragment"),
+    [
+        ("[{symbol: BTCUSDT, tick_size: abc}]", "market BTCUSDT: tick_size must be a positive"),
+        ("[{symbol: BTCUSDT, min_price: 5, max_price: 1}]", "min_price 5 is above max_price 1"),
+        ("[{BTCUSDT: {tick_size: 1}}]", "market entry without 'symbol'"),
+        ("[{symbol: BTCUSDT, order_types: 5}]", "order_types must be a list of order types"),
+    ],
+)
+async def test_serve_inconsistent_markets_is_one_line(
+    tmp_path: Path, markets: str, fragment: str
+) -> None:
+    """A --markets entry with a bad value or contradictory limits is a one-line error."""
+    path = tmp_path / "m.yaml"
+    path.write_text(markets + "\n")
+    code, out, err = await run_to_end("--markets", str(path), "--no-demo-account")
+    assert code == 2 and "listening" not in out
+    one_line(err, fragment)
+
+
+async def test_serve_scenario_with_an_unknown_fault_kind_fails_before_listening(
+    tmp_path: Path,
+) -> None:
+    """An unknown fault kind in serve --scenario is reported before anything listens."""
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nemulator:\n  - fault: {kind: explode}\nsteps: []\n")
+    code, out, err = await run_to_end("--scenario", str(path), "--no-demo-account")
+    assert code == 2 and out == ""
+    one_line(err, f"{path}:3: emulator fault: unknown fault kind 'explode'")
+
+
+async def test_serve_scenario_action_failing_at_run_time_is_one_line(tmp_path: Path) -> None:
+    """A script action the running emulator refuses (a gap on an unknown symbol) ends serve
+    with a one-line error and exit 2, after shutting the server down cleanly."""
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nemulator:\n  - fault: {kind: gap, symbol: NOPE}\nsteps: []\n")
+    code, out, err = await run_to_end("--scenario", str(path), "--no-demo-account", "--port", "0")
+    assert code == 2 and "mock_exchange shutting down" in out
+    one_line(err, "scenario s: emulator[0]:")

@@ -1,0 +1,106 @@
+"""``python -m scenarios``: one-line errors, and Ctrl-C prints what it has (issue 10, item 12)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from scenarios.__main__ import main
+
+QUICK = "name: a-quick\ntargets: [emulator]\nsteps:\n  - call: load_markets\n"
+# frozen clock, no activity: the first ticker never comes, so this one is still running
+STUCK = (
+    "name: b-stuck\ntargets: [emulator]\nsetup: {rate: 0, clock: {frozen: true}}\n"
+    "steps:\n  - call: watch_ticker\n    args: [BTC/USDT]\n    timeout_ms: 120000\n"
+)
+
+
+def test_report_into_a_missing_directory_is_refused_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """run --report nodir/x.md fails at once with one line (it used to fail after the run)."""
+    (tmp_path / "a.yaml").write_text(QUICK)
+    report = tmp_path / "nodir" / "x.md"
+    assert main(["run", str(tmp_path / "a.yaml"), "--report", str(report)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.strip() == f"error: --report {report}: directory {report.parent} does not exist"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CCXT_PRO_SOAK_SECONDS", "abc"),
+        ("CCXT_PRO_SOAK_SECONDS", "-3"),
+        ("CCXT_PRO_SOAK_MIN_UPDATES", "1.5"),
+        ("CCXT_PRO_SOAK_INTERVAL", "soon"),
+        ("CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB", "lots"),
+    ],
+)
+def test_bad_soak_variables_are_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, value: str
+) -> None:
+    """A soak variable that is not a number is named in one line, exit 2 (was a traceback)."""
+    monkeypatch.setenv(name, value)
+    assert main(["soak"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {name} must be ") and err.endswith(f"not {value!r}")
+    assert "\n" not in err
+
+
+async def _interrupt(
+    args: list[str], ready: str, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """Run ``python -m scenarios ARGS``, send SIGINT once stdout shows ``ready``, return
+    (exit code, stdout, stderr)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scenarios",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        env={**os.environ, **(env or {})},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    seen: list[str] = []
+    while not any(ready in line for line in seen):
+        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+        assert line, f"ended before {ready!r}: {seen}"
+        seen.append(line)
+    proc.send_signal(signal.SIGINT)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return proc.returncode, "".join(seen) + out.decode(), err.decode()
+
+
+async def test_ctrl_c_during_run_prints_the_partial_summary(tmp_path: Path) -> None:
+    """Ctrl-C during run stops the running scenario, closes everything, and prints the results
+    so far and the summary; no traceback, no unclosed-session warning, exit 130."""
+    (tmp_path / "a.yaml").write_text(QUICK)
+    (tmp_path / "b.yaml").write_text(STUCK)
+    code, out, err = await _interrupt(
+        ["run", str(tmp_path), "--target", "emulator", "--jobs", "1"], "a-quick"
+    )
+    assert code == 130, (out, err)
+    assert "Traceback" not in err and "Unclosed" not in err, err
+    assert "b-stuck" in out and "interrupted" in out
+    assert "1 passed, 0 failed, 1 skipped" in out and out.rstrip().endswith("(interrupted)")
+
+
+async def test_ctrl_c_during_soak_prints_the_partial_summary() -> None:
+    """Ctrl-C during soak ends it with its summary so far; no traceback, exit 130."""
+    code, out, err = await _interrupt(
+        ["soak", "--seconds", "120", "--min-updates", "1"],
+        "soak emulator",
+        {"CCXT_PRO_SOAK_INTERVAL": "0.5"},
+    )
+    assert code == 130, (out, err)
+    assert "Traceback" not in err and "Unclosed" not in err, err
+    assert out.rstrip().splitlines()[-1].endswith("interrupted")
