@@ -27,12 +27,23 @@ from typing import Any, Protocol
 from urllib.parse import quote, unquote
 
 from .control_accounts import ACCOUNT_SCHEMA, DEPOSIT_SCHEMA, check_account, check_deposit
-from .control_values import LIQUIDATE_SCHEMA, ORDER_SCHEMA, schema_check
+from .control_values import (
+    LIQUIDATE_SCHEMA,
+    MAX_RATE,
+    ORDER_SCHEMA,
+    check_clock,
+    check_fault_value,
+    check_push,
+    check_reset,
+    no_value_check,
+    number_check,
+    schema_check,
+)
 from .engine.book import Side
 from .engine.clock import MAX_TIME_MS, ControlledClock
 from .engine.core import Liquidation, OrderResult
 from .engine.markets import MarketKind
-from .faults import FAULT_KINDS, Control, Fault, check_fault
+from .faults import FAULT_KINDS, Control, Fault
 
 __all__ = [
     "CONTROL_ACTIONS",
@@ -58,7 +69,13 @@ class Controllable(Protocol):
     @property
     def rate(self) -> float: ...
 
-    def reset(self, seed: int | None = None) -> None: ...
+    def reset(
+        self,
+        seed: int | None = None,
+        *,
+        rate: float | None = None,
+        clock: Mapping[str, Any] | None = None,
+    ) -> None: ...
     def set_rate(self, rate: float) -> None: ...
     def add_fault(self, kind: str, **options: Any) -> Fault: ...
     def push(self, frame: Any, *, stream: str | None = None) -> int: ...
@@ -157,77 +174,12 @@ class ControlAction:
         raise ValueError(f"{self.name}: no control route for {value!r}")
 
 
-# -- value checks (one per script action) ----------------------------------------------------
-
-_INT64 = 2**63
-MAX_RATE = 100_000  # a sanity bound: actions are >= 1 ms apart, so past 1000/s nothing changes
-
-
-def _number(name: str, *, maximum: float, integer: bool = False) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
-        kinds = int if integer else int | float
-        if isinstance(value, bool) or not isinstance(value, kinds) or not 0 <= value <= maximum:
-            whole = " (whole)" if integer else ""
-            raise ValueError(f"{name} needs a number >= 0 and <= {maximum}{whole}, not {value!r}")
-        return value
-
-    return check
-
-
-def _mapping(name: str, required: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
-    def check(value: Any) -> dict[str, Any]:
-        if not isinstance(value, Mapping) or any(k not in value for k in required):
-            needs = " and ".join(repr(k) for k in required)
-            raise ValueError(f"{name} needs a mapping with {needs}")
-        return dict(value)
-
-    return check
-
-
-def _nothing(name: str) -> Callable[[Any], None]:
-    def check(value: Any) -> None:
-        if value not in (None, {}):
-            raise ValueError(f"{name} takes no value (write {{{name}: {{}}}})")
-
-    return check
-
-
-def _check_seed(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not -_INT64 <= value < _INT64:
-        raise ValueError("reset needs an integer seed (64-bit, or nothing)")
-    return value
-
-
-def _check_clock(value: Any) -> str:
-    if value not in ("freeze", "resume"):
-        raise ValueError(f"clock needs 'freeze' or 'resume', not {value!r}")
-    return str(value)
-
-
-def _check_fault(value: Any) -> dict[str, Any]:
-    fault = _mapping("fault", ("kind",))(value)
-    check_fault(fault["kind"], {k: v for k, v in fault.items() if k != "kind"})
-    return fault
-
-
-def _check_push(value: Any) -> dict[str, Any]:
-    push = _mapping("push", ("frame",))(value)
-    unknown = set(push) - {"frame", "stream"}
-    if unknown:
-        raise ValueError(f"push takes frame and stream, not {sorted(unknown)}")
-    if push.get("stream") is not None and not isinstance(push["stream"], str):
-        raise ValueError("push: stream must be a stream name")
-    return push
-
-
 # -- what each action does -------------------------------------------------------------------
 
 
-def _reset(mx: Controllable, seed: int | None) -> dict[str, Any]:
-    mx.reset(seed)
-    return {"seed": mx.seed}
+def _reset(mx: Controllable, value: dict[str, Any]) -> dict[str, Any]:
+    mx.reset(value.get("seed"), rate=value.get("rate"), clock=value.get("clock"))
+    return {"seed": mx.seed, "rate": mx.rate, "now": mx.clock.now_ms(), "frozen": mx.clock.frozen}
 
 
 def _clock(mx: Controllable, op: str) -> dict[str, Any]:
@@ -302,12 +254,29 @@ def _schema(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 _ROWS: tuple[ControlAction, ...] = (
     ControlAction(
         "reset",
-        "Rebuild the market from a seed (default: the current seed); clear faults and journal",
+        "Rebuild the market from a seed (default: the current seed); clear faults, bans and "
+        "journal; with rate and clock, also set the activity and restart the clock there "
+        "(clock: {} = running at wall time)",
         _reset,
-        (HttpRoute("POST", "reset", lambda b: b.get("seed")),),
-        lambda seed: {"seed": seed},
-        _check_seed,
-        {"type": ["integer", "null"]},
+        (HttpRoute("POST", "reset", check_reset),),
+        dict,
+        check_reset,
+        {
+            "type": ["integer", "null", "object"],
+            "properties": {
+                "seed": {"type": ["integer", "null"]},
+                "rate": {"type": "number", "minimum": 0, "maximum": MAX_RATE},
+                "clock": {
+                    "type": "object",
+                    "properties": {
+                        "frozen": {"type": "boolean"},
+                        "start_ms": {"type": "integer", "minimum": 0, "maximum": MAX_TIME_MS},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "additionalProperties": False,
+        },
     ),
     ControlAction(
         "clock_state",
@@ -322,7 +291,7 @@ _ROWS: tuple[ControlAction, ...] = (
         lambda mx, ms: {"now": mx.clock.advance(int(ms))},
         (HttpRoute("POST", "clock/advance", lambda b: b.get("ms")),),
         lambda ms: {"ms": ms},
-        _number("advance_clock", integer=True, maximum=MAX_TIME_MS),
+        number_check("advance_clock", integer=True, maximum=MAX_TIME_MS),
         {"type": "integer", "minimum": 0, "maximum": MAX_TIME_MS},
     ),
     ControlAction(
@@ -334,7 +303,7 @@ _ROWS: tuple[ControlAction, ...] = (
             HttpRoute("POST", "clock/resume", lambda _b: "resume"),
         ),
         _empty,
-        _check_clock,
+        check_clock,
         {"enum": ["freeze", "resume"]},
     ),
     ControlAction(
@@ -343,7 +312,7 @@ _ROWS: tuple[ControlAction, ...] = (
         _rate,
         (HttpRoute("POST", "rate", lambda b: b.get("rate")),),
         lambda rate: {"rate": rate},
-        _number("rate", maximum=MAX_RATE),
+        number_check("rate", maximum=MAX_RATE),
         {"type": "number", "minimum": 0, "maximum": MAX_RATE},
     ),
     ControlAction(
@@ -352,7 +321,7 @@ _ROWS: tuple[ControlAction, ...] = (
         lambda mx, v: mx.add_fault(**v).to_dict(),
         (HttpRoute("POST", "faults", _body),),
         dict,
-        _check_fault,
+        check_fault_value,
         {
             "type": "object",
             "required": ["kind"],
@@ -389,7 +358,7 @@ _ROWS: tuple[ControlAction, ...] = (
         _clear_faults,
         (HttpRoute("DELETE", "faults", _none),),
         _empty,
-        _nothing("clear_faults"),
+        no_value_check("clear_faults"),
         _NO_VALUE,
     ),
     ControlAction(
@@ -406,7 +375,7 @@ _ROWS: tuple[ControlAction, ...] = (
         lambda mx, v: {"sent": mx.push(v["frame"], stream=v.get("stream"))},
         (HttpRoute("POST", "push", _body),),
         dict,
-        _check_push,
+        check_push,
         {
             "type": "object",
             "required": ["frame"],
@@ -447,7 +416,7 @@ _ROWS: tuple[ControlAction, ...] = (
         lambda mx, _v: {"sent": mx.server_shutdown()},
         (HttpRoute("POST", "shutdown", _none),),
         _empty,
-        _nothing("shutdown"),
+        no_value_check("shutdown"),
         _NO_VALUE,
     ),
     ControlAction(
@@ -489,7 +458,7 @@ _ROWS: tuple[ControlAction, ...] = (
         _clear_journal,
         (HttpRoute("DELETE", "journal", _none),),
         _empty,
-        _nothing("clear_journal"),
+        no_value_check("clear_journal"),
         _NO_VALUE,
     ),
 )

@@ -3,7 +3,8 @@
 Running, it wakes every 100 ms of clock time (and at the next background action); frozen, it
 sleeps until the clock is advanced. Each wake runs :meth:`Emulator.step
 <mock_exchange.emulator.Emulator.step>` for the time that passed, so periodic streams, funding,
-activity and connection rules all follow the emulator clock, never the wall clock.
+activity and connection rules all follow the emulator clock, never the wall clock. A reset
+that restarts the clock (even backwards) makes the driver start over from the new time.
 
 A tick that fails is logged (the first time that failure is seen, with its traceback; a
 failure repeated tick after tick is logged once, and its end is logged too) and the driver
@@ -88,7 +89,7 @@ class ClockDriver:
         emu = self.emulator
         now = emu.clock.now_ms()
         self._run_step(now, now)
-        prev = now
+        prev, restarts = now, emu.clock_restarts
         while True:
             due = prev // TICK_MS * TICK_MS + TICK_MS
             nxt = self._next_activity()
@@ -96,6 +97,10 @@ class ClockDriver:
                 due = min(due, nxt)
             await self._sleep_until(due)
             now = emu.clock.now_ms()
+            if emu.clock_restarts != restarts:  # a reset restarted the clock: start over there
+                self._run_step(now, now)
+                prev, restarts = now, emu.clock_restarts
+                continue
             if now <= prev:
                 continue
             self._run_step(now, prev)

@@ -61,6 +61,7 @@ class Emulator:
         self.activities: dict[MarketKind, Activity] = self._new_activities(self.config.rate)
         # set whenever the clock moves or the activity changes: the clock driver wakes up
         self.wake = asyncio.Event()
+        self.clock_restarts = 0  # a reset that restarts the clock: the driver starts over
         self.clock.add_listener(lambda _now: self.wake.set())
 
     def _new_exchange(self) -> Exchange:
@@ -159,15 +160,34 @@ class Emulator:
             value = action.check(value)
         return action.run(self, value)
 
-    def reset(self, seed: int | None = None) -> None:
+    def reset(
+        self,
+        seed: int | None = None,
+        *,
+        rate: float | None = None,
+        clock: Mapping[str, Any] | None = None,
+    ) -> None:
         """Rebuild the exchange and activity from ``seed`` (default: the current seed).
 
+        ``rate`` sets the background activity (default: unchanged); ``clock`` (``frozen``,
+        ``start_ms``) restarts the clock there, frozen or running (``{}``: running at wall
+        time), even backwards, and open connections count their rules from the new time.
         Accounts, keys and balances stay; open orders go with the old books, so what they
         locked is free again. Faults, weight counters and bans, and the journal are cleared.
+
+        Raises:
+            ValueError: a ``start_ms`` the clock cannot take; nothing changes.
         """
+        if clock is not None:
+            self.clock.restart(
+                frozen=bool(clock.get("frozen", False)), start_ms=clock.get("start_ms")
+            )
+            self.clock_restarts += 1
+            for conn in self.registry.all():
+                conn.rebase(self.clock.now_ms())
         if seed is not None:
             self.config.seed = seed
-        rate = self.activity.rate
+        rate = self.activity.rate if rate is None else rate
         self.accounts.release_locks()  # the orders holding them go with the old books
         self.exchange = self._new_exchange()
         self.publisher.reset(self.exchange)

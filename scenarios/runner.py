@@ -487,6 +487,9 @@ async def run_many(
 ) -> list[ScenarioResult]:
     """Run scenario x target pairs, ``jobs`` at a time (each embedded run has its own emulator).
 
+    Pairs whose target is one running emulator (``url=``, ``ENV@http://...``) run one at a
+    time: they share its clock, faults and bans, so two at once would leak into each other.
+
     ``on_result`` sees results as they finish; the list returned keeps the order of ``pairs``.
     Once ``stop`` is set, running scenarios are interrupted and the others are not started
     (they are missing from the list).
@@ -501,9 +504,13 @@ async def _run_pairs(
     stop: asyncio.Event | None,
 ) -> list[ScenarioResult | None]:
     gate = asyncio.Semaphore(max(1, jobs))
+    servers: dict[str, asyncio.Lock] = {}
 
     async def one(scenario: Scenario, target: Target) -> ScenarioResult | None:
-        async with gate:
+        # scenarios on one running emulator share its clock, faults and bans: one at a time
+        server = target.base_url.rstrip("/") if target.base_url else None
+        alone = servers.setdefault(server, asyncio.Lock()) if server else contextlib.nullcontext()
+        async with alone, gate:
             if stop is not None and stop.is_set():
                 return None
             r = await run_scenario(scenario, target, stop)

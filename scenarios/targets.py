@@ -44,6 +44,7 @@ __all__ = [
     "gate_reason",
     "live_targets_from_env",
     "parse_target",
+    "reset_for",
 ]
 
 LIVE_TARGETS = ("testnet", "demo", "prod")
@@ -83,6 +84,7 @@ class _Remote:
         self.base_url = base_url.rstrip("/")
         self.session = session
         self._offset_ms = 0
+        self._frozen_at: int | None = None  # the server's time while its clock is frozen
 
     async def call(self, method: str, op: str, body: dict[str, Any] | None = None) -> Any:
         async with self.session.request(method, f"{self.base_url}/_mock/{op}", json=body) as r:
@@ -94,6 +96,7 @@ class _Remote:
     async def sync_clock(self) -> None:
         data = await self.act("clock_state", None)
         self._offset_ms = int(data["now"]) - int(time.time() * 1000)
+        self._frozen_at = int(data["now"]) if data.get("frozen") else None
 
     async def act(self, name: str, value: Any) -> Any:
         action = CONTROL_ACTIONS.get(name)
@@ -107,6 +110,8 @@ class _Remote:
         return result
 
     def now_ms(self) -> int:
+        if self._frozen_at is not None:
+            return self._frozen_at
         return int(time.time() * 1000) + self._offset_ms
 
 
@@ -232,11 +237,7 @@ class Target:
             assert self.base_url is not None
             async with aiohttp.ClientSession() as session:
                 remote = _Remote(self.base_url, session)
-                config = config_from_setup(scenario.setup)
-                await remote.act("reset", config.seed)
-                await remote.act("rate", config.rate)
-                if config.frozen_clock:  # a running clock is never un-frozen for a scenario
-                    await remote.act("clock", "freeze")
+                await remote.act("reset", reset_for(scenario.setup))
                 await remote.sync_clock()
                 async with client.Binance(binance_env="local", base_url=self.base_url) as ex:
                     yield Opened(ex, ex.endpoints, remote, remote.now_ms)
@@ -258,6 +259,22 @@ class Target:
         return client.Binance(
             binance_env=env, base_url=base_url, mirror=self.env, api_key=key, api_secret=secret
         )
+
+
+def reset_for(setup: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the ``reset`` value that gives a running emulator the state ``setup`` names.
+
+    Everything a fresh embedded emulator would start with is restored, not only what the
+    setup mentions: the seed, the rate, and the clock (frozen or running, at ``start_ms`` or
+    the wall clock), with faults, bans and the journal cleared by the reset itself, so a
+    scenario never inherits what an earlier one left on a shared server. ``markets`` and
+    ``server`` settings cannot change on a running server and are not applied.
+    """
+    config = config_from_setup(setup)
+    clock: dict[str, Any] = {"frozen": config.frozen_clock}
+    if config.start_ms is not None:
+        clock["start_ms"] = config.start_ms
+    return {"seed": config.seed, "rate": config.rate, "clock": clock}
 
 
 def _wall_ms() -> int:

@@ -146,6 +146,24 @@ class ControlledClock:
             listener(now)
         return now
 
+    def restart(self, *, frozen: bool = False, start_ms: int | None = None) -> int:
+        """Start the clock again at ``start_ms`` (default: the wall clock), frozen or running.
+
+        The one move that may go backwards (a reset that restores a scenario's clock);
+        listeners are notified and the new time is returned.
+
+        Raises:
+            ValueError: ``start_ms`` outside 0..:data:`MAX_TIME_MS`; the clock does not move.
+        """
+        wall = self._wall()
+        offset = 0 if start_ms is None else check_time(start_ms) - wall
+        self._offset = offset
+        self._frozen_at = wall + offset if frozen else None
+        now = self.now_ms()
+        for listener in list(self._listeners):
+            listener(now)
+        return now
+
     def add_listener(self, listener: Callable[[int], None]) -> None:
         """Call ``listener(now_ms)`` after every :meth:`advance`."""
         self._listeners.append(listener)

@@ -193,6 +193,13 @@ class WsConnection:
                 self.awaiting_pong_since = now
             self.enqueue(_PING)
 
+    def rebase(self, now: int) -> None:
+        """Count the time rules from ``now`` (the clock was restarted by a reset)."""
+        self.connected_at = self.last_ping = now
+        if self.awaiting_pong_since is not None:
+            self.awaiting_pong_since = now
+        self.rate_window, self.rate_count = -1, 0
+
     def on_pong(self) -> None:
         """Record a pong: the peer is alive."""
         self.awaiting_pong_since = None
