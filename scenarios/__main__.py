@@ -16,12 +16,16 @@ from .checks import check_emulator, check_references
 from .loader import ScenarioError, discover, load_file
 from .report import REPORT_FORMATS, format_row, header, matrix, summary, write_report
 from .runner import DEFAULT_JOBS, ScenarioResult, run_paths
-from .soak import SoakConfig, run_soak
-from .targets import DEFAULT_TARGETS, expand_targets, parse_target
+from .soak import SoakConfig, resolve_target, run_soak
+from .targets import DEFAULT_TARGETS, expand_targets
 
 __all__ = ["main"]
 
 T = TypeVar("T")
+_REQUIRE_LIVE = (
+    "fail (exit 2) when --target live selects no live environment instead of skipping "
+    "(also BINANCE_REQUIRE_LIVE=1), for CI jobs that expect their secrets"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         help="also write a report; the extension picks the format: "
         + ", ".join(sorted(REPORT_FORMATS)),
     )
+    run.add_argument("--require-live", action="store_true", help=_REQUIRE_LIVE)
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("paths", nargs="*", type=Path)
     listing = sub.add_parser("list", help="list scenarios with their targets")
@@ -72,7 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     soak.add_argument("--seconds", type=float, help="overrides CCXT_PRO_SOAK_SECONDS")
     soak.add_argument("--min-updates", type=int, help="overrides CCXT_PRO_SOAK_MIN_UPDATES")
-    soak.add_argument("--target", help="overrides CCXT_PRO_SOAK_TARGET / BINANCE_PRO_ENV")
+    soak.add_argument(
+        "--target",
+        help="any target run takes, live included (overrides CCXT_PRO_SOAK_TARGET, then "
+        "BINANCE_PRO_ENV; default emulator)",
+    )
+    soak.add_argument("--require-live", action="store_true", help=_REQUIRE_LIVE)
     return parser
 
 
@@ -154,10 +164,14 @@ def _check_report_paths(reports: list[Path]) -> None:
 
 
 def _run(
-    paths: list[Path], target_names: list[str] | None, reports: list[Path] | None, jobs: int
+    paths: list[Path],
+    target_names: list[str] | None,
+    reports: list[Path] | None,
+    jobs: int,
+    require_live: bool | None = None,
 ) -> int:
     try:
-        targets = expand_targets(target_names)
+        targets = expand_targets(target_names, require_live=require_live)
         _check_report_paths(reports or [])
         total = len(discover(paths or None)) * len(targets)
     except (ValueError, ScenarioError) as exc:
@@ -192,10 +206,14 @@ def _run(
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
-def _soak(seconds: float | None, min_updates: int | None, target: str | None) -> int:
+def _soak(
+    seconds: float | None, min_updates: int | None, target: str | None, require_live: bool | None
+) -> int:
     try:
-        config = SoakConfig.from_env(seconds=seconds, min_updates=min_updates, target=target)
-        parse_target(config.target)
+        config = SoakConfig.from_env(
+            seconds=seconds, min_updates=min_updates, target=target, require_live=require_live
+        )
+        resolve_target(config)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -210,9 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
-            return _run(args.paths, args.target, args.report, args.jobs)
+            return _run(args.paths, args.target, args.report, args.jobs, args.require_live or None)
         if args.command == "soak":
-            return _soak(args.seconds, args.min_updates, args.target)
+            return _soak(args.seconds, args.min_updates, args.target, args.require_live or None)
         if args.command == "validate":
             return _validate(args.paths)
         return _list(args.paths)

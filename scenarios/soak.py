@@ -9,7 +9,10 @@ nor raises within its timeout plus a grace period), or when resident memory grow
 ``CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB`` over the run.
 
 It runs against the embedded emulator by default and live when ``BINANCE_PRO_ENV`` names a
-live environment; ``CCXT_PRO_SOAK_TARGET`` names any target explicitly.
+live environment (a value that names none is an error, not a silent emulator run);
+``CCXT_PRO_SOAK_TARGET`` or ``--target`` names any target ``scenarios run`` takes, ``live``
+included (the live environment the variables select; with none, the soak skips with the
+reason, or fails with ``--require-live`` / ``BINANCE_REQUIRE_LIVE=1``).
 """
 
 from __future__ import annotations
@@ -30,9 +33,9 @@ from client.errors import BaseError, NetworkError, RequestTimeout
 from client.telemetry import WireEvent
 
 from .model import Scenario, Where
-from .targets import LIVE_TARGETS, Target, parse_target
+from .targets import Target, expand_targets, pro_env
 
-__all__ = ["SoakConfig", "SoakReport", "rss_bytes", "run_soak"]
+__all__ = ["SoakConfig", "SoakReport", "resolve_target", "rss_bytes", "run_soak"]
 
 _GRACE_S = 5.0
 _RESYNC = re.compile(r"\bresync\b|refetching")  # the client's wire-tap text for a book resync
@@ -49,6 +52,7 @@ class SoakConfig:
     max_rss_growth_mb: float = 150.0
     watch_timeout_ms: int = 10_000
     target: str = "emulator"
+    require_live: bool = False  # ``live`` selecting nothing fails instead of skipping
 
     @classmethod
     def from_env(
@@ -58,17 +62,19 @@ class SoakConfig:
         seconds: float | None = None,
         min_updates: int | None = None,
         target: str | None = None,
+        require_live: bool | None = None,
     ) -> SoakConfig:
         """Read ``CCXT_PRO_SOAK_*`` (and ``BINANCE_PRO_ENV`` for the target); arguments win.
 
         Raises:
-            ValueError: a variable that is not a number >= 0, named in the message.
+            ValueError: a variable that is not a number >= 0, or a ``BINANCE_PRO_ENV`` that
+                names no live environment (when no target is given), named in the message.
         """
         env = os.environ if environ is None else environ
         secs = seconds if seconds is not None else _env_number(env, "CCXT_PRO_SOAK_SECONDS", 10.0)
-        pro_env = env.get("BINANCE_PRO_ENV", "").strip().lower()
-        pro_env = {"sandbox": "testnet", "production": "prod"}.get(pro_env, pro_env)
-        default_target = pro_env if pro_env in LIVE_TARGETS else "emulator"
+        target = target or env.get("CCXT_PRO_SOAK_TARGET") or pro_env(env) or "emulator"
+        if require_live is None:
+            require_live = env.get("BINANCE_REQUIRE_LIVE", "").strip() == "1"
         symbols = env.get("CCXT_PRO_SOAK_SYMBOLS")
         if min_updates is None:
             min_updates = int(
@@ -81,7 +87,8 @@ class SoakConfig:
             symbols=tuple(s.strip() for s in symbols.split(",")) if symbols else cls.symbols,
             interval=interval,
             max_rss_growth_mb=_env_number(env, "CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB", 150.0),
-            target=target or env.get("CCXT_PRO_SOAK_TARGET", default_target),
+            target=target,
+            require_live=require_live,
         )
 
 
@@ -196,6 +203,16 @@ class _Soak:
                 return
 
 
+def resolve_target(config: SoakConfig) -> Target:
+    """Return the target to soak: ``config.target`` parsed as ``scenarios run`` parses it
+    (``live``: the first live environment the variables select, or one that skips).
+
+    Raises:
+        ValueError: an unknown target, or ``live`` selecting nothing when it is required.
+    """
+    return expand_targets([config.target], require_live=config.require_live)[0]
+
+
 async def _relay(stop: asyncio.Event, soak: _Soak, report: SoakReport) -> None:
     await stop.wait()
     report.interrupted = True
@@ -211,8 +228,12 @@ async def run_soak(
     the summary of what ran is printed, marked ``interrupted``.
     """
     stream = out or sys.stdout
-    target: Target = parse_target(config.target)
+    target = resolve_target(config)
     report = SoakReport(target.name)
+    if target.kind == "unset":
+        report.skipped = target.reason
+        print(f"soak {report.target}: skipped, {report.skipped}", file=stream, flush=True)
+        return report
     placeholder = Scenario(
         Where(Path("soak"), 1), "soak", "", (target.validity,), "spot", {"rate": 20}, (), ()
     )

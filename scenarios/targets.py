@@ -43,7 +43,9 @@ __all__ = [
     "expand_targets",
     "gate_reason",
     "live_targets_from_env",
+    "no_live_reason",
     "parse_target",
+    "pro_env",
     "reset_for",
 ]
 
@@ -135,8 +137,7 @@ def credentials_for(env: str, environ: Mapping[str, str] | None = None) -> tuple
     )
     if key and secret:
         return key, secret
-    generic_env = environ.get("BINANCE_ENV", "").strip().lower()
-    generic_env = {"sandbox": "testnet", "production": "prod"}.get(generic_env, generic_env)
+    generic_env, _typo = _env_name(environ, "BINANCE_ENV")
     if generic_env == env:
         key, secret = environ.get("BINANCE_API_KEY"), environ.get("BINANCE_API_SECRET")
         if key and secret:
@@ -186,6 +187,7 @@ class Target:
     kind: str
     base_url: str | None = None
     env: str | None = None
+    reason: str | None = None  # ``unset``: why no live environment was selected
 
     @property
     def name(self) -> str:
@@ -217,7 +219,7 @@ class Target:
     ) -> str | None:
         """Return why the scenario does not run here (validity, live gates), or None."""
         if self.kind == "unset":
-            return NO_LIVE_ENV
+            return self.reason or NO_LIVE_ENV
         if not self.valid_for(scenario):
             return f"not valid on {self.validity} (targets: {', '.join(scenario.targets)})"
         if not self.offline:
@@ -281,14 +283,48 @@ def _wall_ms() -> int:
     return int(time.time() * 1000)
 
 
+_ENV_ALIASES = {"sandbox": "testnet", "production": "prod"}
+
+
+def _env_name(environ: Mapping[str, str], var: str) -> tuple[str, str | None]:
+    """Return (environment or "", the typo when ``var`` names no live environment)."""
+    raw = environ.get(var, "").strip()
+    name = _ENV_ALIASES.get(raw.lower(), raw.lower())
+    if raw and name not in LIVE_TARGETS:
+        return "", (
+            f"{var}={raw!r} is not a live environment (expected prod, testnet or demo; "
+            "sandbox and production are aliases)"
+        )
+    return name, None
+
+
+def pro_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """Return the live environment ``BINANCE_PRO_ENV`` names, or None when it is unset.
+
+    Raises:
+        ValueError: it is set to something that is not a live environment (the typo named).
+    """
+    environ = os.environ if environ is None else environ
+    name, typo = _env_name(environ, "BINANCE_PRO_ENV")
+    if typo:
+        raise ValueError(typo)
+    return name or None
+
+
+def no_live_reason(environ: Mapping[str, str] | None = None) -> str:
+    """Return why ``live`` selects nothing: the mistyped variable first, then what to set."""
+    environ = os.environ if environ is None else environ
+    typos = [t for var in ("BINANCE_PRO_ENV", "BINANCE_ENV") if (t := _env_name(environ, var)[1])]
+    return "; ".join([*typos, NO_LIVE_ENV])
+
+
 def live_targets_from_env(environ: Mapping[str, str] | None = None) -> list[Target]:
     """Return the live targets the environment selects: ``BINANCE_PRO_ENV`` and each
     environment whose own key family is set (in prod, testnet, demo order)."""
     environ = os.environ if environ is None else environ
     names: list[str] = []
-    pro_env = environ.get("BINANCE_PRO_ENV", "").strip().lower()
-    pro_env = {"sandbox": "testnet", "production": "prod"}.get(pro_env, pro_env)
-    if pro_env in LIVE_TARGETS:
+    pro_env, _typo = _env_name(environ, "BINANCE_PRO_ENV")
+    if pro_env:
         names.append(pro_env)
     for env in ("prod", "testnet", "demo"):
         if env not in names and credentials_for(env, environ) is not None:
@@ -330,19 +366,32 @@ def parse_target(text: str) -> Target:
 
 
 def expand_targets(
-    names: list[str] | None, environ: Mapping[str, str] | None = None
+    names: list[str] | None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    require_live: bool | None = None,
 ) -> list[Target]:
     """Parse target names (default :data:`DEFAULT_TARGETS`); ``live`` expands to the live
     environments the environment variables select, or to one target that skips with the
-    reason when none is configured.
+    reason (a mistyped ``BINANCE_PRO_ENV`` is named) when none is configured.
+
+    ``require_live`` (default: ``BINANCE_REQUIRE_LIVE=1``) makes "none configured" an error
+    instead, for CI jobs that expect their secrets.
 
     Raises:
-        ValueError: an unknown target name.
+        ValueError: an unknown target name, or ``live`` selecting nothing when required.
     """
+    environ = os.environ if environ is None else environ
+    if require_live is None:
+        require_live = environ.get("BINANCE_REQUIRE_LIVE", "").strip() == "1"
     out: list[Target] = []
     for name in names or DEFAULT_TARGETS:
-        if name.strip().lower() == "live":
-            out.extend(live_targets_from_env(environ) or [Target("unset")])
-        else:
+        if name.strip().lower() != "live":
             out.append(parse_target(name))
+        elif found := live_targets_from_env(environ):
+            out.extend(found)
+        elif require_live:
+            raise ValueError(f"{no_live_reason(environ)} (a live environment is required)")
+        else:
+            out.append(Target("unset", reason=no_live_reason(environ)))
     return list(dict.fromkeys(out))
