@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.metadata
 import signal
 import sys
 
@@ -12,6 +13,7 @@ import yaml
 
 from .config import DEMO_ACCOUNT, ServerConfig
 from .control_http import is_loopback_host
+from .control_values import MAX_RATE, number_check
 from .hosts import URL_RULE
 from .script import (
     ScenarioScript,
@@ -23,6 +25,22 @@ from .script import (
 from .server import MockExchange
 
 __all__ = ["main"]
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("binance-pro-kit")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _rate(text: str) -> float:
+    try:
+        return float(number_check("rate", maximum=MAX_RATE)(float(text)))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a rate (actions per second, 0 to {MAX_RATE})"
+        ) from None
 
 
 def _port(text: str) -> int:
@@ -40,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m mock_exchange",
         description="A local Binance emulator serving every Binance host on one port.",
     )
+    parser.add_argument("--version", action="version", version=f"mock_exchange {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve until SIGINT/SIGTERM, then shut down cleanly")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -47,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=0, help="seed of the market (default 0)")
     serve.add_argument(
         "--rate",
-        type=float,
+        type=_rate,
         default=5.0,
         help="background actions per second on each venue, 0 = fully scripted (default 5)",
     )

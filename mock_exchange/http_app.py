@@ -76,7 +76,12 @@ def build_app(emu: Emulator) -> web.Application:
 async def _dispatch(emu: Emulator, request: web.Request) -> web.StreamResponse:
     resolved = resolve(request.path, request.headers.get("Host"))
     if resolved is None:
-        why = f"mock_exchange: no Binance host in {request.path!r}. URL rule: {URL_RULE}"
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        host = sockname[0] if sockname else "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        here = f"{host}:{sockname[1]}" if sockname else "127.0.0.1:PORT"
+        rule = URL_RULE.replace("127.0.0.1:PORT", here)
+        why = f"mock_exchange: no Binance host in {request.path!r}. URL rule: {rule}"
         return _write(error_reply(ExchangeError(-1000, why, 404)))
     info, path = resolved
     raw = RawRequest(

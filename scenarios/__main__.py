@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
 import os
 import signal
 import sys
@@ -28,12 +29,31 @@ _REQUIRE_LIVE = (
 )
 
 
+def version() -> str:
+    """Return the installed kit's version ("unknown" when it is run from a plain checkout)."""
+    try:
+        return importlib.metadata.version("binance-pro-kit")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of jobs (1 or more)")
+    return jobs
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m scenarios",
         description="Binance conformance scenarios: run them against the embedded emulator "
         "(default), an emulator at a URL, or a live environment.",
     )
+    parser.add_argument("--version", action="version", version=f"scenarios {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run scenarios and print a results table")
     run.add_argument(
@@ -53,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--jobs",
-        type=int,
+        type=_jobs,
         default=DEFAULT_JOBS,
         help=f"scenarios run at the same time (default {DEFAULT_JOBS}; 1 = one by one)",
     )
@@ -88,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate(paths: list[Path]) -> int:
     bad = 0
-    for file in discover(paths or None):
+    files = discover(paths or None)
+    for file in files:
         try:
             s = load_file(file)
         except ScenarioError as exc:
@@ -102,12 +123,14 @@ def _validate(paths: list[Path]) -> int:
             bad += 1
         else:
             print(f"ok     {file}  ({s.name}, {len(s.steps)} steps)")
+    print(f"{len(files)} files: {len(files) - bad} valid, {bad} with errors")
     return 1 if bad else 0
 
 
 def _list(paths: list[Path]) -> int:
     status = 0
     kinds: dict[str, int] = {}
+    print(f"{'scenario':40}  {'kind':10}  {'market':6}  {'targets':28}  file")
     for file in discover(paths or None):
         try:
             s = load_file(file)
@@ -116,7 +139,7 @@ def _list(paths: list[Path]) -> int:
             status = 1
             continue
         kinds[s.kind] = kinds.get(s.kind, 0) + 1
-        print(f"{s.name:40}  {s.kind:10}  {s.market:5}  {','.join(s.targets):28}  {file}")
+        print(f"{s.name:40}  {s.kind:10}  {s.market:6}  {','.join(s.targets):28}  {file}")
     if kinds:
         counts = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
         print(f"{sum(kinds.values())} scenarios: {counts}")

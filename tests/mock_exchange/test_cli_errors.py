@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import signal
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from mock_exchange import MockExchange, ServerConfig
+from mock_exchange.faults import FAULT_KINDS
 
 
 async def serve_proc(*args: str) -> asyncio.subprocess.Process:
@@ -130,3 +133,52 @@ async def test_serve_scenario_action_failing_at_run_time_is_one_line(tmp_path: P
     code, out, err = await run_to_end("--scenario", str(path), "--no-demo-account", "--port", "0")
     assert code == 2 and "mock_exchange shutting down" in out
     one_line(err, "scenario s: emulator[0]:")
+
+
+@pytest.mark.parametrize("package", ["mock_exchange", "scenarios"])
+async def test_both_clis_print_their_version(package: str) -> None:
+    """python -m mock_exchange --version and python -m scenarios --version print the kit's
+    version and exit 0."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", package, "--version", stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0
+    assert out.decode().strip() == f"{package} {importlib.metadata.version('binance-pro-kit')}"
+
+
+@pytest.mark.parametrize("rate", ["-5", "nan", "inf", "1e9", "fast"])
+async def test_serve_refuses_a_bad_rate(rate: str) -> None:
+    """serve --rate takes a number from 0 to the control API's bound; -5 used to be accepted."""
+    code, out, err = await run_to_end("--rate", rate, "--no-demo-account")
+    assert code == 2 and "listening" not in out
+    one_line(err, f"argument --rate: {rate} is not a rate")
+
+
+async def test_no_host_404_names_the_real_port() -> None:
+    """The answer to a path without a Binance host shows the URL rule with this server's own
+    address and port, not a placeholder."""
+    async with (
+        MockExchange(config=ServerConfig(rate=0)) as mx,
+        aiohttp.ClientSession() as s,
+        s.get(f"{mx.base_url}/nowhere/api") as r,
+    ):
+        body = await r.json()
+    assert r.status == 404 and body["code"] == -1000
+    assert f"http://127.0.0.1:{mx.port}/HOST/PATH" in body["msg"] and "PORT" not in body["msg"]
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+EMULATOR_DOC = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
+
+
+def test_readme_lists_every_fault_kind_and_says_what_shutdown_does() -> None:
+    """The README's fault list names every fault kind (withhold_pongs was missing), and the
+    README and docs/emulator.md say that POST /_mock/shutdown only sends serverShutdown."""
+    readme = README.read_text(encoding="utf-8")
+    faults = readme[readme.index("POST|GET|DELETE faults") :].split(")", 1)[0]
+    assert [k for k in FAULT_KINDS if f"`{k}`" not in faults] == []
+    for text in (readme, EMULATOR_DOC.read_text(encoding="utf-8")):
+        text = " ".join(text.split())
+        assert "`POST shutdown` sends `serverShutdown`" in text
+        assert "the emulator keeps running" in text

@@ -104,3 +104,27 @@ async def test_ctrl_c_during_soak_prints_the_partial_summary() -> None:
     assert code == 130, (out, err)
     assert "Traceback" not in err and "Unclosed" not in err, err
     assert out.rstrip().splitlines()[-1].endswith("interrupted")
+
+
+def test_run_refuses_zero_jobs(capsys: pytest.CaptureFixture[str]) -> None:
+    """run --jobs 0 is an argument error (it used to be taken as 1 silently)."""
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--jobs", "0"])
+    assert info.value.code == 2
+    assert "argument --jobs: 0 is not a number of jobs (1 or more)" in capsys.readouterr().err
+
+
+def test_validate_counts_and_list_has_a_header(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """validate ends with a count of files checked and refused; list starts with a header."""
+    (tmp_path / "a.yaml").write_text(QUICK)
+    (tmp_path / "b.yaml").write_text(STUCK)
+    (tmp_path / "c.yaml").write_text("name: c\nsteps: 3\n")
+    assert main(["validate", str(tmp_path)]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1] == "3 files: 2 valid, 1 with errors"
+    assert main(["list", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["scenario", "kind", "market", "targets", "file"]
+    assert lines[1].startswith("a-quick")
