@@ -17,7 +17,7 @@ EnvName = Literal["prod", "testnet", "demo", "local"]
 
 @dataclass(frozen=True)
 class Endpoints:
-    """Base URLs of one environment."""
+    """Hosts of one environment, per service (:mod:`client.venues` says which venue uses which)."""
 
     name: str
     spot_rest: str
@@ -29,6 +29,8 @@ class Endpoints:
     coinm_rest: str
     coinm_streams: str
     coinm_ws_api: str
+    papi_rest: str = ""
+    """Portfolio margin REST host; empty where the environment has none (testnet, demo)."""
 
 
 ENVIRONMENTS: dict[str, Endpoints] = {
@@ -43,6 +45,7 @@ ENVIRONMENTS: dict[str, Endpoints] = {
         coinm_rest="https://dapi.binance.com",
         coinm_streams="wss://dstream.binance.com",
         coinm_ws_api="wss://ws-dapi.binance.com/ws-dapi/v1",
+        papi_rest="https://papi.binance.com",
     ),
     "testnet": Endpoints(
         "testnet",

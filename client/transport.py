@@ -2,10 +2,12 @@
 
 Every frame of a TCP read is parsed and handed to ``on_message`` synchronously inside
 ``data_received``: no queue, no future and no task per message. Server pings are answered at
-once; our own pings (every ``keepalive`` seconds) must be answered within ``keepalive_timeout``
-or the peer is declared dead and the socket aborted. The end of the socket is reported once, as
-a :class:`~client.errors.ConnectionClosed` from :meth:`WebSocket.wait_closed` whose ``code`` is
-the one the server sent (1006 if none came) and ``sent_code`` ours.
+once (while the send buffer is full, only the latest, when it drains: a peer that pings but does
+not read cannot grow our memory); our own pings (every ``keepalive`` seconds) must be answered
+within ``keepalive_timeout`` or the peer is declared dead and the socket aborted. The end of
+the socket is reported once, as a :class:`~client.errors.ConnectionClosed` from
+:meth:`WebSocket.wait_closed` whose ``code`` is the one the server sent (1006 if none came) and
+``sent_code`` ours.
 
 :func:`translate_exception` is the one place where what the socket layer raises (``OSError``,
 TLS errors, timeouts, a refused upgrade) becomes the client's error tree.
@@ -42,6 +44,7 @@ from .protocol.frames import (
     new_key,
     parse_close,
 )
+from .telemetry import RateLimitedLog
 
 __all__ = ["OnMessage", "Pacer", "WebSocket", "translate_exception"]
 
@@ -141,6 +144,8 @@ class WebSocket(asyncio.Protocol):
         self._keepalive_task: asyncio.Task[None] | None = None
         self._writable = asyncio.Event()
         self._writable.set()
+        self._log = RateLimitedLog(log)
+        self._held_pong: bytes | None = None  # the latest ping's payload while writing is paused
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -254,19 +259,17 @@ class WebSocket(asyncio.Protocol):
                 try:
                     on_message(self, payload)
                 except Exception:  # a routing bug must not take the socket down
-                    log.exception("%s: message handler failed", self.url)
+                    self._log.exception("handler", "%s: message handler failed", self.url)
             elif opcode == BINARY:
                 self._binary = True
                 try:
                     on_message(self, payload)
                 except Exception:
-                    log.exception("%s: message handler failed", self.url)
+                    self._log.exception("handler", "%s: message handler failed", self.url)
                 finally:
                     self._binary = False
             elif opcode == PING:
-                if self.pacer is not None:
-                    self.pacer.charge()
-                self._write(encode_frame(PONG, payload))
+                self._pong_to(payload)
             elif opcode == PONG:
                 self._pong.set()
             elif opcode == CLOSE:
@@ -312,10 +315,34 @@ class WebSocket(asyncio.Protocol):
         self._writable.clear()
 
     def resume_writing(self) -> None:
-        """Let senders go on."""
+        """Let senders go on; send the pong held while paused."""
         self._writable.set()
+        held, self._held_pong = self._held_pong, None
+        if held is not None:
+            self._pong_to(held)
+
+    def _pong_to(self, payload: bytes) -> None:
+        """Answer a ping; while writing is paused keep only the latest one's pong (RFC 6455
+        5.5.3), so a peer that pings but does not read cannot grow our buffer."""
+        if not self._writable.is_set():
+            self._held_pong = payload
+            return
+        if self.pacer is not None:
+            self.pacer.charge()
+        self._write(encode_frame(PONG, payload))
 
     # -- use ---------------------------------------------------------------------------------
+
+    @property
+    def writing_paused(self) -> bool:
+        """True while the transport's send buffer is over its high-water mark."""
+        return not self._writable.is_set()
+
+    @property
+    def write_buffer_size(self) -> int:
+        """Bytes written but not yet handed to the socket."""
+        t = self._transport
+        return t.get_write_buffer_size() if t is not None else 0
 
     @property
     def closed(self) -> bool:
@@ -335,7 +362,8 @@ class WebSocket(asyncio.Protocol):
             self._transport.write(data)
 
     async def send(self, text: str) -> None:
-        """Send a text message (waits while the transport's buffer is full).
+        """Send a text message (waits while the transport's buffer is full: callers bound the
+        wait with their timeout).
 
         Raises:
             ConnectionClosed: the socket is closing or closed (before or while waiting).
@@ -350,10 +378,15 @@ class WebSocket(asyncio.Protocol):
         self._transport.write(encode_frame(TEXT, text.encode()))
 
     async def ping(self, payload: bytes = b"") -> None:
-        """Send a ping (the pong is noted by the keepalive); paced when a pacer is set."""
+        """Send a ping (the pong is noted by the keepalive); paced when a pacer is set.
+
+        While writing is paused no ping is queued: a peer that does not read will not answer
+        it either, and the keepalive timeout then ends the connection.
+        """
         if self.pacer is not None:
             await self.pacer.wait()
-        self._write(encode_frame(PING, payload))
+        if self._writable.is_set():
+            self._write(encode_frame(PING, payload))
 
     async def close(self, code: int = 1000, reason: str = "", timeout: float = 2.0) -> None:
         """Start the closing handshake and wait (bounded) for the socket to end.

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, NewType, TypedDict
+from typing import Any, NewType, NotRequired, TypedDict
+
+from .errors import BaseError
 
 __all__ = [
     "OHLCV",
+    "Balance",
+    "BalanceAccount",
+    "BorrowRate",
+    "Conversion",
     "Fee",
+    "IsolatedBorrowRate",
     "Liquidation",
     "Market",
     "MarketId",
+    "Order",
     "OrderBook",
+    "OrderId",
+    "Position",
     "Symbol",
     "Ticker",
     "Trade",
@@ -21,6 +31,9 @@ Symbol = NewType("Symbol", str)
 
 MarketId = NewType("MarketId", str)
 """A Binance symbol id: ``BTCUSDT``."""
+
+OrderId = NewType("OrderId", str)
+"""A Binance order id, as text (CCXT's ``order["id"]``)."""
 
 
 class Market(TypedDict):
@@ -127,3 +140,136 @@ class Liquidation(TypedDict):
     quoteValue: float | None
     timestamp: int | None
     datetime: str | None
+
+
+class Order(TypedDict):
+    """An order, as CCXT's ``safe_order`` shapes it (status ``open``, ``closed``,
+    ``canceled``, ``expired`` or ``rejected``). A rejected entry of ``create_orders`` also
+    carries the client error under ``error``."""
+
+    info: dict[str, Any]
+    id: str | None
+    clientOrderId: str | None
+    timestamp: int | None
+    datetime: str | None
+    lastTradeTimestamp: int | None
+    lastUpdateTimestamp: int | None
+    symbol: Symbol | None
+    type: str | None
+    timeInForce: str | None
+    postOnly: bool | None
+    reduceOnly: bool | None
+    side: str | None
+    price: float | None
+    triggerPrice: float | None
+    stopPrice: float | None
+    takeProfitPrice: float | None
+    stopLossPrice: float | None
+    amount: float | None
+    cost: float | None
+    average: float | None
+    filled: float | None
+    remaining: float | None
+    status: str | None
+    fee: Fee | None
+    fees: list[Fee]
+    trades: list[Trade]
+    error: NotRequired[BaseError]
+
+
+class BalanceAccount(TypedDict):
+    """One currency of a balance: ``free + used == total`` (``debt`` on margin accounts)."""
+
+    free: float | None
+    used: float | None
+    total: float | None
+
+
+class Balance(TypedDict):
+    """A balance, as CCXT's ``safe_balance`` shapes it.
+
+    ``free``/``used``/``total`` map currency -> amount; each currency is also a key of its
+    own (``balance["BTC"]["free"]``, a :class:`BalanceAccount`; read it with ``cast`` or
+    ``balance["free"]["BTC"]`` under mypy). ``debt`` appears on margin accounts.
+    """
+
+    info: Any
+    timestamp: int | None
+    datetime: str | None
+    free: dict[str, float | None]
+    used: dict[str, float | None]
+    total: dict[str, float | None]
+
+
+class Position(TypedDict):
+    """A futures position, as CCXT's ``safe_position`` shapes it."""
+
+    info: dict[str, Any]
+    id: str | None
+    symbol: Symbol | None
+    timestamp: int | None
+    datetime: str | None
+    contracts: float | None
+    contractSize: float | None
+    side: str | None
+    notional: float | None
+    leverage: float | None
+    unrealizedPnl: float | None
+    realizedPnl: float | None
+    collateral: float | None
+    entryPrice: float | None
+    markPrice: float | None
+    liquidationPrice: float | None
+    marginMode: str | None
+    hedged: bool | None
+    maintenanceMargin: float | None
+    maintenanceMarginPercentage: float | None
+    initialMargin: float | None
+    initialMarginPercentage: float | None
+    marginRatio: float | None
+    positionMargin: float | None
+    percentage: float | None
+    lastUpdateTimestamp: int | None
+    lastPrice: float | None
+    stopLossPrice: float | None
+    takeProfitPrice: float | None
+
+
+class BorrowRate(TypedDict):
+    """A cross-margin borrow rate: ``rate`` per ``period`` (ms, one day)."""
+
+    info: dict[str, Any]
+    currency: str | None
+    rate: float | None
+    period: int
+    timestamp: int | None
+    datetime: str | None
+
+
+class IsolatedBorrowRate(TypedDict):
+    """The borrow rates of an isolated-margin pair (base and quote), per ``period`` (ms)."""
+
+    info: dict[str, Any]
+    symbol: Symbol | None
+    base: str | None
+    baseRate: float | None
+    quote: str | None
+    quoteRate: float | None
+    period: int
+    timestamp: int | None
+    datetime: str | None
+
+
+class Conversion(TypedDict):
+    """A convert quote or trade (``POST /sapi/v1/convert/getQuote``, ``acceptQuote``)."""
+
+    info: dict[str, Any]
+    timestamp: int | None
+    datetime: str | None
+    id: str | None
+    fromCurrency: str | None
+    fromAmount: float | None
+    toCurrency: str | None
+    toAmount: float | None
+    price: float | None
+    fee: float | None

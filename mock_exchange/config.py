@@ -56,6 +56,8 @@ class ServerConfig:
     handshake_timeout_s: float = 10.0  # wall time a new connection has to send its first request
     # accounts registered at start (the account contract's JSON, as POST /_mock/accounts takes)
     accounts: list[dict[str, Any]] = field(default_factory=list)
+    # daily margin interest rates by asset (the defaults cover BTC, ETH, BNB, USDT, USDC)
+    borrow_rates: dict[str, str] = field(default_factory=dict)
 
     def rules_for(self, family: RulesFamily) -> ConnectionRules:
         """Return the connection rules of a venue family (``spot`` or ``futures``)."""

@@ -26,13 +26,23 @@ from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import quote, unquote
 
-from .control_accounts import ACCOUNT_SCHEMA, DEPOSIT_SCHEMA, check_account, check_deposit
+from .control_accounts import (
+    ACCOUNT_SCHEMA,
+    BORROW_RATE_SCHEMA,
+    DEPOSIT_SCHEMA,
+    LIQUIDATION_SCHEMA,
+    check_account,
+    check_borrow_rate,
+    check_deposit,
+    check_liquidation,
+)
 from .control_values import (
     LIQUIDATE_SCHEMA,
     MAX_RATE,
     ORDER_SCHEMA,
     check_clock,
     check_fault_value,
+    check_liquidate,
     check_push,
     check_reset,
     no_value_check,
@@ -86,10 +96,15 @@ class Controllable(Protocol):
     def liquidate(
         self, symbol: str, side: Side, quantity: Decimal, *, venue: MarketKind = ...
     ) -> Liquidation: ...
+    def liquidate_account(
+        self, api_key: str, symbol: str, *, venue: MarketKind = ...
+    ) -> dict[str, Any]: ...
     def add_account(
         self, spec: Mapping[str, Any] | None = None, **fields: Any
     ) -> dict[str, Any]: ...
     def account_state(self, api_key: str) -> dict[str, Any]: ...
+    def set_borrow_rate(self, asset: str, daily: Any) -> dict[str, Any]: ...
+    def force_liquidation(self, record: Mapping[str, Any]) -> dict[str, Any]: ...
     def deposit(
         self, api_key: str, asset: str, amount: Any, wallet: str = ...
     ) -> dict[str, Any]: ...
@@ -219,6 +234,10 @@ def _order(mx: Controllable, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _liquidate(mx: Controllable, body: dict[str, Any]) -> dict[str, Any]:
+    if body.get("apiKey") is not None:
+        return mx.liquidate_account(
+            str(body["apiKey"]), str(body["symbol"]).upper(), venue=body.get("venue", "usdm")
+        )
     liq = mx.liquidate(
         str(body["symbol"]).upper(),
         body["side"],
@@ -403,11 +422,13 @@ _ROWS: tuple[ControlAction, ...] = (
     ),
     ControlAction(
         "liquidate",
-        "Execute a liquidation on a futures venue and publish forceOrder",
+        "Execute a liquidation on a futures venue and publish forceOrder: a synthetic public "
+        "one (side, quantity), or with apiKey the account's position (MARGIN_CALL, then the "
+        "engine closes it: ORDER_TRADE_UPDATE o=LIQUIDATION, forceOrders history)",
         _liquidate,
         (HttpRoute("POST", "liquidate", _body),),
         dict,
-        schema_check("liquidate", LIQUIDATE_SCHEMA),
+        check_liquidate,
         LIQUIDATE_SCHEMA,
     ),
     ControlAction(
@@ -444,6 +465,24 @@ _ROWS: tuple[ControlAction, ...] = (
         dict,
         check_deposit,
         DEPOSIT_SCHEMA,
+    ),
+    ControlAction(
+        "borrow_rate",
+        "Set an asset's daily margin interest rate (the borrow-rate endpoints read it)",
+        lambda mx, v: mx.set_borrow_rate(v["asset"], v["dailyInterestRate"]),
+        (HttpRoute("POST", "margin/borrowRate", _body),),
+        dict,
+        check_borrow_rate,
+        BORROW_RATE_SCHEMA,
+    ),
+    ControlAction(
+        "force_liquidation",
+        "Record a margin forced liquidation of an account (forceLiquidationRec lists it)",
+        lambda mx, v: mx.force_liquidation(v),
+        (HttpRoute("POST", "margin/forceLiquidation", _body),),
+        dict,
+        check_liquidation,
+        LIQUIDATION_SCHEMA,
     ),
     ControlAction(
         "journal",

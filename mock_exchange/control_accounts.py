@@ -11,10 +11,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ACCOUNT_FIELDS", "ACCOUNT_SCHEMA", "DEPOSIT_SCHEMA", "check_account", "check_deposit"]
+__all__ = [
+    "ACCOUNT_FIELDS",
+    "ACCOUNT_SCHEMA",
+    "BORROW_RATE_SCHEMA",
+    "DEPOSIT_SCHEMA",
+    "LIQUIDATION_SCHEMA",
+    "check_account",
+    "check_borrow_rate",
+    "check_deposit",
+    "check_liquidation",
+]
 
 ACCOUNT_FIELDS = frozenset(
-    {"apiKey", "secret", "publicKey", "balances", "futuresBalances", "permissions", "account"}
+    {
+        "apiKey",
+        "secret",
+        "publicKey",
+        "balances",
+        "futuresBalances",
+        "coinmBalances",
+        "permissions",
+        "account",
+    }
 )
 _DEPOSIT_FIELDS = frozenset({"apiKey", "asset", "amount", "wallet"})
 
@@ -52,6 +71,30 @@ def check_deposit(value: Any) -> dict[str, Any]:
     return _mapping("deposit", value, ("apiKey", "asset", "amount"), _DEPOSIT_FIELDS)
 
 
+def check_borrow_rate(value: Any) -> dict[str, Any]:
+    """Check a ``borrow_rate`` value: ``asset`` and its ``dailyInterestRate``.
+
+    Raises:
+        ValueError: what is wrong.
+    """
+    return _mapping("borrow_rate", value, ("asset", "dailyInterestRate"),
+                    frozenset({"asset", "dailyInterestRate"}))  # fmt: skip
+
+
+def check_liquidation(value: Any) -> dict[str, Any]:
+    """Check a ``force_liquidation`` value: the account's key, symbol, side, price and qty.
+
+    Raises:
+        ValueError: what is wrong.
+    """
+    return _mapping(
+        "force_liquidation",
+        value,
+        ("apiKey", "symbol", "side", "price", "qty"),
+        frozenset({"apiKey", "symbol", "side", "price", "qty", "isIsolated"}),
+    )
+
+
 _AMOUNTS = {"type": "object", "additionalProperties": {"type": ["string", "number"]}}
 
 ACCOUNT_SCHEMA: dict[str, Any] = {
@@ -63,6 +106,10 @@ ACCOUNT_SCHEMA: dict[str, Any] = {
         "publicKey": {"type": "string", "description": "RSA or Ed25519 public key, PEM"},
         "balances": {**_AMOUNTS, "description": "Spot wallet: asset -> decimal string"},
         "futuresBalances": {**_AMOUNTS, "description": "USD-M wallet: asset -> decimal string"},
+        "coinmBalances": {
+            **_AMOUNTS,
+            "description": "COIN-M wallet (funded in the base coin): asset -> decimal string",
+        },
         "permissions": {
             "type": ["array", "object"],
             "description": "reading, spot, margin, futures, withdrawals (default: all but "
@@ -81,6 +128,30 @@ DEPOSIT_SCHEMA: dict[str, Any] = {
         "asset": {"type": "string"},
         "amount": {"type": ["string", "number"]},
         "wallet": {"enum": ["spot", "futures", "usdm", "coinm"]},
+    },
+    "additionalProperties": False,
+}
+
+BORROW_RATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["asset", "dailyInterestRate"],
+    "properties": {
+        "asset": {"type": "string"},
+        "dailyInterestRate": {"type": ["string", "number"]},
+    },
+    "additionalProperties": False,
+}
+
+LIQUIDATION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["apiKey", "symbol", "side", "price", "qty"],
+    "properties": {
+        "apiKey": {"type": "string"},
+        "symbol": {"type": "string"},
+        "side": {"enum": ["BUY", "SELL"]},
+        "price": {"type": ["string", "number"]},
+        "qty": {"type": ["string", "number"]},
+        "isIsolated": {"type": "boolean"},
     },
     "additionalProperties": False,
 }

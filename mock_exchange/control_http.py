@@ -98,7 +98,8 @@ async def control_http(mx: Controllable, request: web.Request) -> web.Response:
     except (ValueError, TypeError, KeyError, ExchangeError) as exc:
         return _json(400, {"error": str(exc)})
     except Exception as exc:  # an emulator bug: say so in JSON, never a bare 500 page
-        log.exception("control %s %s failed", request.method, request.path)
+        op = request.match_info["op"].split("/")[0]  # later segments may hold an API key
+        log.exception("control %s /_mock/%s failed", request.method, op)
         return _json(500, {"error": f"internal error: {type(exc).__name__}: {exc}"})
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "ORDER_SCHEMA",
     "check_clock",
     "check_fault_value",
+    "check_liquidate",
     "check_push",
     "check_reset",
     "check_seed",
@@ -147,15 +148,29 @@ ORDER_SCHEMA: dict[str, Any] = {
 
 LIQUIDATE_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["symbol", "side", "quantity"],
+    "required": ["symbol"],
     "properties": {
         "symbol": {"type": "string"},
+        "apiKey": {"type": "string"},
         "side": _SIDE,
         "quantity": _DECIMAL,
         "venue": {"enum": ["usdm", "coinm"]},
     },
     "additionalProperties": False,
 }
+
+
+def check_liquidate(value: Any) -> dict[str, Any]:
+    """Check a ``liquidate`` value: by its schema, then ``side`` and ``quantity`` unless an
+    ``apiKey`` names the account to liquidate.
+
+    Raises:
+        ValueError: what is wrong, naming the field.
+    """
+    body = _check_liquidate_schema(value)
+    if body.get("apiKey") is None and any(k not in body for k in ("side", "quantity")):
+        raise ValueError("liquidate needs 'side' and 'quantity' (or 'apiKey' for an account)")
+    return body
 
 
 def schema_check(name: str, schema: dict[str, Any]) -> Callable[[Any], dict[str, Any]]:
@@ -177,3 +192,6 @@ def schema_check(name: str, schema: dict[str, Any]) -> Callable[[Any], dict[str,
         return dict(value)
 
     return check
+
+
+_check_liquidate_schema = schema_check("liquidate", LIQUIDATE_SCHEMA)

@@ -11,6 +11,7 @@ Its methods are the Python control API (``reset``, ``set_rate``, ``add_fault``, 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
@@ -23,24 +24,33 @@ from .engine.book import Side
 from .engine.clock import ControlledClock
 from .engine.core import Engine, EngineEvent, Liquidation, OrderResult
 from .engine.exchange import VENUES, Exchange
+from .engine.futures.account import futures_account
+from .engine.futures.risk import check_margins, liquidate
 from .engine.markets import MarketKind
 from .engine.ratelimits import WeightLimiter
+from .engine.types import AccountId
 from .errors import ExchangeError, StreamControlError
 from .faults import IMMEDIATE_FAULTS, Control, Fault
 from .registry import Registry
+from .transports.futures_algo import run_triggers
+from .transports.futures_user_data import FuturesUserData
+from .transports.order_payloads import query_shape
 from .transports.publisher import Publisher
 from .transports.rules import ConnectionRules
-from .transports.stream_names import StreamKey, parse_stream
+from .transports.stream_names import LISTEN_KEY_CHANNEL, StreamKey, parse_stream
+from .transports.user_data import UserDataHub
 from .transports.venues import VENUE_SPECS
 from .transports.ws_connection import WsConnection
 
 __all__ = ["Emulator"]
 
+_KEY_TOKEN = re.compile(r"[A-Za-z0-9]{60,64}")
 # snake_case keywords of add_account -> the contract's JSON names
 _CAMEL = {
     "api_key": "apiKey",
     "public_key": "publicKey",
     "futures_balances": "futuresBalances",
+    "coinm_balances": "coinmBalances",
 }
 
 
@@ -55,8 +65,17 @@ class Emulator:
         self.exchange = self._new_exchange()
         for spec in self.config.accounts:
             self.add_account(spec)
+        for asset, daily in self.config.borrow_rates.items():
+            self.set_borrow_rate(asset, daily)
         self.registry = Registry()
         self.publisher = Publisher(self.exchange, self.registry.stream_connections)
+        self.user_data = UserDataHub(
+            lambda: [conn.session for conn in self.registry.ws_api.values()],
+            lambda: self.exchange,
+        )
+        self.futures_user_data = FuturesUserData(
+            lambda: self.exchange, self.registry.stream_connections, self.accounts.listen_keys
+        )
         self.limiters: dict[str, WeightLimiter] = self._new_limiters()
         self.activities: dict[MarketKind, Activity] = self._new_activities(self.config.rate)
         # set whenever the clock moves or the activity changes: the clock driver wakes up
@@ -71,7 +90,11 @@ class Emulator:
 
     def _new_limiters(self) -> dict[str, WeightLimiter]:
         on = self.config.rate_limits
-        return {v: WeightLimiter(limit=VENUE_SPECS[v].weight_limit, enabled=on) for v in VENUES}
+        limiters: dict[str, WeightLimiter] = {
+            v: WeightLimiter(limit=VENUE_SPECS[v].weight_limit, enabled=on) for v in VENUES
+        }
+        limiters["sapi"] = WeightLimiter(limit=12000, enabled=on)  # /sapi/ IP weight
+        return limiters
 
     def _new_activities(self, rate: float) -> dict[MarketKind, Activity]:
         now = self.clock.now_ms()
@@ -117,6 +140,9 @@ class Emulator:
         """Return the stream-name check of ``venue`` (grammar, then a known symbol)."""
 
         def validate(name: str) -> StreamKey:
+            lk = self.accounts.listen_keys.lookup(name, self.clock.now_ms())
+            if lk is not None and lk.venue == venue:
+                return StreamKey(None, LISTEN_KEY_CHANNEL, (name,))
             key = parse_stream(name, venue)
             engine = self.exchange.engine(venue)
             if key is None:
@@ -132,6 +158,14 @@ class Emulator:
             return key
 
         return validate
+
+    def redact_listen_keys(self, text: str) -> str:
+        """Return ``text`` with every live listen key in it replaced (a listen key is a
+        credential; ``SUBSCRIBE ["<listenKey>"]`` names one as a stream)."""
+        for token in set(_KEY_TOKEN.findall(text)):
+            if self.accounts.listen_keys.lookup(token, self.clock.now_ms()) is not None:
+                text = text.replace(token, "<redacted>")
+        return text
 
     def forced_error(self, venue: MarketKind, caller: str, now: int) -> ExchangeError | None:
         """Consume a ``force_429``/``force_418`` fault; return the error it forces, or None."""
@@ -204,8 +238,20 @@ class Emulator:
         self.wake.set()
 
     def publish(self, venue: MarketKind, events: list[EngineEvent]) -> None:
-        """Publish engine ``events`` of ``venue`` to the streams (real-time part)."""
-        self.publisher.on_events(venue, events, self.clock.now_ms())
+        """Publish engine ``events`` of ``venue``: futures fills settle into positions first;
+        then market streams, spot user data to the subscriptions of each event's account, and
+        futures user data to the account's listen-key streams."""
+        self._publish(venue, events, self.clock.now_ms())
+
+    def _publish(self, venue: MarketKind, events: list[EngineEvent], now: int) -> None:
+        settlement = self.exchange.futures.get(venue)
+        if settlement is not None and events:
+            events = settlement.settle(events, now)
+        self.publisher.on_events(venue, events, now)
+        if venue == "spot":
+            self.user_data.on_events(events)
+        else:
+            self.futures_user_data.on_events(venue, events, now)
 
     def place_order(
         self,
@@ -224,10 +270,43 @@ class Emulator:
     def liquidate(
         self, symbol: str, side: Side, quantity: Decimal, *, venue: MarketKind = "usdm"
     ) -> Liquidation:
-        """Execute a scripted liquidation on a futures venue and publish ``forceOrder``."""
+        """Execute a synthetic public liquidation on a futures venue and publish ``forceOrder``."""
         liq, events = self.exchange.engine(venue).liquidate(symbol, side, quantity)
         self.publish(venue, events)
         return liq
+
+    def liquidate_account(
+        self, api_key: str, symbol: str, *, venue: MarketKind = "usdm"
+    ) -> dict[str, Any]:
+        """Force-liquidate the position of ``api_key``'s account on ``symbol`` (``POST
+        /_mock/liquidate {"symbol","apiKey"}``): MARGIN_CALL, then the engine closes it.
+
+        Raises:
+            ValueError: unknown key, venue or symbol, or no open position on ``symbol``.
+        """
+        try:
+            account = self.accounts.of_key(api_key)
+        except KeyError:
+            raise ValueError("no account has that apiKey") from None
+        settlement = self.exchange.futures.get(venue)
+        if settlement is None:
+            raise ValueError(f"unknown futures venue {venue!r}")
+        try:
+            market = settlement.engine.market(symbol)
+        except ExchangeError:
+            raise ValueError(f"unknown {venue} symbol {symbol!r}") from None
+        fa = futures_account(account, venue)
+        if not fa.open_positions(symbol):
+            raise ValueError(f"the account has no open {symbol} position")
+        now = self.clock.now_ms()
+        events = liquidate(settlement, fa, market, now, call=True)
+        self._publish(venue, events, now)
+        liqs = [e for e in events if isinstance(e, Liquidation)]
+        return {
+            "status": liqs[-1].status if liqs else "FILLED",
+            "filled": decimal_text(sum((e.filled for e in liqs), Decimal(0))),
+            "orderIds": fa.force_orders[-len(liqs) :] if liqs else [],
+        }
 
     # -- accounts (the account contract) ---------------------------------------------------
 
@@ -250,6 +329,7 @@ class Emulator:
             "permissions": sorted(key.permissions),
             "balances": account.spot.view(),
             "futuresBalances": account.futures["usdm"].view(),
+            "coinmBalances": account.futures["coinm"].view(),
         }
 
     def account_state(self, api_key: str) -> dict[str, Any]:
@@ -264,9 +344,10 @@ class Emulator:
             raise ValueError("no account has that apiKey") from None
         return self.accounts.state(api_key, self.open_orders_view(account.id))
 
-    def open_orders_view(self, owner: Any) -> list[dict[str, Any]]:
+    def open_orders_view(self, owner: AccountId) -> list[dict[str, Any]]:
         """Return the open spot orders of an account, as ``GET /api/v3/openOrders`` shows them."""
-        return []
+        engine = self.exchange.engine("spot")
+        return [query_shape(engine.market(r.symbol), r) for r in engine.orders.open_orders(owner)]
 
     def deposit(
         self, api_key: str, asset: str, amount: Any, wallet: str = "spot"
@@ -285,7 +366,12 @@ class Emulator:
         if not isinstance(asset, str) or not asset:
             raise ValueError("asset must be an asset name")
         events = self.accounts.deposit(account, asset, value, wallet, self.clock.now_ms())
-        self.publish("spot", events)
+        venue: MarketKind = "spot"
+        if wallet in ("futures", "usdm"):
+            venue = "usdm"
+        elif wallet == "coinm":
+            venue = "coinm"
+        self.publish(venue, events)
         held = account.wallet(wallet).balance(asset.upper())
         return {
             "apiKey": api_key,
@@ -294,6 +380,43 @@ class Emulator:
             "wallet": wallet,
             "balance": {"free": decimal_text(held.free), "locked": decimal_text(held.locked)},
         }
+
+    # -- margin reference data --------------------------------------------------------------
+
+    def set_borrow_rate(self, asset: str, daily: Any) -> dict[str, Any]:
+        """Set ``asset``'s daily margin interest rate.
+
+        Raises:
+            ValueError: a malformed rate.
+        """
+        rate = parse_amount(daily, "dailyInterestRate")
+        self.accounts.margin.set_rate(asset, rate)
+        return {"asset": asset.upper(), "dailyInterestRate": decimal_text(rate)}
+
+    def force_liquidation(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Record a forced liquidation of the key's margin account (``forceLiquidationRec``).
+
+        Raises:
+            ValueError: unknown key or malformed values.
+        """
+        try:
+            account = self.accounts.of_key(str(record["apiKey"]))
+        except KeyError:
+            raise ValueError("no account has that apiKey") from None
+        price = parse_amount(record["price"], "price")
+        qty = parse_amount(record["qty"], "qty")
+        row = {
+            "avgPrice": decimal_text(price),
+            "executedQty": decimal_text(qty),
+            "price": decimal_text(price),
+            "qty": decimal_text(qty),
+            "side": str(record["side"]),
+            "symbol": str(record["symbol"]).upper(),
+            "timeInForce": "IOC",
+            "isIsolated": bool(record.get("isIsolated", False)),
+            "updatedTime": self.clock.now_ms(),
+        }
+        return self.accounts.margin.record_liquidation(account.id, row)
 
     def server_shutdown(self) -> int:
         """Send ``serverShutdown`` to every connection; return how many got it."""
@@ -365,7 +488,8 @@ class Emulator:
     # -- the clock ---------------------------------------------------------------------------
 
     def step(self, now: int, prev: int) -> None:
-        """Run everything due at ``now``: activity, funding, periodic streams, connection rules.
+        """Run everything due at ``now``: activity, user data, funding, futures triggers,
+        expiries and margins, periodic streams, connection rules.
 
         Each part runs even when an earlier one fails (a broken stream must not stop the
         pings); the failures are raised together afterwards.
@@ -384,14 +508,33 @@ class Emulator:
 
     def _step_parts(self, now: int, prev: int) -> list[Callable[[], None]]:
         def activity(venue: MarketKind, activity: Activity) -> Callable[[], None]:
-            return lambda: self.publisher.on_events(venue, activity.run_until(now), now)
+            return lambda: self._publish(venue, activity.run_until(now), now)
+
+        def funding() -> None:
+            for venue, events in self.exchange.settle_funding(now).items():
+                self._publish(venue, events, now)
+
+        def futures(venue: MarketKind, settlement: Any) -> Callable[[], None]:
+            def run() -> None:
+                run_triggers(self.exchange, venue, now, self.publish)
+                expired = settlement.expire_due(now)
+                if expired:
+                    self._publish(venue, expired, now)
+                risk = check_margins(settlement, now)
+                if risk:
+                    self._publish(venue, risk, now)
+
+            return run
 
         def rules(conn: WsConnection) -> Callable[[], None]:
             return lambda: conn.on_clock(now)
 
         return [
             *(activity(venue, a) for venue, a in self.activities.items()),
-            lambda: self.exchange.settle_funding(now),
+            lambda: self.user_data.on_clock(now),
+            funding,
+            *(futures(venue, s) for venue, s in self.exchange.futures.items()),
+            lambda: self.futures_user_data.on_clock(now),
             lambda: self.publisher.on_tick(prev, now),
             *(rules(conn) for conn in self.registry.all()),
         ]

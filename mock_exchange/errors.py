@@ -23,15 +23,20 @@ __all__ = ["ExchangeError", "StreamControlError", "unknown_error"]
 class ExchangeError(Exception):
     """A Binance error: ``code``, ``msg`` and the HTTP status a REST caller receives."""
 
-    def __init__(self, code: int, msg: str, http_status: int = 400) -> None:
+    def __init__(
+        self, code: int, msg: str, http_status: int = 400, data: object | None = None
+    ) -> None:
         super().__init__(f"{code}: {msg}")
         self.code = code
         self.msg = msg
         self.http_status = http_status
+        self.data = data  # details some errors carry (cancel-replace results)
 
     def payload(self) -> dict[str, object]:
-        """Return the ``{"code","msg"}`` body Binance sends for this error."""
-        return {"code": self.code, "msg": self.msg}
+        """Return the ``{"code","msg"[,"data"]}`` body Binance sends for this error."""
+        if self.data is None:
+            return {"code": self.code, "msg": self.msg}
+        return {"code": self.code, "msg": self.msg, "data": self.data}
 
 
 class StreamControlError(ExchangeError):

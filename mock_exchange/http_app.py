@@ -64,7 +64,8 @@ def build_app(emu: Emulator) -> web.Application:
         try:
             return await _dispatch(emu, request)
         except Exception:  # an emulator bug: still a Binance error body, never a bare 500 page
-            log.exception("%s %s failed", request.method, request.path)
+            # the path may hold a listen key: log only its first segment (the host)
+            log.exception("%s %s/... failed", request.method, request.path.split("/")[1])
             return _write(error_reply(unknown_error()))
 
     app = web.Application(client_max_size=emu.config.max_frame_bytes)
@@ -114,10 +115,11 @@ async def _dispatch(emu: Emulator, request: web.Request) -> web.StreamResponse:
             rest.handler,
             rest.access,
             call,
-            emu.limiter(rest.venue),
+            emu.limiters[rest.weight_group],
             forced,
             error_weight=rest.error_weight,
             headers=rest.headers,
+            weight_header=rest.weight_header,
         )
         return _write(reply)
     assert isinstance(match, NoRoute)

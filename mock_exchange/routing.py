@@ -29,14 +29,14 @@ from .hosts import (
     rewrite_url,
     service_for,
 )
-from .transports import account as acct
+from .private_routes import PRIVATE_ENDPOINTS, PRIVATE_SERVICE
 from .transports import market_data as md
 from .transports import private
-from .transports.auth import ACCESS_PUBLIC, ACCESS_USER_DATA, Access, Security
-from .transports.private import PrivateEndpoint
+from .transports.auth import ACCESS_PUBLIC, Access, Security
 from .transports.request import RawRequest
-from .transports.rest import RestCall, RestHandler, market
+from .transports.rest import RestCall, RestHandler, gone, market
 from .transports.stream_paths import Category, ListenKeyPath, MarketStreamPath, parse_stream_path
+from .transports.user_data import USER_DATA_METHODS
 from .transports.ws_api import WsApiMethod, public
 
 __all__ = [
@@ -80,6 +80,17 @@ class RestRoute:
     counts_orders: bool = False
 
     @property
+    def weight_group(self) -> str:
+        """Which request-weight limiter the route charges: ``sapi`` for ``/sapi/`` paths (their
+        own IP limit on Binance), else its venue's."""
+        return "sapi" if self.path.startswith("/sapi/") else self.venue
+
+    @property
+    def weight_header(self) -> str:
+        """The response header reporting the used weight."""
+        return "X-SAPI-USED-IP-WEIGHT-1M" if self.weight_group == "sapi" else "X-MBX-USED-WEIGHT-1M"
+
+    @property
     def security(self) -> Security:
         """The route's Binance security type."""
         return self.access.security
@@ -89,30 +100,6 @@ class RestRoute:
         if not self.counts_orders or call.principal is None:
             return {}
         return call.principal.account.orders.headers(call.now)
-
-
-# Private endpoints per venue: each row gives the REST route and the WS API method, so both
-# run the same handler (transports/private.py).
-PRIVATE_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {
-    "spot": (
-        PrivateEndpoint(
-            acct.account_status, ACCESS_USER_DATA, ("GET", "/api/v3/account"), "account.status"
-        ),
-        PrivateEndpoint(
-            acct.account_commission,
-            ACCESS_USER_DATA,
-            ("GET", "/api/v3/account/commission"),
-            "account.commission",
-        ),
-        PrivateEndpoint(
-            acct.rate_limit_order,
-            ACCESS_USER_DATA,
-            ("GET", "/api/v3/rateLimit/order"),
-            "account.rateLimits.orders",
-        ),
-    ),
-}
-_PRIVATE_SERVICE: dict[MarketKind, Service] = {"spot": "spot-rest"}
 
 
 def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
@@ -163,13 +150,18 @@ def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
         for service, venue, paths in groups
         for path, query in paths.items()
     ]
+    # the retired spot listen-key endpoints answer as Binance prod does today: 410 Gone
+    routes += [
+        RestRoute("spot-rest", verb, "/api/v3/userDataStream", "spot", gone)
+        for verb in ("POST", "PUT", "DELETE")
+    ]
     for venue, endpoints in PRIVATE_ENDPOINTS.items():
         for ep in endpoints:
             if ep.rest is not None:
                 verb, path = ep.rest
                 routes.append(
                     RestRoute(
-                        _PRIVATE_SERVICE[venue],
+                        PRIVATE_SERVICE[venue],
                         verb,
                         path,
                         venue,
@@ -191,6 +183,7 @@ STREAM_ENDPOINTS: dict[tuple[Service, str | None], tuple[MarketKind, Category]] 
     ("usdm-streams", "public"): ("usdm", "public"),
     ("usdm-streams", "market"): ("usdm", "market"),
     ("usdm-streams", None): ("usdm", "root"),
+    ("usdm-streams", "private"): ("usdm", "private"),
     ("coinm-streams", None): ("coinm", "all"),
 }
 # WS API entry points: (service, path) -> venue.
@@ -238,9 +231,15 @@ def _ws_methods(venue: MarketKind, queries: dict[str, md.QueryHandler]) -> dict[
     return methods
 
 
+# ws-fapi has the session methods (logon, status, logout) but no WS API user-data subscriptions
+_SESSION_METHODS = {
+    name: method
+    for name, method in USER_DATA_METHODS.items()
+    if name in ("session.logon", "session.status", "session.logout")
+}
 WSAPI_METHODS: dict[MarketKind, dict[str, WsApiMethod]] = {
-    "spot": _ws_methods("spot", _SPOT_WSAPI),
-    "usdm": _ws_methods("usdm", _USDM_WSAPI),
+    "spot": {**_ws_methods("spot", _SPOT_WSAPI), **USER_DATA_METHODS},
+    "usdm": {**_ws_methods("usdm", _USDM_WSAPI), **_SESSION_METHODS},
 }
 
 
@@ -278,13 +277,13 @@ Match = RestMatch | StreamMatch | WsApiMatch | NoRoute
 def route(request: RawRequest, *, upgrade: bool) -> Match:
     """Look ``request`` up: WebSocket entry points first (on an upgrade), then REST routes.
 
-    A ``/ws/<listenKey>`` path is served as a market-stream path today (its one "stream" is
-    ignored); ``/private/...`` paths have no entry point yet.
+    ``/ws/<listenKey>`` and ``/private/ws?listenKey=`` open a stream connection whose stream is
+    the listen key (the account's user data).
     """
     service = service_for(request.host, request.path)
     if upgrade:
         parsed = parse_stream_path(request.path, request.query)
-        if isinstance(parsed, ListenKeyPath) and parsed.legacy:
+        if isinstance(parsed, ListenKeyPath):
             parsed = parsed.as_market()
         if isinstance(parsed, MarketStreamPath):
             entry = STREAM_ENDPOINTS.get((service, parsed.prefix))

@@ -45,6 +45,7 @@ async def serve_streams(
         session=session,
         transport=request.transport,
     )
+    conn.events = frozenset(match.path.events)
     emu.registry.add(conn)
     try:
         await serve_socket(
@@ -60,7 +61,8 @@ async def serve_streams(
 
 
 def _on_text(emu: Emulator, conn: StreamConnection, text: str) -> None:
-    emu.control.record(emu.clock.now_ms(), conn.id, "ws", conn.info.host, conn.path, text)
+    journalled = emu.redact_listen_keys(text)
+    emu.control.record(emu.clock.now_ms(), conn.id, "ws", conn.info.host, conn.path, journalled)
     reply = conn.session.handle_text(text)
     fault = emu.control.take(("withhold_ack", "delay_ack", "error_reply"), reply.method)
     if fault is None:

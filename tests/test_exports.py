@@ -11,7 +11,9 @@ import pytest
     "module",
     [
         "client",
+        "client.methods",
         "client.protocol",
+        "client.venues",
         "client.errors",
         "client.types",
         "mock_exchange",

@@ -15,6 +15,8 @@ import base64
 import hashlib
 import os
 
+from .rest import parse_retry_after
+
 __all__ = [
     "BINARY",
     "CLOSE",
@@ -88,8 +90,12 @@ class HandshakeError(Exception):
     @property
     def retry_after(self) -> float | None:
         """Return the ``Retry-After`` delay in seconds, if the server gave one in seconds."""
-        value = self.headers.get("retry-after", "").strip()
-        return float(value) if value.isdigit() else None
+        return parse_retry_after(self.headers.get("retry-after"))
+
+
+def _ascii_digits(text: str) -> bool:
+    """True for ``0-9`` only: ``str.isdigit`` also takes ``²`` and other digits ``int`` refuses."""
+    return text.isascii() and text.isdigit()
 
 
 def new_key() -> str:
@@ -129,7 +135,7 @@ def parse_head(head: bytes) -> tuple[str, int, dict[str, str]]:
     version = parts[0]
     status = 0
     if version.startswith("HTTP/") and len(parts) > 1 and len(parts[1]) == 3:
-        status = int(parts[1]) if parts[1].isdigit() else 0
+        status = int(parts[1]) if _ascii_digits(parts[1]) else 0
     headers: dict[str, str] = {}
     for line in lines[1:]:
         name, sep, value = line.partition(":")
@@ -212,7 +218,7 @@ class HandshakeReader:
                 raise
             self.refusal, self._buf = exc, rest
             length = exc.headers.get("content-length", "")
-            self._body_len = int(length) if length.isdigit() else None
+            self._body_len = int(length) if _ascii_digits(length) else None
             if exc.status < 200 or exc.status in (204, 304):
                 self._body_len = 0
             self._chunked = "chunked" in exc.headers.get("transfer-encoding", "").lower()

@@ -12,6 +12,9 @@ from functools import lru_cache
 from typing import Any
 
 from ..types import OHLCV, Liquidation, Market, MarketId, OrderBook, Symbol, Ticker, Trade
+from .numbers import dec as _dec
+from .numbers import flt as _f
+from .numbers import nonzero as _nz
 
 __all__ = [
     "PERPETUAL_DELIVERY",
@@ -39,25 +42,6 @@ def to_float(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _dec(value: Any) -> Decimal | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        d = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return d if d.is_finite() else None
-
-
-def _nz(d: Decimal | None) -> Decimal | None:
-    """Treat zero as absent (Binance sends ``"0"`` for an empty book side or no trade)."""
-    return None if d is None or d == 0 else d
-
-
-def _f(d: Decimal | None) -> float | None:
-    return None if d is None else float(d)
 
 
 @lru_cache(maxsize=1024)

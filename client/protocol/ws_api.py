@@ -2,8 +2,11 @@
 
 :class:`WsApiProtocol` builds request frames ``{"id","method","params"}`` with fresh string ids,
 remembers which method each pending id asked for, and decodes every incoming frame into a
-:class:`WsApiResponse` matched by ``id``, a :class:`ServerShutdown` notice, or ``None`` for
-anything else (events nobody here asked for).
+:class:`WsApiResponse` matched by ``id``, or into an event when it is not an answer: a
+:class:`ServerShutdown` notice, a :class:`WsApiEvent` (user data
+``{"subscriptionId":0,"event":{...}}`` and any other ``event``), or an :class:`UnsolicitedError`
+(an error with ``"id":null``, e.g. ``-2015`` when a logged-on key becomes invalid).
+``None`` is left for frames that are none of these (not JSON, an answer without a status).
 """
 
 from __future__ import annotations
@@ -14,12 +17,20 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ServerShutdown", "WsApiProtocol", "WsApiResponse"]
+__all__ = [
+    "ServerShutdown",
+    "UnsolicitedError",
+    "WsApiEvent",
+    "WsApiFrame",
+    "WsApiProtocol",
+    "WsApiResponse",
+]
 
 
 @dataclass(frozen=True)
 class WsApiResponse:
-    """The answer to one request: ``result`` on status 200, else ``code``/``msg``."""
+    """The answer to one request: ``result`` on status 200, else ``code``/``msg`` (and the
+    error's ``data``: cancel-replace details, a ban's ``retryAfter``)."""
 
     request_id: str
     method: str | None
@@ -27,6 +38,7 @@ class WsApiResponse:
     result: Any
     code: int | None = None
     msg: str = ""
+    data: Any = None
 
     @property
     def ok(self) -> bool:
@@ -39,6 +51,33 @@ class ServerShutdown:
     """Binance announced that this server is going away (``serverShutdown``); reconnect."""
 
     time: int | None
+
+
+@dataclass(frozen=True)
+class WsApiEvent:
+    """A pushed event: user data carries the ``subscriptionId`` it belongs to (binance-protocol
+    4.2, 4.8); ``event`` is the payload, keyed by its type ``e``."""
+
+    subscription_id: int | None
+    event: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        """The event type ``e`` (``executionReport``, ``eventStreamTerminated``...)."""
+        return str(self.event.get("e", ""))
+
+
+@dataclass(frozen=True)
+class UnsolicitedError:
+    """An error that answers no request (``"id":null``): the session, not a request, failed."""
+
+    status: int
+    code: int | None
+    msg: str
+
+
+WsApiFrame = WsApiResponse | ServerShutdown | WsApiEvent | UnsolicitedError
+"""What :meth:`WsApiProtocol.receive` decodes a frame into."""
 
 
 class WsApiProtocol:
@@ -68,8 +107,8 @@ class WsApiProtocol:
         self.pending.clear()
         return ids
 
-    def receive(self, text: str | bytes) -> WsApiResponse | ServerShutdown | None:
-        """Decode one frame; None for frames that are neither an answer nor a shutdown."""
+    def receive(self, text: str | bytes) -> WsApiFrame | None:
+        """Decode one frame; None for a frame that is neither an answer nor an event."""
         try:
             msg = orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -77,25 +116,29 @@ class WsApiProtocol:
         if not isinstance(msg, dict):
             return None
         event = msg.get("event")
-        if isinstance(event, dict) and event.get("e") == "serverShutdown":
-            t = event.get("E")
-            return ServerShutdown(t if isinstance(t, int) else None)
-        rid = msg.get("id")
-        if rid is None or "status" not in msg:
-            return None
-        rid = str(rid)
-        method = self.pending.pop(rid, None)
+        if isinstance(event, dict):
+            if event.get("e") == "serverShutdown":
+                t = event.get("E")
+                return ServerShutdown(t if isinstance(t, int) else None)
+            sid = msg.get("subscriptionId")
+            return WsApiEvent(sid if isinstance(sid, int) else None, event)
         status = msg.get("status")
         status = status if isinstance(status, int) else 0
         err = msg.get("error")
+        code = err.get("code") if isinstance(err, dict) else None
+        code = code if isinstance(code, int) else None
+        rid = msg.get("id")
+        if rid is None:
+            if isinstance(err, dict):
+                return UnsolicitedError(status, code, str(err.get("msg", "")))
+            if "e" in msg:
+                return WsApiEvent(None, msg)  # an event pushed without the envelope
+            return None
+        if "status" not in msg:
+            return None
+        rid = str(rid)
+        method = self.pending.pop(rid, None)
         if isinstance(err, dict):
-            code = err.get("code")
-            return WsApiResponse(
-                rid,
-                method,
-                status,
-                None,
-                code if isinstance(code, int) else None,
-                str(err.get("msg", "")),
-            )
+            msg_text = str(err.get("msg", ""))
+            return WsApiResponse(rid, method, status, None, code, msg_text, err.get("data"))
         return WsApiResponse(rid, method, status, msg.get("result"))

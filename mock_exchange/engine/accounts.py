@@ -22,10 +22,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import ExchangeError
+from .convert import Convert
 from .events import AccountPosition, BalanceUpdate, EngineEvent
 from .keys import ApiKey, KeyRing, make_key
+from .listen_keys import ListenKeys
+from .margin import Margin
 from .order_limits import OrderCounter
 from .types import AccountId
+from .user_streams import ListenTokens
 
 __all__ = [
     "FUTURES_WALLETS",
@@ -252,7 +256,16 @@ def _balances(value: Any, what: str) -> dict[str, Decimal]:
 
 
 _REGISTER_FIELDS = frozenset(
-    {"apiKey", "secret", "publicKey", "balances", "futuresBalances", "permissions", "account"}
+    {
+        "apiKey",
+        "secret",
+        "publicKey",
+        "balances",
+        "futuresBalances",
+        "coinmBalances",
+        "permissions",
+        "account",
+    }
 )
 
 
@@ -261,6 +274,11 @@ class Accounts:
 
     def __init__(self) -> None:
         self.keys = KeyRing()
+        # futures user-data stream keys (they outlive a market reset, as accounts do)
+        self.listen_keys = ListenKeys()
+        self.tokens = ListenTokens()  # margin listen tokens (POST /sapi/v1/userListenToken)
+        self.margin = Margin()  # borrow rates, scripted forced liquidations
+        self.convert = Convert()  # convert quotes and accepted conversions
         self._accounts: dict[int, Account] = {}
         self._uids = itertools.count(FIRST_UID)
 
@@ -305,7 +323,8 @@ class Accounts:
         """Register a key (and its account) from the contract's JSON (``POST /_mock/accounts``).
 
         ``spec``: ``apiKey`` and either ``secret`` (HMAC) or ``publicKey`` (RSA or Ed25519 PEM);
-        optional ``balances`` / ``futuresBalances`` (asset -> decimal string, credited),
+        optional ``balances`` / ``futuresBalances`` / ``coinmBalances`` (asset -> decimal
+        string, credited to the spot, USD-M and COIN-M wallets),
         ``permissions`` and ``account`` (the uid of an existing account to add the key to).
 
         Raises:
@@ -320,6 +339,7 @@ class Accounts:
             raise ValueError("apiKey is already registered")
         spot = _balances(spec.get("balances"), "balances")
         futures = _balances(spec.get("futuresBalances"), "futuresBalances")
+        coinm = _balances(spec.get("coinmBalances"), "coinmBalances")
         existing = spec.get("account")
         if existing is not None and (
             isinstance(existing, bool)
@@ -344,6 +364,8 @@ class Accounts:
             account.spot.credit(asset, amount)
         for asset, amount in futures.items():
             account.futures["usdm"].credit(asset, amount)
+        for asset, amount in coinm.items():
+            account.futures["coinm"].credit(asset, amount)
         return account, key
 
     def deposit(
@@ -371,7 +393,9 @@ class Accounts:
             KeyError: the key is unknown.
         """
         account = self.of_key(api_key)
-        positions = account.venues.get("positions")
+        positions = [
+            row for venue in FUTURES_WALLETS for row in _positions_view(account.venues.get(venue))
+        ]
         return {
             "apiKey": api_key,
             "uid": account.uid,
@@ -380,7 +404,7 @@ class Accounts:
             "futuresBalances": account.futures["usdm"].view(),
             "coinmBalances": account.futures["coinm"].view(),
             "openOrders": open_orders,
-            "positions": positions() if callable(positions) else [],
+            "positions": positions,
         }
 
     def release_locks(self) -> None:
@@ -389,3 +413,9 @@ class Accounts:
             account.spot.release_all()
             for wallet in account.futures.values():
                 wallet.release_all()
+
+
+def _positions_view(state: Any) -> list[dict[str, Any]]:
+    """Return a venue state's open positions for the control API (``positions_view``)."""
+    view = getattr(state, "positions_view", None)
+    return view() if callable(view) else []

@@ -1,36 +1,37 @@
 """The engine: markets, books, matching, order records, trade tapes and update ids, with no I/O.
 
 Every mutating call returns its result together with the events it caused (trades, depth
-changes, and order updates for orders an account placed; see :mod:`.events`); transports turn
-those events into stream payloads. Every order gets a record in :attr:`Engine.orders` that
-outlives its time on the book (:mod:`.orders`); new orders pass the filter table
-(:mod:`.filters`). Time comes from the injected
-clock (or an explicit ``now``), randomness from one seeded generator, so the same seed and the
-same calls give the same market.
+changes, and order updates and balance positions for orders an account placed; see
+:mod:`.events`); transports turn those events into stream payloads. Every order gets a record
+in :attr:`Engine.orders` that outlives its time on the book (:mod:`.orders`); new orders pass
+the filter table (:mod:`.filters`). One call is one matching step (:mod:`.matching`): its
+events share one time. Stop orders wait in :mod:`.stops` until the last price triggers them.
+Accounts' orders lock and move balances through the :attr:`Engine.ledger` (:mod:`.ledger`).
+Time comes from the injected clock (or an explicit ``now``), randomness from one seeded
+generator, so the same seed and the same calls give the same market.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import ExchangeError
 from .book import Book, RestingOrder, Side
 from .clock import Clock
-from .events import (
-    AccountId,
-    DepthUpdate,
-    EngineEvent,
-    ExecutionType,
-    Liquidation,
-    OrderUpdate,
-)
-from .filters import NewOrder, check_order
+from .events import AccountId, DepthUpdate, EngineEvent, Liquidation, OrderUpdate
+from .filters import NewOrder, check_account_limits, check_order, mandatory
 from .markets import DEFAULT_MARKETS, Market
-from .orders import OrderRecord, OrderStatus, OrderStore
+from .matching import EXPIRY_REASONS, Step, SymbolState, sweep_book
+from .orders import OrderRecord, OrderStore
+from .stops import STOP_TYPES, triggers, working_type
 from .tape import AggTrade, Kline, Tape, TickerStats, Trade
+
+if TYPE_CHECKING:
+    from .ledger import SpotLedger
 
 __all__ = [
     "AggTrade",
@@ -39,11 +40,21 @@ __all__ = [
     "EngineEvent",
     "Liquidation",
     "OrderResult",
+    "OrderType",
     "OrderUpdate",
     "TimeInForce",
 ]
 
 TimeInForce = Literal["GTC", "IOC", "FOK"]
+OrderType = Literal[
+    "LIMIT",
+    "MARKET",
+    "LIMIT_MAKER",
+    "STOP_LOSS",
+    "STOP_LOSS_LIMIT",
+    "TAKE_PROFIT",
+    "TAKE_PROFIT_LIMIT",
+]
 
 
 @dataclass
@@ -60,15 +71,8 @@ class OrderResult:
     price: Decimal | None
     fills: list[Trade]
     time: int
-
-
-class _SymbolState:
-    def __init__(self, market: Market, origin: int) -> None:
-        self.market = market
-        self.book = Book()
-        self.tape = Tape(market.initial_price, origin=origin)
-        self.update_id = 0
-        self.trade_id = 0
+    record: OrderRecord | None = None  # the order as it stands after the call
+    fees: list[tuple[Decimal, str]] = field(default_factory=list)  # per fill, for accounts
 
 
 class Engine:
@@ -81,13 +85,20 @@ class Engine:
         *,
         seed: int = 0,
         seed_liquidity: bool = True,
+        ledger: SpotLedger | None = None,
+        order_check: Callable[[NewOrder], None] = check_order,
     ) -> None:
         self.clock = clock
         self.markets: dict[str, Market] = {m.symbol: m for m in markets}
         self.seed = seed
         self.rng = random.Random(seed)
-        self._symbols: dict[str, _SymbolState] = {
-            s: _SymbolState(m, clock.now_ms()) for s, m in self.markets.items()
+        # accounts' balances; None: orders move no wallet (futures venues, bare engines)
+        self.ledger = ledger
+        # the filter table new orders pass (a futures venue's transport applies the futures
+        # filters, with their own codes and the reduce-only exemption, before the engine)
+        self.order_check = order_check
+        self._symbols: dict[str, SymbolState] = {
+            s: SymbolState(m, clock.now_ms()) for s, m in self.markets.items()
         }
         self._next_order_id = 1
         self.orders = OrderStore()
@@ -195,7 +206,7 @@ class Engine:
         self,
         symbol: str,
         side: Side,
-        order_type: Literal["LIMIT", "MARKET", "LIMIT_MAKER"],
+        order_type: OrderType,
         *,
         quantity: Decimal | None = None,
         price: Decimal | None = None,
@@ -204,134 +215,85 @@ class Engine:
         owner: AccountId | None = None,
         client_order_id: str | None = None,
         now: int | None = None,
+        stop_price: Decimal | None = None,
+        stp_mode: str = "NONE",
+        strategy_id: int | None = None,
+        strategy_type: int | None = None,
     ) -> tuple[OrderResult, list[EngineEvent]]:
         """Validate and match a new order; rest what is left when the order type allows.
 
         Args:
             owner: the account placing it; None for background activity. Only an account's
-                orders produce :class:`OrderUpdate` events.
+                orders produce :class:`OrderUpdate` events and move balances (through the
+                ledger, when the engine has one).
             client_order_id: the account's id for it (unique among its open orders).
+            stop_price: the trigger of a ``STOP_LOSS*``/``TAKE_PROFIT*`` order.
+            stp_mode: self-trade prevention mode (the transport applies the symbol default).
 
         Returns:
-            The order result and the events (trades, aggregate trades, one depth update, and
-            the owner's order updates) it caused.
+            The order result and the events it caused (trades, aggregate trades, one depth
+            update, the owners' order updates and balance positions), all at one time.
 
         Raises:
             ExchangeError: a filter failure (-1013), an invalid symbol (-1121), LIMIT_MAKER
-                that would trade or a duplicate client order id (-2010).
+                that would trade, a stop that would trigger immediately, a duplicate client
+                order id or insufficient balance (-2010).
         """
         m = self.market(symbol)
         ts = self.clock.now_ms() if now is None else now
-        check_order(NewOrder(m, order_type, quantity, price, quote_qty))
         st = self._symbols[symbol]
-        book = st.book
-        opposite: Side = "SELL" if side == "BUY" else "BUY"
-
-        def crosses(level_price: Decimal) -> bool:
-            if order_type == "MARKET" or price is None:
-                return True
-            return level_price <= price if side == "BUY" else level_price >= price
-
-        if order_type == "LIMIT_MAKER":
-            best = book.best_ask() if side == "BUY" else book.best_bid()
-            if best is not None and crosses(best[0]):
+        wtype = working_type(order_type)
+        # the filters that read the average price (PERCENT_PRICE_BY_SIDE, a MARKET order's
+        # NOTIONAL) apply to accounts' orders; scripted and background orders skip them
+        avg = self.avg_price(symbol, ts)[0] if owner is not None else None
+        self.order_check(
+            NewOrder(m, wtype, quantity, price, quote_qty, stop_price, side, avg),
+        )
+        if order_type in STOP_TYPES:
+            if stop_price is None:
+                raise mandatory("stopPrice")
+            if triggers(order_type, side, stop_price, st.tape.last_price):
+                raise ExchangeError(-2010, "Order would trigger immediately.")
+        elif order_type == "LIMIT_MAKER":
+            assert price is not None
+            best = st.book.best_ask() if side == "BUY" else st.book.best_bid()
+            if best is not None and (best[0] <= price if side == "BUY" else best[0] >= price):
                 raise ExchangeError(-2010, "Order would immediately match and take.")
         record = OrderRecord(
             self._next_order_id,
             symbol,
             side,
             order_type,
-            time_in_force,
+            "GTC" if wtype == "MARKET" else time_in_force,
             price,
             quantity,
             quote_qty,
             owner,
             client_order_id,
             ts,
+            stop_price=stop_price,
+            stp_mode=stp_mode,
+            strategy_id=strategy_id,
+            strategy_type=strategy_type,
         )
+        if owner is not None:
+            check_account_limits(m, order_type, self.orders.open_orders(owner, symbol))
+            self.orders.check_client_id(record)
+            self._reserve(record, m, st)
         self.orders.add(record)
         self._next_order_id += 1
-        updates = _Updates(record)
-        if time_in_force == "FOK" and order_type == "LIMIT":
-            assert quantity is not None
-            if self._fillable(book, opposite, quantity, crosses) < quantity:
-                self._finish(record, "EXPIRED", ts, updates)
-                return self._result(record, [], ts), updates.events
-
-        remaining = quantity if quantity is not None else None
-        quote_left = quote_qty
-        satisfied = False  # the order got all it asked for (quantity or quote amount)
-        fills: list[Trade] = []
-        aggs: list[AggTrade] = []
-        depth = DepthUpdate(symbol, st.update_id + 1, st.update_id, ts)
-        levels = book.side(opposite)
-        while levels.prices:
-            level_price = levels.prices[-1] if opposite == "BUY" else levels.prices[0]
-            if not crosses(level_price):
-                break
-            queue = levels.queues[level_price]
-            maker = queue[0]
-            if remaining is not None:
-                qty = min(remaining, maker.remaining)
-            else:
-                assert quote_left is not None
-                qty = min(m.round_qty(quote_left / level_price), maker.remaining)
-                if qty <= 0:
-                    satisfied = True
-                    break
-            st.trade_id += 1
-            trade = Trade(
-                symbol,
-                st.trade_id,
-                level_price,
-                qty,
-                qty * level_price,
-                ts,
-                buyer_is_maker=(side == "SELL"),
-                maker_order_id=maker.order_id,
-                taker_order_id=record.order_id,
-                maker_owner=maker.owner,
-                taker_owner=owner,
-            )
-            fills.append(trade)
-            agg = st.tape.add(trade)
-            if not aggs or aggs[-1] is not agg:
-                aggs.append(agg)
-            self._fill(maker.order_id, trade, ts, updates)
-            record.fill(qty, trade.quote_qty, ts)
-            updates.trade(record, trade)
-            maker.remaining -= qty
-            if maker.remaining <= 0:
-                queue.popleft()
-                del book.orders[maker.order_id]
-            total = levels.reduce(level_price, qty)
-            self._touch(st, depth, opposite, level_price, total)
-            if remaining is not None:
-                remaining -= qty
-                if remaining <= 0:
-                    satisfied = True
-                    break
-            else:
-                assert quote_left is not None
-                quote_left -= trade.quote_qty
-
-        executed = record.executed_qty
-        left = (quantity if quantity is not None else executed) - executed
-        status: OrderStatus
-        if order_type == "MARKET" or time_in_force in ("IOC", "FOK"):
-            status = "FILLED" if satisfied and executed > 0 else "EXPIRED"
-        elif left > 0:
-            assert price is not None
-            total = book.add(RestingOrder(record.order_id, side, price, left, owner, ts))
-            self._touch(st, depth, side, price, total)
-            status = "PARTIALLY_FILLED" if executed > 0 else "NEW"
+        step = self._step(st, ts)
+        if order_type not in STOP_TYPES:
+            record.working_time = ts  # works at once (a stop waits for its trigger)
+        step.report(record, "NEW")
+        if order_type in STOP_TYPES:
+            st.stops.add(record)
         else:
-            status = "FILLED"
-        self._finish(record, status, ts, updates)
-        events: list[EngineEvent] = [*fills, *aggs]
-        if depth.last_id >= depth.first_id:
-            events.append(depth)
-        return self._result(record, fills, ts), events + updates.events
+            self._work(step, record)
+        self._trigger(step)
+        fills = [t for t in step.fills if t.taker_order_id == record.order_id]
+        result = self._result(record, fills, ts, step.fees.get(record.order_id, []))
+        return result, step.events()
 
     def liquidate(
         self, symbol: str, side: Side, quantity: Decimal, now: int | None = None
@@ -354,51 +316,269 @@ class Engine:
     def cancel_order(
         self, symbol: str, order_id: int, now: int | None = None
     ) -> tuple[RestingOrder, list[EngineEvent]]:
-        """Remove a resting order; its record becomes CANCELED.
+        """Remove a resting order; its record (if any) becomes CANCELED.
 
         Raises:
             ExchangeError: -2011 Unknown order sent.
         """
         st = self._symbols[self.market(symbol).symbol]
-        order = st.book.remove(order_id)
-        if order is None:
+        resting = st.book.orders.get(order_id)
+        if resting is None:
             raise ExchangeError(-2011, "Unknown order sent.")
         ts = self.clock.now_ms() if now is None else now
-        depth = DepthUpdate(symbol, st.update_id + 1, st.update_id, ts)
-        self._touch(
-            st, depth, order.side, order.price, st.book.level_total(order.side, order.price)
-        )
-        events: list[EngineEvent] = [depth]
         record = self.orders.get(order_id)
         if record is not None:
-            updates = _Updates(record, announce=False)
-            self._finish(record, "CANCELED", ts, updates)
-            events += updates.events
-        return order, events
+            return resting, self.cancel(record, now=ts)
+        step = self._step(st, ts)
+        st.book.remove(order_id)
+        step.touch(resting.side, resting.price)
+        return resting, step.events()
+
+    def cancel(
+        self, record: OrderRecord, *, now: int | None = None, new_client_order_id: str | None = None
+    ) -> list[EngineEvent]:
+        """Cancel an open order (resting or a stop waiting for its trigger).
+
+        The order takes ``new_client_order_id`` (the cancel's id) and frees its old one; the
+        ``CANCELED`` update names the old one. What it locked is released.
+
+        Raises:
+            ExchangeError: -2011 Unknown order sent (not open).
+        """
+        st = self._symbols[record.symbol]
+        ts = self.clock.now_ms() if now is None else now
+        step = self._step(st, ts)
+        if st.stops.remove(record.order_id) is None:
+            resting = st.book.remove(record.order_id)
+            if resting is None:
+                raise ExchangeError(-2011, "Unknown order sent.")
+            step.touch(resting.side, resting.price)
+        original = record.client_order_id
+        if new_client_order_id is not None:
+            self.orders.rename(record, new_client_order_id)
+        record.settle("CANCELED", ts)
+        step.report(record, "CANCELED", orig_client_order_id=original)
+        if self.ledger is not None:
+            self.ledger.release(record, ts)
+        self.orders.settled(record)
+        return step.events()
+
+    def amend(
+        self,
+        record: OrderRecord,
+        new_qty: Decimal,
+        *,
+        now: int | None = None,
+        new_client_order_id: str | None = None,
+    ) -> list[EngineEvent]:
+        """Reduce an open order's quantity keeping its place in the queue (``REPLACED``).
+
+        A quantity at or below what was executed ends the order (``EXPIRED``).
+
+        Raises:
+            ExchangeError: -2011 the order is not open.
+        """
+        st = self._symbols[record.symbol]
+        ts = self.clock.now_ms() if now is None else now
+        if not record.is_open or record.orig_qty is None:
+            raise ExchangeError(-2011, "Unknown order sent.")
+        step = self._step(st, ts)
+        cut = record.orig_qty - max(new_qty, record.executed_qty)
+        resting = st.book.orders.get(record.order_id)
+        if resting is not None:
+            resting.remaining -= cut
+            if resting.remaining <= 0:
+                st.book.remove(record.order_id)
+            else:
+                st.book.side(resting.side).reduce(resting.price, cut)
+            step.touch(resting.side, resting.price)
+        if self.ledger is not None:
+            self.ledger.release_units(record, cut, ts)
+        if new_client_order_id is not None:
+            self.orders.rename(record, new_client_order_id)
+        record.orig_qty -= cut
+        record.amendments += 1
+        record.update_time = ts
+        if record.remaining is not None and record.remaining <= 0:
+            st.stops.remove(record.order_id)
+            record.settle("EXPIRED", ts)
+        step.report(record, "REPLACED")
+        if not record.is_open:
+            if self.ledger is not None:
+                self.ledger.release(record, ts)
+            self.orders.settled(record)
+        return step.events()
+
+    def sweep(
+        self, symbol: str, side: Side, *, qty: Decimal | None = None, quote: Decimal | None = None
+    ) -> tuple[Decimal, Decimal]:
+        """Return (base, quote) a taker would trade against ``side`` of the book as it is.
+
+        Give the base ``qty`` or the ``quote`` amount to reach; what the book lacks is priced at
+        the last trade price.
+        """
+        st = self._symbols[self.market(symbol).symbol]
+        base, paid = sweep_book(st, side, qty=qty, quote=quote)
+        last = st.tape.last_price
+        if qty is not None and base < qty:
+            paid += (qty - base) * last
+            base = qty
+        elif quote is not None and paid < quote:
+            base += (quote - paid) / last
+            paid = quote
+        return base, paid
+
+    def requeue(
+        self, record: OrderRecord, price: Decimal, quantity: Decimal, *, now: int | None = None
+    ) -> list[EngineEvent]:
+        """Give a resting order a new price and quantity (a futures order modify).
+
+        The order leaves the book and works again at its new price, behind the orders already
+        there (it loses its time priority), and may trade if the new price crosses.
+
+        Raises:
+            ExchangeError: -2011 the order is not resting.
+        """
+        st = self._symbols[record.symbol]
+        ts = self.clock.now_ms() if now is None else now
+        resting = st.book.remove(record.order_id)
+        if resting is None:
+            raise ExchangeError(-2011, "Unknown order sent.")
+        step = self._step(st, ts)
+        step.touch(resting.side, resting.price)
+        record.price = price
+        record.orig_qty = quantity
+        record.update_time = ts
+        self._work(step, record)
+        self._trigger(step)
+        return step.events()
+
+    def expire(
+        self, record: OrderRecord, reason: str, *, now: int | None = None
+    ) -> list[EngineEvent]:
+        """End an open order as ``EXPIRED`` with ``reason`` (a futures GTD order at its
+        ``goodTillDate``, a reduce-only order left with nothing to reduce).
+
+        Raises:
+            ExchangeError: -2011 the order is not resting.
+        """
+        st = self._symbols[record.symbol]
+        resting = st.book.remove(record.order_id)
+        if resting is None:
+            raise ExchangeError(-2011, "Unknown order sent.")
+        step = self._step(st, self.clock.now_ms() if now is None else now)
+        step.touch(resting.side, resting.price)
+        step.finish(record, "EXPIRED", reason)
+        return step.events()
+
+    def reject(
+        self,
+        symbol: str,
+        side: str,
+        order_type: str,
+        *,
+        owner: AccountId,
+        client_order_id: str,
+        quantity: Decimal | None,
+        price: Decimal | None,
+        stop_price: Decimal | None,
+        reason: str,
+        now: int | None = None,
+    ) -> list[EngineEvent]:
+        """Record an account's order the matching engine refused after a cancel-replace's
+        cancel: it is reported ``REJECTED`` with ``reason`` and never works."""
+        st = self._symbols[self.market(symbol).symbol]
+        ts = self.clock.now_ms() if now is None else now
+        record = OrderRecord(
+            self._next_order_id,
+            symbol,
+            side,  # type: ignore[arg-type]
+            order_type,
+            "GTC",
+            price,
+            quantity,
+            None,
+            owner,
+            client_order_id,
+            ts,
+            status="REJECTED",
+            stop_price=stop_price,
+        )
+        self._next_order_id += 1
+        self.orders.add(record)
+        step = self._step(st, ts)
+        step.report(record, "REJECTED", reject_reason=reason)
+        return step.events()
 
     def order(self, order_id: int) -> OrderRecord | None:
         """Return the record of an order (None once a background order is final)."""
         return self.orders.get(order_id)
 
+    def is_resting(self, record: OrderRecord) -> bool:
+        """True when ``record`` is on the book (not a stop waiting for its trigger)."""
+        return record.order_id in self._symbols[record.symbol].book.orders
+
     # -- internals ---------------------------------------------------------------------------
 
-    def _fill(self, order_id: int, trade: Trade, now: int, updates: _Updates) -> None:
-        record = self.orders.get(order_id)
-        if record is None:
-            return
-        record.fill(trade.qty, trade.quote_qty, now)
-        updates.trade(record, trade)
-        self.orders.settled(record)
+    def _step(self, st: SymbolState, ts: int) -> Step:
+        return Step(st, ts, self.ledger, self.orders.get, self.orders.settled)
 
-    def _finish(self, record: OrderRecord, status: OrderStatus, now: int, up: _Updates) -> None:
-        before = record.status
-        record.settle(status, now)
-        if status != before and status in ("CANCELED", "EXPIRED"):
-            up.final(record, status)
-        self.orders.settled(record)
+    def _reserve(self, record: OrderRecord, m: Market, st: SymbolState) -> None:
+        """Lock what an account's new order may spend (reference 9.4)."""
+        if self.ledger is not None:
+            self.ledger.reserve_order(
+                record, m, lambda side, qty, quote: sweep_book(st, side, qty=qty, quote=quote)
+            )
+
+    def _work(self, step: Step, record: OrderRecord) -> None:
+        """Let ``record`` work: match it as a taker, then rest or expire what is left."""
+        st, ts = step.st, step.ts
+        wtype = working_type(record.order_type)
+        record.working_time = ts
+        limit = record.price if wtype != "MARKET" else None
+        opposite: Side = "SELL" if record.side == "BUY" else "BUY"
+        if record.time_in_force == "FOK" and wtype == "LIMIT":
+            assert record.remaining is not None
+            if sweep_book(st, opposite, qty=record.remaining, limit=limit)[0] < record.remaining:
+                step.finish(record, "EXPIRED", EXPIRY_REASONS["FOK"])
+                return
+        satisfied = step.take(record, limit)
+        if not record.is_open:
+            step.finish(record, record.status)
+            return
+        if wtype == "MARKET" or record.time_in_force in ("IOC", "FOK"):
+            if record.orig_qty is None:  # quote-sized: done when the quote amount is spent
+                record.orig_qty = record.executed_qty
+                if satisfied and record.executed_qty > 0:
+                    step.finish(record, "FILLED")
+                    return
+            key = "MARKET" if wtype == "MARKET" else record.time_in_force
+            step.finish(record, "EXPIRED", EXPIRY_REASONS[key])
+            return
+        assert record.price is not None and record.remaining is not None
+        st.book.add(
+            RestingOrder(
+                record.order_id, record.side, record.price, record.remaining, record.owner, ts
+            )
+        )
+        step.touch(record.side, record.price)
+        step.settled(record)
+
+    def _trigger(self, step: Step) -> None:
+        """Work every stop order the step's trades triggered (and those they trigger)."""
+        st = step.st
+        while len(st.stops) and step.fills:
+            fired = st.stops.triggered(st.tape.last_price)
+            if not fired:
+                return
+            for record in fired:
+                if record.is_open:
+                    self._work(step, record)
 
     @staticmethod
-    def _result(record: OrderRecord, fills: list[Trade], now: int) -> OrderResult:
+    def _result(
+        record: OrderRecord, fills: list[Trade], now: int, fees: list[tuple[Decimal, str]]
+    ) -> OrderResult:
         return OrderResult(
             record.order_id,
             record.symbol,
@@ -410,25 +590,9 @@ class Engine:
             record.price,
             fills,
             now,
+            record.snapshot(),
+            list(fees),
         )
-
-    @staticmethod
-    def _touch(
-        st: _SymbolState, depth: DepthUpdate, side: Side, price: Decimal, total: Decimal
-    ) -> None:
-        st.update_id += 1
-        depth.last_id = st.update_id
-        (depth.bids if side == "BUY" else depth.asks)[price] = total
-
-    @staticmethod
-    def _fillable(book: Book, side: Side, want: Decimal, crosses: object) -> Decimal:
-        got = Decimal(0)
-        assert callable(crosses)
-        for p, total in book.levels(side):
-            if not crosses(p) or got >= want:
-                break
-            got += total
-        return got
 
     def _seed_book(self, symbol: str, levels: int = 20) -> None:
         """Rest a symmetric ladder around the initial price so the market opens two-sided."""
@@ -445,22 +609,3 @@ class Engine:
                 if p * qty < m.min_notional:
                     qty = m.round_qty(m.min_notional / p * 2) + m.step_size
                 self.place_order(symbol, side, "LIMIT", quantity=qty, price=p)
-
-
-class _Updates:
-    """The :class:`OrderUpdate` events of one engine call, for orders an account owns."""
-
-    def __init__(self, record: OrderRecord, *, announce: bool = True) -> None:
-        self.events: list[EngineEvent] = []
-        if announce:
-            self._add(record, "NEW", None)
-
-    def _add(self, record: OrderRecord, execution: ExecutionType, trade: Trade | None) -> None:
-        if record.owner is not None:
-            self.events.append(OrderUpdate(record.owner, execution, record.snapshot(), trade))
-
-    def trade(self, record: OrderRecord, trade: Trade) -> None:
-        self._add(record, "TRADE", trade)
-
-    def final(self, record: OrderRecord, status: OrderStatus) -> None:
-        self._add(record, "CANCELED" if status == "CANCELED" else "EXPIRED", None)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from .futures.events import FuturesEvent
 from .orders import OrderRecord
 from .tape import AggTrade, Trade
 from .types import AccountId, Side
@@ -27,6 +28,7 @@ __all__ = [
     "ExecutionType",
     "Liquidation",
     "OrderUpdate",
+    "Prevention",
 ]
 
 
@@ -66,17 +68,43 @@ class Liquidation:
     owner: AccountId | None = None
 
 
-ExecutionType = Literal["NEW", "TRADE", "CANCELED", "EXPIRED", "REJECTED"]
+ExecutionType = Literal[
+    "NEW", "TRADE", "CANCELED", "EXPIRED", "REJECTED", "REPLACED", "TRADE_PREVENTION"
+]
+
+
+@dataclass(frozen=True)
+class Prevention:
+    """A self-trade prevented (``TRADE_PREVENTION``): the match id and what was prevented."""
+
+    match_id: int
+    qty: Decimal  # this event's prevented quantity (``B``)
+    price: Decimal  # the price the match would have had (``pL``)
+    counter_order_id: int  # the other order (``U``)
+    counter_symbol: str
 
 
 @dataclass(frozen=True)
 class OrderUpdate:
-    """A change to an account's order: the record as it stands after it, and the trade if any."""
+    """A change to an account's order: the record as it stands after it, and the trade if any.
+
+    Every update of one engine call shares ``time`` (Binance's ``E`` and ``T``);
+    ``execution_id`` increases per symbol. A ``TRADE`` carries the commission charged in the
+    asset received; a ``CANCELED`` carries the client id the order had before the cancel.
+    """
 
     owner: AccountId
     execution: ExecutionType
     order: OrderRecord
     trade: Trade | None = None
+    time: int = 0
+    execution_id: int = 0
+    commission: Decimal = Decimal(0)
+    commission_asset: str | None = None
+    is_maker: bool = False
+    orig_client_order_id: str | None = None
+    prevention: Prevention | None = None
+    reject_reason: str = "NONE"
 
 
 @dataclass(frozen=True)
@@ -107,5 +135,12 @@ class AccountPosition:
 
 
 EngineEvent = (
-    Trade | AggTrade | DepthUpdate | Liquidation | OrderUpdate | BalanceUpdate | AccountPosition
+    Trade
+    | AggTrade
+    | DepthUpdate
+    | Liquidation
+    | OrderUpdate
+    | BalanceUpdate
+    | AccountPosition
+    | FuturesEvent
 )

@@ -7,19 +7,29 @@ the spot engine, so the derivatives follow the spot market.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import random
+import string
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from .accounts import Accounts
 from .clock import Clock
 from .core import Engine
 from .derivatives import FUNDING_INTERVAL_MS, FundingHistory, MarkPrice, mark_price
+from .events import EngineEvent
+from .filters import check_order
+from .futures.filters import futures_engine_check
+from .futures.risk import settle_funding
+from .futures.settlement import FuturesSettlement
+from .ledger import SpotLedger
 from .markets import Market, MarketKind
+from .user_streams import ListenTokens
 
 __all__ = ["VENUES", "Exchange"]
 
 VENUES: tuple[MarketKind, ...] = ("spot", "usdm", "coinm")
 _SEED_STRIDE = {"spot": 0, "usdm": 1_000_003, "coinm": 2_000_006}
+_ID_CHARS = string.ascii_letters + string.digits
 
 
 class Exchange:
@@ -38,8 +48,18 @@ class Exchange:
         # accounts outlive a market reset: the emulator hands the same registry to each build
         self.accounts = accounts if accounts is not None else Accounts()
         chosen = list(markets)
+        # client order ids Binance generates (22 letters and digits), from their own generator
+        self._client_ids = random.Random(seed + 0x5EED)
+        # accounts' spot orders lock and move spot balances through the spot ledger
+        self.ledger = SpotLedger(self.accounts)
         self.engines: dict[MarketKind, Engine] = {
-            v: Engine(clock, [m for m in chosen if m.kind == v], seed=seed + _SEED_STRIDE[v])
+            v: Engine(
+                clock,
+                [m for m in chosen if m.kind == v],
+                seed=seed + _SEED_STRIDE[v],
+                ledger=self.ledger if v == "spot" else None,
+                order_check=check_order if v == "spot" else futures_engine_check,
+            )
             for v in VENUES
         }
         boundary = clock.now_ms() // FUNDING_INTERVAL_MS * FUNDING_INTERVAL_MS
@@ -47,6 +67,26 @@ class Exchange:
             "usdm": FundingHistory(last_settlement=boundary),
             "coinm": FundingHistory(last_settlement=boundary),
         }
+        # what fills mean on each futures venue: positions, margin, futures user data
+        self.futures: dict[MarketKind, FuturesSettlement] = {
+            v: FuturesSettlement(v, self.engines[v], self.accounts, self._mark_of(v))
+            for v in ("usdm", "coinm")
+        }
+
+    def _mark_of(self, venue: MarketKind) -> Callable[[str], Decimal]:
+        def mark(symbol: str) -> Decimal:
+            return self.mark(venue, symbol, self.clock.now_ms()).mark
+
+        return mark
+
+    @property
+    def tokens(self) -> ListenTokens:
+        """The margin listen tokens (kept with the accounts, across resets)."""
+        return self.accounts.tokens
+
+    def new_client_id(self) -> str:
+        """Return a fresh client order id as Binance generates them (22 letters and digits)."""
+        return "".join(self._client_ids.choices(_ID_CHARS, k=22))
 
     def engine(self, venue: MarketKind) -> Engine:
         """Return the engine of ``venue``."""
@@ -72,10 +112,23 @@ class Exchange:
         """Return the mark state of every symbol of a futures venue."""
         return {s: self.mark(venue, s, now) for s in sorted(self.engines[venue].markets)}
 
-    def settle_funding(self, now: int) -> None:
-        """Record funding settlements for every futures venue whose funding time passed."""
+    def settle_funding(self, now: int) -> dict[MarketKind, list[EngineEvent]]:
+        """Settle funding on every futures venue whose funding time passed.
+
+        Records the settled rates (``/fapi/v1/fundingRate``) and charges or pays every open
+        position at the rate and mark of the settlement; returns the user-data events per venue.
+        """
         boundary = now // FUNDING_INTERVAL_MS * FUNDING_INTERVAL_MS
+        out: dict[MarketKind, list[EngineEvent]] = {}
         for venue, history in self.funding.items():
             due = history.last_settlement is None or boundary > history.last_settlement
-            if due and self.engines[venue].markets:
-                history.settle_due(now, self.marks(venue, now))
+            if not (due and self.engines[venue].markets):
+                continue
+            if history.settle_due(now, self.marks(venue, now)):
+                rates = {
+                    s: (rows[-1].mark, rows[-1].funding_rate)
+                    for s, rows in history.settled.items()
+                    if rows and rows[-1].time == history.last_settlement
+                }
+                out[venue] = settle_funding(self.futures[venue], rates, now)
+        return out

@@ -96,6 +96,17 @@ class Market:
     initial_price: Decimal = Decimal("100")
     status: str = "TRADING"
     order_types: tuple[str, ...] = field(default_factory=lambda: tuple(SPOT_ORDER_TYPES))
+    stp_default: str = "EXPIRE_MAKER"
+    stp_allowed: tuple[str, ...] = (
+        "NONE",
+        "EXPIRE_TAKER",
+        "EXPIRE_MAKER",
+        "EXPIRE_BOTH",
+        "DECREMENT",
+        "TRANSFER",
+    )
+    max_num_orders: int = 200  # open orders per account and symbol (MAX_NUM_ORDERS)
+    max_num_algo_orders: int = 5  # open stop orders per account and symbol
     contract_size: int = 1  # COIN-M: USD per contract
     index_symbol: str | None = None  # futures: the spot symbol whose price is the index
 
@@ -243,15 +254,17 @@ def spot_symbol_info(m: Market) -> dict[str, Any]:
         "baseCommissionPrecision": m.base_precision,
         "quoteCommissionPrecision": p,
         "orderTypes": list(m.order_types),
-        "icebergAllowed": True,
-        "ocoAllowed": True,
-        "otoAllowed": True,
-        "opoAllowed": True,
+        # the emulator refuses icebergs, order lists, trailing stops and pegged orders, and
+        # says so here as Binance does for a symbol that does not allow them
+        "icebergAllowed": False,
+        "ocoAllowed": False,
+        "otoAllowed": False,
+        "opoAllowed": False,
         "quoteOrderQtyMarketAllowed": True,
-        "allowTrailingStop": True,
+        "allowTrailingStop": False,
         "cancelReplaceAllowed": True,
         "amendAllowed": True,
-        "pegInstructionsAllowed": True,
+        "pegInstructionsAllowed": False,
         "isSpotTradingAllowed": True,
         "isMarginTradingAllowed": True,
         "filters": [
@@ -297,21 +310,15 @@ def spot_symbol_info(m: Market) -> dict[str, Any]:
                 "applyMaxToMarket": False,
                 "avgPriceMins": 5,
             },
-            {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
+            {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": m.max_num_orders},
             {"filterType": "MAX_NUM_ORDER_LISTS", "maxNumOrderLists": 20},
-            {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
+            {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": m.max_num_algo_orders},
             {"filterType": "MAX_NUM_ORDER_AMENDS", "maxNumOrderAmends": 10},
         ],
         "permissions": [],
         "permissionSets": [["SPOT", "MARGIN"]],
-        "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
-        "allowedSelfTradePreventionModes": [
-            "EXPIRE_TAKER",
-            "EXPIRE_MAKER",
-            "EXPIRE_BOTH",
-            "DECREMENT",
-            "TRANSFER",
-        ],
+        "defaultSelfTradePreventionMode": m.stp_default,
+        "allowedSelfTradePreventionModes": list(m.stp_allowed),
     }
 
 
@@ -463,13 +470,14 @@ def markets_from_config(entries: list[dict[str, Any]], *, extend: bool = True) -
 
 
 def _field_value(symbol: Any, name: str, value: Any) -> Any:
-    """Return an entry's ``value`` of field ``name`` as a :class:`Market` holds it.
+    """Return an entry's ``value`` of field ``name`` as a :class:`Market` holds it (the
+    field's annotation says which kind of value that is).
 
     Raises:
         ValueError: a value of the wrong type, or a decimal that is not a positive number.
     """
-    what = None
-    if name in _DECIMAL_FIELDS:
+    kind = str(Market.__dataclass_fields__[name].type)
+    if kind == "Decimal":
         try:
             number = Decimal(str(value)) if not isinstance(value, bool) else None
         except ArithmeticError:
@@ -477,19 +485,15 @@ def _field_value(symbol: Any, name: str, value: Any) -> Any:
         if number is not None and number.is_finite() and number > 0:
             return number
         what = "a positive number"
-    elif name in ("base_precision", "quote_precision", "contract_size"):
+    elif kind == "int":
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
         what = "a whole number >= 0"
-    elif name == "order_types":
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+    elif kind.startswith("tuple"):
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
             return tuple(value)
-        what = "a list of order types"
-    elif name == "index_symbol":
-        if value is None or isinstance(value, str):
-            return value
-        what = "a symbol"
-    elif isinstance(value, str):
+        what = "a list of names"
+    elif isinstance(value, str) or (value is None and "None" in kind):
         return value
     else:
         what = "text"

@@ -92,6 +92,10 @@ class OrderCounter:
         """An order traded for the first time: one less unfilled order."""
         self._move(now, -1)
 
+    def withdraw(self, now: int) -> None:
+        """Take back the count of an order the engine refused after it was counted."""
+        self._move(now, -1)
+
     def rate_limits(self, now: int) -> list[dict[str, Any]]:
         """Return the ``ORDERS`` rows of ``rateLimits`` / ``GET /api/v3/rateLimit/order``."""
         return [

@@ -71,7 +71,10 @@ class IllegalOrderTransition(ValueError):
 class OrderRecord:
     """One order as the exchange remembers it, from placement to its final status.
 
-    ``orig_qty`` is None for a MARKET order sized by ``quote_order_qty``.
+    ``orig_qty`` is None for a MARKET order sized by ``quote_order_qty`` (it becomes the
+    executed quantity when the order is final). ``working_time`` is -1 until the order works
+    (a stop order waits for its trigger); ``prevented_qty`` is what self-trade prevention took
+    off it; ``expiry_reason`` says why it expired (Binance's ``eR``).
     """
 
     order_id: int
@@ -89,6 +92,15 @@ class OrderRecord:
     executed_qty: Decimal = Decimal(0)
     cumulative_quote_qty: Decimal = Decimal(0)
     update_time: int = 0
+    stop_price: Decimal | None = None
+    stp_mode: str = "NONE"
+    working_time: int = -1
+    prevented_qty: Decimal = Decimal(0)
+    prevented_match_id: int | None = None
+    expiry_reason: str | None = None
+    strategy_id: int | None = None
+    strategy_type: int | None = None
+    amendments: int = 0
 
     def __post_init__(self) -> None:
         if self.status not in _FIRST:
@@ -99,6 +111,18 @@ class OrderRecord:
     def is_open(self) -> bool:
         """True until the order reaches a final status."""
         return self.status not in FINAL_STATUSES
+
+    @property
+    def is_working(self) -> bool:
+        """True once the order works (a stop order only after its trigger)."""
+        return self.working_time >= 0
+
+    @property
+    def remaining(self) -> Decimal | None:
+        """Quantity still available: ``orig - executed - prevented`` (None for quote-sized)."""
+        if self.orig_qty is None:
+            return None
+        return self.orig_qty - self.executed_qty - self.prevented_qty
 
     def move(self, status: OrderStatus, now: int) -> None:
         """Change the status.
@@ -120,7 +144,7 @@ class OrderRecord:
             IllegalOrderTransition: the order is final, or the fill exceeds its quantity.
         """
         executed = self.executed_qty + qty
-        if self.orig_qty is not None and executed > self.orig_qty:
+        if self.orig_qty is not None and executed + self.prevented_qty > self.orig_qty:
             raise IllegalOrderTransition(f"order {self.order_id}: fill exceeds its quantity")
         complete = self.orig_qty is not None and executed == self.orig_qty
         self.move("FILLED" if complete else "PARTIALLY_FILLED", now)
@@ -144,6 +168,9 @@ class OrderStore:
         self._by_id: dict[int, OrderRecord] = {}
         self._by_client: dict[tuple[AccountId, str, str], int] = {}
         self._final: deque[int] = deque()
+        # an account's orders by id (ids increase, so insertion order is time order)
+        self._owned: dict[AccountId, dict[int, OrderRecord]] = {}
+        self._open: dict[AccountId, dict[int, OrderRecord]] = {}
         self.keep_final = keep_final
 
     def __len__(self) -> int:
@@ -158,6 +185,18 @@ class OrderStore:
         order_id = self._by_client.get((owner, symbol, client_id))
         return None if order_id is None else self._by_id.get(order_id)
 
+    def check_client_id(self, record: OrderRecord) -> None:
+        """Refuse a new order whose client id an open order of its account and symbol holds.
+
+        Raises:
+            ExchangeError: -2010 Duplicate order sent.
+        """
+        key = self._client_key(record)
+        if key is not None:
+            held = self.by_client_id(*key)
+            if held is not None and held.is_open:
+                raise ExchangeError(-2010, "Duplicate order sent.")
+
     def add(self, record: OrderRecord) -> None:
         """Remember a new order.
 
@@ -167,11 +206,40 @@ class OrderStore:
         """
         key = self._client_key(record)
         if key is not None:
-            held = self.by_client_id(*key)
-            if held is not None and held.is_open:
-                raise ExchangeError(-2010, "Duplicate order sent.")
-            self._by_client[key] = record.order_id
+            if record.is_open:
+                self.check_client_id(record)
+                self._by_client[key] = record.order_id
+            else:  # a rejected order does not take the id from an open order holding it
+                held = self.by_client_id(*key)
+                if held is None or not held.is_open:
+                    self._by_client[key] = record.order_id
         self._by_id[record.order_id] = record
+        if record.owner is not None:
+            self._owned.setdefault(record.owner, {})[record.order_id] = record
+            if record.is_open:
+                self._open.setdefault(record.owner, {})[record.order_id] = record
+            else:
+                self._final.append(record.order_id)
+
+    def owned(self, owner: AccountId, symbol: str | None = None) -> list[OrderRecord]:
+        """Return the account's remembered orders (of ``symbol``), oldest first."""
+        records = self._owned.get(owner, {}).values()
+        return [r for r in records if symbol is None or r.symbol == symbol]
+
+    def open_orders(self, owner: AccountId, symbol: str | None = None) -> list[OrderRecord]:
+        """Return the account's open orders (of ``symbol``), oldest first."""
+        records = self._open.get(owner, {}).values()
+        return [r for r in records if symbol is None or r.symbol == symbol]
+
+    def rename(self, record: OrderRecord, client_order_id: str) -> None:
+        """Give an order a new client id (a cancel's ``newClientOrderId``), freeing the old one."""
+        old = self._client_key(record)
+        if old is not None and self._by_client.get(old) == record.order_id:
+            del self._by_client[old]
+        record.client_order_id = client_order_id
+        new = self._client_key(record)
+        if new is not None:
+            self._by_client[new] = record.order_id
 
     def settled(self, record: OrderRecord) -> None:
         """Note that ``record`` may have become final: forget or retain it accordingly."""
@@ -180,11 +248,17 @@ class OrderStore:
         if record.owner is None:
             self._by_id.pop(record.order_id, None)
             return
+        if self._open.get(record.owner, {}).pop(record.order_id, None) is None:
+            return  # already noted
         self._final.append(record.order_id)
         while len(self._final) > self.keep_final:
             old_id = self._final.popleft()
             old = self._by_id.pop(old_id, None)
-            key = None if old is None else self._client_key(old)
+            if old is None:
+                continue
+            if old.owner is not None:
+                self._owned.get(old.owner, {}).pop(old_id, None)
+            key = self._client_key(old)
             if key is not None and self._by_client.get(key) == old_id:
                 del self._by_client[key]
 

@@ -38,6 +38,7 @@ from .params import mandatory
 
 __all__ = [
     "ACCESS_API_KEY",
+    "ACCESS_FUTURES_TRADE",
     "ACCESS_MARGIN",
     "ACCESS_PUBLIC",
     "ACCESS_SIGNED_STREAM",
@@ -111,6 +112,7 @@ ACCESS_SIGNED_STREAM = Access(Security.USER_STREAM, "reading", signed=True)
 ACCESS_USER_DATA = Access(Security.USER_DATA, "reading")
 ACCESS_TRADE = Access(Security.TRADE, "spot")
 ACCESS_MARGIN = Access(Security.TRADE, "margin")
+ACCESS_FUTURES_TRADE = Access(Security.TRADE, "futures")
 
 
 @dataclass(frozen=True)

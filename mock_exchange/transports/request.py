@@ -9,10 +9,10 @@ see a different request than the one that was signed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 from yarl import URL
@@ -130,6 +130,24 @@ class RawRequest:
         body, _ = _without_signature(self._signed_body)
         return _percent_encode_non_ascii(query + body)
 
+    def signed_payloads(self) -> list[bytes]:
+        """Return the payloads a signature may cover: :meth:`signed_payload` first, then the
+        same parameters re-encoded canonically (``urlencode`` style, and ``%20`` style).
+
+        HTTP libraries may normalise a query on its way out (aiohttp's ``yarl`` sends ``%2C``
+        as ``,``), so a client that signed ``urlencode(params)`` (ccxt, the official SDK) can
+        arrive with a different byte string than it signed; re-encoding the pairs recovers it.
+        """
+        first = self.signed_payload()
+        query, _ = _without_signature(self.raw_query.encode())
+        body, _ = _without_signature(self._signed_body)
+        out = [first]
+        for encode in (quote_plus, _quote_all):
+            again = (_reencode(query, encode) + _reencode(body, encode)).encode()
+            if again not in out:
+                out.append(again)
+        return out
+
     def raw_signature(self) -> str | None:
         """Return the ``signature`` value as sent (query first, then body), percent-decoded.
 
@@ -173,3 +191,18 @@ def _percent_encode_non_ascii(raw: bytes) -> bytes:
     if raw.isascii():
         return raw
     return b"".join(bytes([b]) if b < 0x80 else b"%%%02X" % b for b in raw)
+
+
+def _quote_all(text: str) -> str:
+    return quote(text, safe="")
+
+
+def _reencode(raw: bytes, encode: Callable[[str], str]) -> str:
+    """Decode each ``name=value`` pair of ``raw`` and encode it again with ``encode``."""
+    if not raw:
+        return ""
+    pairs = []
+    for part in raw.decode("utf-8", "replace").split("&"):
+        name, sep, value = part.partition("=")
+        pairs.append(encode(unquote_plus(name)) + sep + encode(unquote_plus(value)))
+    return "&".join(pairs)

@@ -30,10 +30,12 @@ from .request import RawRequest
 
 __all__ = [
     "JSON_CONTENT_TYPE",
+    "Gone",
     "HttpReply",
     "RestCall",
     "RestHandler",
     "error_reply",
+    "gone",
     "market",
     "rest_answer",
 ]
@@ -100,11 +102,31 @@ def _reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Htt
     )
 
 
+_GONE_HTML = (
+    b"<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n"
+    b"<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+class Gone(ExchangeError):
+    """A retired endpoint: HTTP 410 with nginx's HTML page, as Binance answers it today."""
+
+    def __init__(self) -> None:
+        super().__init__(0, "Gone", 410)
+
+
+def gone(_call: RestCall) -> tuple[Any, int]:
+    """The retired spot listen-key endpoints (``/api/v3/userDataStream``, removed 2026-02-20)."""
+    raise Gone()
+
+
 def error_reply(err: ExchangeError, headers: dict[str, str] | None = None) -> HttpReply:
     """Serialise a REST error: ``{"code","msg"}``, its HTTP status, ``Retry-After`` on 429/418.
 
-    The only place a REST error is written.
+    The only place a REST error is written (a retired endpoint's 410 is nginx HTML).
     """
+    if isinstance(err, Gone):
+        return HttpReply(410, _GONE_HTML, {"Content-Type": "text/html", **(headers or {})})
     extra = dict(headers or {})
     if isinstance(err, RateLimitError):
         extra["Retry-After"] = str(err.retry_after_s)
@@ -134,6 +156,7 @@ def rest_answer(
     *,
     error_weight: int = 0,
     headers: Callable[[RestCall], dict[str, str]] | None = None,
+    weight_header: str = "X-MBX-USED-WEIGHT-1M",
 ) -> HttpReply:
     """Run a routed REST request under the caller's weight limit; return the reply.
 
@@ -150,7 +173,7 @@ def rest_answer(
             call.credentials,
             call.exchange.accounts,
             call.now,
-            lambda: [call.request.signed_payload()],
+            call.request.signed_payloads,
         )
         if principal is not None:
             call = replace(call, principal=principal)
@@ -158,13 +181,13 @@ def rest_answer(
         used = limiter.charge(caller, weight, call.now)
     except ExchangeError as err:
         used = _charge_refusal(limiter, caller, error_weight, call.now, err)
-        return error_reply(err, {"X-MBX-USED-WEIGHT-1M": str(used)})
+        return error_reply(err, {weight_header: str(used)})
     except Exception:  # an emulator bug: the caller still gets a Binance error
-        log.exception("REST %s failed", call.request.line())
+        log.exception("REST %s %s failed", call.request.method, call.request.path)
         used = limiter.used(caller, call.now)
-        return error_reply(unknown_error(), {"X-MBX-USED-WEIGHT-1M": str(used)})
+        return error_reply(unknown_error(), {weight_header: str(used)})
     extra = headers(call) if headers is not None else {}
-    return _reply(200, body, {"X-MBX-USED-WEIGHT-1M": str(used), **extra})
+    return _reply(200, body, {weight_header: str(used), **extra})
 
 
 def _charge_refusal(

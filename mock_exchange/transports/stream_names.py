@@ -19,6 +19,7 @@ from .venues import VENUE_SPECS, StreamSpec
 
 __all__ = [
     "KLINE_INTERVALS",
+    "LISTEN_KEY_CHANNEL",
     "STREAM_CATALOGUE",
     "StreamKey",
     "futures_category",
@@ -29,6 +30,8 @@ __all__ = [
 KLINE_INTERVALS = tuple(INTERVAL_MS)
 _SYMBOL = re.compile(r"^[a-z0-9_]{2,40}$")
 _PUBLIC_CHANNELS = frozenset({"depth", "bookTicker", "trade"})
+# a live listen key subscribed as a stream: ``StreamKey(None, "listenKey", (key,))``
+LISTEN_KEY_CHANNEL = "listenKey"
 
 
 # What each venue serves: (name pattern, an example the grammar accepts). The generated table
@@ -142,7 +145,7 @@ def stream_period(venue: MarketKind, key: StreamKey) -> int | None:
     """Return the update period of a stream in ms; None for real-time streams."""
     spec = VENUE_SPECS[venue].streams
     ch = key.channel
-    if ch in ("trade", "aggTrade", "bookTicker"):
+    if ch in ("trade", "aggTrade", "bookTicker", LISTEN_KEY_CHANNEL):
         return None
     if ch == "forceOrder":
         return 1000  # a snapshot of the latest liquidation per symbol each second

@@ -6,9 +6,11 @@ Market streams are reached as ``/ws``, ``/ws/<s1>/<s2>`` (raw), ``/stream?stream
 :func:`parse_stream_path` tells them apart by grammar: a listen key is one long alphanumeric
 segment, while every stream name has an ``@`` or starts with ``!``.
 
-The emulator serves no user data yet: a ``/ws/<listenKey>`` path opens a market-stream
-connection whose one "stream" is ignored (as ccxt's ``/ws/<n>``), and ``/private/...`` is not a
-market-stream entry point. A user-data handler claims :class:`ListenKeyPath` later.
+Both user-data forms open a stream connection whose one "stream" is the listen key
+(:meth:`ListenKeyPath.as_market`): a live key subscribes the account's user data, anything else
+is ignored as an unknown name (as ccxt's ``/ws/<n>``). ``/private/stream`` is a combined
+connection to which listen keys are subscribed with ``SUBSCRIBE`` (the official SDK) or named
+in ``?streams=``.
 """
 
 from __future__ import annotations
@@ -29,19 +31,24 @@ __all__ = [
 
 Prefix = Literal["public", "market", "private"] | None
 # What an entry point delivers: everything (spot, COIN-M), USD-M ``/public`` (book data) or
-# ``/market`` (the rest), or the USD-M legacy root (ACKs all, delivers the ``/public`` class).
-Category = Literal["all", "public", "market", "root"]
+# ``/market`` (the rest), the USD-M legacy root (ACKs all, delivers the ``/public`` class), or
+# USD-M ``/private`` (user data only).
+Category = Literal["all", "public", "market", "root", "private"]
 _PREFIXES = ("public", "market", "private")
 _LISTEN_KEY = re.compile(r"^[A-Za-z0-9]{32,128}$")
 
 
 @dataclass(frozen=True)
 class MarketStreamPath:
-    """``[/public|/market]/ws[/<names>]`` (raw) or ``.../stream?streams=<names>`` (combined)."""
+    """``[/public|/market]/ws[/<names>]`` (raw) or ``.../stream?streams=<names>`` (combined).
+
+    ``events`` is the ``/private`` allow-list of user-data event types (empty: all).
+    """
 
     prefix: Prefix
     combined: bool
     names: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,8 +71,9 @@ class ListenKeyPath:
         return self.prefix != "private"
 
     def as_market(self) -> MarketStreamPath:
-        """Read the path as market streams, as the emulator does while no user data is served."""
-        return MarketStreamPath(self.prefix, False, (self.listen_key,))
+        """Return the raw stream connection whose one stream name is the listen key."""
+        names = (self.listen_key,) if self.listen_key else ()
+        return MarketStreamPath(self.prefix, False, names, self.events)
 
 
 StreamPath = MarketStreamPath | ListenKeyPath
@@ -87,7 +95,7 @@ def parse_stream_path(path: str, query: Mapping[str, str]) -> StreamPath | None:
     if not parts or parts[0] not in ("ws", "stream"):
         return None
     mode, tail = parts[0], "/".join(parts[1:])
-    if prefix == "private":
+    if prefix == "private" and mode == "ws":
         key = query.get("listenKey") or tail
         return ListenKeyPath(prefix, key, _names(query.get("events", "")))
     if mode == "stream":

@@ -32,6 +32,7 @@ from ..engine.exchange import Exchange
 from ..engine.keys import ApiKey
 from ..engine.markets import MarketKind
 from ..engine.ratelimits import RateLimitError, WeightLimiter
+from ..engine.user_streams import Subscriptions
 from ..errors import ExchangeError, unknown_error
 from . import market_data as md
 from .auth import (
@@ -251,9 +252,11 @@ class WsApiSession:
         self.state = SessionState.LOGGED_OUT
         self.key: ApiKey | None = None
         self.authorized_since: int | None = None
-        # user-data subscriptions live here (see transports/user_data.py); None until used
-        self.user_data: Any = None
+        # user-data subscriptions of this connection (transports/user_data.py)
+        self.subscriptions = Subscriptions()
         self._current: WsApiCall | None = None  # the call being answered (for its rateLimits)
+        # events pushed while a request is answered leave after its reply
+        self._deferred: list[dict[str, Any]] | None = None
 
     def __repr__(self) -> str:
         return f"WsApiSession(venue={self.venue!r}, state={self.state.name})"
@@ -296,7 +299,10 @@ class WsApiSession:
         frame: dict[str, Any] = {"event": event}
         if subscription_id is not None:
             frame = {"subscriptionId": subscription_id, "event": event}
-        self.outbox(frame)
+        if self._deferred is not None:
+            self._deferred.append(frame)
+        else:
+            self.outbox(frame)
         return True
 
     def rate_limits(
@@ -325,6 +331,7 @@ class WsApiSession:
         method: str | None = None
         show = self.return_rate_limits
         self._current = None
+        self._deferred = []
         try:
             try:
                 req = _parse(text, self.return_rate_limits)
@@ -335,11 +342,10 @@ class WsApiSession:
             body = self._answer(WsApiCall(self, req, now), forced)
         except ExchangeError as err:
             error: dict[str, Any] = {"code": err.code, "msg": err.msg}
-            data = getattr(err, "data", None)
             if isinstance(err, RateLimitError):
                 error["data"] = {"serverTime": now, "retryAfter": err.retry_at}
-            elif data is not None:
-                error["data"] = data
+            elif err.data is not None:
+                error["data"] = err.data
             entry = self.methods.get(method or "")
             if entry is not None and entry.error_weight and not isinstance(err, RateLimitError):
                 with contextlib.suppress(RateLimitError):
@@ -351,8 +357,11 @@ class WsApiSession:
             body = {"id": request_id, "status": unknown.http_status, "error": unknown.payload()}
         if show:
             body["rateLimits"] = self.rate_limits(now, self._order_limits(method, self._current))
+        deferred, self._deferred = self._deferred, None
         if self.state is not SessionState.CLOSED:
             self.outbox(body)
+            for frame in deferred:
+                self.outbox(frame)
         return method
 
     def _order_limits(self, method: str | None, call: WsApiCall | None) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from ..engine.markets import MarketKind
 from ..faults import Control
 from ..hosts import HostInfo
 from .rules import ConnectionRules
-from .stream_names import StreamKey, futures_category
+from .stream_names import LISTEN_KEY_CHANNEL, StreamKey, futures_category
 from .stream_paths import Category
 from .stream_session import StreamSession
 from .ws_api import WsApiSession
@@ -109,11 +109,10 @@ class WsConnection:
 
     def drop_slow_consumer(self) -> None:
         """Free the backlog and cut the connection (no close frame: it could not be read)."""
-        log.warning(
-            "connection %d (%s%s): the peer fell more than %d bytes behind; disconnected",
+        log.warning(  # not the path: a user-data path holds a listen key
+            "connection %d (%s): the peer fell more than %d bytes behind; disconnected",
             self.id,
             self.info.host,
-            self.path,
             self.rules.max_backlog_bytes,
         )
         self.closing = True
@@ -227,6 +226,8 @@ class StreamConnection(WsConnection):
         self.venue = venue
         self.category = category
         self.session = session
+        # the ``/private`` ``events=`` allow-list of user-data event types (empty: every type)
+        self.events: frozenset[str] = frozenset()
 
     def carries(self, key: StreamKey) -> bool:
         """Return True when this entry point delivers ``key``.
@@ -234,8 +235,12 @@ class StreamConnection(WsConnection):
         USD-M ``/public`` carries book data, ``/market`` the rest; the legacy root still ACKs
         everything but delivers only the ``/public`` class, as observed on Binance.
         """
+        if key.channel == LISTEN_KEY_CHANNEL:
+            return self.category in ("all", "root", "private")
         if self.category == "all":
             return True
+        if self.category == "private":
+            return False
         cat = futures_category(key)
         return cat == "public" if self.category == "root" else cat == self.category
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
+
+from tests.e2e.loopback import COINM_INFO, SPOT_INFO, USDM_INFO
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 """One connection's behaviour: read the handshake, answer, send frames."""
@@ -26,3 +29,14 @@ async def serve() -> AsyncIterator[Serve]:
     yield start
     for s in servers:
         s.close()
+
+
+@pytest.fixture(scope="module")
+def cx() -> Any:
+    """An offline ccxt.pro binance with spot, USD-M and COIN-M markets from literals (the
+    differential tests' reference; skipped without ccxt)."""
+    ccxt_pro = pytest.importorskip("ccxt.pro")
+    ex = ccxt_pro.binance({"options": {"crossMarginPairsData": [], "isolatedMarginPairsData": []}})
+    infos = [*SPOT_INFO["symbols"], *USDM_INFO["symbols"], *COINM_INFO["symbols"]]
+    ex.set_markets([ex.parse_market(s) for s in infos])
+    return ex

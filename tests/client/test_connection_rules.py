@@ -13,10 +13,11 @@ import pytest
 
 import client
 from client import connection, transport
-from client.connection import ConnectionSettings, StreamConnection, _Pacer
+from client.connection import ConnectionSettings, FramePacer
 from client.errors import ConnectionClosed, DDoSProtection, RateLimitExceeded
 from client.protocol.backoff import POLICY_DELAY, is_retryable, least_delay
 from client.protocol.frames import CLOSE, TEXT, parse_close
+from client.stream_connection import StreamConnection
 from client.telemetry import Telemetry, WireEvent
 from mock_exchange import MockExchange, ServerConfig
 from mock_exchange.transports.rules import ConnectionRules
@@ -35,7 +36,7 @@ async def test_pacer_charges_pongs_to_the_budget(monkeypatch: pytest.MonkeyPatch
         asked.append(delay)
 
     monkeypatch.setattr(connection.asyncio, "sleep", fake_sleep)
-    pacer = _Pacer(5)
+    pacer = FramePacer(5)
     pacer.charge()
     await pacer.wait()
     assert len(asked) == 1 and 0.24 < asked[0] <= 0.25

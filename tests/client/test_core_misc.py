@@ -20,7 +20,7 @@ from client.protocol.backoff import backoff, is_retryable
 from client.protocol.caches import ArrayCache, ArrayCacheByTimestamp
 from client.protocol.stream_protocol import Ack, ServerShutdown, StreamData, StreamProtocol
 from client.protocol.subscriptions import SubState
-from client.protocol.ws_api import WsApiProtocol, WsApiResponse
+from client.protocol.ws_api import WsApiEvent, WsApiProtocol, WsApiResponse
 
 
 def test_array_cache_new_updates_per_key() -> None:
@@ -64,7 +64,8 @@ def test_ws_api_matching_by_string_id() -> None:
         1770123456789
     )
     assert p.receive("not json") is None and p.receive("[1]") is None
-    assert p.receive('{"subscriptionId":0,"event":{"e":"x"}}') is None
+    # issue 8: a user-data frame is an event now, not None (see test_ws_api_events.py)
+    assert p.receive('{"subscriptionId":0,"event":{"e":"x"}}') == WsApiEvent(0, {"e": "x"})
     p.request("time")
     assert p.reset() == ["3"] and not p.pending
     p.forget(rid2)
@@ -124,7 +125,7 @@ async def test_pacer_spaces_control_messages(monkeypatch: pytest.MonkeyPatch) ->
         asked.append(delay)
 
     monkeypatch.setattr(connection.asyncio, "sleep", fake_sleep)
-    pacer = connection._Pacer(5)
+    pacer = connection.FramePacer(5)
     for _ in range(3):
         await pacer.wait()
     assert len(asked) == 2 and all(0.24 < a <= 0.25 for a in asked)

@@ -40,15 +40,6 @@ class _FakeClient:
         """Ignore resolutions (no one is waiting)."""
 
 
-@pytest.fixture(scope="module")
-def cx() -> Any:
-    """An offline ccxt.pro binance with spot, USD-M and COIN-M markets from literals."""
-    ex = ccxt_pro.binance({"options": {"crossMarginPairsData": [], "isolatedMarginPairsData": []}})
-    infos = [*SPOT_INFO["symbols"], *USDM_INFO["symbols"], *COINM_INFO["symbols"]]
-    ex.set_markets([ex.parse_market(s) for s in infos])
-    return ex
-
-
 def ours(kind: str, index: int = 0) -> Market:
     """Our market parsed from the same literal."""
     info = {"spot": SPOT_INFO, "future": USDM_INFO, "delivery": COINM_INFO}[kind]

@@ -14,6 +14,7 @@ from client.errors import (
     ExchangeNotAvailable,
     InsufficientFunds,
     InvalidOrder,
+    PermissionDenied,
     RateLimitExceeded,
     error_from_binance,
 )
@@ -24,7 +25,8 @@ from client.telemetry import Telemetry, WireEvent, redact
     ("code", "msg", "status", "cls"),
     [
         (-1121, "Invalid symbol.", 400, BadSymbol),
-        (-2015, "Invalid API-key, IP, or permissions for action.", 401, AuthenticationError),
+        (-2015, "Invalid API-key, IP, or permissions for action.", 401, PermissionDenied),
+        (-1022, "Signature for this request is not valid.", 400, AuthenticationError),
         (-1013, "Filter failure: LOT_SIZE", 400, InvalidOrder),
         (-2010, "Account has insufficient balance for requested action.", 400, InsufficientFunds),
         (-1003, "Too much request weight used", 429, RateLimitExceeded),

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from aiohttp import WSMsgType, web
@@ -97,6 +99,9 @@ class _Session:
 
 
 WsApiHandler = Callable[[dict[str, Any]], Any]
+RestHandler = Callable[[dict[str, Any]], Any]
+"""Answer one REST call: gets ``{"method","path","query","body","headers"}`` (query and body
+as parsed dicts), returns the JSON, or raises ``LookupError(code, msg[, status])``."""
 
 
 class Loopback:
@@ -108,7 +113,11 @@ class Loopback:
     * ``ws_api[(kind, method)]``: a handler returning ``result`` (raise ``LookupError`` with
       ``(code, msg)`` args for an error answer).
     * ``answer_pings``: False makes new stream connections a silent (dead) peer.
-    * a WS API request with method ``hold`` is never answered.
+    * a WS API request with method ``hold``, or a method in ``hold_methods``, is never
+      answered.
+    * ``rest[(kind, verb, path)]``: a handler for a REST call (see :data:`RestHandler`);
+      every REST call is recorded in ``rest_requests``. ``/time`` answers the local clock
+      plus ``clock_skew_ms``.
     """
 
     def __init__(self) -> None:
@@ -122,6 +131,10 @@ class Loopback:
         self.ws_api: dict[tuple[str, str], WsApiHandler] = {}
         self.answer_pings = True
         self.ws_api_sockets: list[web.WebSocketResponse] = []
+        self.hold_methods: set[str] = set()
+        self.rest: dict[tuple[str, str, str], RestHandler] = {}
+        self.rest_requests: list[dict[str, Any]] = []
+        self.clock_skew_ms = 0
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -207,6 +220,9 @@ class Loopback:
             if path.startswith(("/ws-api", "/ws-fapi", "/ws-dapi")):
                 return await self._ws_api(request, kind)
             return await self._stream(request, kind, path)
+        handler = self.rest.get((kind, request.method, path))
+        if handler is not None or path.endswith("/time"):
+            return await self._rest(request, kind, path, handler)
         if path.endswith("/exchangeInfo"):
             info = {"spot": SPOT_INFO, "future": USDM_INFO, "delivery": COINM_INFO}[kind]
             return web.json_response(info)
@@ -223,6 +239,31 @@ class Loopback:
                 return web.json_response({"code": -1121, "msg": "Invalid symbol."}, status=400)
             return web.json_response(snap)
         return web.json_response({"code": -1020, "msg": "not served"}, status=404)
+
+    async def _rest(
+        self, request: web.Request, kind: str, path: str, handler: RestHandler | None
+    ) -> web.StreamResponse:
+        body = await request.read()
+        call = {
+            "kind": kind,
+            "method": request.method,
+            "path": path,
+            "raw_query": request.query_string,
+            "raw_body": body.decode(),
+            "query": dict(request.query),
+            "body": dict(parse_qsl(body.decode(), keep_blank_values=True)),
+            "headers": dict(request.headers),
+        }
+        self.rest_requests.append(call)
+        await self._notify()
+        if handler is None:
+            now = int(time.time() * 1000) + self.clock_skew_ms
+            return web.json_response({"serverTime": now})
+        try:
+            return web.json_response(handler(call))
+        except LookupError as e:
+            code, text, *rest = e.args
+            return web.json_response({"code": code, "msg": text}, status=rest[0] if rest else 400)
 
     async def _stream(self, request: web.Request, kind: str, path: str) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoping=self.answer_pings)
@@ -267,7 +308,7 @@ class Loopback:
             self.received.append(("ws-api", req))
             await self._notify()
             handler = self.ws_api.get((kind, req.get("method", "")))
-            if req.get("method") == "hold":
+            if req.get("method") == "hold" or req.get("method") in self.hold_methods:
                 continue  # never answered
             if handler is None:
                 answer = {

@@ -45,6 +45,14 @@ SAMPLES: dict[str, Any] = {
     "clear_journal": {},
     "account": {"apiKey": "k-1", "secret": "s", "balances": {"USDT": "100"}},
     "deposit": {"apiKey": "k-1", "asset": "USDT", "amount": "5", "wallet": "spot"},
+    "borrow_rate": {"asset": "BTC", "dailyInterestRate": "0.0003"},
+    "force_liquidation": {
+        "apiKey": "k-1",
+        "symbol": "BTCUSDT",
+        "side": "SELL",
+        "price": "1",
+        "qty": "1",
+    },
 }
 
 

@@ -94,7 +94,7 @@ def test_account_orders_outlive_the_book_and_their_events_name_the_owner() -> No
         "SELL",
         "LIMIT",
         quantity=D("0.02"),
-        price=D("1000"),
+        price=D("90000"),
         owner=ALICE,
         client_order_id="m1",
     )
@@ -138,6 +138,7 @@ def test_filters_are_a_table_in_their_documented_order() -> None:
         "mandatory parameters",
         "price",
         "PRICE_FILTER",
+        "PERCENT_PRICE_BY_SIDE",
         "quantity",
         "MARKET_LOT_SIZE",
         "LOT_SIZE",

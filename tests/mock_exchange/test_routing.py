@@ -92,7 +92,7 @@ def test_stream_paths_parse_once_into_a_typed_value(
 
 
 def test_listen_key_paths_hide_the_key_and_fall_back_to_market_streams() -> None:
-    """A listen key never shows in a repr; /ws/<key> is read as market streams for now."""
+    """A listen key never shows in a repr; both user-data paths open a stream named by the key."""
     legacy = parse_stream_path("/ws/" + KEY, {})
     assert isinstance(legacy, ListenKeyPath) and legacy.legacy and KEY not in repr(legacy)
     assert legacy.as_market() == MarketStreamPath(None, False, (KEY,))
@@ -105,7 +105,10 @@ def test_route_finds_streams_ws_api_rest_and_nothing() -> None:
     ws = route(raw("fstream.binance.com", "/public/ws/" + KEY), upgrade=True)
     assert isinstance(ws, StreamMatch) and (ws.venue, ws.category) == ("usdm", "public")
     assert ws.path.names == (KEY,)
-    assert isinstance(route(raw("fstream.binance.com", "/private/ws"), upgrade=True), NoRoute)
+    private = route(raw("fstream.binance.com", "/private/ws"), upgrade=True)
+    assert isinstance(private, StreamMatch) and private.category == "private"
+    assert private.path.names == ()
+    assert isinstance(route(raw("fstream.binance.com", "/private/x"), upgrade=True), NoRoute)
     api = route(raw("testnet.binancefuture.com", "/ws-fapi/v1/"), upgrade=True)
     assert api == WsApiMatch("usdm")
     rest = route(raw("testnet.binancefuture.com", "/dapi/v1/depth"), upgrade=False)
@@ -121,9 +124,9 @@ async def test_every_verb_gets_the_one_unimplemented_answer(emulator: MockExchan
     """POST, PUT and DELETE on unrouted paths answer -1020 naming the verb, as GET does."""
     async with aiohttp.ClientSession() as s:
         for method in ("GET", "POST", "PUT", "DELETE"):
-            url = emulator.url("https://api.binance.com/api/v3/order")
+            url = emulator.url("https://api.binance.com/api/v3/sor/x")
             async with s.request(method, url, data=b"symbol=BTCUSDT") as r:
                 body = await r.json()
                 assert r.status == 404 and body["code"] == -1020
-                assert f"{method} api.binance.com/api/v3/order is not implemented" in body["msg"]
+                assert f"{method} api.binance.com/api/v3/sor/x is not implemented" in body["msg"]
                 assert r.headers["Content-Type"].startswith("application/json")

@@ -78,7 +78,7 @@ async def test_unknown_host_path_and_unimplemented(emulator: MockExchange) -> No
         assert status == 404 and "URL rule" in body["msg"]
         status, body, _ = await get(s, emulator.url("https://api.binance.com/api/v3/nothing"))
         assert status == 404 and body["code"] == -1020 and "not implemented" in body["msg"]
-        status, body, _ = await get(s, emulator.url("https://fapi.binance.com/fapi/v1/order"))
+        status, body, _ = await get(s, emulator.url("https://fapi.binance.com/fapi/v1/nothing"))
         assert status == 404 and body["code"] == -1020
 
 

@@ -76,8 +76,10 @@ async def test_ws_api_envelopes(mx: MockExchange) -> None:
             assert r["status"] == 200, (method, r)
         r = await call(ws, {"id": None, "method": "klines", "params": {"symbol": "BTCUSDT"}})
         assert r["id"] is None and r["status"] == 400 and r["error"]["code"] == -1102
-        r = await call(ws, {"id": 1, "method": "order.place", "params": {}})
+        r = await call(ws, {"id": 1, "method": "sor.order.place", "params": {}})
         assert r["error"]["code"] == -1020
+        r = await call(ws, {"id": 1, "method": "order.place", "params": {}})
+        assert (r["status"], r["error"]["code"]) == (401, -2014)
         r = await call(ws, "not json")
         assert r["status"] == 400 and r["id"] is None
     url = mx.url(WS_API) + "?returnRateLimits=false"

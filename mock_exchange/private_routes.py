@@ -1,0 +1,135 @@
+"""The private endpoints: one row per endpoint, naming its REST route and its WS API method.
+
+Each :class:`~mock_exchange.transports.private.PrivateEndpoint` row is turned into a REST route
+and a WS API method by :mod:`mock_exchange.routing`, so both faces of an endpoint run one
+handler with one access rule, weight on refusal, and order counting. Order lists (OCO, OTO,
+OTOCO, OPO, OPOCO) are refused explicitly with ``-1020``: the emulator does not serve them and
+never pretends to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .engine.markets import MarketKind
+from .errors import ExchangeError
+from .futures_routes import FUTURES_ENDPOINTS, FUTURES_SERVICE
+from .hosts import Service
+from .transports import account as acct
+from .transports import convert as conv
+from .transports import margin as mrg
+from .transports import orders_read as reads
+from .transports import trading as trade
+from .transports.auth import ACCESS_API_KEY, ACCESS_TRADE, ACCESS_USER_DATA, Access
+from .transports.cancel_replace import cancel_replace
+from .transports.private import PrivateCall, PrivateEndpoint, PrivateHandler
+from .transports.wallet import capital_config
+
+__all__ = ["PRIVATE_ENDPOINTS", "PRIVATE_SERVICE", "order_lists_refused"]
+
+
+def order_lists_refused(call: PrivateCall) -> tuple[Any, int]:
+    """Order lists (``/api/v3/orderList/*``, ``orderList.*``): refused with -1020."""
+    raise ExchangeError(
+        -1020,
+        "This operation is not supported. (mock_exchange: order lists (OCO/OTO/OTOCO/OPO/OPOCO) "
+        "are not implemented by the emulator)",
+    )
+
+
+def _ep(
+    handler: PrivateHandler,
+    access: Access,
+    rest: tuple[str, str] | None,
+    ws: str | None,
+    error_weight: int = 0,
+    counts_orders: bool = False,
+) -> PrivateEndpoint:
+    return PrivateEndpoint(handler, access, rest, ws, error_weight, counts_orders)
+
+
+_T, _U = ACCESS_TRADE, ACCESS_USER_DATA
+_LISTS_TRADE: tuple[tuple[tuple[str, str] | None, str | None], ...] = (
+    (("POST", "/api/v3/order/oco"), "orderList.place"),
+    (("POST", "/api/v3/orderList/oco"), "orderList.place.oco"),
+    (("POST", "/api/v3/orderList/oto"), "orderList.place.oto"),
+    (("POST", "/api/v3/orderList/otoco"), "orderList.place.otoco"),
+    (("POST", "/api/v3/orderList/opo"), "orderList.place.opo"),
+    (("POST", "/api/v3/orderList/opoco"), "orderList.place.opoco"),
+    (("DELETE", "/api/v3/orderList"), "orderList.cancel"),
+)
+_LISTS_READ: tuple[tuple[tuple[str, str] | None, str | None], ...] = (
+    (("GET", "/api/v3/orderList"), "orderList.status"),
+    (("GET", "/api/v3/allOrderList"), "allOrderLists"),
+    (("GET", "/api/v3/openOrderList"), "openOrderLists.status"),
+)
+
+# /sapi/v1 (served on the spot REST hosts; weights on the SAPI IP limiter)
+_SAPI: tuple[tuple[str, str, PrivateHandler, Access], ...] = (
+    ("GET", "/sapi/v1/capital/config/getall", capital_config, _U),
+    ("GET", "/sapi/v1/margin/allPairs", mrg.margin_all_pairs, ACCESS_API_KEY),
+    ("GET", "/sapi/v1/margin/isolated/allPairs", mrg.margin_isolated_all_pairs, _U),
+    ("GET", "/sapi/v1/margin/interestRateHistory", mrg.interest_rate_history, _U),
+    ("GET", "/sapi/v1/margin/crossMarginData", mrg.cross_margin_data, _U),
+    ("GET", "/sapi/v1/margin/isolatedMarginData", mrg.isolated_margin_data, _U),
+    ("GET", "/sapi/v1/margin/next-hourly-interest-rate", mrg.next_hourly_interest_rate, _U),
+    ("GET", "/sapi/v1/margin/forceLiquidationRec", mrg.force_liquidation_rec, _U),
+    ("GET", "/sapi/v1/margin/account", mrg.margin_account, _U),
+    ("POST", "/sapi/v1/userListenToken", mrg.user_listen_token, ACCESS_API_KEY),
+    ("GET", "/sapi/v1/convert/exchangeInfo", conv.convert_exchange_info, ACCESS_API_KEY),
+    ("GET", "/sapi/v1/convert/assetInfo", conv.asset_info, _U),
+    ("POST", "/sapi/v1/convert/getQuote", conv.get_quote, _U),
+    ("POST", "/sapi/v1/convert/acceptQuote", conv.accept_quote, _T),
+    ("GET", "/sapi/v1/convert/orderStatus", conv.order_status, _U),
+    ("GET", "/sapi/v1/convert/tradeFlow", conv.trade_flow, _U),
+)
+
+# Private endpoints per venue.
+PRIVATE_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {
+    "spot": (
+        _ep(acct.account_status, _U, ("GET", "/api/v3/account"), "account.status", 20),
+        _ep(
+            acct.account_commission,
+            _U,
+            ("GET", "/api/v3/account/commission"),
+            "account.commission",
+            20,
+        ),
+        _ep(
+            acct.rate_limit_order,
+            _U,
+            ("GET", "/api/v3/rateLimit/order"),
+            "account.rateLimits.orders",
+            40,
+        ),
+        _ep(trade.order_place, _T, ("POST", "/api/v3/order"), "order.place", 1, True),
+        _ep(trade.order_test, _T, ("POST", "/api/v3/order/test"), "order.test", 1),
+        _ep(trade.cancel_order, _T, ("DELETE", "/api/v3/order"), "order.cancel", 1),
+        _ep(trade.cancel_all, _T, ("DELETE", "/api/v3/openOrders"), "openOrders.cancelAll", 1),
+        _ep(
+            cancel_replace,
+            _T,
+            ("POST", "/api/v3/order/cancelReplace"),
+            "order.cancelReplace",
+            1,
+            True,
+        ),
+        _ep(
+            trade.amend_keep_priority,
+            _T,
+            ("PUT", "/api/v3/order/amend/keepPriority"),
+            "order.amend.keepPriority",
+            4,
+        ),
+        _ep(reads.order_status, _U, ("GET", "/api/v3/order"), "order.status", 4),
+        _ep(reads.open_orders, _U, ("GET", "/api/v3/openOrders"), "openOrders.status", 6),
+        _ep(reads.all_orders, _U, ("GET", "/api/v3/allOrders"), "allOrders", 20),
+        _ep(reads.my_trades, _U, ("GET", "/api/v3/myTrades"), "myTrades", 20),
+        *(_ep(order_lists_refused, _T, rest, ws, 1) for rest, ws in _LISTS_TRADE),
+        *(_ep(order_lists_refused, _U, rest, ws, 4) for rest, ws in _LISTS_READ),
+        *(_ep(handler, access, (verb, path), None, 1) for verb, path, handler, access in _SAPI),
+    ),
+}
+# the REST service serving each venue's private routes
+PRIVATE_ENDPOINTS.update(FUTURES_ENDPOINTS)
+PRIVATE_SERVICE: dict[MarketKind, Service] = {"spot": "spot-rest", **FUTURES_SERVICE}

@@ -1,0 +1,129 @@
+"""A tiny signed REST + WS API caller for emulator tests (HMAC keys, Binance's signing rules)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from mock_exchange import MockExchange
+from tests.mock_exchange.signing import Signer, hmac_signer, rest_query, ws_request
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@dataclass
+class Reply:
+    """One answer: HTTP (or WS ``status``), body, headers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def code(self) -> int | None:
+        """The Binance error code, if any."""
+        if isinstance(self.body, dict):
+            if "code" in self.body:
+                return int(self.body["code"])
+            if "error" in self.body:
+                return int(self.body["error"]["code"])
+        return None
+
+
+class Trader:
+    """One account's key, calling the emulator over REST and the WS API."""
+
+    def __init__(self, mx: MockExchange, signer: Signer, session: aiohttp.ClientSession) -> None:
+        self.mx, self.signer, self.session = mx, signer, session
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._ids = itertools.count(1)
+        self._waiting: dict[Any, asyncio.Future[dict[str, Any]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    @classmethod
+    def register(
+        cls,
+        mx: MockExchange,
+        session: aiohttp.ClientSession,
+        name: str,
+        balances: dict[str, str],
+        **extra: Any,
+    ) -> Trader:
+        signer = hmac_signer(name, f"{name}-secret")
+        mx.add_account(signer.registration(balances=balances, **extra))
+        return cls(mx, signer, session)
+
+    async def rest(self, method: str, path: str, **params: Any) -> Reply:
+        """A signed REST call (GET/DELETE in the query, POST/PUT in the form body)."""
+        query = rest_query(self.signer, params, timestamp=self.mx.clock.now_ms())
+        url = self.mx.url(f"https://api.binance.com{path}")
+        headers = {"X-MBX-APIKEY": self.signer.api_key}
+        if method in ("GET", "DELETE"):
+            ctx = self.session.request(method, f"{url}?{query}", headers=headers)
+        else:
+            ctx = self.session.request(method, url, data=query, headers={**headers, **_FORM})
+        async with ctx as r:
+            text = await r.text()
+            body = json.loads(text) if text.startswith(("{", "[")) else text
+            return Reply(r.status, body, dict(r.headers))
+
+    async def order(self, **params: Any) -> Reply:
+        """``POST /api/v3/order``."""
+        return await self.rest("POST", "/api/v3/order", **params)
+
+    async def connect(self) -> None:
+        """Open a WS API connection; events go to :attr:`events`."""
+        url = self.mx.url("wss://ws-api.binance.com:443/ws-api/v3")
+        self.ws = await self.session.ws_connect(url)
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        async for msg in self.ws:
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                continue
+            frame = json.loads(msg.data)
+            if "event" in frame and "id" not in frame:
+                await self.events.put(frame)
+            elif frame.get("id") in self._waiting:
+                self._waiting.pop(frame["id"]).set_result(frame)
+
+    async def call(self, method: str, *, signed: bool = True, **params: Any) -> Reply:
+        """A WS API request (signed over the sorted params unless ``signed`` is False)."""
+        assert self.ws is not None
+        req_id = f"r{next(self._ids)}"
+        if signed:
+            frame = ws_request(
+                self.signer, method, params, timestamp=self.mx.clock.now_ms(), req_id=req_id
+            )
+        else:
+            frame = json.dumps({"id": req_id, "method": method, "params": params})
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting[req_id] = future
+        await self.ws.send_str(frame)
+        answer = await asyncio.wait_for(future, 10)
+        return Reply(answer["status"], answer)
+
+    async def event(self, timeout: float = 10) -> dict[str, Any]:
+        """The next pushed event frame."""
+        return await asyncio.wait_for(self.events.get(), timeout)
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Every event frame received so far."""
+        out = []
+        while not self.events.empty():
+            out.append(self.events.get_nowait())
+        return out
+
+    async def close(self) -> None:
+        """Close the WS API connection."""
+        if self.ws is not None:
+            await self.ws.close()
+        if self._reader is not None:
+            await self._reader
