@@ -100,7 +100,7 @@ async def test_serve_bad_address_is_one_line(args: tuple[str, ...], fragment: st
         ("[{symbol: BTCUSDT, tick_size: abc}]", "market BTCUSDT: tick_size must be a positive"),
         ("[{symbol: BTCUSDT, min_price: 5, max_price: 1}]", "min_price 5 is above max_price 1"),
         ("[{BTCUSDT: {tick_size: 1}}]", "market entry without 'symbol'"),
-        ("[{symbol: BTCUSDT, order_types: 5}]", "order_types must be a list of order types"),
+        ("[{symbol: BTCUSDT, order_types: 5}]", "order_types must be a list of names"),
     ],
 )
 async def test_serve_inconsistent_markets_is_one_line(
