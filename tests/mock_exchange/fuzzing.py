@@ -76,13 +76,17 @@ def threaded_emulator(config: ServerConfig) -> Iterator[str]:
 def http_call(
     url: str, method: str = "GET", body: bytes | None = None
 ) -> tuple[int, Any, dict[str, str]]:
-    """Send one request; return (status, JSON body, headers)."""
+    """Send one request; return (status, body, headers): the JSON body, or the raw bytes of
+    an answer that is not JSON (the 410 page of a retired endpoint)."""
     req = urllib.request.Request(url, data=body, method=method)
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read()), dict(r.headers)
+            status, raw, headers = r.status, r.read(), dict(r.headers)
     except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read()), dict(err.headers)
+        status, raw, headers = err.code, err.read(), dict(err.headers)
+    if headers.get("Content-Type", "").startswith("application/json"):
+        return status, json.loads(raw), headers
+    return status, raw, headers
 
 
 def http_get(url: str) -> tuple[int, Any]:
