@@ -11,7 +11,9 @@ Cases, all fed the same recorded-format frames by ``benchmarks.feed`` in its own
 Throughput: N frames sent as fast as the socket takes them; messages/s = N over the time from
 the first frame's send to the watch return that covers the last one. Latency: frames paced at a
 fixed rate every client keeps up with; per message, the time from the feed's send to the watch
-return that covers it (p50/p99). Run::
+return that covers it (p50/p99). ccxt.pro needs the ``ccxt`` package (the ``test`` extra);
+without it the benchmark says so and runs the other clients. For CPU per message on
+Binance-shaped loads (many symbols, deep diffs) see :mod:`benchmarks.loads`. Run::
 
     python -m benchmarks.bench_client [--n 30000] [--rate 2000] [--json out.json] [--plot out.png]
 """
@@ -30,6 +32,8 @@ from typing import Any
 import aiohttp
 import orjson
 import websockets
+
+from .loads import CCXT_MISSING, have_ccxt
 
 Run = Callable[[str, str, int], Awaitable[list[tuple[int, int]]]]
 """(base_url, kind, last_id) -> [(message id covered, return time ns)]."""
@@ -202,7 +206,7 @@ def plot(results: dict[str, dict[str, dict[str, float]]], path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(CLIENTS)
+    names = [n for n in CLIENTS if n in next(iter(results.values()))]
     kinds = list(results)
     fig, ax = plt.subplots(figsize=(7, 3.6))
     width = 0.8 / len(names)
@@ -228,6 +232,9 @@ if __name__ == "__main__":
     p.add_argument("--json", help="write the figures as JSON here")
     p.add_argument("--plot", help="write a PNG bar chart here")
     a = p.parse_args()
+    if not have_ccxt():
+        print(CCXT_MISSING, file=sys.stderr)
+        del CLIENTS["ccxt.pro"]
     res = asyncio.run(main(a.n, a.rate, a.repeat))
     if a.json:
         with open(a.json, "wb") as f:

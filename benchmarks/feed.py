@@ -5,12 +5,17 @@ It speaks just enough HTTP/1.1 and RFC 6455 on one port to serve every client th
 path that answer ``SUBSCRIBE`` with ``{"result":null,"id":N}`` and ping with pong. Frames are
 written pre-framed straight to the socket, so the feed outruns every client under test.
 
-Control (HTTP): ``POST /go?stream=trade|depth&n=N&rate=R`` starts sending N recorded-format
-frames (``trade`` or spot ``depthUpdate`` with contiguous ids) to every subscribed socket, R per
-second (0 = as fast as the socket takes them), then one more frame per millisecond until
-``POST /stop`` (a watch waits for the *next* update, so a client that drained the burst between
-two watches is woken by the trickle, not left waiting); ``GET /sendtimes`` returns the send time
-(ns, wall clock) of each message id; ``POST /reset`` restores the initial book.
+Control (HTTP): ``POST /setup?kind=depth|trade|bookTicker&market=spot|usdm&symbols=S&levels=L``
+chooses the profile (see :class:`Feed`; the default is one symbol, ``BTCUSDT``, one level per
+side). ``POST /go?n=N&rate=R`` starts sending the profile's first N recorded-format frames
+(``trade``, spot ``depthUpdate`` with contiguous ids, or USD-M ``bookTicker``), each to the
+sockets subscribed to its stream, R per second (0 = as fast as the sockets take them), then one
+more frame per millisecond until ``POST /stop`` (a watch waits for the *next* update, so a
+client that drained the burst between two watches is woken by the trickle, not left waiting);
+``stream=trade|depth`` also switches to that kind's one-symbol profile. ``GET /sendtimes``
+returns the send time (ns, wall clock) of each message id of a one-symbol profile,
+``GET /burst`` when the last burst started, ``GET /subscribed`` how many distinct streams are
+subscribed; ``POST /reset`` forgets the send times.
 
     python -m benchmarks.feed --port 0      # prints "PORT <n>"
 """
@@ -32,32 +37,49 @@ import orjson
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 FIRST_ID = 1000
 
-SPOT_INFO = {
-    "timezone": "UTC",
-    "symbols": [
-        {
-            "symbol": "BTCUSDT",
-            "status": "TRADING",
-            "baseAsset": "BTC",
-            "quoteAsset": "USDT",
-            "orderTypes": ["LIMIT", "MARKET"],
-            "filters": [
-                {
-                    "filterType": "PRICE_FILTER",
-                    "minPrice": "0.01",
-                    "maxPrice": "1e6",
-                    "tickSize": "0.01",
-                },
-                {
-                    "filterType": "LOT_SIZE",
-                    "minQty": "0.00001",
-                    "maxQty": "9000",
-                    "stepSize": "0.00001",
-                },
-            ],
-        }
-    ],
-}
+PROFILE_DEFAULT = {"kind": "depth", "market": "spot", "symbols": 1, "levels": 1}
+
+
+def symbol_id(i: int) -> str:
+    """Binance id of the ``i``-th symbol of a profile (the first is ``BTCUSDT``)."""
+    return "BTCUSDT" if i == 0 else f"C{i:04d}USDT"
+
+
+def market_info(sid: str, market: str) -> dict[str, Any]:
+    """One ``exchangeInfo.symbols[]`` entry (spot, or a USD-M perpetual)."""
+    info: dict[str, Any] = {
+        "symbol": sid,
+        "status": "TRADING",
+        "baseAsset": sid[:-4],
+        "quoteAsset": "USDT",
+        "orderTypes": ["LIMIT", "MARKET"],
+        "filters": [
+            {"filterType": "PRICE_FILTER", "minPrice": "0.01", "maxPrice": "1000000",
+             "tickSize": "0.01"},
+            {"filterType": "LOT_SIZE", "minQty": "0.00001", "maxQty": "9000",
+             "stepSize": "0.00001"},
+        ],
+    }  # fmt: skip
+    if market == "usdm":
+        info |= {
+            "pair": sid, "contractType": "PERPETUAL", "deliveryDate": 4133404800000,
+            "onboardDate": 1569398400000, "marginAsset": "USDT", "contractStatus": "TRADING",
+            "pricePrecision": 2, "quantityPrecision": 3, "baseAssetPrecision": 8,
+            "quotePrecision": 8, "underlyingType": "COIN",
+        }  # fmt: skip
+    return info
+
+
+def _price(cents: int) -> str:
+    """A price in Binance's spot spelling: 8 decimals (``9000.01000000``)."""
+    return f"{cents // 100}.{cents % 100:02d}000000"
+
+
+LADDER = 1100
+"""Price ticks per side a diff may touch; the initial book holds the best 1000 of them."""
+BID_PRICES = [_price(900_000 - k) for k in range(LADDER)]
+ASK_PRICES = [_price(900_001 + k) for k in range(LADDER)]
+QTYS = [f"{q / 10:.8f}" for q in range(1, 51)]
 
 
 def frame(payload: bytes, opcode: int = 1) -> bytes:
@@ -72,96 +94,142 @@ def frame(payload: bytes, opcode: int = 1) -> bytes:
     return head + payload
 
 
+def first_id(kind: str) -> int:
+    """The id of message 0 of a one-symbol feed (a depth ``u`` or a trade ``t``)."""
+    return FIRST_ID + 1 if kind == "depth" else 1
+
+
+def stream_of(kind: str, sid: str) -> str:
+    """The stream name a message of ``kind`` for ``sid`` travels on."""
+    if kind == "bookTicker":
+        return "!bookTicker"
+    return f"{sid.lower()}@{'depth@100ms' if kind == 'depth' else 'trade'}"
+
+
 class Feed:
-    """Book state, subscribed sockets and send times."""
+    """Profile, initial books, pre-built frames, subscribed sockets and send times.
+
+    A profile is ``kind`` (``depth``: spot diffs, ``trade``: spot trades, ``bookTicker``: the
+    USD-M all-symbol ``!bookTicker``), ``market`` (``spot`` or ``usdm``), ``symbols`` S and
+    ``levels`` L (price levels per side per diff). Message ``m`` belongs to symbol ``m % S``;
+    each symbol's book starts with 1000 levels per side at update id 1000 and its diffs carry
+    contiguous ids from 1001. Diffs touch L levels per side chosen from the best 1100 ticks,
+    the near ones more often (``k = 1100 * r**2``); a fifth of them are removals (quantity 0).
+    """
 
     def __init__(self) -> None:
         self.sockets: list[tuple[asyncio.StreamWriter, set[str]]] = []
         self.send_times: dict[int, int] = {}
+        self.burst_start = 0
         self.sender: asyncio.Task[None] | None = None
+        self.profile: dict[str, Any] = {}
+        self.frames: list[tuple[str, bytes]] = []
+        self.built: tuple[Any, ...] = ()
+        self.setup(dict(PROFILE_DEFAULT))
+
+    def setup(self, profile: dict[str, Any]) -> None:
+        """Switch to ``profile`` (initial books, symbols); frames are built on ``go``."""
+        self.profile = profile
+        self.ids = [symbol_id(i) for i in range(int(profile["symbols"]))]
+        rng = random.Random(7)
+        self.book = {
+            "bids": [[BID_PRICES[k], rng.choice(QTYS)] for k in range(1000)],
+            "asks": [[ASK_PRICES[k], rng.choice(QTYS)] for k in range(1000)],
+        }
         self.reset()
 
     def reset(self) -> None:
-        """Restore the initial book and forget send times."""
-        rng = random.Random(7)
-        self.rng = rng
-        self.last_id = FIRST_ID
-        self.bids = {
-            f"{9000 + i * 0.01:.2f}": f"{rng.randint(1, 50) / 10:.1f}" for i in range(1000)
-        }
-        self.asks = {
-            f"{9010 + i * 0.01:.2f}": f"{rng.randint(1, 50) / 10:.1f}" for i in range(1000)
-        }
+        """Forget send times (every symbol's snapshot is the initial book at id 1000)."""
         self.send_times = {}
 
     def snapshot(self) -> dict[str, Any]:
-        """Return a spot depth snapshot at the current update id."""
-        return {
-            "lastUpdateId": self.last_id,
-            "bids": [[p, q] for p, q in self.bids.items()],
-            "asks": [[p, q] for p, q in self.asks.items()],
-        }
+        """Return a spot depth snapshot at the initial update id."""
+        return {"lastUpdateId": FIRST_ID, **self.book}
 
-    def message(self, kind: str, i: int, now_ms: int) -> dict[str, Any]:
-        """Return message ``i`` of the ``kind`` feed (applying depth changes to the book)."""
-        if kind == "trade":
-            return {
-                "e": "trade", "E": now_ms, "s": "BTCUSDT", "t": i,
-                "p": f"{9005 + (i % 100) * 0.01:.2f}", "q": "0.01000",
-                "T": now_ms, "m": bool(i & 1), "M": True,
-            }  # fmt: skip
-        rng = self.rng
-        bp = f"{9000 + rng.randrange(1000) * 0.01:.2f}"
-        ap = f"{9010 + rng.randrange(1000) * 0.01:.2f}"
-        bq = "0" if rng.random() < 0.2 else f"{rng.randint(1, 50) / 10:.1f}"
-        aq = f"{rng.randint(1, 50) / 10:.1f}"
-        if bq == "0":
-            self.bids.pop(bp, None)
-        else:
-            self.bids[bp] = bq
-        self.asks[ap] = aq
-        self.last_id = i
-        return {"e": "depthUpdate", "E": now_ms, "s": "BTCUSDT", "U": i, "u": i,
-                "b": [[bp, bq]], "a": [[ap, aq]]}  # fmt: skip
-
-    async def go(self, kind: str, n: int, rate: float) -> None:
-        """Send ``n`` messages of ``kind`` to every socket subscribed to that kind of stream,
-        then a trickle of one per millisecond until cancelled."""
-        targets = [w for w, subs in self.sockets if any(kind in s for s in subs)]
-        start = self.last_id + 1 if kind == "depth" else 1
-        stream = "btcusdt@trade" if kind == "trade" else "btcusdt@depth@100ms"
+    def build(self, count: int) -> None:
+        """Pre-build the first ``count`` messages of the profile as (stream, frame)."""
+        p = self.profile
+        key = (tuple(sorted(p.items())), count)
+        if self.built == key:
+            return
+        kind, s, levels = p["kind"], len(self.ids), int(p["levels"])
+        rng = random.Random(11)
         now_ms = time.time_ns() // 1_000_000
-        # frames are built before the clock starts, so the feed is never the bottleneck
-        frames = [
-            frame(orjson.dumps({"stream": stream, "data": self.message(kind, i, now_ms)}))
-            for i in range(start, start + n)
-        ]
+        frames: list[tuple[str, bytes]] = []
+        for m in range(count):
+            sid = self.ids[m % s]
+            seq = m // s
+            data: dict[str, Any]
+            if kind == "trade":
+                data = {
+                    "e": "trade", "E": now_ms, "s": sid, "t": seq + 1,
+                    "p": BID_PRICES[m % 100], "q": "0.01000000", "T": now_ms,
+                    "m": bool(m & 1), "M": True,
+                }  # fmt: skip
+            elif kind == "bookTicker":
+                k = rng.randrange(5)
+                data = {
+                    "e": "bookTicker", "u": m + 1, "E": now_ms, "T": now_ms, "s": sid,
+                    "b": BID_PRICES[k], "B": rng.choice(QTYS),
+                    "a": ASK_PRICES[k], "A": rng.choice(QTYS),
+                }  # fmt: skip
+            else:
+                sides = []
+                for prices in (BID_PRICES, ASK_PRICES):
+                    picked = {int(LADDER * rng.random() ** 2) for _ in range(levels)}
+                    sides.append(
+                        [
+                            [prices[k], "0.00000000" if rng.random() < 0.2 else rng.choice(QTYS)]
+                            for k in sorted(picked)
+                        ]
+                    )
+                u = FIRST_ID + 1 + seq
+                data = {"e": "depthUpdate", "E": now_ms, "s": sid, "U": u, "u": u,
+                        "b": sides[0], "a": sides[1]}  # fmt: skip
+            stream = stream_of(kind, sid)
+            frames.append((stream, frame(orjson.dumps({"stream": stream, "data": data}))))
+        self.frames = frames
+        self.built = key
+
+    async def go(self, n: int, rate: float, trickle: int = 5000) -> None:
+        """Send the profile's first ``n`` messages to the sockets subscribed to their streams,
+        ``rate`` per second (0 = as fast as the sockets take them), then a trickle of one more
+        per millisecond (at most ``trickle``) until cancelled."""
+        self.build(n + trickle)
+        first = first_id(self.profile["kind"])
         batch = 1 if rate else 64
+        # each socket's share of every batch, joined before the clock starts
+        plans: list[tuple[asyncio.StreamWriter, list[bytes]]] = []
+        for w, subs in self.sockets:
+            blobs = [
+                b"".join(f for stream, f in self.frames[k : min(n, k + batch)] if stream in subs)
+                for k in range(0, n, batch)
+            ]
+            if any(blobs):
+                plans.append((w, blobs))
         t0 = time.perf_counter()
-        for k in range(0, n, batch):
+        self.burst_start = time.time_ns()
+        for b, k in enumerate(range(0, n, batch)):
             if rate:
                 due = t0 + k / rate
                 delay = due - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-            blob = b"".join(frames[k : k + batch])
             sent = time.time_ns()
-            for i in range(start + k, start + min(n, k + batch)):
-                self.send_times[i] = sent
-            for w in targets:
-                w.write(blob)
-            for w in targets:
+            for i in range(k, min(n, k + batch)):
+                self.send_times[first + i] = sent
+            for w, blobs in plans:
+                if blobs[b]:
+                    w.write(blobs[b])
+            for w, _ in plans:
                 await w.drain()
-        i = start + n
-        while targets:
+        for m in range(n, len(self.frames)):
             await asyncio.sleep(0.001)
-            targets = [w for w in targets if not w.is_closing()]
-            data = self.message(kind, i, time.time_ns() // 1_000_000)
-            blob = frame(orjson.dumps({"stream": stream, "data": data}))
-            self.send_times[i] = time.time_ns()
-            for w in targets:
-                w.write(blob)
-            i += 1
+            stream, blob = self.frames[m]
+            self.send_times[first + m] = time.time_ns()
+            for w, subs in self.sockets:
+                if stream in subs and not w.is_closing():
+                    w.write(blob)
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Serve HTTP requests on one TCP connection, or upgrade it to a WebSocket."""
@@ -196,13 +264,31 @@ class Feed:
         """Answer one plain HTTP request."""
         url = urlsplit(target)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        market = self.profile["market"]
         if url.path.endswith("/exchangeInfo"):
-            return orjson.dumps(SPOT_INFO)
+            # the profile's market type only: other types answer an empty list
+            kind = "usdm" if "/fapi/" in url.path else "spot" if "/api/" in url.path else ""
+            ids = self.ids if kind == market else []
+            return orjson.dumps(
+                {"timezone": "UTC", "symbols": [market_info(s, market) for s in ids]}
+            )
         if url.path.endswith("/depth"):
             return orjson.dumps(self.snapshot())
+        if url.path == "/setup":
+            self.setup(
+                {
+                    "kind": q.get("kind", "depth"),
+                    "market": q.get("market", "spot"),
+                    "symbols": int(q.get("symbols", "1")),
+                    "levels": int(q.get("levels", "1")),
+                }
+            )
+            return b"{}"
         if url.path == "/go":
+            if "stream" in q and q["stream"] != self.profile["kind"]:  # the one-symbol bench
+                self.setup(dict(PROFILE_DEFAULT, kind=q["stream"]))
             self.sender = asyncio.create_task(
-                self.go(q["stream"], int(q["n"]), float(q.get("rate", "0")))
+                self.go(int(q["n"]), float(q.get("rate", "0")), int(q.get("trickle", "5000")))
             )
             return b"{}"
         if url.path == "/stop" and self.sender is not None:
@@ -211,6 +297,11 @@ class Feed:
             return b"{}"
         if url.path == "/sendtimes":
             return orjson.dumps(self.send_times, option=orjson.OPT_NON_STR_KEYS)
+        if url.path == "/subscribed":
+            subscribed = set().union(*(subs for _, subs in self.sockets))
+            return orjson.dumps({"streams": len(subscribed)})
+        if url.path == "/burst":
+            return orjson.dumps({"start_ns": self.burst_start})
         if url.path == "/reset":
             self.reset()
             return b"{}"

@@ -31,9 +31,10 @@ from .http import HttpClient
 from .methods import (
     AccountMethods,
     BookMethods,
+    MarginMethods,
     MarketMethods,
-    TradingMethods,
     WsFetchMethods,
+    WsTradingMethods,
 )
 from .options import DEFAULTS, TIMEFRAMES, snake
 from .registry import AnyConnection, ConnectionRegistry
@@ -47,7 +48,9 @@ __all__ = ["MARKET_TYPES", "TIMEFRAMES", "Binance", "binance"]
 log = logging.getLogger("client")
 
 
-class Binance(MarketMethods, BookMethods, WsFetchMethods, AccountMethods, TradingMethods):
+class Binance(
+    MarketMethods, BookMethods, WsFetchMethods, AccountMethods, WsTradingMethods, MarginMethods
+):
     """An asyncio Binance client with the CCXT Pro surface.
 
     Args:

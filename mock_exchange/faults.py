@@ -4,7 +4,8 @@ Faults are queued here and consumed by the transports at the point where they ap
 about to be sent, a frame about to be written). Each fault fires ``count`` times (-1 = until
 cleared). The journal records what every connection and REST caller sent, in order, with
 secrets (``apiKey``, ``signature``, listen keys) redacted: the journal is the one place the
-emulator keeps what clients sent, so redaction happens here.
+emulator keeps what clients sent, so redaction happens here (``apiKey``, ``signature``,
+``listenKey``, ``listenToken`` and ``secret`` values).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ FaultKind = Literal[
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 IMMEDIATE_FAULTS: tuple[str, ...] = ("close", "gap", "server_shutdown")
 
-_SECRET_NAMES = "apiKey|signature|listenKey|secret"
+_SECRET_NAMES = "apiKey|signature|listenKey|listenToken|secret"
 _JSON_SECRET = re.compile(rf'("(?:{_SECRET_NAMES})"\s*:\s*)"[^"]*"')
 _QUERY_SECRET = re.compile(rf"((?:^|[?&/])(?:{_SECRET_NAMES})=)[^&\s]*")
 _REDACTED = "<redacted>"

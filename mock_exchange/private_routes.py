@@ -20,7 +20,7 @@ from .transports import convert as conv
 from .transports import margin as mrg
 from .transports import orders_read as reads
 from .transports import trading as trade
-from .transports.auth import ACCESS_API_KEY, ACCESS_TRADE, ACCESS_USER_DATA, Access
+from .transports.auth import ACCESS_API_KEY, ACCESS_TRADE, ACCESS_USER_DATA, Access, Security
 from .transports.cancel_replace import cancel_replace
 from .transports.private import PrivateCall, PrivateEndpoint, PrivateHandler
 from .transports.wallet import capital_config
@@ -64,7 +64,10 @@ _LISTS_READ: tuple[tuple[tuple[str, str] | None, str | None], ...] = (
     (("GET", "/api/v3/openOrderList"), "openOrderLists.status"),
 )
 
-# /sapi/v1 (served on the spot REST hosts; weights on the SAPI IP limiter)
+# /sapi/v1 (served on the spot REST hosts; weights on the SAPI IP limiter). A key without the
+# permission is refused with -1002 there; margin endpoints that act need "margin".
+_MARGIN = Access(Security.USER_STREAM, "margin", denial=-1002)
+_CONVERT = Access(Security.TRADE, "spot", denial=-1002)
 _SAPI: tuple[tuple[str, str, PrivateHandler, Access], ...] = (
     ("GET", "/sapi/v1/capital/config/getall", capital_config, _U),
     ("GET", "/sapi/v1/margin/allPairs", mrg.margin_all_pairs, ACCESS_API_KEY),
@@ -75,11 +78,11 @@ _SAPI: tuple[tuple[str, str, PrivateHandler, Access], ...] = (
     ("GET", "/sapi/v1/margin/next-hourly-interest-rate", mrg.next_hourly_interest_rate, _U),
     ("GET", "/sapi/v1/margin/forceLiquidationRec", mrg.force_liquidation_rec, _U),
     ("GET", "/sapi/v1/margin/account", mrg.margin_account, _U),
-    ("POST", "/sapi/v1/userListenToken", mrg.user_listen_token, ACCESS_API_KEY),
+    ("POST", "/sapi/v1/userListenToken", mrg.user_listen_token, _MARGIN),
     ("GET", "/sapi/v1/convert/exchangeInfo", conv.convert_exchange_info, ACCESS_API_KEY),
     ("GET", "/sapi/v1/convert/assetInfo", conv.asset_info, _U),
     ("POST", "/sapi/v1/convert/getQuote", conv.get_quote, _U),
-    ("POST", "/sapi/v1/convert/acceptQuote", conv.accept_quote, _T),
+    ("POST", "/sapi/v1/convert/acceptQuote", conv.accept_quote, _CONVERT),
     ("GET", "/sapi/v1/convert/orderStatus", conv.order_status, _U),
     ("GET", "/sapi/v1/convert/tradeFlow", conv.trade_flow, _U),
 )

@@ -14,6 +14,8 @@ Each module holds one mixin; :mod:`client.exchange` composes them into ``Binance
   WebSocket API requests (``session.logon`` for Ed25519 keys). The private mixins build on it.
 * :mod:`.account`: balances, positions, the account's liquidations.
 * :mod:`.trading`: create (one, many, by cost), cancel and query orders; the account's trades.
+* :mod:`.margin`: margin borrow rates (cross, isolated) and Binance Convert.
+* :mod:`.ws_trading`: order reads and mutations over the WebSocket API.
 
 Room for the rest of the private half: ``user_data.py``.
 """
@@ -23,21 +25,25 @@ from __future__ import annotations
 from .account import AccountMethods
 from .base import ExchangeBase
 from .book import BookMethods
+from .margin import MarginMethods
 from .market import MarketMethods
 from .markets import MarketsBase
 from .private import PrivateBase
 from .trading import TradingMethods
 from .watching import WatchBase
 from .ws_fetch import WsFetchMethods
+from .ws_trading import WsTradingMethods
 
 __all__ = [
     "AccountMethods",
     "BookMethods",
     "ExchangeBase",
+    "MarginMethods",
     "MarketMethods",
     "MarketsBase",
     "PrivateBase",
     "TradingMethods",
     "WatchBase",
     "WsFetchMethods",
+    "WsTradingMethods",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import BadRequest, NotSupported
 from ..options import exchange_params
 from ..protocol.account import BalanceKind, parse_balance, parse_my_liquidation, parse_position
+from ..protocol.numbers import dec
 from ..types import Balance, Liquidation, Market, Position
 from ..venues import VENUES, Venue, market_venue, venue_for_type
 from .private import PrivateBase
@@ -95,8 +96,7 @@ class AccountMethods(PrivateBase):
             sid = str(row.get("symbol", ""))
             if ids and sid not in ids:
                 continue
-            amount = str(row.get("positionAmt", "0")).strip("-0.")
-            if not amount:
+            if not dec(row.get("positionAmt")):
                 continue  # no position: Binance lists every symbol
             out.append(parse_position(row, lookup(sid)))
         return out

@@ -101,8 +101,10 @@ class PrivateBase(MarketsBase):
 
     async def _timestamp_ready(self, v: Venue, opts: Mapping[str, Any]) -> int:
         """Measure the clock offset if it never was; return the generation signed with."""
-        await self.server_clock.ensure(self._time_fetcher(v, opts))
-        return self.server_clock.generation
+        clock = self.server_clock
+        if clock.adjust and clock.generation == 0:
+            await clock.ensure(self._time_fetcher(v, opts))
+        return clock.generation
 
     # -- signed REST ---------------------------------------------------------------------------
 

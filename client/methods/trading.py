@@ -329,6 +329,19 @@ class TradingMethods(PrivateBase):
         raw = await self._signed_rest("GET", v, _path(_ORDER, v, "fetch_order"), req, opts)
         return parse_order(raw, m)
 
+    @staticmethod
+    def _history_params(
+        m: Market, since: int | None, limit: int | None, params: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        """``symbol``, ``startTime`` = since, ``limit``, then the call's Binance params."""
+        req: dict[str, Any] = {"symbol": m["id"]}
+        if since is not None:
+            req["startTime"] = since
+        if limit is not None:
+            req["limit"] = limit
+        req.update(exchange_params(params))
+        return req
+
     async def _history(
         self,
         table: Mapping[str, str],
@@ -340,12 +353,7 @@ class TradingMethods(PrivateBase):
     ) -> tuple[Market, list[Any]]:
         """``GET`` a symbol's history (``startTime`` = since, ``limit``) from ``table``."""
         m, v, opts = await self._symbol_venue(symbol, params, what)
-        req: dict[str, Any] = {"symbol": m["id"]}
-        if since is not None:
-            req["startTime"] = since
-        if limit is not None:
-            req["limit"] = limit
-        req.update(exchange_params(params))
+        req = self._history_params(m, since, limit, params)
         raw = await self._signed_rest("GET", v, _path(table, v, what), req, opts)
         return m, raw if isinstance(raw, list) else []
 

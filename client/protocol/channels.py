@@ -9,7 +9,7 @@ symbol never receives a futures update or the reverse, even though Binance reuse
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from ..types import OHLCV, Liquidation, Market, Symbol, Ticker, Trade
@@ -27,6 +27,7 @@ from .parsers import (
 __all__ = [
     "BookChannel",
     "Channel",
+    "LatestTickers",
     "LiquidationChannel",
     "MarketLookup",
     "OHLCVChannel",
@@ -60,23 +61,58 @@ class Channel(Protocol):
         """Return how many rows or levels the channel holds (for ``connection_info``)."""
 
 
+class LatestTickers(Mapping[Symbol, Ticker]):
+    """The newest event of each symbol, parsed into a Ticker when first read.
+
+    An all-market stream (``!bookTicker``: every symbol's every change) delivers far more
+    events than a watch returns (only the newest event's symbols), so parsing at arrival
+    spent most of its time on tickers nobody read.
+    """
+
+    def __init__(self, parse: TickerParser) -> None:
+        self._parse = parse
+        self._raw: dict[Symbol, tuple[dict[str, Any], Market]] = {}
+        self._parsed: dict[Symbol, Ticker] = {}
+
+    def put(self, symbol: Symbol, raw: dict[str, Any], market: Market) -> None:
+        """Keep ``raw`` as the newest event of ``symbol``."""
+        self._raw[symbol] = (raw, market)
+        self._parsed.pop(symbol, None)
+
+    def __getitem__(self, symbol: Symbol) -> Ticker:
+        t = self._parsed.get(symbol)
+        if t is None:
+            raw, market = self._raw[symbol]
+            t = self._parsed[symbol] = self._parse(raw, symbol, market)
+        return t
+
+    def __contains__(self, symbol: object) -> bool:
+        return symbol in self._raw
+
+    def __iter__(self) -> Iterator[Symbol]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 class TickerChannel:
     """Ticker-shaped streams: ``@ticker``, ``@miniTicker``, ``@bookTicker``, ``@markPrice``.
 
     For a per-symbol stream ``market`` is set; for an all-market stream (``!miniTicker@arr``,
     ``!markPrice@arr@1s``, ``!bookTicker``) events are looked up through ``lookup``. ``last``
-    keeps the newest ticker per symbol; ``updated`` lists the symbols of the newest event.
+    keeps the newest ticker per symbol (parsed when read); ``updated`` lists the symbols of
+    the newest event.
     """
 
     def __init__(self, kind: str, market: Market | None, lookup: MarketLookup) -> None:
-        self.parse = TICKER_PARSERS[kind]
         self.market = market
         self.lookup = lookup
-        self.last: dict[Symbol, Ticker] = {}
+        self.last = LatestTickers(TICKER_PARSERS[kind])
         self.updated: list[Symbol] = []
 
     def handle(self, data: Any) -> bool:
-        """Parse one event or an array of them."""
+        """Keep one event or an array of them."""
         items = data if isinstance(data, list) else [data]
         updated: list[Symbol] = []
         for raw in items:
@@ -85,9 +121,9 @@ class TickerChannel:
             m = self.market or self.lookup(str(raw.get("s", raw.get("symbol", ""))))
             if m is None:
                 continue
-            t = self.parse(raw, m["symbol"], m)
-            self.last[m["symbol"]] = t
-            updated.append(m["symbol"])
+            symbol = m["symbol"]
+            self.last.put(symbol, raw, m)
+            updated.append(symbol)
         self.updated = updated
         return bool(updated)
 
@@ -108,17 +144,21 @@ class TradesChannel:
 
     def __init__(self, market: Market, limit: int) -> None:
         self.market = market
-        self.cache: ArrayCache[Trade] = ArrayCache(limit)
+        symbol = market["symbol"]
+        # events are parsed when a watch reads them (see client.protocol.caches)
+        self.cache: ArrayCache[Trade] = ArrayCache(limit, lambda raw: parse_trade(raw, symbol))
         self.last_id = -1
 
     def handle(self, data: Any) -> bool:
         """Append the trade, unless its id was seen (a replay during a socket handover)."""
-        tid = data.get("t", data.get("a"))
+        tid = data.get("t")
+        if tid is None:
+            tid = data.get("a")
         if type(tid) is int:
             if tid <= self.last_id:
                 return False
             self.last_id = tid
-        self.cache.append(parse_trade(data, self.market["symbol"]))
+        self.cache.append(data)
         return True
 
     def reset(self) -> None:

@@ -32,7 +32,7 @@ from ..errors import ArgumentsRequired, InvalidOrder
 from ..types import Market
 from .numbers import dec
 
-__all__ = ["OrderRequest", "amount_text", "order_request", "price_text"]
+__all__ = ["OrderRequest", "amount_text", "decimal_text", "order_request", "price_text"]
 
 Endpoint = Literal["order", "algo", "test"]
 
@@ -86,6 +86,15 @@ def _step(value: Any, step: Decimal | None, rounding: str) -> str:
     if step is None or step <= 0:
         return _text(d)
     return _text((d / step).to_integral_value(rounding=rounding) * step)
+
+
+def decimal_text(value: Any) -> str:
+    """``value`` as plain decimal text (``0.0001``, never ``1e-04``).
+
+    Raises:
+        InvalidOrder: not a number.
+    """
+    return _step(value, None, ROUND_DOWN)
 
 
 def amount_text(market: Market, amount: Any) -> str:

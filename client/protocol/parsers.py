@@ -49,12 +49,20 @@ def _iso_second(sec: int) -> str:
     return datetime.fromtimestamp(sec, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
 
 
+_last_iso: list[Any] = [None, None]
+
+
 def iso8601(ms: int | None) -> str | None:
     """Format epoch milliseconds as CCXT does: ``2026-01-01T00:00:00.000Z``."""
     if ms is None:
         return None
+    last = _last_iso
+    if ms == last[0]:  # a burst of events shares its millisecond
+        return last[1]  # type: ignore[no-any-return]
     sec, milli = divmod(ms, 1000)
-    return f"{_iso_second(sec)}{milli:03d}Z"
+    text = f"{_iso_second(sec)}{milli:03d}Z"
+    last[0], last[1] = ms, text
+    return text
 
 
 def _int(value: Any) -> int | None:
@@ -303,6 +311,47 @@ def parse_mark_price(raw: dict[str, Any], symbol: Symbol, market: Market | None 
     )
 
 
+_POW10 = tuple(10**i for i in range(40))
+_PRICES: dict[Any, tuple[float, int, int]] = {}
+_PRICES_LIMIT = 4096
+
+
+def _decimal_parts(text: Any) -> tuple[float, int, int]:
+    """Return ``(float, mantissa, scale)`` of a plain decimal string: its exact value is
+    ``mantissa / 10**scale``, and the float is that quotient correctly rounded (as
+    ``float(text)`` is). Raises ValueError, TypeError or AttributeError for anything else."""
+    whole, _, frac = text.partition(".")
+    mantissa = int(whole + frac)
+    scale = len(frac)
+    return mantissa / _POW10[scale], mantissa, scale
+
+
+def _price_amount_cost(p: Any, q: Any) -> tuple[float | None, float | None, float | None]:
+    """Return price, amount and their exact product as floats (``None`` where absent).
+
+    The product is exact: the integer product of the mantissas over a power of ten, which
+    Python's int division rounds correctly, the same float ccxt gets from its string
+    arithmetic. Prices repeat from trade to trade, so their parts are cached (bounded).
+    """
+    try:
+        parts = _PRICES.get(p)
+        if parts is None:
+            parts = _decimal_parts(p)
+            if len(_PRICES) >= _PRICES_LIMIT:
+                _PRICES.clear()
+            _PRICES[p] = parts
+        price, pm, ps = parts
+        amount, qm, qs = _decimal_parts(q)
+        return price, amount, pm * qm / _POW10[ps + qs]
+    except (TypeError, ValueError, AttributeError, IndexError):
+        pass
+    try:
+        price_d, amount_d = Decimal(p), Decimal(q)
+        return float(price_d), float(amount_d), float(price_d * amount_d)
+    except (TypeError, ValueError, InvalidOperation):
+        return to_float(p), to_float(q), None
+
+
 def parse_trade(raw: dict[str, Any], symbol: Symbol) -> Trade:
     """Parse a ``trade``/``aggTrade`` event or a REST/WS-API trade (``trades.recent``).
 
@@ -310,11 +359,6 @@ def parse_trade(raw: dict[str, Any], symbol: Symbol) -> Trade:
     (aggregate trade); cost is price times amount, computed exactly from the strings.
     """
     e = raw.get("e")
-    p: Any
-    q: Any
-    price: float | None
-    amount: float | None
-    cost: float | None
     if e == "trade" or e == "aggTrade":  # stream events: fixed short keys (the hot path)
         tid: Any = raw["a"] if e == "aggTrade" else raw["t"]
         ts, p, q, maker = raw.get("T"), raw.get("p"), raw.get("q"), raw.get("m")
@@ -324,11 +368,7 @@ def parse_trade(raw: dict[str, Any], symbol: Symbol) -> Trade:
         p, q = raw.get("p", raw.get("price")), raw.get("q", raw.get("qty"))
         maker = raw.get("m", raw.get("isBuyerMaker"))
     ts = ts if type(ts) is int else _int(ts)
-    try:
-        price_d, amount_d = Decimal(p), Decimal(q)
-        price, amount, cost = float(price_d), float(amount_d), float(price_d * amount_d)
-    except (TypeError, ValueError, InvalidOperation):
-        price, amount, cost = to_float(p), to_float(q), None
+    price, amount, cost = _price_amount_cost(p, q)
     return {
         "info": raw,
         "timestamp": ts,

@@ -412,21 +412,10 @@ class Engine:
     def sweep(
         self, symbol: str, side: Side, *, qty: Decimal | None = None, quote: Decimal | None = None
     ) -> tuple[Decimal, Decimal]:
-        """Return (base, quote) a taker would trade against ``side`` of the book as it is.
-
-        Give the base ``qty`` or the ``quote`` amount to reach; what the book lacks is priced at
-        the last trade price.
-        """
+        """Return (base, quote) a taker would trade against ``side`` of the book as it is, for
+        the base ``qty`` or the ``quote`` amount; what the book lacks is at the last price."""
         st = self._symbols[self.market(symbol).symbol]
-        base, paid = sweep_book(st, side, qty=qty, quote=quote)
-        last = st.tape.last_price
-        if qty is not None and base < qty:
-            paid += (qty - base) * last
-            base = qty
-        elif quote is not None and paid < quote:
-            base += (quote - paid) / last
-            paid = quote
-        return base, paid
+        return sweep_book(st, side, qty=qty, quote=quote, fill_at_last=True)
 
     def requeue(
         self, record: OrderRecord, price: Decimal, quantity: Decimal, *, now: int | None = None

@@ -60,9 +60,11 @@ def sweep_book(
     qty: Decimal | None = None,
     quote: Decimal | None = None,
     limit: Decimal | None = None,
+    fill_at_last: bool = False,
 ) -> tuple[Decimal, Decimal]:
     """Return (base, quote) a taker would trade against ``side`` of the book as it is, up to
-    the base ``qty`` or the ``quote`` amount (rounded to the step), within ``limit``."""
+    the base ``qty`` or the ``quote`` amount (rounded to the step), within ``limit``; with
+    ``fill_at_last`` what the book lacks is priced at the last trade price."""
     base_total, quote_total = _ZERO, _ZERO
     for price, total in st.book.levels(side):
         if limit is not None and (price > limit if side == "SELL" else price < limit):
@@ -76,6 +78,14 @@ def sweep_book(
             break
         base_total += take
         quote_total += take * price
+    if fill_at_last:
+        last = st.tape.last_price
+        if qty is not None and base_total < qty:
+            quote_total += (qty - base_total) * last
+            base_total = qty
+        elif quote is not None and quote_total < quote:
+            base_total += (quote - quote_total) / last
+            quote_total = quote
     return base_total, quote_total
 
 

@@ -13,7 +13,8 @@ Binance classes every endpoint and WS API method by security type (reference 4.3
    ``timestamp`` (ms, or µs when it has 16+ digits) at or beyond ``now + 1000`` or older than
    ``recvWindow`` is ``-1021`` in Binance's two wordings; a signature that does not verify is
    ``-1022``.
-4. The key must hold the route's permission (``-2015``).
+4. The key must hold the route's permission (``-2015``; ``-1002 You are not authorized to
+   execute this request.`` on ``/sapi/`` endpoints).
 
 The payload a signature covers is built by the transport: REST signs the raw query followed by
 the raw body (:meth:`~mock_exchange.transports.request.RawRequest.signed_payload`); the WS API
@@ -57,6 +58,7 @@ __all__ = [
     "check_timing",
     "rejected_key",
     "split_signing",
+    "unauthorized",
     "ws_param_texts",
     "ws_payloads",
 ]
@@ -94,6 +96,8 @@ class Access:
     security: Security
     permission: str | None = None
     signed: bool | None = None
+    # the code refusing a key without ``permission``: -2015 on /api, -1002 on /sapi
+    denial: int = -2015
 
     @property
     def needs_signature(self) -> bool:
@@ -187,6 +191,11 @@ def bad_key_format() -> ExchangeError:
 def rejected_key() -> ExchangeError:
     """-2015 (HTTP 401): unknown key, or a key without the permission for the action."""
     return ExchangeError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+
+
+def unauthorized() -> ExchangeError:
+    """-1002 (HTTP 401): the key may not use this endpoint."""
+    return ExchangeError(-1002, "You are not authorized to execute this request.", 401)
 
 
 def bad_signature() -> ExchangeError:
@@ -357,7 +366,7 @@ def authorize(
             if not any(key.verify(p, creds.signature) for p in payloads()):
                 raise bad_signature()
     if not key.allows(access.permission):
-        raise rejected_key()
+        raise unauthorized() if access.denial == -1002 else rejected_key()
     account = accounts.get(key.uid)
     if account is None:  # pragma: no cover - keys are only made for existing accounts
         raise rejected_key()

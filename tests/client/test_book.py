@@ -185,3 +185,17 @@ def test_book_matches_naive_reference(data: st.DataObject, futures: bool) -> Non
             }
         )
         check()
+
+
+def test_long_prices_keep_exact_levels() -> None:
+    """Prices beyond 15 significant digits stay distinct levels (Decimal keys), and a long
+    spelling of a short price is the same level as the short one."""
+    book = BookSync(SYM, futures=False)
+    book.on_snapshot({"lastUpdateId": 1, "bids": [["0.1", "1"]], "asks": []})
+    book.on_diff(spot_diff(2, 2, [["0.10000000000000000001", "2"]]))
+    book.on_diff(spot_diff(3, 3, [["0.100000000000000000", "3"]]))
+    # best first: 0.10000000000000000001 is above 0.1, though both print as 0.1
+    assert book.book()["bids"] == [[0.1, 2.0], [0.1, 3.0]]
+    assert book.levels() == 2
+    book.on_diff(spot_diff(4, 4, [["0.10000000000000000001", "0"], ["0.1", "0"]]))
+    assert book.book()["bids"] == [] and book.levels() == 0

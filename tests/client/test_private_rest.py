@@ -136,3 +136,18 @@ async def test_post_sends_a_form_body_and_no_time_without_adjusting() -> None:
     assert "?" not in req.url and req.body is not None
     assert req.body.decode().startswith("a=1&recvWindow=5000&timestamp=")
     assert req.headers["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+async def test_api_key_only_requests_carry_no_timestamp_or_signature() -> None:
+    """Listen-key endpoints (USER_STREAM) send the key header and the params only."""
+    ex = exchange(server(lambda: 0, lambda r: (200, {"listenKey": "abc"})))
+    async with ex:
+        from client.venues import VENUES
+
+        opts = ex._opts(None)
+        got = await ex._signed_rest(
+            "POST", VENUES["future"], "/fapi/v1/listenKey", {}, opts, signed=False
+        )
+    assert got == {"listenKey": "abc"}
+    (req,) = ex.http.transport.sent
+    assert req.headers["X-MBX-APIKEY"] == "KEY" and req.body is None and "?" not in req.url

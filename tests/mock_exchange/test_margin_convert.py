@@ -176,3 +176,25 @@ def test_subscription_ids_are_bounded_per_connection() -> None:
     with pytest.raises(ExchangeError) as full:
         subs.add(AccountId("x"), "signature")
     assert full.value.code == -2042
+
+
+async def test_sapi_permissions_and_token_redaction(mx: MockExchange, alice: Trader) -> None:
+    """A key without margin or trading permission gets -1002 (401) from the /sapi/ endpoints
+    that act; listen tokens sent over the WS API never reach the journal."""
+    reader = Trader.register(mx, alice.session, "reader", {"USDT": "10"}, permissions=["reading"])
+    token = await reader.rest("POST", "/sapi/v1/userListenToken")
+    assert (token.status, token.body) == (
+        401,
+        {"code": -1002, "msg": "You are not authorized to execute this request."},
+    )
+    quote = await reader.rest("POST", "/sapi/v1/convert/getQuote", fromAsset="USDT",
+                              toAsset="BTC", fromAmount="5")  # fmt: skip
+    accept = await reader.rest(
+        "POST", "/sapi/v1/convert/acceptQuote", quoteId=quote.body["quoteId"]
+    )
+    assert accept.body["code"] == -1002
+    granted = (await alice.rest("POST", "/sapi/v1/userListenToken")).body["token"]
+    await alice.connect()
+    await alice.call("userDataStream.subscribe.listenToken", signed=False, listenToken=granted)
+    journal = str(mx.act("journal"))
+    assert granted not in journal and '"listenToken": "<redacted>"' in journal
