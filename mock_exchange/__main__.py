@@ -11,7 +11,7 @@ import sys
 
 import yaml
 
-from .config import DEMO_ACCOUNT, ServerConfig
+from .config import DEFAULT_RATE, DEMO_ACCOUNT, ServerConfig
 from .control_http import is_loopback_host
 from .control_values import MAX_RATE, number_check
 from .hosts import URL_RULE
@@ -67,8 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--rate",
         type=_rate,
-        default=5.0,
-        help="background actions per second on each venue, 0 = fully scripted (default 5)",
+        default=DEFAULT_RATE,
+        help="background actions per second of each main symbol (others get a share), "
+        f"0 = fully scripted (default {DEFAULT_RATE:g})",
     )
     serve.add_argument(
         "--frozen-clock",

@@ -85,7 +85,10 @@ class Emulator:
 
     def _new_exchange(self) -> Exchange:
         return Exchange(
-            self.clock, self.config.markets, seed=self.config.seed, accounts=self.accounts
+            self.clock,
+            self.config.markets,
+            seed=self.config.seed,
+            accounts=self.accounts,
         )
 
     def _new_limiters(self) -> dict[str, WeightLimiter]:
@@ -97,12 +100,22 @@ class Emulator:
         return limiters
 
     def _new_activities(self, rate: float) -> dict[MarketKind, Activity]:
+        """Build the flows; with a rate, give the market its history and a live warm-up.
+
+        The history (:meth:`Exchange.add_history`) ends where the warm-up starts, so the tape
+        has no hole before "now"; the warm-up replays ``warmup_ms`` of live flow.
+        """
         now = self.clock.now_ms()
+        start = now - self.config.warmup_ms
+        if rate > 0:
+            self.exchange.add_history(rate, start)
+        paths = self.exchange.fair_paths(start)
         out: dict[MarketKind, Activity] = {}
         for venue in VENUES:
             share = self.config.liquidation_share if VENUE_SPECS[venue].liquidations else 0.0
-            activity = Activity(self.exchange.engine(venue), rate, liquidation_share=share)
-            activity.warm_up(now - self.config.warmup_ms, now)
+            engine = self.exchange.engine(venue)
+            activity = Activity(engine, rate, paths=paths[venue], liquidation_share=share)
+            activity.warm_up(start, now)
             out[venue] = activity
         return out
 
@@ -532,6 +545,7 @@ class Emulator:
         return [
             *(activity(venue, a) for venue, a in self.activities.items()),
             lambda: self.user_data.on_clock(now),
+            lambda: self.exchange.on_clock(prev, now),
             funding,
             *(futures(venue, s) for venue, s in self.exchange.futures.items()),
             lambda: self.futures_user_data.on_clock(now),

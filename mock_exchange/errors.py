@@ -31,6 +31,8 @@ class ExchangeError(Exception):
         self.msg = msg
         self.http_status = http_status
         self.data = data  # details some errors carry (cancel-replace results)
+        # the request weight a failed request still costs (None: the transport decides)
+        self.weight: int | None = None
 
     def payload(self) -> dict[str, object]:
         """Return the ``{"code","msg"[,"data"]}`` body Binance sends for this error."""

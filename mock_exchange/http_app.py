@@ -15,37 +15,35 @@ from aiohttp import web
 
 from .control_http import control_http
 from .emulator import Emulator
+from .engine.markets import MarketKind
 from .errors import ExchangeError, unknown_error
 from .hosts import URL_RULE, resolve
 from .routing import NoRoute, RestMatch, StreamMatch, WsApiMatch, route
 from .stream_socket import serve_streams
 from .transports.request import RawRequest
 from .transports.rest import HttpReply, RestCall, error_reply, rest_answer
+from .transports.time_unit import parse_time_unit
+from .transports.venues import VENUE_SPECS
 from .ws_api_socket import serve_ws_api
 
-__all__ = ["build_app", "time_unit_refusal"]
+__all__ = ["build_app", "time_unit_of"]
+
+log = logging.getLogger("mock_exchange")
 
 log = logging.getLogger("mock_exchange")
 
 
-def time_unit_refusal(value: str | None) -> ExchangeError | None:
-    """Check ``timeUnit`` / ``X-MBX-TIME-UNIT``: milliseconds are served, microseconds refused.
+def time_unit_of(raw: RawRequest, venue: MarketKind) -> bool:
+    """Return True when ``raw`` asks ``venue`` for microseconds (``timeUnit`` or the header).
 
-    Binance switches every time field to microseconds on request; the emulator does not, and
-    says so instead of answering in the wrong unit.
+    Only spot serves the time unit (reference 2.6); futures hosts ignore it.
+
+    Raises:
+        ExchangeError: -1194 for a value Binance does not accept.
     """
-    if value is None or value.upper() == "MILLISECOND":
-        return None
-    if value.upper() == "MICROSECOND":
-        return ExchangeError(
-            -1020,
-            "This operation is not supported. (mock_exchange: timeUnit=MICROSECOND is not "
-            "implemented by the emulator)",
-            400,
-        )
-    return ExchangeError(
-        -1194, "Invalid value for time unit; expected either MICROSECOND or MILLISECOND.", 400
-    )
+    if not VENUE_SPECS[venue].time_unit:
+        return False
+    return parse_time_unit(raw.query.get("timeUnit") or raw.headers.get("X-MBX-TIME-UNIT"))
 
 
 def _write(reply: HttpReply) -> web.Response:
@@ -95,21 +93,25 @@ async def _dispatch(emu: Emulator, request: web.Request) -> web.StreamResponse:
         request.remote or "local",
         request.raw_path,
     )
-    refused = time_unit_refusal(raw.query.get("timeUnit") or raw.headers.get("X-MBX-TIME-UNIT"))
-    if refused is not None:
-        return _write(error_reply(refused))
     upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
     match = route(raw, upgrade=upgrade)
     now = emu.clock.now_ms()
+    micros = False
+    if not isinstance(match, NoRoute):
+        venue = match.route.venue if isinstance(match, RestMatch) else match.venue
+        try:
+            micros = time_unit_of(raw, venue)
+        except ExchangeError as err:
+            return _write(error_reply(err))
     if isinstance(match, StreamMatch):
-        return await serve_streams(emu, request, raw, match)
+        return await serve_streams(emu, request, raw, match, micros=micros)
     if isinstance(match, WsApiMatch):
-        served = await serve_ws_api(emu, request, raw, match)
+        served = await serve_ws_api(emu, request, raw, match, micros=micros)
         return _write(served) if isinstance(served, HttpReply) else served
     if isinstance(match, RestMatch):
         rest = match.route
         emu.control.record(now, emu.registry.next_id(), "rest", info.host, path, raw.line())
-        call = RestCall(raw, rest.venue, emu.exchange, now, emu.publish)
+        call = RestCall(raw, rest.venue, emu.exchange, now, emu.publish, micros=micros)
         forced = emu.forced_error(rest.venue, raw.remote, now)
         reply = rest_answer(
             rest.handler,
@@ -124,8 +126,5 @@ async def _dispatch(emu: Emulator, request: web.Request) -> web.StreamResponse:
         return _write(reply)
     assert isinstance(match, NoRoute)
     emu.control.record(now, 0, "rest", info.host, path, raw.line())
-    msg = (
-        f"This operation is not supported. (mock_exchange: {raw.method} {info.host}{path} "
-        "is not implemented by the emulator)"
-    )
-    return _write(error_reply(ExchangeError(-1020, msg, 404)))
+    log.info("not implemented by the emulator: %s %s%s", raw.method, info.host, path)
+    return _write(error_reply(ExchangeError(-1020, "This operation is not supported.", 404)))

@@ -30,8 +30,10 @@ from .hosts import (
     service_for,
 )
 from .private_routes import PRIVATE_ENDPOINTS, PRIVATE_SERVICE
+from .transports import futures_data as fd
 from .transports import market_data as md
 from .transports import private
+from .transports import tickers as tk
 from .transports.auth import ACCESS_PUBLIC, Access, Security
 from .transports.request import RawRequest
 from .transports.rest import RestCall, RestHandler, gone, market
@@ -114,32 +116,37 @@ def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
         "/api/v3/klines": md.klines,
         "/api/v3/uiKlines": md.klines,
         "/api/v3/avgPrice": md.avg_price,
-        "/api/v3/ticker/price": md.ticker_price,
-        "/api/v3/ticker/bookTicker": md.book_ticker,
-        "/api/v3/ticker/24hr": md.ticker_24hr,
-        "/api/v3/ticker": md.ticker_window,
+        "/api/v3/ticker/price": tk.ticker_price,
+        "/api/v3/ticker/bookTicker": tk.book_ticker,
+        "/api/v3/ticker/24hr": tk.ticker_24hr,
+        "/api/v3/ticker": tk.ticker_window,
+        "/api/v3/ticker/tradingDay": tk.ticker_trading_day,
     }
-    usdm: dict[str, md.QueryHandler] = {
-        "/fapi/v1/ping": md.ping,
-        "/fapi/v1/time": md.server_time,
-        "/fapi/v1/exchangeInfo": md.exchange_info,
-        "/fapi/v1/depth": md.depth,
-        "/fapi/v1/trades": md.trades,
-        "/fapi/v1/aggTrades": md.agg_trades,
-        "/fapi/v1/klines": md.klines,
-        "/fapi/v1/ticker/24hr": md.ticker_24hr,
-        "/fapi/v1/ticker/bookTicker": md.book_ticker,
-        "/fapi/v1/ticker/price": md.ticker_price,
-        "/fapi/v2/ticker/price": md.ticker_price,
-        "/fapi/v1/premiumIndex": md.premium_index,
-        "/fapi/v1/fundingRate": md.funding_rate,
+    # what USD-M and COIN-M both serve, under /fapi/v1 and /dapi/v1
+    futures: dict[str, md.QueryHandler] = {
+        "ping": md.ping,
+        "time": md.server_time,
+        "exchangeInfo": md.exchange_info,
+        "depth": md.depth,
+        "trades": md.trades,
+        "historicalTrades": md.historical_trades,
+        "aggTrades": md.agg_trades,
+        "klines": md.klines,
+        "continuousKlines": fd.continuous_klines,
+        "markPriceKlines": fd.mark_price_klines,
+        "indexPriceKlines": fd.index_price_klines,
+        "premiumIndexKlines": fd.premium_index_klines,
+        "ticker/24hr": tk.ticker_24hr,
+        "ticker/bookTicker": tk.book_ticker,
+        "ticker/price": tk.ticker_price,
+        "premiumIndex": fd.premium_index,
+        "fundingRate": fd.funding_rate,
+        "fundingInfo": fd.funding_info,
+        "openInterest": fd.open_interest,
     }
-    coinm: dict[str, md.QueryHandler] = {
-        "/dapi/v1/ping": md.ping,
-        "/dapi/v1/time": md.server_time,
-        "/dapi/v1/exchangeInfo": md.exchange_info,
-        "/dapi/v1/depth": md.depth,
-    }
+    usdm = {f"/fapi/v1/{name}": query for name, query in futures.items()}
+    usdm["/fapi/v2/ticker/price"] = tk.ticker_price
+    coinm = {f"/dapi/v1/{name}": query for name, query in futures.items()}
     groups: list[tuple[Service, MarketKind, dict[str, md.QueryHandler]]] = [
         ("spot-rest", "spot", spot),
         ("usdm-rest", "usdm", usdm),
@@ -191,6 +198,7 @@ WSAPI_ENDPOINTS: dict[tuple[Service, str], MarketKind] = {
     ("spot-wsapi", "/ws-api/v3"): "spot",
     ("usdm-wsapi", "/ws-fapi/v1"): "usdm",
     ("futures-testnet", "/ws-fapi/v1"): "usdm",
+    ("coinm-wsapi", "/ws-dapi/v1"): "coinm",
 }
 
 
@@ -206,16 +214,20 @@ _SPOT_WSAPI: dict[str, md.QueryHandler] = {
     "klines": md.klines,
     "uiKlines": md.klines,
     "avgPrice": md.avg_price,
-    "ticker.24hr": md.ticker_24hr,
-    "ticker.price": md.ticker_price,
-    "ticker.book": md.book_ticker,
-    "ticker": md.ticker_window,
+    "ticker.24hr": tk.ticker_24hr,
+    "ticker.tradingDay": tk.ticker_trading_day,
+    "ticker.price": tk.ticker_price,
+    "ticker.book": tk.book_ticker,
+    "ticker": tk.ticker_window,
 }
 _USDM_WSAPI: dict[str, md.QueryHandler] = {
     "depth": md.depth,
-    "ticker.price": md.ticker_price,
-    "ticker.book": md.book_ticker,
+    "ticker.price": tk.ticker_price,
+    "ticker.book": tk.book_ticker,
 }
+# ws-dapi documents only signed methods (account, order, user data streams): the private
+# endpoints' WS API names serve them, and no method is public.
+_COINM_WSAPI: dict[str, md.QueryHandler] = {}
 
 
 def _ws_methods(venue: MarketKind, queries: dict[str, md.QueryHandler]) -> dict[str, WsApiMethod]:
@@ -240,6 +252,11 @@ _SESSION_METHODS = {
 WSAPI_METHODS: dict[MarketKind, dict[str, WsApiMethod]] = {
     "spot": {**_ws_methods("spot", _SPOT_WSAPI), **USER_DATA_METHODS},
     "usdm": {**_ws_methods("usdm", _USDM_WSAPI), **_SESSION_METHODS},
+    "coinm": {
+        name: method
+        for name, method in _ws_methods("coinm", _COINM_WSAPI).items()
+        if not name.startswith("algoOrder.")  # not a ws-dapi method in Binance's docs
+    },
 }
 
 

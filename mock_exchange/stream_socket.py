@@ -22,14 +22,25 @@ __all__ = ["serve_streams"]
 
 
 async def serve_streams(
-    emu: Emulator, request: web.Request, raw: RawRequest, match: StreamMatch
+    emu: Emulator,
+    request: web.Request,
+    raw: RawRequest,
+    match: StreamMatch,
+    *,
+    micros: bool = False,
 ) -> web.StreamResponse:
-    """Accept the upgrade and serve market streams until the peer goes away."""
+    """Accept the upgrade and serve market streams until the peer goes away.
+
+    ``micros``: the URL asked for ``timeUnit=MICROSECOND``.
+    """
     rules = emu.rules(match.venue)
     ws = web.WebSocketResponse(autoping=False, max_msg_size=emu.config.max_frame_bytes)
     await ws.prepare(request)
     session = StreamSession(
-        emu.validator(match.venue), combined=match.path.combined, max_streams=rules.max_streams
+        emu.validator(match.venue),
+        combined=match.path.combined,
+        max_streams=rules.max_streams,
+        micros=micros,
     )
     session.open_with(list(match.path.names))
     conn = StreamConnection(

@@ -54,7 +54,7 @@ def surface_markdown() -> str:
         lines.append(f"| {cat_venue} | {hosts} | {'; '.join(entries[cat_venue])} | {streams} |")
     lines += ["", "### WebSocket API", "", "| venue | endpoint | methods |", "|---|---|---|"]
     for (api_service, api_path), api_venue in WSAPI_ENDPOINTS.items():
-        methods = ", ".join(f"`{m}`" for m in WSAPI_METHODS[api_venue])
+        methods = ", ".join(f"`{m}`" for m in WSAPI_METHODS[api_venue]) or "none public"
         lines.append(f"| {api_venue} | {_hosts(api_service)} `{api_path}` | {methods} |")
     return "\n".join([BEGIN, "", *lines, "", END])
 

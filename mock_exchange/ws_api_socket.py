@@ -35,7 +35,12 @@ def _url_rate_limits(raw: RawRequest) -> bool | HttpReply:
 
 
 async def serve_ws_api(
-    emu: Emulator, request: web.Request, raw: RawRequest, match: WsApiMatch
+    emu: Emulator,
+    request: web.Request,
+    raw: RawRequest,
+    match: WsApiMatch,
+    *,
+    micros: bool = False,
 ) -> web.StreamResponse | HttpReply:
     """Accept the upgrade and serve WS API requests until the peer goes away.
 
@@ -73,6 +78,7 @@ async def serve_ws_api(
         emit=emu.publish,
         connected_since=conn.connected_at,
         connection_id=conn.id,
+        micros=micros,
     )
     conn.attach(session)
 

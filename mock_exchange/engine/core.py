@@ -24,11 +24,13 @@ from .book import Book, RestingOrder, Side
 from .clock import Clock
 from .events import AccountId, DepthUpdate, EngineEvent, Liquidation, OrderUpdate
 from .filters import NewOrder, check_account_limits, check_order, mandatory
+from .ids import id_base
+from .liquidity import opening_orders
 from .markets import DEFAULT_MARKETS, Market
 from .matching import EXPIRY_REASONS, Step, SymbolState, sweep_book
 from .orders import OrderRecord, OrderStore
 from .stops import STOP_TYPES, triggers, working_type
-from .tape import AggTrade, Kline, Tape, TickerStats, Trade
+from .tape import AggTrade, Kline, PastTrades, Tape, TickerStats, Trade
 
 if TYPE_CHECKING:
     from .ledger import SpotLedger
@@ -76,7 +78,11 @@ class OrderResult:
 
 
 class Engine:
-    """The exchange state: one book, tape and update-id counter per symbol."""
+    """The exchange state: one book, tape and update-id counter per symbol.
+
+    Ids start at Binance-like offsets (:mod:`.ids`); with ``seed_liquidity`` every symbol opens
+    with a deep, one-tick-spread book (:func:`.liquidity.opening_orders`).
+    """
 
     def __init__(
         self,
@@ -100,7 +106,8 @@ class Engine:
         self._symbols: dict[str, SymbolState] = {
             s: SymbolState(m, clock.now_ms()) for s, m in self.markets.items()
         }
-        self._next_order_id = 1
+        venue = next(iter(self.markets.values())).kind if self.markets else "spot"
+        self._next_order_id = id_base("order", venue)
         self.orders = OrderStore()
         if seed_liquidity:
             for symbol in self.markets:
@@ -137,15 +144,22 @@ class Engine:
         return st.update_id, st.book.levels("BUY", limit), st.book.levels("SELL", limit)
 
     def ticker_stats(
-        self, symbol: str, window_ms: int = 86_400_000, now: int | None = None
+        self,
+        symbol: str,
+        window_ms: int = 86_400_000,
+        now: int | None = None,
+        *,
+        start: int | None = None,
+        aligned: bool = False,
     ) -> TickerStats:
-        """Return rolling-window statistics from the symbol's trades."""
+        """Return rolling-window statistics from the symbol's trades (see :meth:`Tape.stats`)."""
         st = self._symbols[self.market(symbol).symbol]
-        return st.tape.stats(self.clock.now_ms() if now is None else now, window_ms)
+        at = self.clock.now_ms() if now is None else now
+        return st.tape.stats(at, window_ms, start=start, aligned=aligned)
 
     def recent_trades(self, symbol: str) -> list[Trade]:
         """Return the most recent trades of ``symbol``, oldest first."""
-        return list(self._symbols[self.market(symbol).symbol].tape.recent)
+        return self._symbols[self.market(symbol).symbol].tape.recent_trades()
 
     def last_price(self, symbol: str) -> Decimal:
         """Return the last traded price (the market's initial price before any trade)."""
@@ -183,13 +197,18 @@ class Engine:
         time (``now`` before any trade).
         """
         tape = self.tape(symbol)
-        horizon = now - mins * 60_000
-        recent = [t for t in tape.recent if t.time > horizon]
-        volume = sum((t.qty for t in recent), Decimal(0))
-        price = (
-            sum((t.quote_qty for t in recent), Decimal(0)) / volume if volume else tape.last_price
-        )
-        return price, tape.last_time if tape.last_time is not None else now
+        price = tape.vwap(now - mins * 60_000, now)
+        last = tape.last_time if tape.last_time is not None else now
+        return (tape.last_price if price is None else price), last
+
+    def next_ids(self, symbol: str) -> tuple[int, int]:
+        """Return the ids the next trade and aggregate trade of ``symbol`` will get."""
+        st = self._symbols[self.market(symbol).symbol]
+        return st.trade_id + 1, st.tape.next_agg_id
+
+    def set_past(self, symbol: str, loader: Callable[[], PastTrades]) -> None:
+        """Give ``symbol``'s tape the trades from before the start, built when first needed."""
+        self._symbols[self.market(symbol).symbol].tape.set_past(loader)
 
     def skip_update_ids(self, symbol: str, count: int) -> int:
         """Advance the update-id counter by ``count`` without a book change (a diff gap).
@@ -583,18 +602,12 @@ class Engine:
             list(fees),
         )
 
-    def _seed_book(self, symbol: str, levels: int = 20) -> None:
-        """Rest a symmetric ladder around the initial price so the market opens two-sided."""
-        m = self.markets[symbol]
-        mid = m.initial_price
-        for i in range(1, levels + 1):
-            sides: tuple[Side, Side] = ("BUY", "SELL")
-            for side in sides:
-                offset = m.tick_size * i * max(1, int(mid * Decimal("0.0001") / m.tick_size))
-                p = m.round_price(mid - offset if side == "BUY" else mid + offset)
-                qty = m.round_qty(Decimal(self.rng.randint(1, 40)) * m.min_qty * 10)
-                if p <= 0 or qty < m.min_qty:
-                    continue
-                if p * qty < m.min_notional:
-                    qty = m.round_qty(m.min_notional / p * 2) + m.step_size
-                self.place_order(symbol, side, "LIMIT", quantity=qty, price=p)
+    def _seed_book(self, symbol: str) -> None:
+        """Rest the opening book around the initial price (no events: the book at the open)."""
+        opening = opening_orders(
+            self.markets[symbol], self.seed, self._next_order_id, self.clock.now_ms()
+        )
+        for record, resting in opening:
+            self.orders.add(record)
+            self._symbols[symbol].book.add(resting)
+        self._next_order_id += len(opening)

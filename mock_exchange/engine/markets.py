@@ -109,6 +109,7 @@ class Market:
     max_num_algo_orders: int = 5  # open stop orders per account and symbol
     contract_size: int = 1  # COIN-M: USD per contract
     index_symbol: str | None = None  # futures: the spot symbol whose price is the index
+    activity: float = 1.0  # share of the background rate (actions per second) this market gets
 
     @property
     def pair(self) -> str:
@@ -158,6 +159,7 @@ DEFAULT_MARKETS: tuple[Market, ...] = (
         step_size=Decimal("0.001"),
         min_qty=Decimal("0.001"),
         initial_price=Decimal("900.00"),
+        activity=0.5,
     ),
     _spot(
         "ETHBTC",
@@ -171,6 +173,7 @@ DEFAULT_MARKETS: tuple[Market, ...] = (
         min_notional=Decimal("0.0001"),
         max_notional=Decimal("9000000"),
         initial_price=Decimal("0.03300"),
+        activity=0.3,
     ),
 )
 
@@ -232,6 +235,7 @@ DEFAULT_COINM_MARKETS: tuple[Market, ...] = (
         order_types=tuple(FUTURES_ORDER_TYPES),
         contract_size=100,
         index_symbol="BTCUSDT",
+        activity=0.5,
     ),
 )
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .book import Book, RestingOrder
 from .events import DepthUpdate, EngineEvent, ExecutionType, OrderUpdate, Prevention
+from .ids import id_base
 from .markets import Market
 from .orders import OrderRecord, OrderStatus
 from .tape import AggTrade, Tape, Trade
@@ -45,10 +46,12 @@ class SymbolState:
 
         self.market = market
         self.book = Book()
-        self.tape = Tape(market.initial_price, origin=origin)
+        agg_base = id_base("agg", market.kind, market.symbol)
+        self.tape = Tape(market.initial_price, origin=origin, agg_base=agg_base)
         self.stops = StopBook()
-        self.update_id = 0
-        self.trade_id = 0
+        # ids start at Binance-like offsets (engine/ids.py)
+        self.update_id = id_base("update", market.kind, market.symbol)
+        self.trade_id = id_base("trade", market.kind, market.symbol)
         self.execution_id = 0
         self.prevented_match_id = -1
 

@@ -1,38 +1,54 @@
-"""Public market-data queries shared by REST and the WS API.
+"""Public market-data queries shared by REST and the WS API: general, book, trades and klines.
 
 Each query takes a :class:`Query` (venue, exchange, parameters, time) and returns ``(result,
 weight)``; REST routes and WS API methods map to the same functions, so ``GET /api/v3/depth``
-and the WS API ``depth`` method cannot disagree. Errors are raised as
-:class:`~mock_exchange.errors.ExchangeError` with Binance's codes and messages.
+and the WS API ``depth`` method cannot disagree. A query is written as a body plus a weight
+function (:func:`weighted`): the weight is computed from the parameters first, and a request
+that fails still costs it (Binance charges failed requests their documented weight), carried
+on the raised :class:`~mock_exchange.errors.ExchangeError`. Tickers live in
+:mod:`.tickers`, futures-only queries in :mod:`.futures_data`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..engine.core import Engine
 from ..engine.exchange import Exchange
-from ..engine.markets import MarketKind
+from ..engine.markets import Market, MarketKind
 from ..engine.tape import INTERVAL_MS
 from ..errors import ExchangeError
 from . import payloads as pl
-from .params import Params, illegal, mandatory
+from .params import Params, invalid
 from .venues import VENUE_SPECS, RestSpec, tier
 
-__all__ = ["Query", "QueryHandler", "parse_window", "queries"]
+__all__ = [
+    "Query",
+    "QueryHandler",
+    "agg_trades",
+    "avg_price",
+    "depth",
+    "exchange_info",
+    "historical_trades",
+    "klines",
+    "ping",
+    "server_time",
+    "trades",
+    "weighted",
+]
 
 
 @dataclass(frozen=True)
 class Query:
-    """One market-data request as a handler sees it."""
+    """One market-data request as a handler sees it (``micros``: answer in microseconds)."""
 
     venue: MarketKind
     exchange: Exchange
     params: Params
     now: int
+    micros: bool = False
 
     @property
     def engine(self) -> Engine:
@@ -49,37 +65,107 @@ class Query:
         """The venue's payload shapes."""
         return VENUE_SPECS[self.venue].payloads
 
+    def _status(self) -> str | None:
+        return self.params.symbol_status() if self.spec.symbol_status else None
+
+    def market(self) -> Market:
+        """Return the market of the mandatory ``symbol``.
+
+        Raises:
+            ExchangeError: -1102 without it, -1121 for an unknown one, -1122/-1220 when
+                ``symbolStatus`` is not a status or not the symbol's.
+        """
+        m = self.engine.market(self.params.symbol())
+        status = self._status()
+        if status is not None and m.status != status:
+            raise ExchangeError(
+                -1220, "The symbol's status does not match the requested symbolStatus."
+            )
+        return m
+
     def symbol(self) -> str:
-        """Return the mandatory, known ``symbol``."""
-        symbol = self.params.symbol()
-        self.engine.market(symbol)
-        return symbol
+        """Return the mandatory, known ``symbol`` (see :meth:`market`)."""
+        return self.market().symbol
 
     def symbols_or_all(self) -> tuple[list[str], bool]:
-        """Return (symbols, True if one ``symbol`` was named); all symbols when none named."""
+        """Return (symbols, True if one ``symbol`` was named); all symbols when none named.
+
+        With ``symbolStatus``, one named symbol must have it (-1220); of several, those
+        without it are left out.
+        """
         names = self.params.symbols()
+        status = self._status()
         if names is None:
-            return sorted(self.engine.markets), False
-        for name in names:
-            self.engine.market(name)
-        return names, self.params.has("symbol")
+            chosen = sorted(self.engine.markets)
+        else:
+            for name in names:
+                self.engine.market(name)
+            chosen = names
+        single = self.params.has("symbol")
+        if status is not None:
+            if single:
+                self.market()
+            else:
+                chosen = [s for s in chosen if self.engine.markets[s].status == status]
+        return chosen, single
+
+    def interval(self) -> str:
+        """Return the mandatory kline ``interval``.
+
+        Raises:
+            ExchangeError: -1120 for an interval Binance does not have.
+        """
+        interval = self.params.text("interval", required=True)
+        if interval not in INTERVAL_MS:
+            raise ExchangeError(-1120, "Invalid interval.")
+        return interval
 
 
 QueryHandler = Callable[[Query], tuple[Any, int]]
+Weight = Callable[[Query], int]
 
 
-def ping(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/ping``, ``/fapi/v1/ping``; WS API ``ping``: an empty object."""
-    return {}, 1
+def weighted(weight: Weight | int) -> Callable[[Callable[[Query], Any]], QueryHandler]:
+    """Make a query from a body and its weight (a number or a function of the request).
+
+    The weight is computed before the body runs; when the body raises, the error carries the
+    weight, which the transport charges.
+    """
+
+    def wrap(body: Callable[[Query], Any]) -> QueryHandler:
+        def handler(q: Query) -> tuple[Any, int]:
+            w = weight(q) if callable(weight) else weight
+            try:
+                return body(q), w
+            except ExchangeError as err:
+                err.weight = w
+                raise
+
+        handler.__doc__ = body.__doc__
+        handler.__name__ = body.__name__
+        return handler
+
+    return wrap
 
 
-def server_time(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/time``, ``/fapi/v1/time``; WS API ``time``: the engine clock."""
-    return {"serverTime": q.now}, 1
+# -- general ------------------------------------------------------------------------------
 
 
-def exchange_info(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/exchangeInfo`` (symbol, symbols, permissions), ``/fapi``, ``/dapi``."""
+@weighted(1)
+def ping(q: Query) -> Any:
+    """``GET /api/v3/ping``, ``/fapi/v1/ping``, ``/dapi/v1/ping``; WS API ``ping``."""
+    return {}
+
+
+@weighted(1)
+def server_time(q: Query) -> Any:
+    """``GET /api/v3/time``, ``/fapi/v1/time``, ``/dapi/v1/time``; WS API ``time``."""
+    return {"serverTime": q.now}
+
+
+@weighted(lambda q: q.spec.exchange_info_weight)
+def exchange_info(q: Query) -> Any:
+    """``GET /api/v3/exchangeInfo`` (symbol(s), permissions, symbolStatus), ``/fapi``, ``/dapi``."""
     markets = list(q.engine.markets.values())
     names = q.params.symbols()
     if names is not None:
@@ -89,236 +175,126 @@ def exchange_info(q: Query) -> tuple[Any, int]:
     perms = None
     if q.spec.permissions_filter and q.params.has("permissions"):
         perms = q.params.names("permissions")
-    if perms is not None:
-        if names is not None:
-            raise ExchangeError(-1128, "Combination of optional parameters invalid.")
-        if not {"SPOT", "MARGIN"} & set(perms):
-            markets = []
-    return q.spec.exchange_info(markets, q.now), q.spec.exchange_info_weight
+    status = q.params.symbol_status() if q.spec.symbol_status else None
+    if (perms is not None or status is not None) and names is not None:
+        raise ExchangeError(-1128, "Combination of optional parameters invalid.")
+    if perms is not None and not {"SPOT", "MARGIN"} & set(perms):
+        markets = []
+    if status is not None:
+        markets = [m for m in markets if m.status == status]
+    return q.spec.exchange_info(markets, q.now)
 
 
-def depth(q: Query) -> tuple[Any, int]:
+# -- book and trades ----------------------------------------------------------------------
+
+
+def _depth_limit(q: Query) -> int:
+    spec = q.spec
+    limit = q.params.soft_limit(spec.depth_default, spec.depth_max)
+    if spec.depth_steps is not None:
+        limit = next(v for v in spec.depth_steps if limit <= v)
+    return limit
+
+
+@weighted(lambda q: tier(q.spec.depth_weights, _depth_limit(q)))
+def depth(q: Query) -> Any:
     """``GET /api/v3/depth``, ``/fapi/v1/depth``, ``/dapi/v1/depth``; WS API ``depth``.
 
     Limits above the maximum are truncated; futures round a limit up to a valid one.
     """
-    symbol = q.symbol()
-    spec = q.spec
-    limit = q.params.limit(spec.depth_default, spec.depth_max)
-    if spec.depth_steps is not None:
-        limit = next(v for v in spec.depth_steps if limit <= v)
-    last_id, bids, asks = q.engine.depth(symbol, limit)
-    body = q.style.depth_rest(q.engine.market(symbol), last_id, bids, asks, q.now)
-    return body, tier(spec.depth_weights, limit)
+    m = q.market()
+    q.params.limit(q.spec.depth_default, q.spec.depth_max)  # a malformed limit is refused
+    last_id, bids, asks = q.engine.depth(m.symbol, _depth_limit(q))
+    return q.style.depth_rest(m, last_id, bids, asks, q.now)
 
 
-def trades(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/trades``, ``/fapi/v1/trades``; WS API ``trades.recent``."""
-    symbol = q.symbol()
-    m = q.engine.market(symbol)
+@weighted(lambda q: q.spec.trades_weight)
+def trades(q: Query) -> Any:
+    """``GET /api/v3/trades``, ``/fapi/v1/trades``, ``/dapi/v1/trades``; WS ``trades.recent``."""
+    m = q.market()
+    rows = q.engine.tape(m.symbol).trades_from(None, q.params.limit(500, 1000))
+    return [q.style.trade_rest(m, t) for t in rows]
+
+
+@weighted(lambda q: q.spec.historical_trades_weight)
+def historical_trades(q: Query) -> Any:
+    """``GET /api/v3/historicalTrades`` (and futures); WS API ``trades.historical`` (``fromId``)."""
+    m = q.market()
     limit = q.params.limit(500, 1000)
-    rows = q.engine.recent_trades(symbol)[-limit:]
-    return [q.style.trade_rest(m, t) for t in rows], q.spec.trades_weight
+    rows = q.engine.tape(m.symbol).trades_from(q.params.integer("fromId"), limit)
+    return [q.style.trade_rest(m, t) for t in rows]
 
 
-def historical_trades(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/historicalTrades``; WS API ``trades.historical`` (``fromId``)."""
-    symbol = q.symbol()
-    m = q.engine.market(symbol)
-    limit = q.params.limit(500, 1000)
-    rows = q.engine.recent_trades(symbol)
-    from_id = q.params.integer("fromId")
-    rows = (
-        [t for t in rows if t.trade_id >= from_id][:limit] if from_id is not None else rows[-limit:]
+@weighted(lambda q: q.spec.agg_trades_weight)
+def agg_trades(q: Query) -> Any:
+    """``GET /api/v3/aggTrades`` (and futures); WS API ``trades.aggregate``.
+
+    ``fromId``: from that id; ``startTime`` (with or without ``endTime``): the oldest from
+    there; ``endTime`` alone: the newest up to it, so paging backwards works; nothing: the
+    newest. Times may be sent in ms or µs.
+    """
+    m = q.market()
+    rows = q.engine.tape(m.symbol).agg_trades(
+        q.now,
+        from_id=q.params.integer("fromId"),
+        start=q.params.time("startTime"),
+        end=q.params.time("endTime"),
+        limit=q.params.limit(500, 1000),
     )
-    return [q.style.trade_rest(m, t) for t in rows], q.spec.historical_trades_weight
+    return [q.style.agg_trade_rest(m, a) for a in rows]
 
 
-def agg_trades(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/aggTrades``, ``/fapi/v1/aggTrades``; WS API ``trades.aggregate``."""
-    symbol = q.symbol()
-    m = q.engine.market(symbol)
-    limit = q.params.limit(500, 1000)
-    rows = list(q.engine.tape(symbol).aggs)
-    from_id = q.params.integer("fromId")
-    start = q.params.integer("startTime")
-    end = q.params.integer("endTime")
-    if from_id is not None:
-        rows = [a for a in rows if a.agg_id >= from_id][:limit]
-    elif start is not None or end is not None:
-        lo = start if start is not None else 0
-        hi = end if end is not None else q.now
-        rows = [a for a in rows if lo <= a.time <= hi][:limit]
-    else:
-        rows = rows[-limit:]
-    return [q.style.agg_trade_rest(m, a) for a in rows], q.spec.agg_trades_weight
+# -- klines -------------------------------------------------------------------------------
+
+_TZ_MIN, _TZ_MAX = -12 * 60, 14 * 60
 
 
-_TZ = re.compile(r"^([+-]?)(\d{1,2})(?::(\d{2}))?$")
+def tz_offset(q: Query) -> int:
+    """Return the ``timeZone`` parameter as an offset in ms (0 when absent).
 
+    Hours (``8``, ``-1``) or hours and minutes (``05:45``, ``-1:00``), in -12:00..+14:00.
 
-def _tz_offset(q: Query) -> int:
+    Raises:
+        ExchangeError: -1130 for anything else.
+    """
     text = q.params.text("timeZone")
     if text is None:
         return 0
-    match = _TZ.match(text)
-    if match is None or int(match.group(2)) > 14:
-        raise illegal("timeZone", "[-12:00 to +14:00]")
-    sign = -1 if match.group(1) == "-" else 1
-    return sign * (int(match.group(2)) * 3_600_000 + int(match.group(3) or 0) * 60_000)
+    sign = -1 if text.startswith("-") else 1
+    body = text[1:] if text[:1] in "+-" else text
+    hours, _, minutes = body.partition(":")
+    if (
+        not hours.isdigit()
+        or len(hours) > 2
+        or (minutes and (not minutes.isdigit() or len(minutes) != 2))
+    ):
+        raise invalid("timeZone")
+    total = sign * (int(hours) * 60 + int(minutes or 0))
+    if not _TZ_MIN <= total <= _TZ_MAX or int(minutes or 0) >= 60:
+        raise invalid("timeZone")
+    return total * 60_000
 
 
-def klines(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/klines``, ``uiKlines``, ``/fapi/v1/klines``; WS API ``klines``/``uiKlines``."""
-    symbol = q.symbol()
-    m = q.engine.market(symbol)
-    interval = q.params.text("interval", required=True)
-    if interval not in INTERVAL_MS:
-        raise ExchangeError(-1120, "Invalid interval.")
-    limit = q.params.limit(500, q.spec.klines_max)
+@weighted(lambda q: tier(q.spec.kline_weights, q.params.soft_limit(500, q.spec.klines_max)))
+def klines(q: Query) -> Any:
+    """``GET /api/v3/klines``, ``uiKlines``, ``/fapi/v1/klines``, ``/dapi/v1/klines``; WS API."""
+    m = q.market()
+    interval = q.interval()
     rows = q.engine.klines(
-        symbol,
+        m.symbol,
         interval,
         q.now,
-        start_time=q.params.integer("startTime"),
-        end_time=q.params.integer("endTime"),
-        limit=limit,
-        offset_ms=_tz_offset(q) if q.spec.kline_time_zone else 0,
+        start_time=q.params.time("startTime"),
+        end_time=q.params.time("endTime"),
+        limit=q.params.limit(500, q.spec.klines_max),
+        offset_ms=tz_offset(q) if q.spec.kline_time_zone else 0,
     )
-    return [pl.kline_rest(m, k) for k in rows], tier(q.spec.kline_weights, limit)
+    return [q.style.kline_rest(m, k) for k in rows]
 
 
-def avg_price(q: Query) -> tuple[Any, int]:
+@weighted(2)
+def avg_price(q: Query) -> Any:
     """``GET /api/v3/avgPrice``; WS API ``avgPrice``."""
-    symbol = q.symbol()
-    m = q.engine.market(symbol)
-    price, last = q.engine.avg_price(symbol, q.now)
-    return {"mins": 5, "price": m.price_str(price), "closeTime": last}, 2
-
-
-def _per_symbol(
-    q: Query, row: Callable[[str], dict[str, Any]], one: int, many: int
-) -> tuple[Any, int]:
-    names, single = q.symbols_or_all()
-    if single:
-        return row(names[0]), one
-    return [row(s) for s in names], many
-
-
-def ticker_price(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/ticker/price``, ``/fapi/v2/ticker/price``; WS API ``ticker.price``."""
-    one, many = q.spec.ticker_price_weights
-    return _per_symbol(q, lambda s: q.style.ticker_price_rest(q.engine, s, q.now), one, many)
-
-
-def book_ticker(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/ticker/bookTicker``, ``/fapi/v1/ticker/bookTicker``; WS ``ticker.book``."""
-    one, many = q.spec.book_ticker_weights
-    return _per_symbol(q, lambda s: q.style.book_ticker_rest(q.engine, s, q.now), one, many)
-
-
-def _mini(q: Query) -> bool:
-    kind = (q.params.text("type") or "FULL").upper()
-    if kind not in ("FULL", "MINI"):
-        raise illegal("type", "FULL, MINI")
-    return kind == "MINI"
-
-
-def ticker_24hr(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/ticker/24hr`` (FULL/MINI), ``/fapi/v1/ticker/24hr``; WS ``ticker.24hr``."""
-    spec = q.spec
-    mini = _mini(q) if spec.ticker_types else False
-    names, single = q.symbols_or_all()
-
-    def row(symbol: str) -> dict[str, Any]:
-        return q.style.ticker_rest(q.engine, symbol, q.now, mini=mini)
-
-    if single:
-        return row(names[0]), spec.ticker_24hr_one
-    named = q.params.has("symbols")
-    weight = tier(spec.ticker_24hr_named, len(names)) if named else spec.ticker_24hr_all
-    return [row(s) for s in names], weight
-
-
-_WINDOW = re.compile(r"^([1-9]\d?)([mhd])$")
-_WINDOW_UNITS = {"m": (60_000, 59), "h": (3_600_000, 23), "d": (86_400_000, 7)}
-
-
-def parse_window(text: str) -> int:
-    """Return the length in ms of a rolling-window size (``1m``..``59m``, ``1h``..``23h``,
-    ``1d``..``7d``).
-
-    Raises:
-        ExchangeError: -1100 for anything else.
-    """
-    match = _WINDOW.match(text)
-    if match is not None:
-        unit_ms, top = _WINDOW_UNITS[match.group(2)]
-        if int(match.group(1)) <= top:
-            return int(match.group(1)) * unit_ms
-    raise illegal("windowSize", "1m..59m, 1h..23h, 1d..7d")
-
-
-def ticker_window(q: Query) -> tuple[Any, int]:
-    """``GET /api/v3/ticker`` (rolling window); WS API ``ticker``."""
-    if not q.params.has("symbol") and not q.params.has("symbols"):
-        raise mandatory("symbol")
-    window = parse_window(q.params.text("windowSize") or "1d")
-    mini = _mini(q)
-    names, single = q.symbols_or_all()
-
-    def row(symbol: str) -> dict[str, Any]:
-        return q.style.ticker_rest(
-            q.engine, symbol, q.now, window_ms=window, mini=mini, rolling=True
-        )
-
-    weight = min(4 * len(names), 200)
-    if single:
-        return row(names[0]), weight
-    return [row(s) for s in names], weight
-
-
-def premium_index(q: Query) -> tuple[Any, int]:
-    """``GET /fapi/v1/premiumIndex``: mark, index and funding of one symbol or all."""
-    names, single = q.symbols_or_all()
-    rows = [pl.premium_index_rest(q.exchange.mark(q.venue, s, q.now)) for s in names]
-    return (rows[0] if single else rows), 1
-
-
-def funding_rate(q: Query) -> tuple[Any, int]:
-    """``GET /fapi/v1/fundingRate``: settled funding rates, oldest first."""
-    symbol = q.params.symbol() if q.params.has("symbol") else None
-    if symbol is not None:
-        q.engine.market(symbol)
-    limit = q.params.limit(100, 1000)
-    start = q.params.integer("startTime")
-    end = q.params.integer("endTime")
-    rows = q.exchange.funding[q.venue].rows(symbol)
-    if start is not None:
-        rows = [r for r in rows if r.time >= start][:limit]
-    else:
-        if end is not None:
-            rows = [r for r in rows if r.time <= end]
-        rows = rows[-limit:]
-    return [pl.funding_rate_rest(r) for r in rows], 1
-
-
-def queries() -> dict[str, QueryHandler]:
-    """Return the query functions by name (the routing tables refer to them)."""
-    return {
-        "ping": ping,
-        "time": server_time,
-        "exchangeInfo": exchange_info,
-        "depth": depth,
-        "trades": trades,
-        "historicalTrades": historical_trades,
-        "aggTrades": agg_trades,
-        "klines": klines,
-        "avgPrice": avg_price,
-        "tickerPrice": ticker_price,
-        "bookTicker": book_ticker,
-        "ticker24hr": ticker_24hr,
-        "tickerWindow": ticker_window,
-        "premiumIndex": premium_index,
-        "fundingRate": funding_rate,
-    }
+    m = q.market()
+    price, last = q.engine.avg_price(m.symbol, q.now)
+    return {"mins": 5, "price": m.price_str(price), "closeTime": last}

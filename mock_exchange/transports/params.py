@@ -2,7 +2,9 @@
 
 REST values are strings; WS API values are JSON (numbers, booleans, lists) or strings (the
 official SDK sends numbers and booleans as strings). One accessor reads both, and raises
-Binance's parameter errors with their messages verbatim.
+Binance's parameter errors with Binance's own messages (``errors.md``): ``-1100`` with the
+legal range only where Binance's range is known (integers, symbol lists), the general ``-1100``
+text otherwise, ``-1130`` for a well-formed value out of range, ``-1102`` for a missing one.
 """
 
 from __future__ import annotations
@@ -14,10 +16,21 @@ import orjson
 
 from ..errors import ExchangeError
 
-__all__ = ["Params", "illegal", "mandatory"]
+__all__ = [
+    "SYMBOL_STATUSES",
+    "Params",
+    "either_mandatory",
+    "illegal",
+    "illegal_chars",
+    "invalid",
+    "mandatory",
+]
 
 _INT64_MAX = 2**63 - 1
 _SYMBOLS_RANGE = '^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$'
+_INTEGER_RANGE = "^[0-9]{1,20}$"
+SYMBOL_STATUSES = ("TRADING", "HALT", "BREAK")
+_MICROS_FROM = 10**14  # a timestamp this large is in microseconds (ms reach it in year 5138)
 
 
 def mandatory(name: str) -> ExchangeError:
@@ -27,11 +40,28 @@ def mandatory(name: str) -> ExchangeError:
     )
 
 
+def either_mandatory(first: str, second: str) -> ExchangeError:
+    """Return -1102 for two parameters of which one must be sent."""
+    return ExchangeError(
+        -1102, f"Param '{first}' or '{second}' must be sent, but both were empty/null!"
+    )
+
+
 def illegal(name: str, legal: str) -> ExchangeError:
-    """Return -1100 for a parameter with illegal characters."""
+    """Return -1100 naming Binance's legal range of the parameter."""
     return ExchangeError(
         -1100, f"Illegal characters found in parameter '{name}'; legal range is '{legal}'."
     )
+
+
+def illegal_chars() -> ExchangeError:
+    """Return -1100 in Binance's general form (for parameters whose range we do not know)."""
+    return ExchangeError(-1100, "Illegal characters found in a parameter.")
+
+
+def invalid(name: str) -> ExchangeError:
+    """Return -1130 for a well-formed value Binance does not accept."""
+    return ExchangeError(-1130, f"Data sent for parameter '{name}' is not valid.")
 
 
 class Params:
@@ -56,7 +86,7 @@ class Params:
             return "true" if value else "false"
         if isinstance(value, int | float | str):
             return str(value)
-        raise illegal(name, "a string")
+        raise illegal_chars()
 
     def integer(
         self,
@@ -80,15 +110,32 @@ class Params:
             value = int(value)  # str.isdigit alone also takes "\u00b2" and other digits
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _INT64_MAX:
             return value
-        raise illegal(name, "^[0-9]{1,20}$")
+        raise illegal(name, _INTEGER_RANGE)
+
+    def time(self, name: str) -> int | None:
+        """Return a timestamp parameter in ms; microseconds are told apart by magnitude."""
+        value = self.integer(name)
+        if value is not None and value >= _MICROS_FROM:
+            return value // 1000
+        return value
 
     def limit(self, default: int, maximum: int) -> int:
         """Return ``limit`` clamped to ``1..maximum`` (Binance truncates large limits)."""
         value = self.integer("limit", default=default)
         assert value is not None
         if value <= 0:
-            raise illegal("limit", "^[0-9]{1,20}$")
+            raise illegal("limit", _INTEGER_RANGE)
         return min(value, maximum)
+
+    def soft_limit(self, default: int, maximum: int) -> int:
+        """Return ``limit`` as :meth:`limit` does, or ``default`` when it is malformed.
+
+        What a request weight is computed from: a refused request still costs its weight.
+        """
+        try:
+            return self.limit(default, maximum)
+        except ExchangeError:
+            return default
 
     def symbol(self) -> str:
         """Return the mandatory ``symbol`` upper-cased."""
@@ -100,7 +147,8 @@ class Params:
         """Return ``symbol`` or ``symbols`` as a list; None when neither was sent.
 
         Raises:
-            ExchangeError: -1128 when both are sent, -1100 when ``symbols`` is malformed.
+            ExchangeError: -1128 when both are sent, -1100 when ``symbols`` is malformed,
+                -1151 when it names a symbol twice.
         """
         if self.has("symbol") and self.has("symbols"):
             raise ExchangeError(-1128, "Combination of optional parameters invalid.")
@@ -108,7 +156,29 @@ class Params:
             return [self.symbol()]
         if not self.has("symbols"):
             return None
-        return self.names("symbols", bare=False)
+        names = self.names("symbols", bare=False)
+        if len(set(names)) != len(names):
+            raise ExchangeError(-1151, "Symbol is present multiple times in the list.")
+        return names
+
+    def count_symbols(self) -> int | None:
+        """Return how many symbols ``symbols`` names, without raising (None: not sent)."""
+        try:
+            names = self.symbols()
+        except ExchangeError:
+            return None
+        return None if names is None or self.has("symbol") else len(names)
+
+    def symbol_status(self) -> str | None:
+        """Return ``symbolStatus`` (TRADING, HALT or BREAK) or None.
+
+        Raises:
+            ExchangeError: -1122 for another value.
+        """
+        value = self.text("symbolStatus")
+        if value is not None and value not in SYMBOL_STATUSES:
+            raise ExchangeError(-1122, "Invalid symbolStatus.")
+        return value
 
     def names(self, name: str, *, bare: bool = True) -> list[str]:
         """Return a JSON list of names (``["A","B"]``), or one bare name when ``bare``."""

@@ -3,8 +3,9 @@
 Spot and futures differ in small ways that clients rely on (spot ``bookTicker`` and partial
 depth have no ``e``/``E``; futures events carry ``T`` and ``pu``; futures tickers have no
 bid/ask). Builders whose shape depends on the venue are methods of a payload style:
-:class:`Payloads` (spot) and :class:`FuturesPayloads`, which overrides only what differs; each
-venue names its style (:mod:`mock_exchange.transports.venues`). The others are plain functions.
+:class:`Payloads` (spot, here) and the futures styles of
+:mod:`mock_exchange.transports.derivatives_payloads`, which override only what differs; each venue
+names its style (:mod:`mock_exchange.transports.venues`). The others are plain functions.
 """
 
 from __future__ import annotations
@@ -12,23 +13,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from ..engine.core import AggTrade, DepthUpdate, Engine, Liquidation
-from ..engine.derivatives import INTEREST_RATE, MarkPrice
+from ..engine.core import AggTrade, DepthUpdate, Engine
 from ..engine.markets import Market, fmt
 from ..engine.tape import Kline, TickerStats, Trade
 
 __all__ = [
-    "FuturesPayloads",
+    "REST_NAMES",
     "Payloads",
     "avg_price_event",
     "depth_levels",
-    "force_order_event",
-    "funding_rate_rest",
     "kline_event",
     "kline_rest",
-    "mark_price_event",
     "mini_ticker_event",
-    "premium_index_rest",
+    "sorted_levels",
+    "ticker_fields",
     "window_ticker_event",
 ]
 
@@ -136,11 +134,19 @@ _WINDOW_ORDER = "pPohlcwvqOCFLn"
 _MINI_ORDER = "cohlvq"
 
 
-def _ticker_fields(
-    engine: Engine, symbol: str, now: int, window_ms: int = 86_400_000
+def ticker_fields(
+    engine: Engine,
+    symbol: str,
+    now: int,
+    window_ms: int = 86_400_000,
+    *,
+    start: int | None = None,
+    aligned: bool = False,
 ) -> dict[str, Any]:
+    """Return the one-letter ticker fields of ``symbol`` (window statistics and best quotes)."""
     m = engine.market(symbol)
-    fields = _stats_fields(m, engine.ticker_stats(symbol, window_ms, now=now))
+    stats = engine.ticker_stats(symbol, window_ms, now=now, start=start, aligned=aligned)
+    fields = _stats_fields(m, stats)
     bid, ask = _best(engine, symbol)
     fields.update(
         {
@@ -155,7 +161,7 @@ def _ticker_fields(
 
 def mini_ticker_event(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
     """Return the ``<symbol>@miniTicker`` event (``24hrMiniTicker``)."""
-    fields = _ticker_fields(engine, symbol, now)
+    fields = ticker_fields(engine, symbol, now)
     return {"e": "24hrMiniTicker", "E": now, "s": symbol, **{k: fields[k] for k in _MINI_ORDER}}
 
 
@@ -163,12 +169,15 @@ WINDOW_MS = {"1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000}
 
 
 def window_ticker_event(engine: Engine, symbol: str, window: str, now: int) -> dict[str, Any]:
-    """Return the ``<symbol>@ticker_<window>`` event (``1hTicker``, ``4hTicker``, ``1dTicker``)."""
-    fields = _ticker_fields(engine, symbol, now, WINDOW_MS[window])
+    """Return the ``<symbol>@ticker_<window>`` event (``1hTicker``, ``4hTicker``, ``1dTicker``).
+
+    Its open time ``O`` is on a whole minute, as the rolling-window tickers' is.
+    """
+    fields = ticker_fields(engine, symbol, now, WINDOW_MS[window], aligned=True)
     return {"e": f"{window}Ticker", "E": now, "s": symbol, **{k: fields[k] for k in _WINDOW_ORDER}}
 
 
-_REST_NAMES = {
+REST_NAMES = {
     "p": "priceChange",
     "P": "priceChangePercent",
     "w": "weightedAvgPrice",
@@ -203,69 +212,6 @@ def avg_price_event(engine: Engine, symbol: str, now: int) -> dict[str, Any]:
 # -- depth --------------------------------------------------------------------------------
 
 
-# -- futures ------------------------------------------------------------------------------
-
-
-def mark_price_event(mp: MarkPrice, now: int) -> dict[str, Any]:
-    """Return the ``<symbol>@markPrice`` event (``markPriceUpdate``)."""
-    return {
-        "e": "markPriceUpdate",
-        "E": now,
-        "s": mp.symbol,
-        "p": fmt(mp.mark, 8),
-        "ap": fmt(mp.mark, 8),
-        "i": fmt(mp.index, 8),
-        "P": fmt(mp.settle, 8),
-        "r": fmt(mp.funding_rate, 8),
-        "T": mp.next_funding_time,
-    }
-
-
-def premium_index_rest(mp: MarkPrice) -> dict[str, Any]:
-    """Return one ``GET /fapi/v1/premiumIndex`` object."""
-    return {
-        "symbol": mp.symbol,
-        "markPrice": fmt(mp.mark, 8),
-        "indexPrice": fmt(mp.index, 8),
-        "estimatedSettlePrice": fmt(mp.settle, 8),
-        "lastFundingRate": fmt(mp.funding_rate, 8),
-        "interestRate": fmt(INTEREST_RATE, 8),
-        "nextFundingTime": mp.next_funding_time,
-        "time": mp.time,
-    }
-
-
-def funding_rate_rest(mp: MarkPrice) -> dict[str, Any]:
-    """Return one ``GET /fapi/v1/fundingRate`` row (a settled funding)."""
-    return {
-        "symbol": mp.symbol,
-        "fundingRate": fmt(mp.funding_rate, 8),
-        "fundingTime": mp.time,
-        "markPrice": fmt(mp.mark, 8),
-    }
-
-
-def force_order_event(m: Market, liq: Liquidation, now: int) -> dict[str, Any]:
-    """Return the ``<symbol>@forceOrder`` event."""
-    return {
-        "e": "forceOrder",
-        "E": now,
-        "o": {
-            "s": m.symbol,
-            "S": liq.side,
-            "o": "LIMIT",
-            "f": "IOC",
-            "q": m.qty_str(liq.qty),
-            "p": m.price_str(liq.price),
-            "ap": m.price_str(liq.avg_price),
-            "X": liq.status,
-            "l": m.qty_str(liq.last_filled),
-            "z": m.qty_str(liq.filled),
-            "T": liq.time,
-        },
-    }
-
-
 # -- the venue-dependent shapes -----------------------------------------------------------
 
 
@@ -275,6 +221,10 @@ class Payloads:
     ticker_order = _SPOT_TICKER_ORDER
     trade_rest_extra: ClassVar[dict[str, Any]] = {"isBestMatch": True}
     agg_rest_extra: ClassVar[dict[str, Any]] = {"M": True}
+
+    def kline_rest(self, m: Market, k: Kline) -> list[Any]:
+        """Return one row of ``GET /api/v3/klines``."""
+        return kline_rest(m, k)
 
     def trade_event(self, m: Market, t: Trade, now: int) -> dict[str, Any]:
         """Return the ``<symbol>@trade`` event."""
@@ -333,7 +283,7 @@ class Payloads:
 
     def ticker_event(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
         """Return the ``<symbol>@ticker`` event (``24hrTicker``)."""
-        fields = _ticker_fields(engine, symbol, now)
+        fields = ticker_fields(engine, symbol, now)
         return {
             "e": "24hrTicker",
             "E": now,
@@ -350,16 +300,26 @@ class Payloads:
         window_ms: int = 86_400_000,
         mini: bool = False,
         rolling: bool = False,
+        start: int | None = None,
+        close: int | None = None,
     ) -> dict[str, Any]:
-        """Return a ``ticker/24hr`` or rolling ``ticker`` object (FULL or MINI) for ``symbol``."""
-        fields = _ticker_fields(engine, symbol, now, window_ms)
+        """Return a ``ticker/24hr``, rolling ``ticker`` or ``ticker/tradingDay`` object.
+
+        ``rolling`` opens the window on a whole minute; ``start``/``close`` give a trading
+        day's bounds (its statistics run from ``start`` to now, ``closeTime`` is ``close``).
+        """
+        fields = ticker_fields(
+            engine, symbol, now, window_ms, start=start, aligned=rolling or start is not None
+        )
+        if close is not None:
+            fields["C"] = close
         if mini:
             order = _REST_MINI_ORDER
-        elif rolling:
+        elif rolling or start is not None:
             order = "pPwohlcvqOCFLn"
         else:
             order = self.ticker_order
-        return {"symbol": symbol, **{_REST_NAMES[k]: fields[k] for k in order}}
+        return {"symbol": symbol, **{REST_NAMES[k]: fields[k] for k in order}}
 
     def _quotes(self, engine: Engine, symbol: str) -> dict[str, Any]:
         m = engine.market(symbol)
@@ -432,119 +392,10 @@ class Payloads:
             "s": m.symbol,
             "U": d.first_id,
             "u": d.last_id,
-            "b": _sorted_levels(m, d.bids, reverse=True),
-            "a": _sorted_levels(m, d.asks),
+            "b": sorted_levels(m, d.bids, reverse=True),
+            "a": sorted_levels(m, d.asks),
         }
 
 
-class FuturesPayloads(Payloads):
-    """USD-M and COIN-M shapes: event and trade times, ``pu``, no bid/ask in tickers."""
-
-    ticker_order = _FUTURES_TICKER_ORDER
-    trade_rest_extra: ClassVar[dict[str, Any]] = {}
-    agg_rest_extra: ClassVar[dict[str, Any]] = {}
-
-    def trade_event(self, m: Market, t: Trade, now: int) -> dict[str, Any]:
-        """Return the ``<symbol>@trade`` event."""
-        return {
-            "e": "trade",
-            "E": now,
-            "T": t.time,
-            "s": m.symbol,
-            "t": t.trade_id,
-            "p": m.price_str(t.price),
-            "q": m.qty_str(t.qty),
-            "X": "MARKET",
-            "m": t.buyer_is_maker,
-        }
-
-    def agg_trade_event(self, m: Market, a: AggTrade, now: int) -> dict[str, Any]:
-        """Return the ``<symbol>@aggTrade`` event (``nq``: the quantity without RPI orders)."""
-        return {
-            "e": "aggTrade",
-            "E": now,
-            "s": m.symbol,
-            "a": a.agg_id,
-            "p": m.price_str(a.price),
-            "q": m.qty_str(a.qty),
-            "nq": m.qty_str(a.qty),
-            "f": a.first_trade_id,
-            "l": a.last_trade_id,
-            "T": a.time,
-            "m": a.buyer_is_maker,
-        }
-
-    def book_ticker_event(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-        """Return the ``<symbol>@bookTicker`` event (with ``e``, ``E``, ``T``)."""
-        quotes = self._quotes(engine, symbol)
-        return {"e": "bookTicker", "u": engine.update_id(symbol), "E": now, "T": now, **quotes}
-
-    def book_ticker_rest(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-        """Return one ``GET /fapi/v1/ticker/bookTicker`` object (with time and update id)."""
-        row = super().book_ticker_rest(engine, symbol, now)
-        return {**row, "time": now, "lastUpdateId": engine.update_id(symbol)}
-
-    def ticker_price_rest(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
-        """Return one ``GET /fapi/v2/ticker/price`` object (with time)."""
-        return {**super().ticker_price_rest(engine, symbol, now), "time": now}
-
-    def depth_rest(
-        self,
-        m: Market,
-        last_id: int,
-        bids: list[tuple[Decimal, Decimal]],
-        asks: list[tuple[Decimal, Decimal]],
-        now: int,
-    ) -> dict[str, Any]:
-        """Return ``GET /fapi/v1/depth`` (with ``E`` and ``T``)."""
-        return {
-            "lastUpdateId": last_id,
-            "E": now,
-            "T": now,
-            "bids": depth_levels(m, bids),
-            "asks": depth_levels(m, asks),
-        }
-
-    def partial_depth_event(
-        self,
-        engine: Engine,
-        symbol: str,
-        levels: int,
-        now: int,
-        first_id: int,
-        prev_last: int,
-    ) -> dict[str, Any]:
-        """Return ``<symbol>@depth<levels>`` in the ``depthUpdate`` shape."""
-        m = engine.market(symbol)
-        last_id, bids, asks = engine.depth(symbol, levels)
-        return {
-            "e": "depthUpdate",
-            "E": now,
-            "T": now,
-            "s": symbol,
-            "U": min(first_id, last_id),
-            "u": last_id,
-            "pu": prev_last,
-            "b": depth_levels(m, bids),
-            "a": depth_levels(m, asks),
-        }
-
-    def depth_diff_event(
-        self, m: Market, d: DepthUpdate, now: int, prev_last: int
-    ) -> dict[str, Any]:
-        """Return the ``<symbol>@depth`` diff event (with ``T`` and ``pu``)."""
-        return {
-            "e": "depthUpdate",
-            "E": now,
-            "T": d.time,
-            "s": m.symbol,
-            "U": d.first_id,
-            "u": d.last_id,
-            "pu": prev_last,
-            "b": _sorted_levels(m, d.bids, reverse=True),
-            "a": _sorted_levels(m, d.asks),
-        }
-
-
-def _sorted_levels(m: Market, levels: dict[Decimal, Decimal], *, reverse: bool = False) -> Levels:
+def sorted_levels(m: Market, levels: dict[Decimal, Decimal], *, reverse: bool = False) -> Levels:
     return depth_levels(m, dict(sorted(levels.items(), reverse=reverse)))

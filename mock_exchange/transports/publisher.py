@@ -22,9 +22,11 @@ from ..engine.core import AggTrade, DepthUpdate, EngineEvent, Liquidation
 from ..engine.exchange import VENUES, Exchange
 from ..engine.markets import Market, MarketKind
 from ..engine.tape import Trade, interval_start
+from . import derivatives_payloads as fpl
 from . import payloads as pl
 from .stream_names import StreamKey, stream_period
 from .stream_session import StreamSession
+from .time_unit import to_micros
 from .venues import VENUE_SPECS
 
 __all__ = ["Publisher", "Subscriber"]
@@ -90,13 +92,19 @@ class Publisher:
         if not targets:
             return 0
         raw = orjson.dumps(data).decode()
+        raw_micros: str | None = None  # the same payload in microseconds, built once if asked
         sent = 0
         for sub, names in targets:
+            body = raw
+            if sub.session.micros:
+                if raw_micros is None:
+                    raw_micros = orjson.dumps(to_micros(data)).decode()
+                body = raw_micros
             for name in names:
                 if sub.session.combined:
-                    text = f'{{"stream":{orjson.dumps(name).decode()},"data":{raw}}}'
+                    text = f'{{"stream":{orjson.dumps(name).decode()},"data":{body}}}'
                 else:
-                    text = raw
+                    text = body
                 sub.send_text(text, name, key.symbol)
                 sent += 1
         self.frames_sent += sent
@@ -131,7 +139,7 @@ class Publisher:
                 touched.add(ev.symbol)
             elif isinstance(ev, Liquidation):
                 # forceOrder is a snapshot: the latest liquidation per symbol each second
-                self.liquidations[(venue, ev.symbol)] = pl.force_order_event(
+                self.liquidations[(venue, ev.symbol)] = fpl.force_order_event(
                     engine.market(ev.symbol), ev, now
                 )
         for symbol in sorted(touched):
@@ -245,11 +253,11 @@ class Publisher:
         elif ch == "markPrice":
             if symbol is not None:
                 self.deliver(
-                    venue, key, pl.mark_price_event(self.exchange.mark(venue, symbol, now), now)
+                    venue, key, fpl.mark_price_event(self.exchange.mark(venue, symbol, now), now)
                 )
             else:
                 marks = self.exchange.marks(venue, now)
-                self.deliver(venue, key, [pl.mark_price_event(mp, now) for mp in marks.values()])
+                self.deliver(venue, key, [fpl.mark_price_event(mp, now) for mp in marks.values()])
 
     def _ticker(self, venue: MarketKind, key: StreamKey, now: int) -> None:
         engine = self.exchange.engine(venue)

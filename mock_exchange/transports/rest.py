@@ -1,8 +1,10 @@
 """REST, without I/O: run a routed :class:`RawRequest`, serialise the answer or the error.
 
-A REST handler receives a :class:`RestCall` (the raw request, the venue, the exchange and the
-time) and returns ``(body, weight)``. :func:`rest_answer` runs it under the caller's weight
-limit; :func:`error_reply` is the one place a REST error becomes ``{"code","msg"}`` with its
+A REST handler receives a :class:`RestCall` (the raw request, the venue, the exchange, the
+time and the time unit) and returns ``(body, weight)``. :func:`rest_answer` runs it under the
+caller's weight limit (a refused request is charged the weight its error carries, else the
+route's) and converts the answer's times to microseconds when the request asked for them;
+:func:`error_reply` is the one place a REST error becomes ``{"code","msg"}`` with its
 HTTP status (plus ``Retry-After`` on 429/418). Every answer carries ``X-MBX-USED-WEIGHT-1M``
 when the request reached a route; the aiohttp front (:mod:`mock_exchange.http_app`) only
 copies an :class:`HttpReply` onto the wire.
@@ -27,6 +29,7 @@ from . import market_data as md
 from .auth import Access, Credentials, Principal, authorize, split_signing
 from .params import Params
 from .request import RawRequest
+from .time_unit import to_micros
 
 __all__ = [
     "JSON_CONTENT_TYPE",
@@ -65,6 +68,7 @@ class RestCall:
     now: int
     emit: Emit = _no_emit
     principal: Principal | None = None
+    micros: bool = False  # X-MBX-TIME-UNIT: MICROSECOND (spot)
 
     @cached_property
     def _split(self) -> tuple[dict[str, str], Credentials]:
@@ -141,7 +145,8 @@ def market(query: md.QueryHandler) -> RestHandler:
     """
 
     def handle(call: RestCall) -> tuple[Any, int]:
-        return query(md.Query(call.venue, call.exchange, Params(call.params), call.now))
+        q = md.Query(call.venue, call.exchange, Params(call.params), call.now, call.micros)
+        return query(q)
 
     handle.__doc__ = query.__doc__
     return handle
@@ -161,7 +166,8 @@ def rest_answer(
     """Run a routed REST request under the caller's weight limit; return the reply.
 
     The request is authorised first (:func:`~mock_exchange.transports.auth.authorize`). A
-    refused request costs ``error_weight``; ``headers`` adds headers to a successful answer
+    refused request costs the weight its error carries (a market-data query computes it from
+    the parameters) or else ``error_weight``; ``headers`` adds headers to a successful answer
     (``X-MBX-ORDER-COUNT-*``). ``forced`` answers with that error instead (a control fault).
     """
     caller = call.request.remote
@@ -180,12 +186,15 @@ def rest_answer(
         body, weight = handler(call)
         used = limiter.charge(caller, weight, call.now)
     except ExchangeError as err:
-        used = _charge_refusal(limiter, caller, error_weight, call.now, err)
+        weight = err.weight if err.weight is not None else error_weight
+        used = _charge_refusal(limiter, caller, weight, call.now, err)
         return error_reply(err, {weight_header: str(used)})
     except Exception:  # an emulator bug: the caller still gets a Binance error
         log.exception("REST %s %s failed", call.request.method, call.request.path)
         used = limiter.used(caller, call.now)
         return error_reply(unknown_error(), {weight_header: str(used)})
+    if call.micros:
+        body = to_micros(body)
     extra = headers(call) if headers is not None else {}
     return _reply(200, body, {weight_header: str(used), **extra})
 

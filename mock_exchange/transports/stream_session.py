@@ -44,9 +44,11 @@ class StreamSession:
         *,
         combined: bool,
         max_streams: int = MAX_STREAMS,
+        micros: bool = False,
     ) -> None:
         self.validate = validate
         self.combined = combined
+        self.micros = micros  # timeUnit=MICROSECOND: data frames carry times in µs
         self.max_streams = max_streams
         self.streams: dict[str, StreamKey] = {}
         self._by_key: dict[StreamKey, list[str]] | None = None

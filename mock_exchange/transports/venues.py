@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.markets import Market, MarketKind, futures_exchange_info, spot_exchange_info
-from .payloads import FuturesPayloads, Payloads
+from .derivatives_payloads import CoinmPayloads, FuturesPayloads
+from .payloads import Payloads
 from .rules import RulesFamily
 
 __all__ = ["VENUE_SPECS", "RestSpec", "StreamSpec", "Tiers", "VenueSpec", "tier"]
@@ -52,6 +53,9 @@ class RestSpec:
     ticker_24hr_named: Tiers  # weight by the number of ``symbols``
     ticker_price_weights: tuple[int, int]  # (one symbol, several)
     book_ticker_weights: tuple[int, int]
+    premium_index_weights: tuple[int, int] = (1, 10)  # (one symbol, all)
+    symbol_status: bool = False  # takes ``symbolStatus`` (spot, since 2025-10-28)
+    single_as_list: bool = False  # one symbol is still answered with an array (COIN-M)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class VenueSpec:
     rest: RestSpec
     streams: StreamSpec
     payloads: Payloads
+    time_unit: bool = False  # serves timeUnit=MICROSECOND (spot only, reference 2.6)
 
 
 _COMMON_CHANNELS = frozenset({"aggTrade", "miniTicker", "ticker", "bookTicker", "trade"})
@@ -112,6 +117,7 @@ _SPOT = VenueSpec(
         ticker_24hr_named=((20, 2), (100, 40), (_ANY, 80)),
         ticker_price_weights=(2, 4),
         book_ticker_weights=(2, 4),
+        symbol_status=True,
     ),
     streams=StreamSpec(
         channels=_COMMON_CHANNELS | {"avgPrice"},
@@ -130,10 +136,12 @@ _SPOT = VenueSpec(
         all_book_ticker=False,
     ),
     payloads=Payloads(),
+    time_unit=True,
 )
 
 
 def _futures(kind: MarketKind) -> VenueSpec:
+    coinm = kind == "coinm"
     return VenueSpec(
         kind=kind,
         weight_limit=2400,
@@ -151,7 +159,7 @@ def _futures(kind: MarketKind) -> VenueSpec:
             historical_trades_weight=20,
             agg_trades_weight=20,
             klines_max=1500,
-            kline_weights=((99, 1), (499, 2), (_ANY, 5)),
+            kline_weights=((99, 1), (499, 2), (1000, 5), (_ANY, 10)),
             kline_time_zone=False,
             ticker_types=False,
             ticker_24hr_one=1,
@@ -159,6 +167,8 @@ def _futures(kind: MarketKind) -> VenueSpec:
             ticker_24hr_named=((_ANY, 40),),
             ticker_price_weights=(1, 2),
             book_ticker_weights=(2, 5),
+            premium_index_weights=(10, 10) if coinm else (1, 10),
+            single_as_list=coinm,
         ),
         streams=StreamSpec(
             channels=_COMMON_CHANNELS | {"forceOrder"},
@@ -180,7 +190,7 @@ def _futures(kind: MarketKind) -> VenueSpec:
             symbol_ticker_period_ms=500,
             all_book_ticker=True,
         ),
-        payloads=FuturesPayloads(),
+        payloads=CoinmPayloads() if coinm else FuturesPayloads(),
     )
 
 

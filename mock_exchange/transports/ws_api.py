@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -45,7 +46,8 @@ from .auth import (
     ws_param_texts,
     ws_payloads,
 )
-from .params import Params, illegal, mandatory
+from .params import Params, invalid, mandatory
+from .time_unit import to_micros
 
 __all__ = [
     "SESSION_TRANSITIONS",
@@ -65,6 +67,9 @@ log = logging.getLogger("mock_exchange")
 
 Outbox = Callable[[dict[str, Any]], None]
 Emit = Callable[[MarketKind, list[EngineEvent]], None]
+log = logging.getLogger("mock_exchange")
+_ID = re.compile(r"^[a-zA-Z0-9\-_]{1,36}$")
+_INT64 = 2**63
 
 
 def _no_emit(_venue: MarketKind, _events: list[EngineEvent]) -> None:
@@ -94,7 +99,8 @@ def public(query: md.QueryHandler) -> Callable[[WsApiCall], tuple[Any, int]]:
     """Adapt a market-data query (shared with REST) to a WS API handler."""
 
     def handle(call: WsApiCall) -> tuple[Any, int]:
-        return query(md.Query(call.venue, call.exchange, call.params, call.now))
+        q = md.Query(call.venue, call.exchange, call.params, call.now, call.session.micros)
+        return query(q)
 
     handle.__doc__ = query.__doc__
     return handle
@@ -130,13 +136,13 @@ def parse_bool(value: Any, name: str) -> bool:
     """Read a boolean sent as JSON or as the text ``true``/``false``.
 
     Raises:
-        ExchangeError: -1100 for anything else.
+        ExchangeError: -1130 for anything else.
     """
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise illegal(name, "true, false")
+    raise invalid(name)
 
 
 @dataclass(frozen=True)
@@ -187,21 +193,43 @@ class _Refused(Exception):
         self.error, self.request_id, self.method = error, request_id, method
 
 
+_BAD_JSON = ExchangeError(-1135, "Invalid JSON Request")
+_BAD_ID = ExchangeError(
+    -1135,
+    "Invalid 'id' in JSON request; expected an integer, a string matching "
+    "'^[a-zA-Z0-9-_]{1,36}$', or null.",
+)
+_BAD_PARAMS = ExchangeError(-1135, "Invalid 'params' in JSON request; expected an object.")
+
+
+def _valid_id(raw_id: Any) -> bool:
+    if raw_id is None:
+        return True
+    if isinstance(raw_id, bool):
+        return False
+    if isinstance(raw_id, int):
+        return -_INT64 <= raw_id < _INT64
+    return isinstance(raw_id, str) and _ID.match(raw_id) is not None
+
+
 def _parse(text: str, default_rate_limits: bool) -> WsApiRequest:
     """Parse one request frame; raise :class:`_Refused` with Binance's error.
 
-    -1000 for malformed JSON or a non-object frame, -1100 for a bad ``id``, ``params`` or
-    ``returnRateLimits``, -1102 for a missing ``method``.
+    -1135 for malformed JSON, a non-object frame, a bad ``id`` (Binance's observed text) or
+    non-object ``params``; -1102 for a missing ``id`` or ``method`` (both are mandatory);
+    -1130 for a bad ``returnRateLimits``.
     """
     try:
         msg = orjson.loads(text)
     except orjson.JSONDecodeError:
-        raise _Refused(ExchangeError(-1000, "Malformed request: invalid JSON.")) from None
+        raise _Refused(_BAD_JSON) from None
     if not isinstance(msg, dict):
-        raise _Refused(ExchangeError(-1000, "Malformed request: expected a JSON object."))
-    raw_id = msg.get("id")
-    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, int | str)):
-        raise _Refused(illegal("id", "an integer, a string or null"))
+        raise _Refused(_BAD_JSON)
+    if "id" not in msg:
+        raise _Refused(mandatory("id"))
+    raw_id = msg["id"]
+    if not _valid_id(raw_id):
+        raise _Refused(_BAD_ID)
     raw_method = msg.get("method")
     if not isinstance(raw_method, str) or not raw_method:
         raise _Refused(mandatory("method"), raw_id)
@@ -210,7 +238,7 @@ def _parse(text: str, default_rate_limits: bool) -> WsApiRequest:
     if params is None:
         params = {}
     if not isinstance(params, dict):
-        raise _Refused(illegal("params", "a JSON object"), raw_id, method)
+        raise _Refused(_BAD_PARAMS, raw_id, method)
     params = dict(params)
     show = default_rate_limits
     if "returnRateLimits" in params:
@@ -238,6 +266,7 @@ class WsApiSession:
         emit: Emit = _no_emit,
         connected_since: int = 0,
         connection_id: int = 0,
+        micros: bool = False,
     ) -> None:
         self.venue = venue
         self.methods = methods
@@ -249,6 +278,7 @@ class WsApiSession:
         self.emit = emit
         self.connected_since = connected_since
         self.connection_id = connection_id
+        self.micros = micros  # timeUnit=MICROSECOND in the connection URL
         self.state = SessionState.LOGGED_OUT
         self.key: ApiKey | None = None
         self.authorized_since: int | None = None
@@ -347,14 +377,19 @@ class WsApiSession:
             elif err.data is not None:
                 error["data"] = err.data
             entry = self.methods.get(method or "")
-            if entry is not None and entry.error_weight and not isinstance(err, RateLimitError):
+            weight = err.weight if err.weight is not None else None
+            if weight is None and entry is not None:
+                weight = entry.error_weight
+            if weight and not isinstance(err, RateLimitError):  # a refusal costs its weight
                 with contextlib.suppress(RateLimitError):
-                    self.limiter.charge(self.caller, entry.error_weight, now)
+                    self.limiter.charge(self.caller, weight, now)
             body = {"id": request_id, "status": err.http_status, "error": error}
         except Exception:  # an emulator bug: the request still gets a reply with its id
             log.exception("WS API %s failed", method)
             unknown = unknown_error()
             body = {"id": request_id, "status": unknown.http_status, "error": unknown.payload()}
+        if self.micros:
+            body = to_micros(body)
         if show:
             body["rateLimits"] = self.rate_limits(now, self._order_limits(method, self._current))
         deferred, self._deferred = self._deferred, None
@@ -375,11 +410,8 @@ class WsApiSession:
         req = call.request
         entry = self.methods.get(req.method)
         if entry is None:
-            raise ExchangeError(
-                -1020,
-                f"This operation is not supported. (mock_exchange: WS API method {req.method!r} "
-                "is not served by the emulator)",
-            )
+            log.info("WS API method not served by the emulator: %s %r", self.venue, req.method)
+            raise ExchangeError(-1020, "This operation is not supported.")
         if forced is not None:
             raise forced
         principal = authorize(

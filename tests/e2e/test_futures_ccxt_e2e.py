@@ -160,7 +160,10 @@ async def test_conditional_orders_go_through_the_algo_api(ex: Any, mx: MockExcha
     trigger = await ex.create_order(SWAP, "market", "sell", 0.01, None, {"triggerPrice": last - 5})
     first = await asyncio.wait_for(orders, TIMEOUT)
     assert first[-1]["id"] == trigger["id"]
-    mx.place_order("BTCUSDT", "SELL", "MARKET", venue="usdm", quantity=Decimal("0.5"))
+    # the default book is deep (issue 9): sell every bid down to below the trigger price
+    bids = mx.exchange.engine("usdm").book("BTCUSDT").levels("BUY")
+    through = sum(q for p, q in bids if p >= Decimal(str(last - 6)))
+    mx.place_order("BTCUSDT", "SELL", "MARKET", venue="usdm", quantity=through + Decimal("0.001"))
     while True:
         seen = await asyncio.wait_for(ex.watch_orders(SWAP), TIMEOUT)
         if any(o["id"] == trigger["id"] and o["status"] == "closed" for o in seen):

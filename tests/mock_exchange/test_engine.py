@@ -110,7 +110,8 @@ def test_ticker_stats_from_trades() -> None:
     clock.advance(120_000)
     e.place_order("BTCUSDT", "BUY", "MARKET", quantity=D("0.05"))
     s = e.ticker_stats("BTCUSDT")
-    assert (s.count, s.first_id, s.last_id) == (2, 1, 2)
+    first = e.recent_trades("BTCUSDT")[0].trade_id
+    assert (s.count, s.first_id, s.last_id) == (2, first, first + 1) and first > 10**9
     assert s.volume == D("0.1") and s.quote_volume == D("11") and s.vwap == D("110")
     clock.advance(86_400_000 + 120_000)
     old = e.ticker_stats("BTCUSDT")
@@ -134,7 +135,7 @@ def test_activity_is_deterministic() -> None:
 
 
 def test_activity_rate_zero_and_skip_ahead() -> None:
-    """Rate 0 is a fully scripted market; a huge clock jump is bounded."""
+    """Rate 0 is a fully scripted market; a huge clock jump is bounded (per symbol)."""
     clock = VirtualClock()
     e = Engine(clock, seed=1)
     a = Activity(e, 0)
@@ -143,7 +144,7 @@ def test_activity_rate_zero_and_skip_ahead() -> None:
     a.run_until(clock.now_ms())
     clock.advance(3_600_000)
     a.run_until(clock.now_ms())
-    assert 0 < a.actions <= 2001
+    assert 0 < a.actions <= 2001 * len(a.flows)  # bounded per symbol's flow
 
 
 def test_clocks() -> None:

@@ -101,7 +101,7 @@ class MatchingMachine(RuleBasedStateMachine):
         self.filled = D(0)
         self.expired = D(0)
         self.cancelled = D(0)
-        self.last_update_id = 0
+        self.last_update_id = self.engine.update_id(SYMBOL)  # Binance-like offset
 
     def _check_depth(self, events: list[object]) -> None:
         for ev in events:

@@ -13,6 +13,7 @@ from mock_exchange import MockExchange, ServerConfig
 from mock_exchange.transports.rules import FUTURES_RULES
 from tests.mock_exchange.futures_client import FuturesClient, next_event
 from tests.mock_exchange.signing import ed25519_signer, hmac_signer, ws_request
+from tests.mock_exchange.trading_client import open_gap
 
 START = 1_767_229_200_000  # 2026-01-01 01:00 UTC: the next funding time is 08:00
 KEY, SECRET = "futKey1", "futSecret1"
@@ -32,6 +33,7 @@ async def mx() -> AsyncIterator[MockExchange]:
         futures_rules=FUTURES_RULES.relaxed(),
     )
     async with MockExchange(config=config) as m:
+        open_gap(m, venue="usdm")  # the deep default book (issue 9), opened 89991..90009
         m.add_account(api_key=KEY, secret=SECRET, futures_balances={"USDT": "10000"})
         yield m
 

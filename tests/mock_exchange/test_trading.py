@@ -1,7 +1,8 @@
 """Spot trading over REST and the WS API: order types, shapes, balances, filters, queries, limits.
 
-Orders are placed inside the seeded book's spread (bids from 89991, asks from 90009 on BTCUSDT),
-so two accounts trade with each other and every balance moves by exact decimals.
+Orders are placed inside a gap opened in the deep default book (bids from 89991, asks from 90009
+on BTCUSDT: ``open_gap``), so two accounts trade with each other and every balance moves by
+exact decimals.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import aiohttp
 import pytest
 
 from mock_exchange import MockExchange, ServerConfig
-from tests.mock_exchange.trading_client import Trader
+from tests.mock_exchange.trading_client import Trader, open_gap
 
 SYMBOL = "BTCUSDT"
 
@@ -23,6 +24,7 @@ SYMBOL = "BTCUSDT"
 async def mx() -> AsyncIterator[MockExchange]:
     """An emulator with a frozen clock and no background activity."""
     async with MockExchange(config=ServerConfig(rate=0, frozen_clock=True, warmup_ms=0)) as m:
+        open_gap(m)
         yield m
 
 
@@ -101,7 +103,9 @@ async def test_market_orders_by_quantity_and_quote_and_the_worked_expiry(
     mx.clock.advance(1)
     state = mx.exchange.engine("spot").book(SYMBOL)
     bids = sum(total for _p, total in state.levels("BUY"))
-    sell = await alice.order(
+    # the default book is deep (issue 9): a seller with more BTC than every bid takes them all
+    whale = Trader.register(mx, alice.session, "whale", {"BTC": str(bids + 1)})
+    sell = await whale.order(
         symbol=SYMBOL, side="SELL", type="MARKET", quantity=str(bids + D("0.001"))
     )
     assert (

@@ -19,7 +19,7 @@ from mock_exchange.engine.ledger import SpotLedger
 from mock_exchange.engine.markets import DEFAULT_MARKETS
 from mock_exchange.transports.user_events import account_position, execution_report
 from tests.mock_exchange.signing import ed25519_signer, ws_request
-from tests.mock_exchange.trading_client import Trader
+from tests.mock_exchange.trading_client import Trader, open_gap
 
 SYMBOL = "BTCUSDT"
 NOW = 1_767_225_600_000
@@ -29,6 +29,7 @@ NOW = 1_767_225_600_000
 async def mx() -> AsyncIterator[MockExchange]:
     """An emulator on a frozen clock with no background activity."""
     async with MockExchange(config=ServerConfig(rate=0, frozen_clock=True, warmup_ms=0)) as m:
+        open_gap(m)
         yield m
 
 

@@ -72,12 +72,13 @@ async def test_ws_api_envelopes(mx: MockExchange) -> None:
             ("ticker", {"symbol": "BTCUSDT", "windowSize": "4h"}),
             ("exchangeInfo", {"symbol": "ETHBTC"}),
         ):
-            r = await call(ws, {"id": method, "method": method, "params": params})
-            assert r["status"] == 200, (method, r)
+            request_id = method.replace(".", "-")  # Binance: ^[a-zA-Z0-9-_]{1,36}$
+            r = await call(ws, {"id": request_id, "method": method, "params": params})
+            assert r["status"] == 200 and r["id"] == request_id, (method, r)
         r = await call(ws, {"id": None, "method": "klines", "params": {"symbol": "BTCUSDT"}})
         assert r["id"] is None and r["status"] == 400 and r["error"]["code"] == -1102
         r = await call(ws, {"id": 1, "method": "sor.order.place", "params": {}})
-        assert r["error"]["code"] == -1020
+        assert r["error"] == {"code": -1020, "msg": "This operation is not supported."}
         r = await call(ws, {"id": 1, "method": "order.place", "params": {}})
         assert (r["status"], r["error"]["code"]) == (401, -2014)
         r = await call(ws, "not json")
@@ -242,11 +243,12 @@ async def test_oversized_frame_closes_only_that_connection() -> None:
 
 
 async def test_time_unit() -> None:
-    """timeUnit MILLISECOND is served; MICROSECOND is refused explicitly; junk gets -1194."""
+    """timeUnit is served in µs on spot REST, streams and WS API; other values get -1194."""
     async with (
         MockExchange(config=ServerConfig(rate=0, frozen_clock=True)) as mx,
         aiohttp.ClientSession() as s,
     ):
+        now = mx.clock.now_ms()
         async with s.ws_connect(mx.url("wss://stream.binance.com/ws?timeUnit=millisecond")) as ws:
             assert await call(ws, {"method": "LIST_SUBSCRIPTIONS", "id": 1}) == {
                 "result": [],
@@ -254,11 +256,14 @@ async def test_time_unit() -> None:
             }
         url = mx.url("https://api.binance.com/api/v3/time")
         async with s.get(url, headers={"X-MBX-TIME-UNIT": "MICROSECOND"}) as r:
-            assert r.status == 400 and (await r.json())["code"] == -1020
+            assert r.status == 200 and (await r.json()) == {"serverTime": now * 1000}
         async with s.get(url + "?timeUnit=seconds") as r:
             assert (await r.json())["code"] == -1194
-        with pytest.raises(aiohttp.WSServerHandshakeError):
-            await s.ws_connect(mx.url(WS_API) + "?timeUnit=MICROSECOND")
+        async with s.get(url, headers={"X-MBX-TIME-UNIT": "Microsecond"}) as r:
+            assert (await r.json())["code"] == -1194  # only the four documented spellings
+        async with s.ws_connect(mx.url(WS_API) + "?timeUnit=MICROSECOND") as ws:
+            r = await call(ws, {"id": 1, "method": "time"})
+            assert r["result"] == {"serverTime": now * 1000}
 
 
 async def test_ws_api_connection_costs_weight_and_can_be_refused() -> None:

@@ -50,7 +50,7 @@ def test_replies_go_to_the_outbox_in_order() -> None:
     assert s.handle_text("nope", NOW) is None
     assert [m["id"] for m in sent] == ["a", 2, None]
     assert sent[0]["result"] == {"serverTime": NOW} and sent[0]["rateLimits"][0]["count"] == 1
-    assert "rateLimits" not in sent[1] and sent[2]["error"]["code"] == -1000
+    assert "rateLimits" not in sent[1] and sent[2]["error"]["code"] == -1135
 
 
 def test_signing_fields_are_kept_for_auth_and_ignored_by_public_methods() -> None:

@@ -6,11 +6,13 @@ import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
 
 from mock_exchange import MockExchange
+from mock_exchange.engine.markets import MarketKind
 from tests.mock_exchange.signing import Signer, hmac_signer, rest_query, ws_request
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -33,6 +35,28 @@ class Reply:
             if "error" in self.body:
                 return int(self.body["error"]["code"])
         return None
+
+
+def open_gap(
+    mx: MockExchange,
+    symbol: str = "BTCUSDT",
+    low: Decimal = Decimal("89991"),
+    high: Decimal = Decimal("90009"),
+    venue: MarketKind = "spot",
+) -> None:
+    """Take the opening book's orders priced strictly between ``low`` and ``high`` off it.
+
+    The default book opens deep with a one-tick spread at 90000 (issue 9); trading tests that
+    script both sides trade inside this gap: bids from ``low`` down, asks from ``high`` up (a
+    background order rests at each edge).
+    """
+    engine = mx.exchange.engine(venue)
+    for order in list(engine.book(symbol).orders.values()):
+        if order.owner is None and low < order.price < high:
+            engine.cancel_order(symbol, order.order_id)
+    qty = max(Decimal("0.01"), engine.market(symbol).min_qty)
+    engine.place_order(symbol, "BUY", "LIMIT", quantity=qty, price=low)
+    engine.place_order(symbol, "SELL", "LIMIT", quantity=qty, price=high)
 
 
 class Trader:
