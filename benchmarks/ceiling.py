@@ -46,7 +46,7 @@ class BareReader(asyncio.Protocol):
             if j + n > end:
                 break
             msg = orjson.loads(buf[j : j + n])
-            if "data" in msg:
+            if "data" in msg or "event" in msg:  # a stream message, or WS API user data
                 count += 1
             i = j + n
         self.buf = buf[i:]
@@ -54,9 +54,9 @@ class BareReader(asyncio.Protocol):
         self.on_count(count)
 
 
-def subscribe_frame(streams: list[str]) -> bytes:
-    """A masked (all-zero key) text frame ``SUBSCRIBE streams``."""
-    body = orjson.dumps({"method": "SUBSCRIBE", "params": streams, "id": 1})
+def subscribe_frame(streams: list[str], request: dict[str, Any] | None = None) -> bytes:
+    """A masked (all-zero key) text frame ``SUBSCRIBE streams`` (or ``request``)."""
+    body = orjson.dumps(request or {"method": "SUBSCRIBE", "params": streams, "id": 1})
     n = len(body)
     head = bytes([0x81, 0x80 | n]) if n < 126 else bytes([0x81, 0xFE]) + n.to_bytes(2)
     if n > 0xFFFF:
@@ -65,9 +65,15 @@ def subscribe_frame(streams: list[str]) -> bytes:
 
 
 async def open_reader(
-    host: str, port: int, path: str, streams: list[str], on_count: Callable[[int], None]
+    host: str,
+    port: int,
+    path: str,
+    streams: list[str],
+    on_count: Callable[[int], None],
+    request: dict[str, Any] | None = None,
 ) -> BareReader:
-    """Connect, upgrade and subscribe ``streams`` (answers are read, not counted)."""
+    """Connect, upgrade and subscribe ``streams``, or send ``request`` instead (a WS API
+    user-data subscribe); answers are read, not counted."""
     loop = asyncio.get_running_loop()
     _, reader = await loop.create_connection(lambda: BareReader(on_count), host, port)
     key = os.urandom(16).hex()[:22] + "=="
@@ -75,5 +81,5 @@ async def open_reader(
         f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
     )
-    reader.transport.write(subscribe_frame(streams))
+    reader.transport.write(subscribe_frame(streams, request))
     return reader

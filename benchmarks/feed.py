@@ -3,12 +3,17 @@
 It speaks just enough HTTP/1.1 and RFC 6455 on one port to serve every client the same frames:
 ``GET .../exchangeInfo`` and ``GET .../depth`` (keep-alive), and WebSocket connections on any
 path that answer ``SUBSCRIBE`` with ``{"result":null,"id":N}`` and ping with pong. Frames are
-written pre-framed straight to the socket, so the feed outruns every client under test.
+written pre-framed straight to the socket, so the feed outruns every client under test. A
+WebSocket API path (``/ws-api/``) answers ``userDataStream.subscribe*`` with subscription 0
+(its socket then receives the ``executionReport`` profile) and any other request with an empty
+result; REST ``/time`` answers the local clock (clients that sign read it first).
 
 Control (HTTP): ``POST /setup?kind=depth|trade|bookTicker&market=spot|usdm&symbols=S&levels=L``
 chooses the profile (see :class:`Feed`; the default is one symbol, ``BTCUSDT``, one level per
-side). ``POST /go?n=N&rate=R`` starts sending the profile's first N recorded-format frames
-(``trade``, spot ``depthUpdate`` with contiguous ids, or USD-M ``bookTicker``), each to the
+side; ``kind=executionReport`` is spot user data). ``POST /go?n=N&rate=R`` starts sending the
+profile's first N recorded-format frames (``trade``, spot ``depthUpdate`` with contiguous ids,
+USD-M ``bookTicker``, or ``executionReport`` in the WS API's ``{"subscriptionId","event"}``
+envelope with execution id ``I`` = the message number from 1), each to the
 sockets subscribed to its stream, R per second (0 = as fast as the sockets take them), then one
 more frame per millisecond until ``POST /stop`` (a watch waits for the *next* update, so a
 client that drained the burst between two watches is woken by the trickle, not left waiting);
@@ -94,6 +99,33 @@ def frame(payload: bytes, opcode: int = 1) -> bytes:
     return head + payload
 
 
+USER_DATA = "executionReport"
+"""What a WS API socket's user-data subscription is filed under among the subscribed streams."""
+
+
+def execution_report(i: int, sid: str, now_ms: int) -> dict[str, Any]:
+    """Message ``i`` (from 1) of an order flow: each order is placed (NEW), partly filled, then
+    filled: three ``executionReport`` events per order (binance-protocol.md 6.4), ``I`` = ``i``."""
+    order, step = divmod(i - 1, 3)
+    x, status, filled, last = (
+        ("NEW", "NEW", "0.00000000", "0.00000000"),
+        ("TRADE", "PARTIALLY_FILLED", "0.40000000", "0.40000000"),
+        ("TRADE", "FILLED", "1.00000000", "0.60000000"),
+    )[step]
+    trade = step > 0
+    return {
+        "e": "executionReport", "E": now_ms, "s": sid, "c": f"bench{order}", "S": "BUY",
+        "o": "LIMIT", "f": "GTC", "q": "1.00000000", "p": "9000.00000000", "P": "0.00000000",
+        "F": "0.00000000", "g": -1, "C": "", "x": x, "X": status, "r": "NONE",
+        "i": 1_000_000 + order, "l": last, "z": filled,
+        "L": "9000.00000000" if trade else "0.00000000",
+        "n": "0.00000900" if trade else "0", "N": "BTC" if trade else None, "T": now_ms,
+        "t": i if trade else -1, "I": i, "w": not trade, "m": trade, "M": trade,
+        "O": now_ms, "Z": f"{float(filled) * 9000:.8f}", "Y": f"{float(last) * 9000:.8f}",
+        "Q": "0.00000000", "W": now_ms, "V": "NONE",
+    }  # fmt: skip
+
+
 def first_id(kind: str) -> int:
     """The id of message 0 of a one-symbol feed (a depth ``u`` or a trade ``t``)."""
     return FIRST_ID + 1 if kind == "depth" else 1
@@ -103,6 +135,8 @@ def stream_of(kind: str, sid: str) -> str:
     """The stream name a message of ``kind`` for ``sid`` travels on."""
     if kind == "bookTicker":
         return "!bookTicker"
+    if kind == "executionReport":
+        return USER_DATA  # the account's subscription, not a market stream
     return f"{sid.lower()}@{'depth@100ms' if kind == 'depth' else 'trade'}"
 
 
@@ -160,6 +194,12 @@ class Feed:
             sid = self.ids[m % s]
             seq = m // s
             data: dict[str, Any]
+            if kind == "executionReport":
+                data = execution_report(m + 1, sid, now_ms)
+                frames.append(
+                    (USER_DATA, frame(orjson.dumps({"subscriptionId": 0, "event": data})))
+                )
+                continue
             if kind == "trade":
                 data = {
                     "e": "trade", "E": now_ms, "s": sid, "t": seq + 1,
@@ -246,7 +286,7 @@ class Feed:
                 if length:
                     await reader.readexactly(length)
                 if headers.get("upgrade", "").lower() == "websocket":
-                    await self.websocket(reader, writer, headers)
+                    await self.websocket(reader, writer, headers, "/ws-api/" in target)
                     return
                 body = await self.http(method, target)
                 writer.write(
@@ -274,6 +314,8 @@ class Feed:
             )
         if url.path.endswith("/depth"):
             return orjson.dumps(self.snapshot())
+        if url.path.endswith("/time"):
+            return orjson.dumps({"serverTime": time.time_ns() // 1_000_000})
         if url.path == "/setup":
             self.setup(
                 {
@@ -308,9 +350,14 @@ class Feed:
         return orjson.dumps({"code": -1020, "msg": "not served"})
 
     async def websocket(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, headers: dict[str, str]
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        headers: dict[str, str],
+        ws_api: bool = False,
     ) -> None:
-        """Complete the handshake, then answer SUBSCRIBE and pings until the client leaves."""
+        """Complete the handshake, then answer SUBSCRIBE (or WS API requests) and pings until
+        the client leaves."""
         accept = base64.b64encode(
             hashlib.sha1(headers["sec-websocket-key"].encode() + GUID).digest()
         )
@@ -336,6 +383,14 @@ class Feed:
                     return
                 if opcode == 9:
                     writer.write(frame(data, 10))
+                elif opcode == 1 and ws_api:
+                    req = orjson.loads(data)
+                    result: Any = {}
+                    if str(req.get("method", "")).startswith("userDataStream.subscribe"):
+                        subs.add(USER_DATA)
+                        result = {"subscriptionId": 0}
+                    answer = {"id": req.get("id"), "status": 200, "result": result}
+                    writer.write(frame(orjson.dumps(answer)))
                 elif opcode == 1:
                     req = orjson.loads(data)
                     if req.get("method") == "SUBSCRIBE":

@@ -8,7 +8,11 @@ Profiles (``--profiles``, all by default), each fed by ``benchmarks.feed`` in it
   (``trades 1024`` is 1,024 streams, one connection for ours and the bare reader; ccxt.pro
   spreads its watches over its own 50 connections, as it always does);
 * ``bookTicker all``: the USD-M all-symbol ``!bookTicker`` stream over 200 symbols, one
-  ``watch_bids_asks()`` loop.
+  ``watch_bids_asks()`` loop;
+* ``executionReport``: spot user data on the WebSocket API (``userDataStream.subscribe
+  .signature``), ``executionReport`` events of an order flow (each order placed, partly filled,
+  filled), one ``watch_orders()`` loop (ours authenticates first; ccxt.pro subscribes in its
+  first watch; the bare reader sends the subscribe and counts ``event`` frames).
 
 Every round runs each client in a fresh process, in an order rotated per round so that load on a
 shared machine falls on all of them alike. A client subscribes (and syncs its books) before the
@@ -59,7 +63,11 @@ PROFILES: dict[str, dict[str, Any]] = {
     "trades 1": _profile("trade", 1, 0, 40_000),
     "trades 1024": _profile("trade", 1024, 0, 40_000),
     "bookTicker all": _profile("bookTicker", 200, 0, 40_000, "usdm"),
+    "executionReport": _profile("executionReport", 1, 0, 30_000),
 }
+CREDENTIALS = {"apiKey": "benchLoadsKey", "secret": "benchLoadsSecret"}
+"""What the clients sign user-data subscribes with (the feed does not check signatures)."""
+WS_API_PATH = "/ws-api.binance.com:443/ws-api/v3"
 CLIENTS = ("ours", "ccxt.pro", "bare")
 CCXT_MISSING = (
     "ccxt.pro needs the ccxt package, which is not installed: pip install -e '.[test]' "
@@ -104,6 +112,18 @@ async def _cover(
     """One task per symbol (or one for ``!bookTicker``) until every last message is covered."""
     market, kind = p["market"], p["kind"]
     syms = [_ccxt_symbol(symbol_id(j), market) for j in range(p["symbols"])]
+    if kind == "executionReport":
+
+        async def orders() -> None:
+            while True:
+                rows = await watch("orders", None)
+                if max(int(o["info"]["I"]) for o in rows) >= p["n"]:
+                    return
+
+        task = asyncio.ensure_future(orders())
+        ready()
+        await task
+        return
     if kind == "bookTicker":
 
         async def tickers() -> None:
@@ -147,7 +167,8 @@ async def run_ours(base: str, p: dict[str, Any], ready: Callable[[], None]) -> N
     import client
 
     opts = {"cache_limit": 100_000, "timeout": 120_000, "control_rate": 10_000}
-    async with client.Binance(binance_env="local", base_url=base, options=opts) as ex:
+    config = {**CREDENTIALS, "options": opts}
+    async with client.Binance(config, binance_env="local", base_url=base) as ex:
         params = {"type": "future"} if p["market"] == "usdm" else None
 
         async def watch(what: str, sym: str | None) -> Any:
@@ -155,9 +176,13 @@ async def run_ours(base: str, p: dict[str, Any], ready: Callable[[], None]) -> N
                 return await ex.watch_order_book(sym, params=params)
             if what == "trades":
                 return await ex.watch_trades(sym, params=params)
+            if what == "orders":
+                return await ex.watch_orders()
             return await ex.watch_bids_asks(None, params)
 
         await ex.load_markets()
+        if p["kind"] == "executionReport":
+            await ex.authenticate()
         await _drive(p, watch, ready)
 
 
@@ -168,6 +193,7 @@ async def run_ccxt(base: str, p: dict[str, Any], ready: Callable[[], None]) -> N
     usdm = p["market"] == "usdm"
     ex = ccxt.pro.binance(
         {
+            **CREDENTIALS,
             "enableRateLimit": False,
             "options": {
                 "defaultType": "swap" if usdm else "spot",
@@ -175,6 +201,7 @@ async def run_ccxt(base: str, p: dict[str, Any], ready: Callable[[], None]) -> N
                 "fetchCurrencies": False,
                 "fetchMargins": False,
                 "tradesLimit": 100_000,
+                "ordersLimit": 100_000,
                 "ws": {"compress": 0},
             },
         }
@@ -201,6 +228,8 @@ async def run_ccxt(base: str, p: dict[str, Any], ready: Callable[[], None]) -> N
                 return await ex.watch_order_book(sym)
             if what == "trades":
                 return await ex.watch_trades(sym)
+            if what == "orders":
+                return await ex.watch_orders()
             return await ex.watch_bids_asks()
 
         await _drive(p, watch, ready)
@@ -216,6 +245,10 @@ async def run_bare(base: str, p: dict[str, Any], ready: Callable[[], None]) -> N
     ids = [symbol_id(j) for j in range(p["symbols"])]
     streams = sorted({stream_of(p["kind"], sid) for sid in ids})
     path = "/fstream.binance.com/public/stream" if p["market"] == "usdm" else "/stream"
+    request = None
+    if p["kind"] == "executionReport":
+        path = WS_API_PATH
+        request = {"id": "1", "method": "userDataStream.subscribe.signature", "params": {}}
     done = asyncio.Event()
     n = p["n"]
 
@@ -223,7 +256,8 @@ async def run_bare(base: str, p: dict[str, Any], ready: Callable[[], None]) -> N
         if count >= n:
             done.set()
 
-    reader = await open_reader(u.hostname or "127.0.0.1", u.port or 80, path, streams, on_count)
+    host, port = u.hostname or "127.0.0.1", u.port or 80
+    reader = await open_reader(host, port, path, streams, on_count, request)
     ready()
     await done.wait()
     _finish()

@@ -59,6 +59,7 @@ from .types import (
     Ticker,
     Trade,
 )
+from .user_data import WsAuth
 from .venues import VENUES, Venue
 from .ws_api_connection import WsApiConnection
 
@@ -116,6 +117,7 @@ __all__ = [
     "Venue",
     "WireEvent",
     "WsApiConnection",
+    "WsAuth",
     "binance",
     "endpoints_for",
     "errors",

@@ -59,11 +59,15 @@ async def dial(
     settings: ConnectionSettings,
     on_message: OnMessage,
     pacer: FramePacer | None = None,
+    *,
+    label: str | None = None,
 ) -> WebSocket:
-    """Open ``url`` (raises the client's errors only: the transport translates)."""
+    """Open ``url`` (raises the client's errors only: the transport translates); ``label``
+    names it in errors and logs instead of ``url``."""
     return await WebSocket.connect(
         url,
         on_message,
+        label=label,
         open_timeout=settings.open_timeout,
         keepalive=settings.keepalive,
         keepalive_timeout=settings.keepalive_timeout,

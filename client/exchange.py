@@ -33,6 +33,7 @@ from .methods import (
     BookMethods,
     MarginMethods,
     MarketMethods,
+    UserDataMethods,
     WsFetchMethods,
     WsTradingMethods,
 )
@@ -49,7 +50,13 @@ log = logging.getLogger("client")
 
 
 class Binance(
-    MarketMethods, BookMethods, WsFetchMethods, AccountMethods, WsTradingMethods, MarginMethods
+    MarketMethods,
+    BookMethods,
+    WsFetchMethods,
+    UserDataMethods,
+    AccountMethods,
+    WsTradingMethods,
+    MarginMethods,
 ):
     """An asyncio Binance client with the CCXT Pro surface.
 
@@ -115,6 +122,9 @@ class Binance(
         self._markets_lock = asyncio.Lock()
         self._registry = ConnectionRegistry(self.telemetry, self._on_resubscribed)
         self._tasks = set()
+        self._user_data = {}
+        self._ud_flights = {}
+        self._ud_routers = {}
         self._debug_listener: Listener | None = None
         self._verbose_listener = None
         self._verbose_urls = set()
@@ -145,6 +155,7 @@ class Binance(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self._close_user_data()
         await self._registry.close_all()
         await self.http.close()
 

@@ -47,6 +47,15 @@ DEFAULTS: dict[str, Any] = {
     "control_rate": 5,
     "book_depth": 1000,  # snapshot limit for watch_order_book
     "max_size": 16 * 1024 * 1024,  # bytes; a bigger message fails the socket with 1009
+    # user data
+    "new_updates": True,  # private watches return what changed since the previous call
+    "fetch_balance_snapshot": False,  # watch_balance starts from a REST balance
+    "fetch_positions_snapshot": True,  # watch_positions starts from the REST positions
+    "listen_key_refresh": 30 * 60_000,  # ms between listen-key keep-alives (PUT)
+    "listen_token_refresh": 23 * 3600_000,  # ms at most before a listen token is replaced
+    "listen_token_renew_before": 60_000,  # ms before a token's expiry it is replaced
+    "reconcile": True,  # after a user-data reconnect, read what was missed over REST
+    "trade_lite": False,  # futures: my trades from TRADE_LITE (first, no fee)
 }
 CAMEL = {
     "binanceEnv": "binance_env",
@@ -71,6 +80,18 @@ CAMEL = {
     "wsLogon": "ws_logon",
     "adjustForTimeDifference": "adjust_for_time_difference",
     "marginMode": "margin_mode",
+    "newUpdates": "new_updates",
+    "fetchBalanceSnapshot": "fetch_balance_snapshot",
+    "fetchPositionsSnapshot": "fetch_positions_snapshot",
+    "snapshotFetcher": "snapshot_fetcher",
+    "restFetcher": "rest_fetcher",
+    "wsAuth": "ws_auth",
+    "listenKeyRefreshRate": "listen_key_refresh",
+    "listenKeyRefresh": "listen_key_refresh",
+    "listenTokenRefreshRate": "listen_token_refresh",
+    "listenTokenRefresh": "listen_token_refresh",
+    "listenTokenValidity": "listen_token_validity",
+    "tradeLite": "trade_lite",
 }
 
 
@@ -91,6 +112,10 @@ OPTION_KEYS = frozenset(
         "mirror",
         "method",
         "margin_mode",
+        "snapshot_fetcher",
+        "rest_fetcher",
+        "ws_auth",
+        "listen_token_validity",
     }
 )
 """Call options the client reads itself; every other key of ``params`` goes to Binance."""

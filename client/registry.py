@@ -2,7 +2,8 @@
 
 Market-stream connections are keyed by their combined-stream URL; when one is full
 (``max_streams``, Binance allows 1024), further streams go to ``<base>?c=1``, ``?c=2`` ...
-WebSocket API connections are keyed by their URL. :class:`~client.Binance` exposes the table
+WebSocket API connections are keyed by their URL, listen-key streams by their label (the URL
+with the key masked). :class:`~client.Binance` exposes the table
 through ``connections()``, ``connection_info()`` and ``close_connection()``.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from .connection import ConnectionSettings
 from .errors import BadRequest
+from .listen_key import ListenKeyConnection
 from .stream_connection import StreamConnection
 from .telemetry import Telemetry
 from .ws_api_connection import WsApiConnection
@@ -22,7 +24,7 @@ __all__ = ["AnyConnection", "ConnectionRegistry"]
 
 log = logging.getLogger("client")
 
-AnyConnection = StreamConnection | WsApiConnection
+AnyConnection = StreamConnection | WsApiConnection | ListenKeyConnection
 
 
 class ConnectionRegistry:
@@ -73,6 +75,23 @@ class ConnectionRegistry:
             conn = WsApiConnection(url, self.telemetry, settings())
             self._connections[url] = conn
         return conn
+
+    def free_label(self, url: str) -> str:
+        """Return ``url``, or ``url#N`` with the first N no connection uses."""
+        n, label = 1, url
+        while label in self._connections:
+            n += 1
+            label = f"{url}#{n}"
+        return label
+
+    def add_listen_key(self, conn: ListenKeyConnection) -> None:
+        """Hold a listen-key connection under its label (see :meth:`free_label`)."""
+        self._connections[conn.url] = conn
+
+    def forget(self, conn: AnyConnection) -> None:
+        """Drop ``conn`` from the table (it was closed by its owner)."""
+        if self._connections.get(conn.url) is conn:
+            del self._connections[conn.url]
 
     def pick_stream(
         self,

@@ -18,7 +18,10 @@ __all__ = ["Listener", "RateLimitedLog", "Telemetry", "WireEvent", "log_listener
 
 log = logging.getLogger("client")
 
-EventKind = Literal["connect", "send", "recv", "subscribe", "ack", "error", "close", "reconnect"]
+EventKind = Literal[
+    "connect", "send", "recv", "subscribe", "ack", "error", "close", "reconnect", "reconcile"
+]
+"""``reconcile``: a user-data session read over REST what a reconnect may have missed."""
 
 
 @dataclass(frozen=True)

@@ -160,10 +160,13 @@ class WebSocket(asyncio.Protocol):
         keepalive_timeout: float | None = None,
         max_size: int = 16 * 1024 * 1024,
         pacer: Pacer | None = None,
+        label: str | None = None,
     ) -> WebSocket:
         """Open a WebSocket to ``url`` (``ws://`` or ``wss://``).
 
         The socket is aborted if anything, cancellation included, interrupts the opening.
+        ``label`` names the socket in errors, logs and :attr:`url` instead of ``url`` (a URL
+        that carries a listen key is dialled, never shown).
 
         Raises:
             RequestTimeout: no connection and handshake within ``open_timeout``.
@@ -175,15 +178,16 @@ class WebSocket(asyncio.Protocol):
         """
         self: WebSocket | None = None
         ok = False
+        name = label or url
         try:
             parts = urlsplit(url)
             if parts.scheme not in ("ws", "wss") or not parts.hostname:
-                raise NetworkError(f"{url}: not a ws:// or wss:// URL")
+                raise NetworkError(f"{name}: not a ws:// or wss:// URL")
             secure = parts.scheme == "wss"
             port = parts.port or (443 if secure else 80)
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             self = cls(
-                url, on_message, keepalive=keepalive, keepalive_timeout=keepalive_timeout,
+                name, on_message, keepalive=keepalive, keepalive_timeout=keepalive_timeout,
                 max_size=max_size, pacer=pacer,
             )  # fmt: skip
             try:
@@ -208,16 +212,16 @@ class WebSocket(asyncio.Protocol):
             ok = True
         except ConnectionClosed as exc:
             raise ConnectionClosed(
-                f"{url}: closed during the handshake ({exc})", code=exc.code, reason=exc.reason
+                f"{name}: closed during the handshake ({exc})", code=exc.code, reason=exc.reason
             ) from exc
         except Exception as exc:
-            raise translate_exception(exc, url) from exc
+            raise translate_exception(exc, name) from exc
         finally:
             if not ok and self is not None:
                 self.abort()
         if self.keepalive:
             self._keepalive_task = asyncio.create_task(
-                self._keep_alive(), name=f"client.keepalive {url}"
+                self._keep_alive(), name=f"client.keepalive {name}"
             )
         return self
 

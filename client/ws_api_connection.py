@@ -2,7 +2,8 @@
 
 Requests are matched to answers by id through :class:`~client.protocol.ws_api.WsApiProtocol`;
 frames that answer nothing become events: user data (``{"subscriptionId","event"}``) goes to
-:attr:`WsApiConnection.on_event`, ``serverShutdown`` starts a handover. The socket's life
+:attr:`WsApiConnection.on_event` with the socket it came on, ``serverShutdown`` starts a
+handover; :attr:`WsApiConnection.on_lost` hears of every socket that ended. The socket's life
 belongs to a :class:`~client.supervisor.Supervisor`:
 
 * Without session state the connection dials lazily: on the first request, and again on the
@@ -83,7 +84,10 @@ class WsApiConnection(Supervised):
         restore_steps: session state to replay on every new socket, in order (a
             ``session.logon``, a ``userDataStream.subscribe``); add named steps with
             :meth:`add_restore_step`.
-        on_event: called with every pushed :class:`~client.protocol.ws_api.WsApiEvent`.
+        on_event: called with the socket and every pushed
+            :class:`~client.protocol.ws_api.WsApiEvent` (user data is routed by socket and
+            ``subscriptionId``: ids count from 0 on every socket).
+        on_lost: called with a socket that ended (None: a dial failed) and the error.
     """
 
     def __init__(
@@ -94,7 +98,8 @@ class WsApiConnection(Supervised):
         self.settings = settings or ConnectionSettings()
         self.protocol = WsApiProtocol()
         self.restore_steps: list[RestoreStep] = []
-        self.on_event: Callable[[WsApiEvent], None] | None = None
+        self.on_event: Callable[[WebSocket, WsApiEvent], None] | None = None
+        self.on_lost: Callable[[WebSocket | None, BaseError], None] | None = None
         self.events_received = 0
         self._requests: dict[str, _Pending] = {}
         self._step_names: dict[str, RestoreStep] = {}
@@ -241,6 +246,10 @@ class WsApiConnection(Supervised):
         ws = self.supervisor.ws
         return None if ws is None else self._session_keys.get(ws)
 
+    def key_of(self, ws: WebSocket) -> str | None:
+        """The API key ``session.logon`` bound to socket ``ws`` (None: not logged on)."""
+        return self._session_keys.get(ws)
+
     def logged_on(self, ws: WebSocket, api_key: str | None) -> None:
         """Record that ``ws`` is logged on with ``api_key`` (None: logged out)."""
         if api_key is None:
@@ -328,6 +337,8 @@ class WsApiConnection(Supervised):
         self._fail(ws, err)
         if ws is not None:
             self._forget(ws)
+        if self.on_lost is not None:
+            self.on_lost(ws, err)
 
     def _forget(self, ws: WebSocket) -> None:
         self._session_keys.pop(ws, None)
@@ -364,6 +375,8 @@ class WsApiConnection(Supervised):
             self._retiring.pop(ws, None)
         self._fail(ws, err)
         self._forget(ws)
+        if self.on_lost is not None:
+            self.on_lost(ws, err)
 
     def _retire_if_idle(self, ws: WebSocket) -> None:
         if ws is not self.supervisor.ws and not any(p.ws is ws for p in self._requests.values()):
@@ -392,7 +405,7 @@ class WsApiConnection(Supervised):
         elif isinstance(event, WsApiEvent):
             self.events_received += 1
             if self.on_event is not None:
-                self.on_event(event)
+                self.on_event(ws, event)
         elif isinstance(event, ServerShutdown):
             if ws is self.supervisor.ws:
                 self.supervisor.handover()

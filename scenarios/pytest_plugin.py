@@ -67,9 +67,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+XDIST_GROUP = "binance-scenarios"
+"""The ``xdist_group`` of every scenario item: with ``-n N --dist loadgroup`` one worker gets
+them all and plays them ``--scenario-jobs`` at a time while the other workers run the rest."""
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "live: a scenario item that runs against a live Binance")
     config.addinivalue_line("markers", "soak: a long-running soak test")
+    config.addinivalue_line(
+        "markers", "xdist_group(name): pytest-xdist --dist loadgroup sends a group to one worker"
+    )
 
 
 def _targets(config: pytest.Config) -> list[Target]:
@@ -110,6 +118,7 @@ class ScenarioFile(pytest.File):
                 target=target,
                 load_error=None,
             )
+            item.add_marker(pytest.mark.xdist_group(XDIST_GROUP))
             if target.kind in ("live", "unset"):
                 item.add_marker(pytest.mark.live)
             reason = target.skip_reason(scenario)
@@ -147,15 +156,16 @@ class ScenarioItem(pytest.Item):
     def _result(self) -> ScenarioResult:
         """Return this item's result, running it with the selected items not yet run.
 
-        The first scenario item to run plays every selected scenario item at once (``jobs``
-        at a time, see ``--scenario-jobs``); later items report their stored results.
+        The first scenario item to run plays every scenario item this process will run at
+        once (``jobs`` at a time, see ``--scenario-jobs``; :meth:`_peers`); later items report
+        their stored results.
         """
         stash = self.config.stash
         results = stash.setdefault(_RESULTS, {})
         if self.nodeid not in results:
             batch = [
                 item
-                for item in self.session.items
+                for item in self._peers()
                 if isinstance(item, ScenarioItem)
                 and item.scenario is not None
                 and item.target is not None
@@ -170,6 +180,25 @@ class ScenarioItem(pytest.Item):
             results.update({i.nodeid: r for i, r in zip(batch, ran, strict=True)})
         return results.pop(self.nodeid)
 
+    def _peers(self) -> list[pytest.Item]:
+        """Return the collected items this process runs along with this one.
+
+        Without xdist that is every item. An xdist worker collects every item but runs only
+        those the controller sends it, so it may batch only items the distribution sends to
+        one worker together: under ``--dist loadgroup`` the ``xdist_group`` of scenario
+        items. The controller groups by the ``@group`` suffix xdist gives the node ids, so
+        the batch is taken only when this item's id carries it (some pytest/xdist pairs
+        drop the suffix and schedule group members anywhere). Otherwise each item runs
+        alone: a batch could hold items another worker runs, and both would play them.
+        """
+        items = list(self.session.items)
+        if not hasattr(self.config, "workerinput"):
+            return items
+        group = _group(self)
+        if group is not None and self.nodeid.endswith(f"@{group}"):
+            return [i for i in items if i.nodeid.endswith(f"@{group}")]
+        return [self]
+
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailure):
             return str(excinfo.value)
@@ -179,6 +208,13 @@ class ScenarioItem(pytest.Item):
         line = self.scenario.where.line - 1 if self.scenario else 0
         target = self.target.name if self.target else "?"
         return self.path, line, f"scenario {self.name} on {target}"
+
+
+def _group(item: pytest.Item) -> str | None:
+    mark = item.get_closest_marker("xdist_group")
+    if mark is None:
+        return None
+    return str(mark.args[0] if mark.args else mark.kwargs.get("name"))
 
 
 # -- fixtures for other projects' tests ---------------------------------------------------------

@@ -237,7 +237,7 @@ async def run_soak(
     placeholder = Scenario(
         Where(Path("soak"), 1), "soak", "", (target.validity,), "spot", {"rate": 20}, (), ()
     )
-    start = time.monotonic()
+    start = time.monotonic()  # reset below: the soak window starts when the watches do
     async with target.open(placeholder) as opened:
         ex = opened.exchange
         soak = _Soak(config, report, ex)
@@ -255,6 +255,9 @@ async def run_soak(
         if hasattr(ex, "watch_order_book"):
             methods.append("watch_order_book")
             report.resyncs = 0
+        # setting up (an emulator's warm-up, loading markets) must not eat the soak window: on a
+        # loaded machine it did, and a short soak ended before its first watch returned
+        start = time.monotonic()
         async with asyncio.TaskGroup() as group:
             tasks = [
                 group.create_task(soak.watch_loop(symbol, method))

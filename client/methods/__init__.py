@@ -16,8 +16,9 @@ Each module holds one mixin; :mod:`client.exchange` composes them into ``Binance
 * :mod:`.trading`: create (one, many, by cost), cancel and query orders; the account's trades.
 * :mod:`.margin`: margin borrow rates (cross, isolated) and Binance Convert.
 * :mod:`.ws_trading`: order reads and mutations over the WebSocket API.
-
-Room for the rest of the private half: ``user_data.py``.
+* :mod:`.user_data` (``UserDataSessions``): user-data sessions (one per venue and account),
+  ``authenticate`` and the user-data stream helpers.
+* :mod:`.user_watch`: the private watches, their streams and unwatches.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from .market import MarketMethods
 from .markets import MarketsBase
 from .private import PrivateBase
 from .trading import TradingMethods
+from .user_data import UserDataSessions
+from .user_watch import UserDataMethods
 from .watching import WatchBase
 from .ws_fetch import WsFetchMethods
 from .ws_trading import WsTradingMethods
@@ -43,6 +46,8 @@ __all__ = [
     "MarketsBase",
     "PrivateBase",
     "TradingMethods",
+    "UserDataMethods",
+    "UserDataSessions",
     "WatchBase",
     "WsFetchMethods",
     "WsTradingMethods",

@@ -231,29 +231,45 @@ class PrivateBase(MarketsBase):
         self, api_key: str, signer: KeySigner, v: Venue, opts: Mapping[str, Any]
     ) -> Any:
         """A restore step that sends a freshly signed ``session.logon`` on a new socket."""
-        clock = self.server_clock
-        recv_window = self._recv_window(opts)
-        timeout = float(opts["timeout"]) / 1000
 
         async def logon(conn: WsApiConnection, ws: WebSocket) -> None:
-            for attempt in (1, 2):
-                seen = clock.generation
-                params = sign_ws_params(
-                    {},
-                    timestamp=clock.now_ms(),
-                    recv_window=recv_window,
-                    api_key=api_key,
-                    signer=signer,
-                )
-                try:
-                    result = await conn.request_on(ws, _LOGON, params, timeout)
-                except InvalidNonce:
-                    if attempt == 2 or not clock.adjust:
-                        raise
-                    await clock.remeasure(self._time_fetcher(v, opts), seen)
-                    continue
-                key = result.get("apiKey") if isinstance(result, dict) else None
-                conn.logged_on(ws, str(key) if key else api_key)
-                return
+            result = await self._signed_on(conn, ws, _LOGON, api_key, signer, v, opts)
+            key = result.get("apiKey") if isinstance(result, dict) else None
+            conn.logged_on(ws, str(key) if key else api_key)
 
         return logon
+
+    async def _signed_on(
+        self,
+        conn: WsApiConnection,
+        ws: WebSocket,
+        method: str,
+        api_key: str,
+        signer: KeySigner,
+        v: Venue,
+        opts: Mapping[str, Any],
+    ) -> Any:
+        """Send ``method`` (no params of its own) signed afresh on socket ``ws``, as a restore
+        step does (``session.logon``, ``userDataStream.subscribe.signature``); on ``-1021``
+        the clock is measured again and it is sent once more.
+
+        Raises:
+            ExchangeError subclasses: Binance refused. RequestInterrupted, RequestTimeout.
+        """
+        clock = self.server_clock
+        for attempt in (1, 2):
+            seen = clock.generation
+            params = sign_ws_params(
+                {},
+                timestamp=clock.now_ms(),
+                recv_window=self._recv_window(opts),
+                api_key=api_key,
+                signer=signer,
+            )
+            try:
+                return await conn.request_on(ws, method, params, float(opts["timeout"]) / 1000)
+            except InvalidNonce:
+                if attempt == 2 or not clock.adjust:
+                    raise
+                await clock.remeasure(self._time_fetcher(v, opts), seen)
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -258,7 +258,9 @@ def parse_my_liquidation(raw: dict[str, Any], market: Market | None = None) -> L
     ``/dapi/v1/forceOrders`` or ``/sapi/v1/margin/forceLiquidationRec`` (``rows[]``).
 
     ``contracts`` is the executed quantity, ``price`` the average price; the values are
-    derived from the contract size (COIN-M reports ``cumBase``, USD-M ``cumQuote``).
+    derived from the contract size (COIN-M reports ``cumBase``, USD-M ``cumQuote``; without
+    them, an inverse contract's base value is contracts x size / price). The user-data stream's
+    liquidation orders are read through here too.
     """
     ts = integer(_pick(raw, "updatedTime", "updateTime", "time"))
     contracts = dec(raw.get("executedQty"))
@@ -267,7 +269,7 @@ def parse_my_liquidation(raw: dict[str, Any], market: Market | None = None) -> L
     base = dec(raw.get("cumBase"))
     quote = dec(raw.get("cumQuote"))
     if base is None and contracts is not None and size is not None and price is not None:
-        base = contracts * size
+        base = contracts * size / price if market and market["inverse"] else contracts * size
     if quote is None and base is not None and price is not None:
         quote = base * price
     side = text(raw.get("side"))

@@ -38,6 +38,7 @@ __all__ = [
     "parse_order_status",
     "rejected_order",
     "since_limit",
+    "sum_fees",
     "supersedes",
 ]
 
@@ -165,7 +166,7 @@ def _first(raw: dict[str, Any], *keys: str) -> Any:
     return None
 
 
-def _fees(items: Iterable[Fee]) -> list[Fee]:
+def sum_fees(items: Iterable[Fee]) -> list[Fee]:
     """Sum fees per currency, in order of first appearance (CCXT's reduce_fees_by_currency)."""
     sums: dict[str | None, Decimal] = {}
     for fee in items:
@@ -412,7 +413,7 @@ def _finish(
     amount, price, average = nonzero(amount), nonzero(price), nonzero(average)
     if cost is None and trades:
         cost = sum((dec(tr["cost"]) or Decimal(0) for tr in trades), Decimal(0))
-    fees = _fees(fee_ for tr in trades for fee_ in tr["fees"])
+    fees = sum_fees(fee_ for tr in trades for fee_ in tr["fees"])
     if fee is not None:
         fees = fees or [fee]
     elif len(fees) == 1:

@@ -195,7 +195,7 @@ async def test_pings_do_not_grow_a_full_send_buffer(serve: Serve) -> None:
 
     conn = WsApiConnection(await serve(script), Telemetry(), ConnectionSettings(keepalive=None))
     done = asyncio.Event()
-    conn.on_event = lambda e: done.set()
+    conn.on_event = lambda ws, e: done.set()
     try:
         ws = await conn.ensure_open()
         await fill_until_paused(conn, ws)
@@ -231,7 +231,7 @@ async def test_only_the_latest_pong_goes_when_writing_resumes(serve: Serve) -> N
 
     conn = WsApiConnection(await serve(script), Telemetry(), ConnectionSettings(keepalive=None))
     done = asyncio.Event()
-    conn.on_event = lambda e: done.set()
+    conn.on_event = lambda ws, e: done.set()
     try:
         ws = await conn.ensure_open()
         ws.pause_writing()  # what the transport says when its buffer is full
@@ -466,7 +466,7 @@ async def test_unsolicited_ws_api_errors_log_once(
 
     caplog.set_level(logging.WARNING, logger="client")
     conn = WsApiConnection(await serve(script), Telemetry(), ConnectionSettings(keepalive=None))
-    conn.on_event = lambda e: done.set()
+    conn.on_event = lambda ws, e: done.set()
     try:
         await conn.ensure_open()
         await asyncio.wait_for(done.wait(), 5)

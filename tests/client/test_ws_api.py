@@ -97,7 +97,7 @@ async def test_events_reach_the_handler_and_errors_are_reported(serve: Serve) ->
     telemetry.add(on_event)
     conn = WsApiConnection(await serve(script), telemetry)
     got: asyncio.Future[WsApiEvent] = asyncio.get_running_loop().create_future()
-    conn.on_event = lambda e: got.set_result(e) if not got.done() else None
+    conn.on_event = lambda ws, e: got.set_result(e) if not got.done() else None
     try:
         assert await conn.request("userDataStream.subscribe", None, 2) == {}
         event = await asyncio.wait_for(got, 2)

@@ -75,6 +75,8 @@ async def test_unwatch_fails_pending_watchers(ex: Binance, emulator: MockExchang
 
 async def test_withheld_ack_times_out(ex: Binance, emulator: MockExchange) -> None:
     """A withheld SUBSCRIBE ACK gives RequestTimeout, not a hang; the next try succeeds."""
+    # open the connection first: the 500 ms below must time the withheld ACK, not a handshake
+    assert (await ex.watch_ticker("ETH/USDT"))["symbol"] == "ETH/USDT"
     emulator.add_fault("withhold_ack", method="SUBSCRIBE")
     with pytest.raises(RequestTimeout, match="SUBSCRIBE btcusdt@ticker"):
         await ex.watch_ticker("BTC/USDT", {"timeout": 500})
