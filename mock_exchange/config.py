@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .engine.clock import MAX_TIME_MS
 from .engine.markets import ALL_DEFAULT_MARKETS, Market, markets_from_config
 from .transports.rules import FUTURES_RULES, SPOT_RULES, ConnectionRules, RulesFamily
 
@@ -56,6 +57,7 @@ class ServerConfig:
     futures_rules: ConnectionRules = FUTURES_RULES
     rate_limits: bool = True
     liquidation_share: float = 0.02  # share of futures taker actions that are liquidations
+    handshake_timeout_s: float = 10.0  # wall time a new connection has to send its first request
     # accounts registered at start (the account contract's JSON, as POST /_mock/accounts takes)
     accounts: list[dict[str, Any]] = field(default_factory=list)
     # daily margin interest rates by asset (the defaults cover BTC, ETH, BNB, USDT, USDC)
@@ -98,6 +100,7 @@ SETUP_SCHEMA: dict[str, Any] = {
                 "start_ms": {
                     "type": "integer",
                     "minimum": 0,
+                    "maximum": MAX_TIME_MS,
                     "description": "Start time, ms since the epoch",
                 },
             },
@@ -158,7 +161,8 @@ def _check_shape(setup: Mapping[str, Any]) -> None:
         _need(_is(clock["frozen"], bool), "clock.frozen", "true or false")
     if clock.get("start_ms") is not None:
         start = clock["start_ms"]
-        _need(_is(start, int) and start >= 0, "clock.start_ms", "an integer >= 0")
+        ok = _is(start, int) and 0 <= start <= MAX_TIME_MS
+        _need(ok, "clock.start_ms", f"an integer from 0 to {MAX_TIME_MS} (year 9999)")
     markets = setup.get("markets", [])
     entries_ok = isinstance(markets, list) and all(isinstance(e, Mapping) for e in markets)
     _need(entries_ok, "markets", "a list of entries")

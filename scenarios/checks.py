@@ -1,17 +1,19 @@
 """Static checks of a loaded scenario: what ``validate`` reports and ``run`` refuses to start.
 
 :func:`check_references` finds client methods and error classes the client lacks;
-:func:`check_emulator` asks the emulator's own validators whether its ``setup`` and every
-emulator action are acceptable (:func:`mock_exchange.check_setup`,
-:func:`mock_exchange.check_action`), so ``scenarios validate``, ``scenarios run`` and
-``python -m mock_exchange serve --scenario`` accept exactly the same files.
+:func:`check_emulator` asks the emulator's own validator
+(:func:`mock_exchange.script.emulator_problems`) whether its ``setup`` and every emulator
+action are acceptable, so ``scenarios validate``, ``scenarios run`` and ``python -m
+mock_exchange serve --scenario`` accept exactly the same files.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import client
 from client.errors import BaseError
-from mock_exchange import check_action, check_setup
+from mock_exchange.script import emulator_problems
 
 from .model import CallStep, EmulatorAction, EmulatorStep, Scenario, walk_steps
 
@@ -46,20 +48,18 @@ def emulator_actions(scenario: Scenario) -> list[EmulatorAction]:
 
 def action_problems(scenario: Scenario) -> list[str]:
     """Return ``file:line: emulator ACTION: ...`` for every emulator action the emulator refuses."""
-    problems: list[str] = []
-    for action in emulator_actions(scenario):
-        try:
-            check_action({action.action: action.value})
-        except ValueError as exc:
-            problems.append(f"{action.where}: emulator {action.action}: {exc}")
-    return problems
+    return emulator_problems({}, str(scenario.where), _pairs(scenario))
 
 
 def check_emulator(scenario: Scenario) -> list[str]:
-    """Return ``file:line: ...`` for a ``setup`` or an emulator action the emulator refuses."""
-    problems: list[str] = []
-    try:
-        check_setup(scenario.setup)
-    except ValueError as exc:
-        problems.append(f"{scenario.where}: {exc}")
-    return problems + action_problems(scenario)
+    """Return ``file:line: ...`` for a ``setup`` or an emulator action the emulator refuses.
+
+    The emulator's own :func:`mock_exchange.script.emulator_problems` judges them, the
+    function ``serve --scenario`` uses, so the three players agree word for word.
+    """
+    where = scenario.setup_where or scenario.where
+    return emulator_problems(scenario.setup, str(where), _pairs(scenario))
+
+
+def _pairs(scenario: Scenario) -> list[tuple[str, dict[str, Any]]]:
+    return [(str(a.where), {a.action: a.value}) for a in emulator_actions(scenario)]

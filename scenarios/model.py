@@ -216,6 +216,7 @@ class Scenario:
     kind: str = "misc"
     requires: tuple[str, ...] = ()
     cleanup: tuple[Step, ...] = ()
+    setup_where: Where | None = None  # the line of ``setup`` (None: the scenario's own)
 
     @property
     def file(self) -> Path:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -26,9 +26,8 @@ from client.errors import (
     ExchangeNotAvailable,
     NetworkError,
 )
-from mock_exchange import check_setup
 
-from .checks import action_problems, check_references
+from .checks import check_emulator, check_references
 from .expect import ExpectationFailed, check_expect, subset
 from .loader import ScenarioError, discover, load_file
 from .model import (
@@ -55,6 +54,7 @@ from .wire import RawConn, WireLog
 __all__ = [
     "DEFAULT_JOBS",
     "DEFAULT_STEP_TIMEOUT_MS",
+    "INTERRUPTED",
     "ScenarioResult",
     "StepFailed",
     "check_references",
@@ -386,8 +386,44 @@ async def _preflight(run: _Run, target: Target) -> None:
         raise _Unreachable(f"cannot reach {target.env}: {exc}") from exc
 
 
-async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
-    """Run ``scenario`` on ``target`` and return its result (never raises for a failure)."""
+INTERRUPTED = "interrupted (Ctrl-C)"
+
+
+async def _unless_stopped(body: Awaitable[None], stop: asyncio.Event | None) -> bool:
+    """Await ``body``; when ``stop`` is set first, cancel it and return True.
+
+    The body runs as its own task so that cancelling it leaves the caller (which then runs the
+    cleanup steps and closes the target) uncancelled.
+    """
+    if stop is None:
+        await body
+        return False
+    task = asyncio.ensure_future(body)
+    waiter = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    finally:
+        waiter.cancel()
+    if task.done():
+        task.result()  # a step's failure propagates
+        return False
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return True
+
+
+async def run_scenario(
+    scenario: Scenario, target: Target, stop: asyncio.Event | None = None
+) -> ScenarioResult:
+    """Run ``scenario`` on ``target`` and return its result (never raises for a failure).
+
+    When ``stop`` is set while it runs (Ctrl-C), its steps are cancelled, its cleanup steps
+    still run, the target is closed, and the result is skipped as interrupted.
+    """
     start = time.monotonic()
     skipped: list[str] = []
 
@@ -407,17 +443,16 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
     if reason:
         return result("skipped", reason)
     failure: str | None = None
+    interrupted = False
     try:
-        check_setup(scenario.setup)  # refused as serve --scenario and validate refuse it
-        problems = action_problems(scenario)
+        problems = check_emulator(scenario)  # as serve --scenario and validate refuse it
         if problems:
-            return result("failed", problems[0])
+            return result("failed", "; ".join(problems))
         async with target.open(scenario) as opened:
             run = _Run(scenario, target, opened)
             skipped = run.skipped
             try:
-                await _preflight(run, target)
-                await _play(run, scenario)
+                interrupted = await _unless_stopped(_body(run, target, scenario), stop)
             except StepFailed as exc:
                 failure = str(exc)
             finally:
@@ -429,9 +464,16 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
         return result("skipped", str(exc))
     except (BaseError, OSError, ValueError) as exc:  # ValueError: an emulator set-up refused
         failure = f"{scenario.where}: {type(exc).__name__}: {exc}"
+    if interrupted:
+        return result("skipped", f"{INTERRUPTED}; cleanup: {failure}" if failure else INTERRUPTED)
     if failure:
         return result("failed", failure)
     return result("passed")
+
+
+async def _body(run: _Run, target: Target, scenario: Scenario) -> None:
+    await _preflight(run, target)
+    await _play(run, scenario)
 
 
 DEFAULT_JOBS = 4
@@ -441,16 +483,37 @@ async def run_many(
     pairs: list[tuple[Scenario, Target]],
     jobs: int = DEFAULT_JOBS,
     on_result: Callable[[ScenarioResult], None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> list[ScenarioResult]:
     """Run scenario x target pairs, ``jobs`` at a time (each embedded run has its own emulator).
 
-    ``on_result`` sees results as they finish; the list returned keeps the order of ``pairs``.
-    """
-    gate = asyncio.Semaphore(max(1, jobs))
+    Pairs whose target is one running emulator (``url=``, ``ENV@http://...``) run one at a
+    time: they share its clock, faults and bans, so two at once would leak into each other.
 
-    async def one(scenario: Scenario, target: Target) -> ScenarioResult:
-        async with gate:
-            r = await run_scenario(scenario, target)
+    ``on_result`` sees results as they finish; the list returned keeps the order of ``pairs``.
+    Once ``stop`` is set, running scenarios are interrupted and the others are not started
+    (they are missing from the list).
+    """
+    return [r for r in await _run_pairs(pairs, jobs, on_result, stop) if r is not None]
+
+
+async def _run_pairs(
+    pairs: list[tuple[Scenario, Target]],
+    jobs: int,
+    on_result: Callable[[ScenarioResult], None] | None,
+    stop: asyncio.Event | None,
+) -> list[ScenarioResult | None]:
+    gate = asyncio.Semaphore(max(1, jobs))
+    servers: dict[str, asyncio.Lock] = {}
+
+    async def one(scenario: Scenario, target: Target) -> ScenarioResult | None:
+        # scenarios on one running emulator share its clock, faults and bans: one at a time
+        server = target.base_url.rstrip("/") if target.base_url else None
+        alone = servers.setdefault(server, asyncio.Lock()) if server else contextlib.nullcontext()
+        async with alone, gate:
+            if stop is not None and stop.is_set():
+                return None
+            r = await run_scenario(scenario, target, stop)
         if on_result:
             on_result(r)
         return r
@@ -463,11 +526,13 @@ async def run_paths(
     targets: list[Target],
     on_result: Callable[[ScenarioResult], None] | None = None,
     jobs: int = DEFAULT_JOBS,
+    stop: asyncio.Event | None = None,
 ) -> list[ScenarioResult]:
     """Load and run every scenario under ``paths`` on every target, ``jobs`` at a time.
 
     A file that fails to load is reported as a failed result naming its ``file:line``.
-    Results come back in file order, then target order.
+    Results come back in file order, then target order; after ``stop`` (Ctrl-C) only those
+    that ran.
     """
     slots: list[ScenarioResult | tuple[Scenario, Target]] = []
     for file in discover(paths):
@@ -482,8 +547,9 @@ async def run_paths(
             continue
         slots.extend((scenario, target) for target in targets)
     pairs = [p for p in slots if isinstance(p, tuple)]
-    ran = iter(await run_many(pairs, jobs, on_result))
-    return [p if isinstance(p, ScenarioResult) else next(ran) for p in slots]
+    ran = iter(await _run_pairs(pairs, jobs, on_result, stop))
+    results = [p if isinstance(p, ScenarioResult) else next(ran) for p in slots]
+    return [r for r in results if r is not None]
 
 
 def run_sync(scenario: Scenario, target: Target) -> ScenarioResult:

@@ -9,7 +9,10 @@ nor raises within its timeout plus a grace period), or when resident memory grow
 ``CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB`` over the run.
 
 It runs against the embedded emulator by default and live when ``BINANCE_PRO_ENV`` names a
-live environment; ``CCXT_PRO_SOAK_TARGET`` names any target explicitly.
+live environment (a value that names none is an error, not a silent emulator run);
+``CCXT_PRO_SOAK_TARGET`` or ``--target`` names any target ``scenarios run`` takes, ``live``
+included (the live environment the variables select; with none, the soak skips with the
+reason, or fails with ``--require-live`` / ``BINANCE_REQUIRE_LIVE=1``).
 """
 
 from __future__ import annotations
@@ -30,9 +33,9 @@ from client.errors import BaseError, NetworkError, RequestTimeout
 from client.telemetry import WireEvent
 
 from .model import Scenario, Where
-from .targets import LIVE_TARGETS, Target, parse_target
+from .targets import Target, expand_targets, pro_env
 
-__all__ = ["SoakConfig", "SoakReport", "rss_bytes", "run_soak"]
+__all__ = ["SoakConfig", "SoakReport", "resolve_target", "rss_bytes", "run_soak"]
 
 _GRACE_S = 5.0
 _RESYNC = re.compile(r"\bresync\b|refetching")  # the client's wire-tap text for a book resync
@@ -49,6 +52,7 @@ class SoakConfig:
     max_rss_growth_mb: float = 150.0
     watch_timeout_ms: int = 10_000
     target: str = "emulator"
+    require_live: bool = False  # ``live`` selecting nothing fails instead of skipping
 
     @classmethod
     def from_env(
@@ -58,25 +62,54 @@ class SoakConfig:
         seconds: float | None = None,
         min_updates: int | None = None,
         target: str | None = None,
+        require_live: bool | None = None,
     ) -> SoakConfig:
-        """Read ``CCXT_PRO_SOAK_*`` (and ``BINANCE_PRO_ENV`` for the target); arguments win."""
+        """Read ``CCXT_PRO_SOAK_*`` (and ``BINANCE_PRO_ENV`` for the target); arguments win.
+
+        Raises:
+            ValueError: a variable that is not a number >= 0, or a ``BINANCE_PRO_ENV`` that
+                names no live environment (when no target is given), named in the message.
+        """
         env = os.environ if environ is None else environ
-        secs = seconds if seconds is not None else float(env.get("CCXT_PRO_SOAK_SECONDS", "10"))
-        pro_env = env.get("BINANCE_PRO_ENV", "").strip().lower()
-        pro_env = {"sandbox": "testnet", "production": "prod"}.get(pro_env, pro_env)
-        default_target = pro_env if pro_env in LIVE_TARGETS else "emulator"
+        secs = seconds if seconds is not None else _env_number(env, "CCXT_PRO_SOAK_SECONDS", 10.0)
+        target = target or env.get("CCXT_PRO_SOAK_TARGET") or pro_env(env) or "emulator"
+        if require_live is None:
+            require_live = env.get("BINANCE_REQUIRE_LIVE", "").strip() == "1"
         symbols = env.get("CCXT_PRO_SOAK_SYMBOLS")
         if min_updates is None:
-            min_updates = int(env.get("CCXT_PRO_SOAK_MIN_UPDATES", str(max(1, int(secs)))))
-        interval = env.get("CCXT_PRO_SOAK_INTERVAL")
+            min_updates = int(
+                _env_number(env, "CCXT_PRO_SOAK_MIN_UPDATES", max(1, int(secs)), whole=True)
+            )
+        interval = _env_number(env, "CCXT_PRO_SOAK_INTERVAL", min(10.0, max(1.0, secs / 6)))
         return cls(
             seconds=secs,
             min_updates=min_updates,
             symbols=tuple(s.strip() for s in symbols.split(",")) if symbols else cls.symbols,
-            interval=float(interval) if interval else min(10.0, max(1.0, secs / 6)),
-            max_rss_growth_mb=float(env.get("CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB", "150")),
-            target=target or env.get("CCXT_PRO_SOAK_TARGET", default_target),
+            interval=interval,
+            max_rss_growth_mb=_env_number(env, "CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB", 150.0),
+            target=target,
+            require_live=require_live,
         )
+
+
+def _env_number(env: Mapping[str, str], name: str, default: float, *, whole: bool = False) -> float:
+    """Read a non-negative number from ``env[name]`` (``default`` when unset or empty).
+
+    Raises:
+        ValueError: ``NAME must be a number >= 0, not 'abc'`` (``a whole number`` with
+            ``whole``).
+    """
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < float("inf"):
+        what = "a whole number" if whole else "a number"
+        raise ValueError(f"{name} must be {what} >= 0, not {text!r}")
+    return value
 
 
 @dataclass
@@ -94,6 +127,7 @@ class SoakReport:
     rss_peak: int = 0
     failures: list[str] = field(default_factory=list)
     skipped: str | None = None
+    interrupted: bool = False  # stopped early (Ctrl-C): the figures cover the time it ran
 
     @property
     def passed(self) -> bool:
@@ -169,11 +203,37 @@ class _Soak:
                 return
 
 
-async def run_soak(config: SoakConfig, out: TextIO | None = None) -> SoakReport:
-    """Soak ``config.target`` for ``config.seconds``; print progress lines to ``out``."""
+def resolve_target(config: SoakConfig) -> Target:
+    """Return the target to soak: ``config.target`` parsed as ``scenarios run`` parses it
+    (``live``: the first live environment the variables select, or one that skips).
+
+    Raises:
+        ValueError: an unknown target, or ``live`` selecting nothing when it is required.
+    """
+    return expand_targets([config.target], require_live=config.require_live)[0]
+
+
+async def _relay(stop: asyncio.Event, soak: _Soak, report: SoakReport) -> None:
+    await stop.wait()
+    report.interrupted = True
+    soak.stop.set()
+
+
+async def run_soak(
+    config: SoakConfig, out: TextIO | None = None, *, stop: asyncio.Event | None = None
+) -> SoakReport:
+    """Soak ``config.target`` for ``config.seconds``; print progress lines to ``out``.
+
+    Setting ``stop`` (Ctrl-C) ends the soak early: the watches stop, the target closes, and
+    the summary of what ran is printed, marked ``interrupted``.
+    """
     stream = out or sys.stdout
-    target: Target = parse_target(config.target)
+    target = resolve_target(config)
     report = SoakReport(target.name)
+    if target.kind == "unset":
+        report.skipped = target.reason
+        print(f"soak {report.target}: skipped, {report.skipped}", file=stream, flush=True)
+        return report
     placeholder = Scenario(
         Where(Path("soak"), 1), "soak", "", (target.validity,), "spot", {"rate": 20}, (), ()
     )
@@ -204,6 +264,8 @@ async def run_soak(config: SoakConfig, out: TextIO | None = None) -> SoakReport:
                 for symbol in config.symbols
                 for method in methods
             ]
+            if stop is not None:
+                tasks.append(group.create_task(_relay(stop, soak, report)))
             deadline = start + config.seconds
             while not soak.stop.is_set() and (now := time.monotonic()) < deadline:
                 with contextlib.suppress(TimeoutError):
@@ -230,6 +292,8 @@ async def run_soak(config: SoakConfig, out: TextIO | None = None) -> SoakReport:
             f"(bound CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB={config.max_rss_growth_mb:g})"
         )
     verdict = "passed" if report.passed else "FAILED: " + "; ".join(report.failures)
+    if report.interrupted:
+        verdict = f"{verdict}; interrupted"
     print(
         f"soak {report.target}: {report.updates} updates in {report.seconds:.1f} s, "
         f"{report.reconnects} reconnects, "

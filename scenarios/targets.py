@@ -43,7 +43,10 @@ __all__ = [
     "expand_targets",
     "gate_reason",
     "live_targets_from_env",
+    "no_live_reason",
     "parse_target",
+    "pro_env",
+    "reset_for",
 ]
 
 LIVE_TARGETS = ("testnet", "demo", "prod")
@@ -83,6 +86,7 @@ class _Remote:
         self.base_url = base_url.rstrip("/")
         self.session = session
         self._offset_ms = 0
+        self._frozen_at: int | None = None  # the server's time while its clock is frozen
 
     async def call(self, method: str, op: str, body: dict[str, Any] | None = None) -> Any:
         async with self.session.request(method, f"{self.base_url}/_mock/{op}", json=body) as r:
@@ -94,6 +98,7 @@ class _Remote:
     async def sync_clock(self) -> None:
         data = await self.act("clock_state", None)
         self._offset_ms = int(data["now"]) - int(time.time() * 1000)
+        self._frozen_at = int(data["now"]) if data.get("frozen") else None
 
     async def act(self, name: str, value: Any) -> Any:
         action = CONTROL_ACTIONS.get(name)
@@ -107,6 +112,8 @@ class _Remote:
         return result
 
     def now_ms(self) -> int:
+        if self._frozen_at is not None:
+            return self._frozen_at
         return int(time.time() * 1000) + self._offset_ms
 
 
@@ -130,8 +137,7 @@ def credentials_for(env: str, environ: Mapping[str, str] | None = None) -> tuple
     )
     if key and secret:
         return key, secret
-    generic_env = environ.get("BINANCE_ENV", "").strip().lower()
-    generic_env = {"sandbox": "testnet", "production": "prod"}.get(generic_env, generic_env)
+    generic_env, _typo = _env_name(environ, "BINANCE_ENV")
     if generic_env == env:
         key, secret = environ.get("BINANCE_API_KEY"), environ.get("BINANCE_API_SECRET")
         if key and secret:
@@ -181,6 +187,7 @@ class Target:
     kind: str
     base_url: str | None = None
     env: str | None = None
+    reason: str | None = None  # ``unset``: why no live environment was selected
 
     @property
     def name(self) -> str:
@@ -212,7 +219,7 @@ class Target:
     ) -> str | None:
         """Return why the scenario does not run here (validity, live gates), or None."""
         if self.kind == "unset":
-            return NO_LIVE_ENV
+            return self.reason or NO_LIVE_ENV
         if not self.valid_for(scenario):
             return f"not valid on {self.validity} (targets: {', '.join(scenario.targets)})"
         if not self.offline:
@@ -232,11 +239,7 @@ class Target:
             assert self.base_url is not None
             async with aiohttp.ClientSession() as session:
                 remote = _Remote(self.base_url, session)
-                config = config_from_setup(scenario.setup)
-                await remote.act("reset", config.seed)
-                await remote.act("rate", config.rate)
-                if config.frozen_clock:  # a running clock is never un-frozen for a scenario
-                    await remote.act("clock", "freeze")
+                await remote.act("reset", reset_for(scenario.setup))
                 await remote.sync_clock()
                 async with client.Binance(binance_env="local", base_url=self.base_url) as ex:
                     yield Opened(ex, ex.endpoints, remote, remote.now_ms)
@@ -260,8 +263,59 @@ class Target:
         )
 
 
+def reset_for(setup: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the ``reset`` value that gives a running emulator the state ``setup`` names.
+
+    Everything a fresh embedded emulator would start with is restored, not only what the
+    setup mentions: the seed, the rate, and the clock (frozen or running, at ``start_ms`` or
+    the wall clock), with faults, bans and the journal cleared by the reset itself, so a
+    scenario never inherits what an earlier one left on a shared server. ``markets`` and
+    ``server`` settings cannot change on a running server and are not applied.
+    """
+    config = config_from_setup(setup)
+    clock: dict[str, Any] = {"frozen": config.frozen_clock}
+    if config.start_ms is not None:
+        clock["start_ms"] = config.start_ms
+    return {"seed": config.seed, "rate": config.rate, "clock": clock}
+
+
 def _wall_ms() -> int:
     return int(time.time() * 1000)
+
+
+_ENV_ALIASES = {"sandbox": "testnet", "production": "prod"}
+
+
+def _env_name(environ: Mapping[str, str], var: str) -> tuple[str, str | None]:
+    """Return (environment or "", the typo when ``var`` names no live environment)."""
+    raw = environ.get(var, "").strip()
+    name = _ENV_ALIASES.get(raw.lower(), raw.lower())
+    if raw and name not in LIVE_TARGETS:
+        return "", (
+            f"{var}={raw!r} is not a live environment (expected prod, testnet or demo; "
+            "sandbox and production are aliases)"
+        )
+    return name, None
+
+
+def pro_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """Return the live environment ``BINANCE_PRO_ENV`` names, or None when it is unset.
+
+    Raises:
+        ValueError: it is set to something that is not a live environment (the typo named).
+    """
+    environ = os.environ if environ is None else environ
+    name, typo = _env_name(environ, "BINANCE_PRO_ENV")
+    if typo:
+        raise ValueError(typo)
+    return name or None
+
+
+def no_live_reason(environ: Mapping[str, str] | None = None) -> str:
+    """Return why ``live`` selects nothing: the mistyped variable first, then what to set."""
+    environ = os.environ if environ is None else environ
+    typos = [t for var in ("BINANCE_PRO_ENV", "BINANCE_ENV") if (t := _env_name(environ, var)[1])]
+    return "; ".join([*typos, NO_LIVE_ENV])
 
 
 def live_targets_from_env(environ: Mapping[str, str] | None = None) -> list[Target]:
@@ -269,9 +323,8 @@ def live_targets_from_env(environ: Mapping[str, str] | None = None) -> list[Targ
     environment whose own key family is set (in prod, testnet, demo order)."""
     environ = os.environ if environ is None else environ
     names: list[str] = []
-    pro_env = environ.get("BINANCE_PRO_ENV", "").strip().lower()
-    pro_env = {"sandbox": "testnet", "production": "prod"}.get(pro_env, pro_env)
-    if pro_env in LIVE_TARGETS:
+    pro_env, _typo = _env_name(environ, "BINANCE_PRO_ENV")
+    if pro_env:
         names.append(pro_env)
     for env in ("prod", "testnet", "demo"):
         if env not in names and credentials_for(env, environ) is not None:
@@ -313,19 +366,32 @@ def parse_target(text: str) -> Target:
 
 
 def expand_targets(
-    names: list[str] | None, environ: Mapping[str, str] | None = None
+    names: list[str] | None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    require_live: bool | None = None,
 ) -> list[Target]:
     """Parse target names (default :data:`DEFAULT_TARGETS`); ``live`` expands to the live
     environments the environment variables select, or to one target that skips with the
-    reason when none is configured.
+    reason (a mistyped ``BINANCE_PRO_ENV`` is named) when none is configured.
+
+    ``require_live`` (default: ``BINANCE_REQUIRE_LIVE=1``) makes "none configured" an error
+    instead, for CI jobs that expect their secrets.
 
     Raises:
-        ValueError: an unknown target name.
+        ValueError: an unknown target name, or ``live`` selecting nothing when required.
     """
+    environ = os.environ if environ is None else environ
+    if require_live is None:
+        require_live = environ.get("BINANCE_REQUIRE_LIVE", "").strip() == "1"
     out: list[Target] = []
     for name in names or DEFAULT_TARGETS:
-        if name.strip().lower() == "live":
-            out.extend(live_targets_from_env(environ) or [Target("unset")])
-        else:
+        if name.strip().lower() != "live":
             out.append(parse_target(name))
+        elif found := live_targets_from_env(environ):
+            out.extend(found)
+        elif require_live:
+            raise ValueError(f"{no_live_reason(environ)} (a live environment is required)")
+        else:
+            out.append(Target("unset", reason=no_live_reason(environ)))
     return list(dict.fromkeys(out))

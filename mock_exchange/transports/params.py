@@ -27,6 +27,7 @@ __all__ = [
     "mandatory",
 ]
 
+_INT64_MAX = 2**63 - 1
 _SYMBOLS_RANGE = '^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$'
 _INTEGER_RANGE = "^[0-9]{1,20}$"
 SYMBOL_STATUSES = ("TRADING", "HALT", "BREAK")
@@ -104,16 +105,21 @@ class Params:
         required: bool = False,
         default: int | None = None,
     ) -> int | None:
-        """Return ``name`` as an integer (``default`` when absent)."""
+        """Return ``name`` as an integer (``default`` when absent).
+
+        Raises:
+            ExchangeError: -1100 unless it is ASCII digits (or a JSON integer) from 0 to the
+                largest 64-bit integer.
+        """
         if not self.has(name):
             if required:
                 raise mandatory(name)
             return default
         value = self.values[name]
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
+            value = int(value)  # str.isdigit alone also takes "\u00b2" and other digits
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _INT64_MAX:
             return value
-        if isinstance(value, str) and value.isdigit() and len(value) <= 20:
-            return int(value)
         raise illegal(name, _INTEGER_RANGE)
 
     def time(self, name: str) -> int | None:
