@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .errors import BaseError, ExchangeError
 from .protocol.backoff import is_retryable
+from .protocol.redaction import key_digest
 from .protocol.user_data import AccountState
 from .protocol.user_events import MarketOf
 from .protocol.ws_api import WsApiEvent
@@ -181,7 +181,7 @@ class WsApiUserData(UserDataSession):
         self.subscribe = subscribe
         self.timeout = timeout
         # named by a digest of the API key: connection_info lists step names
-        account = hashlib.sha256(key[1].encode()).hexdigest()[:12]
+        account = key_digest(key[1])
         self.step_name = f"userData:{key[0]}:{account}:{key[2] or ''}"
         self.bound: tuple[WebSocket, int] | None = None
         self._ever_bound = False
