@@ -144,10 +144,19 @@ def resolve_sub_type(opts: dict[str, Any], *, in_call: bool) -> dict[str, Any]:
     return opts
 
 
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def exchange_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     """Return the keys of a call's ``params`` that are Binance request parameters (not client
-    options), in their order, to be sent as they are (``timeInForce``, ``newOrderRespType``)."""
-    return {k: v for k, v in (params or {}).items() if k not in OPTION_KEYS}
+    options), in their order, to be sent as they are (``timeInForce``, ``newOrderRespType``).
+
+    A snake_case key is read as its camelCase name (``client_order_id`` -> ``clientOrderId``,
+    ``time_in_force`` -> ``timeInForce``): no Binance or CCXT parameter has an underscore.
+    """
+    return {_camel(k): v for k, v in (params or {}).items() if k not in OPTION_KEYS}
 
 
 def settings_from(opts: Mapping[str, Any]) -> ConnectionSettings:

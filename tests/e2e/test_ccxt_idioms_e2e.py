@@ -55,3 +55,28 @@ async def test_sub_type_inverse_reads_the_coin_m_account(
     async with private_client(mx.base_url, key, **options) as inverse:
         assert (await inverse.fetch_balance())["total"] == {"BTC": 7.0}
         assert (await inverse.fetch_balance({"type": "spot"}))["total"]["USDT"] == 100000.0
+
+
+async def test_snake_case_order_params_mean_their_camel_case_names(
+    mx: MockExchange, ex: Binance
+) -> None:
+    """``client_order_id``, ``time_in_force`` and ``post_only`` act as ``clientOrderId``,
+    ``timeInForce`` and ``postOnly``: the order carries them, and the client id finds and
+    cancels it; no snake_case name reaches Binance."""
+    placed = await ex.create_order(
+        "BTC/USDT",
+        "limit",
+        "buy",
+        0.001,
+        50000,
+        {"client_order_id": "snakeCase1", "post_only": True},
+    )
+    assert placed["clientOrderId"] == "snakeCase1" and placed["postOnly"] is True
+    ioc = await ex.create_order("BTC/USDT", "limit", "buy", 0.001, 50000, {"time_in_force": "IOC"})
+    assert ioc["timeInForce"] == "IOC" and ioc["status"] == "expired"
+    found = await ex.fetch_order(None, "BTC/USDT", {"client_order_id": "snakeCase1"})
+    assert found["id"] == placed["id"]
+    canceled = await ex.cancel_order(None, "BTC/USDT", {"client_order_id": "snakeCase1"})
+    assert canceled["status"] == "canceled"
+    sent = " ".join(e.text for e in mx.control.journal if e.transport == "rest")
+    assert "_order_id" not in sent and "time_in_force" not in sent and "post_only" not in sent
