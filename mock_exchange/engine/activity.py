@@ -63,10 +63,13 @@ class _Flow:
         self.target = target
         self.resting: dict[Side, list[int]] = {"BUY": [], "SELL": []}
         self.rate = 0.0
-        self.next_at: int | None = None
+        self.next_at: int | None = None  # the clock millisecond of the next action
+        self.due = 0.0  # its exact time: gaps shorter than 1 ms accumulate, never round up
 
-    def gap_ms(self) -> int:
-        return max(1, int(self.rng.expovariate(self.rate) * 1000))
+    def schedule(self, after: float) -> None:
+        """Draw the next action's time, an exponential gap after ``after`` (ms)."""
+        self.due = after + self.rng.expovariate(self.rate) * 1000
+        self.next_at = int(self.due)
 
     def act(self, t: int) -> list[EngineEvent]:
         m, rng = self.market, self.rng
@@ -205,34 +208,37 @@ class Activity:
         if self.rate <= 0 or end <= start:
             return []
         for flow in self.flows.values():
-            flow.next_at = start + flow.gap_ms() if flow.rate > 0 else None
+            if flow.rate > 0:
+                flow.schedule(start)
+            else:
+                flow.next_at = None
         return self.run_until(end)
 
     def run_until(self, now: int) -> list[EngineEvent]:
         """Perform every action due up to ``now``, in time order; return the events."""
         if self.rate <= 0:
             return []
-        heap: list[tuple[int, str]] = []
+        heap: list[tuple[float, str]] = []  # (exact time, symbol): time order across symbols
         for symbol, flow in self.flows.items():
             if flow.rate <= 0:
                 continue
             if flow.next_at is None:
-                flow.next_at = now + flow.gap_ms()
-            if flow.next_at <= now:
-                heap.append((flow.next_at, symbol))
+                flow.schedule(now)
+            if flow.next_at is not None and flow.next_at <= now:
+                heap.append((flow.due, symbol))
         heapq.heapify(heap)
         events: list[EngineEvent] = []
         done: dict[str, int] = {}
         while heap:
-            t, symbol = heapq.heappop(heap)
+            due, symbol = heapq.heappop(heap)
             flow = self.flows[symbol]
             if done.get(symbol, 0) >= _MAX_ACTIONS_PER_CALL:
-                flow.next_at = now + flow.gap_ms()
+                flow.schedule(now)
                 continue
-            events.extend(flow.act(t))
+            events.extend(flow.act(int(due)))
             self.actions += 1
             done[symbol] = done.get(symbol, 0) + 1
-            flow.next_at = t + flow.gap_ms()
-            if flow.next_at <= now:
-                heapq.heappush(heap, (flow.next_at, symbol))
+            flow.schedule(due)
+            if flow.next_at is not None and flow.next_at <= now:
+                heapq.heappush(heap, (flow.due, symbol))
         return events
