@@ -68,7 +68,9 @@ class Emulator:
         for asset, daily in self.config.borrow_rates.items():
             self.set_borrow_rate(asset, daily)
         self.registry = Registry()
-        self.publisher = Publisher(self.exchange, self.registry.stream_connections)
+        self.publisher = Publisher(
+            self.exchange, self.registry.stream_connections, lambda: self.registry.generation
+        )
         self.user_data = UserDataHub(
             lambda: [conn.session for conn in self.registry.ws_api.values()],
             lambda: self.exchange,

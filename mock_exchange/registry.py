@@ -16,6 +16,13 @@ class Registry:
         self._ids = itertools.count(1)
         self.streams: dict[int, StreamConnection] = {}
         self.ws_api: dict[int, WsApiConnection] = {}
+        # bumped whenever a stream connection opens, closes or changes its subscriptions, so
+        # the publisher knows when its index of who carries which stream is stale
+        self.generation = 0
+
+    def changed(self) -> None:
+        """Note that some stream connection changed its subscriptions."""
+        self.generation += 1
 
     def next_id(self) -> int:
         """Return the next connection (or REST request) id."""
@@ -25,12 +32,14 @@ class Registry:
         """Register an open connection."""
         if isinstance(conn, StreamConnection):
             self.streams[conn.id] = conn
+            self.generation += 1
         elif isinstance(conn, WsApiConnection):
             self.ws_api[conn.id] = conn
 
     def remove(self, conn: WsConnection) -> None:
         """Forget a connection that ended (unknown ones are ignored)."""
-        self.streams.pop(conn.id, None)
+        if self.streams.pop(conn.id, None) is not None:
+            self.generation += 1
         self.ws_api.pop(conn.id, None)
 
     def stream_connections(self) -> list[StreamConnection]:

@@ -14,6 +14,7 @@ from aiohttp import web
 from .emulator import Emulator
 from .errors import StreamControlError
 from .routing import StreamMatch
+from .transports.frames import text_frame
 from .transports.request import RawRequest
 from .transports.stream_session import StreamSession
 from .transports.ws_connection import StreamConnection, serve_socket
@@ -43,6 +44,7 @@ async def serve_streams(
         micros=micros,
     )
     session.open_with(list(match.path.names))
+    session.on_change = emu.registry.changed
     conn = StreamConnection(
         emu.registry.next_id(),
         raw.host,
@@ -79,7 +81,7 @@ def _on_text(emu: Emulator, conn: StreamConnection, text: str) -> None:
     if fault is None:
         conn.send_control(reply.frame)
     elif fault.kind == "delay_ack":
-        conn.send_later(orjson.dumps(reply.frame).decode(), fault.delay_ms / 1000)
+        conn.send_later(text_frame(orjson.dumps(reply.frame)), fault.delay_ms / 1000)
     elif fault.kind == "error_reply":
         scripted = StreamControlError(fault.code, fault.msg)
         conn.send_control(StreamSession.error_frame(scripted, reply.request_id))

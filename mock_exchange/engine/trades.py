@@ -13,7 +13,7 @@ from .types import AccountId
 __all__ = ["AggTrade", "Bucket", "Kline", "TickerStats", "Trade"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trade:
     """One execution between a maker and a taker."""
 
@@ -35,7 +35,7 @@ class Trade:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class AggTrade:
     """Trades of one taker order at one price, aggregated as ``aggTrades`` reports them."""
 
@@ -55,7 +55,7 @@ class AggTrade:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Bucket:
     """Aggregated trades of one time slot."""
 

@@ -2,8 +2,12 @@
 
 Real-time streams (trade, aggTrade, bookTicker, forceOrder) are published from the engine's
 events as they happen. Periodic streams (depth, tickers, klines, avgPrice, markPrice) are
-published when the clock crosses a multiple of their period; each payload is built and
-serialised once per tick and fanned out to every connection carrying the stream.
+published when the clock crosses a multiple of their period. Each event is serialised once,
+framed once per envelope (raw, or combined under each stream name that carries it; times in
+milliseconds or microseconds), and the same frame bytes go to every connection carrying the
+stream (:meth:`Publisher.deliver`). Who carries a stream is looked up in an index rebuilt only
+when a connection opens, closes or changes its subscriptions; nothing is built for an event
+nobody subscribed to.
 
 Diff depth: every engine depth change is merged into one pending update per (venue, symbol,
 period); a flush publishes it with ``U``/``u`` covering exactly the ids merged, so consecutive
@@ -24,6 +28,7 @@ from ..engine.markets import Market, MarketKind
 from ..engine.tape import Trade, interval_start
 from . import derivatives_payloads as fpl
 from . import payloads as pl
+from .frames import text_frame
 from .stream_names import StreamKey, stream_period
 from .stream_session import StreamSession
 from .time_unit import to_micros
@@ -45,17 +50,37 @@ class Subscriber(Protocol):
         """Return True when this connection's entry point delivers ``key``."""
         ...
 
-    def send_text(self, text: str, stream: str | None = None, symbol: str | None = None) -> None:
-        """Queue a data frame of ``stream`` (about ``symbol``)."""
+    def send_frame(
+        self, frame: bytes, stream: str | None = None, symbol: str | None = None
+    ) -> None:
+        """Queue a built data frame of ``stream`` (about ``symbol``)."""
         ...
+
+
+Targets = list[tuple[Subscriber, list[str]]]
 
 
 class Publisher:
     """Fan-out of market data from one :class:`Exchange` to the connected subscribers."""
 
-    def __init__(self, exchange: Exchange, subscribers: Callable[[], Iterable[Subscriber]]) -> None:
+    def __init__(
+        self,
+        exchange: Exchange,
+        subscribers: Callable[[], Iterable[Subscriber]],
+        generation: Callable[[], int] | None = None,
+    ) -> None:
+        """Publish ``exchange``'s market data to ``subscribers()``.
+
+        Args:
+            generation: a number that changes whenever a subscriber comes, goes or changes its
+                subscriptions; the subscribers of each stream are looked up once per value.
+                None: looked up for every event.
+        """
         self.exchange = exchange
         self.subscribers = subscribers
+        self.generation = generation
+        self._index: dict[tuple[MarketKind, StreamKey], Targets] = {}
+        self._index_of: int | None = None
         self.pending: dict[tuple[MarketKind, str, int], DepthUpdate] = {}
         self.last_u: dict[tuple[MarketKind, str, int], int] = {}
         self.best: dict[tuple[MarketKind, str], tuple[Any, Any]] = {}
@@ -67,6 +92,8 @@ class Publisher:
     def reset(self, exchange: Exchange) -> None:
         """Follow a rebuilt exchange (control reset)."""
         self.exchange = exchange
+        self._index.clear()
+        self._index_of = None
         self.pending.clear()
         self.last_u.clear()
         self.best.clear()
@@ -76,36 +103,56 @@ class Publisher:
 
     # -- fan-out ---------------------------------------------------------------------------
 
-    def _targets(self, venue: MarketKind, key: StreamKey) -> list[tuple[Subscriber, list[str]]]:
-        out: list[tuple[Subscriber, list[str]]] = []
+    def _targets(self, venue: MarketKind, key: StreamKey) -> Targets:
+        """Return the connections of ``venue`` carrying ``key``, each with its stream names."""
+        gen = None if self.generation is None else self.generation()
+        if gen is None or gen != self._index_of:
+            self._index.clear()
+            self._index_of = gen
+        elif (found := self._index.get((venue, key))) is not None:
+            return found
+        out: Targets = []
         for sub in self.subscribers():
             if sub.venue != venue:
                 continue
             names = sub.session.names_for(key)
             if names and sub.carries(key):
                 out.append((sub, names))
+        if gen is not None:
+            self._index[(venue, key)] = out
         return out
 
+    def wants(self, venue: MarketKind, key: StreamKey) -> bool:
+        """Return True when some connection of ``venue`` carries ``key``."""
+        return bool(self._targets(venue, key))
+
     def deliver(self, venue: MarketKind, key: StreamKey, data: Any) -> int:
-        """Send ``data`` to every connection subscribed to ``key``; return frames sent."""
+        """Send ``data`` to every connection subscribed to ``key``; return frames sent.
+
+        The payload is serialised once (once more in microseconds if a connection asked for
+        them) and each distinct frame (raw, or combined under one stream name) is built once.
+        """
         targets = self._targets(venue, key)
         if not targets:
             return 0
-        raw = orjson.dumps(data).decode()
-        raw_micros: str | None = None  # the same payload in microseconds, built once if asked
+        bodies: dict[bool, bytes] = {}
+        frames: dict[tuple[bool, str | None], bytes] = {}
+        symbol = key.symbol
         sent = 0
         for sub, names in targets:
-            body = raw
-            if sub.session.micros:
-                if raw_micros is None:
-                    raw_micros = orjson.dumps(to_micros(data)).decode()
-                body = raw_micros
+            session = sub.session
+            micros, combined = session.micros, session.combined
             for name in names:
-                if sub.session.combined:
-                    text = f'{{"stream":{orjson.dumps(name).decode()},"data":{body}}}'
-                else:
-                    text = body
-                sub.send_text(text, name, key.symbol)
+                fkey = (micros, name if combined else None)
+                frame = frames.get(fkey)
+                if frame is None:
+                    body = bodies.get(micros)
+                    if body is None:
+                        body = bodies[micros] = orjson.dumps(to_micros(data) if micros else data)
+                    if combined:
+                        body = b'{"stream":' + orjson.dumps(name) + b',"data":' + body + b"}"
+                    frame = frames[fkey] = text_frame(body)
+                sub.send_frame(frame, name, symbol)
                 sent += 1
         self.frames_sent += sent
         return sent
@@ -130,10 +177,13 @@ class Publisher:
         for ev in events:
             if isinstance(ev, Trade):
                 key = StreamKey(ev.symbol, "trade")
-                self.deliver(venue, key, style.trade_event(engine.market(ev.symbol), ev, now))
+                if self.wants(venue, key):
+                    self.deliver(venue, key, style.trade_event(engine.market(ev.symbol), ev, now))
             elif isinstance(ev, AggTrade):
-                event = style.agg_trade_event(engine.market(ev.symbol), ev, now)
-                self.deliver(venue, StreamKey(ev.symbol, "aggTrade"), event)
+                key = StreamKey(ev.symbol, "aggTrade")
+                if self.wants(venue, key):
+                    event = style.agg_trade_event(engine.market(ev.symbol), ev, now)
+                    self.deliver(venue, key, event)
             elif isinstance(ev, DepthUpdate):
                 self._merge(venue, ev)
                 touched.add(ev.symbol)
@@ -179,10 +229,14 @@ class Publisher:
             return
         self.best[(venue, symbol)] = best
         spec = VENUE_SPECS[venue]
+        one, arr = StreamKey(symbol, "bookTicker"), StreamKey(None, "bookTicker", ("arr",))
+        every = spec.streams.all_book_ticker and self.wants(venue, arr)
+        if not (every or self.wants(venue, one)):
+            return
         event = spec.payloads.book_ticker_event(self.exchange.engine(venue), symbol, now)
-        self.deliver(venue, StreamKey(symbol, "bookTicker"), event)
-        if spec.streams.all_book_ticker:
-            self.deliver(venue, StreamKey(None, "bookTicker", ("arr",)), event)
+        self.deliver(venue, one, event)
+        if every:
+            self.deliver(venue, arr, event)
 
     # -- periodic --------------------------------------------------------------------------
 

@@ -52,6 +52,8 @@ class StreamSession:
         self.max_streams = max_streams
         self.streams: dict[str, StreamKey] = {}
         self._by_key: dict[StreamKey, list[str]] | None = None
+        # called after every control frame that may have changed the streams or the envelope
+        self.on_change: Callable[[], None] | None = None
 
     def names_for(self, key: StreamKey) -> list[str]:
         """Return the subscribed stream names that parse to ``key`` (aliases included)."""
@@ -117,6 +119,8 @@ class StreamSession:
                 )
             result = self._dispatch(method, msg.get("params"))
             self._by_key = None
+            if self.on_change is not None:
+                self.on_change()
             return ControlReply(method, request_id, {"result": result, "id": request_id}, True)
         except StreamControlError as err:
             return ControlReply(method, request_id, self.error_frame(err, request_id), False)

@@ -1,9 +1,15 @@
 """WebSocket connections the emulator serves: the socket loop, connection rules and frame faults.
 
-A :class:`WsConnection` owns its outgoing queue, its writer task and any delayed sends, and
-applies the :class:`~mock_exchange.transports.rules.ConnectionRules` on the emulator clock (so a
-frozen clock drives them from tests). :class:`StreamConnection` adds a market-stream session and
-the entry point it came in on.
+A :class:`WsConnection` owns its outgoing frames, any delayed sends and (when it compresses) its
+writer task, and applies the :class:`~mock_exchange.transports.rules.ConnectionRules` on the
+emulator clock (so a frozen clock drives them from tests). :class:`StreamConnection` adds a
+market-stream session and the entry point it came in on.
+
+Outgoing frames are built once (:mod:`.frames`; a market event's frame is shared by every
+connection it goes to) and, on a connection without ``permessage-deflate``, written straight to
+the socket's transport: the frames queued during one turn of the event loop go out in one
+``write``. A peer that falls more than ``rules.max_backlog_bytes`` behind (frames waiting here
+or in the transport's buffer) is disconnected.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from aiohttp import WSMsgType, web
 from ..engine.markets import MarketKind
 from ..faults import Control
 from ..hosts import HostInfo
+from .frames import PING, text_frame, unframe
 from .rules import ConnectionRules
 from .stream_names import LISTEN_KEY_CHANNEL, StreamKey, futures_category
 from .stream_paths import Category
@@ -27,12 +34,11 @@ from .stream_session import StreamSession
 from .ws_api import WsApiSession
 
 __all__ = ["StreamConnection", "WsApiConnection", "WsConnection", "serve_socket"]
-_PING = object()
 log = logging.getLogger("mock_exchange")
 
 
 class WsConnection:
-    """One WebSocket the emulator serves: outgoing queue, owned tasks, rules state."""
+    """One WebSocket the emulator serves: outgoing frames, owned tasks, rules state."""
 
     def __init__(
         self,
@@ -52,9 +58,13 @@ class WsConnection:
         self.ws = ws
         self.rules = rules
         self.control = control
-        self.queue: asyncio.Queue[Any] = asyncio.Queue()
-        self.backlog_bytes = 0  # text queued and not yet handed to the socket
         self.transport = transport
+        # a compressing connection's frames go through aiohttp (it owns the deflate state)
+        self.direct = transport is not None and not ws.compress
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()  # for the writer task
+        self._queued_bytes = 0
+        self._pending: list[bytes] = []  # direct: frames of this loop turn, not yet written
+        self._pending_bytes = 0
         self.tasks: set[asyncio.Task[None]] = set()
         self.connected_at = now
         self.last_ping: int = now
@@ -67,45 +77,75 @@ class WsConnection:
 
     def send(self, frame: Any) -> None:
         """Queue a JSON frame (subject to frame faults)."""
-        self.send_text(orjson.dumps(frame).decode())
+        self.send_frame(text_frame(orjson.dumps(frame)))
 
     def send_text(self, text: str, stream: str | None = None, symbol: str | None = None) -> None:
-        """Queue a data frame of ``stream`` (about ``symbol``), unless a ``drop_frames`` fault
-        eats it or ``delay_frames`` holds it back."""
-        fault = self.control.take_frame(stream, symbol)
+        """Queue a text frame of ``stream`` (about ``symbol``), subject to frame faults."""
+        self.send_frame(text_frame(text.encode()), stream, symbol)
+
+    def send_frame(
+        self, frame: bytes, stream: str | None = None, symbol: str | None = None
+    ) -> None:
+        """Queue a built data frame of ``stream`` (about ``symbol``), unless a ``drop_frames``
+        fault eats it or ``delay_frames`` holds it back."""
+        fault = self.control.take_frame(stream, symbol) if self.control.faults else None
         if fault is None:
-            self.enqueue(text)
+            self.enqueue(frame)
         elif fault.kind == "delay_frames":
-            self.send_later(text, fault.delay_ms / 1000)
+            self.send_later(frame, fault.delay_ms / 1000)
 
     def send_control(self, frame: Any) -> None:
         """Queue a reply to a control message (not subject to frame faults)."""
-        self.enqueue(orjson.dumps(frame).decode())
+        self.enqueue(text_frame(orjson.dumps(frame)))
 
-    def send_later(self, text: str, delay_s: float) -> None:
-        """Queue ``text`` after ``delay_s`` seconds, in a task this connection owns."""
+    def send_later(self, frame: bytes, delay_s: float) -> None:
+        """Queue ``frame`` after ``delay_s`` seconds, in a task this connection owns."""
 
         async def later() -> None:
             await asyncio.sleep(delay_s)
-            self.enqueue(text)
+            self.enqueue(frame)
 
         self.own(later())
 
-    def enqueue(self, item: Any) -> None:
-        """Queue a text frame or a ping for the writer; drop the peer if it fell too far behind.
+    @property
+    def backlog_bytes(self) -> int:
+        """Bytes of frames waiting for the peer: queued here or in the transport's buffer."""
+        buffered = self.transport.get_write_buffer_size() if self.transport is not None else 0
+        return self._pending_bytes + self._queued_bytes + buffered
 
-        A peer that does not read leaves frames waiting here (the socket's buffers are full);
-        past ``rules.max_backlog_bytes`` it is disconnected, as Binance disconnects slow
-        consumers, and what was waiting for it is freed. Nothing is queued once closing.
+    def enqueue(self, frame: bytes) -> None:
+        """Queue a built frame; drop the peer if it fell too far behind.
+
+        A peer that does not read leaves frames waiting (the socket's buffers are full); past
+        ``rules.max_backlog_bytes`` it is disconnected, as Binance disconnects slow consumers,
+        and what was waiting for it is freed. Nothing is queued once closing.
         """
         if self.closing:
             return
-        if isinstance(item, str):
-            self.backlog_bytes += len(item)
-            if self.backlog_bytes > self.rules.max_backlog_bytes:
-                self.drop_slow_consumer()
-                return
-        self.queue.put_nowait(item)
+        size = len(frame)
+        if self.backlog_bytes + size > self.rules.max_backlog_bytes:
+            self.drop_slow_consumer()
+            return
+        if self.direct:
+            if not self._pending:
+                asyncio.get_running_loop().call_soon(self.flush)
+            self._pending.append(frame)
+            self._pending_bytes += size
+        else:
+            self._queued_bytes += size
+            self.queue.put_nowait(frame)
+
+    def flush(self) -> None:
+        """Write the frames queued so far to the transport in one call (direct connections)."""
+        frames = self._pending
+        if not frames:
+            return
+        self._pending = []
+        self._pending_bytes = 0
+        transport = self.transport
+        if transport is None or transport.is_closing() or self.ws.closed:
+            return  # nothing may follow a close frame
+        transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
 
     def drop_slow_consumer(self) -> None:
         """Free the backlog and cut the connection (no close frame: it could not be read)."""
@@ -116,9 +156,11 @@ class WsConnection:
             self.rules.max_backlog_bytes,
         )
         self.closing = True
+        self._pending.clear()
+        self._pending_bytes = 0
         while not self.queue.empty():
             self.queue.get_nowait()
-        self.backlog_bytes = 0
+        self._queued_bytes = 0
         self.queue.put_nowait(None)
         if self.transport is not None:
             self.transport.abort()
@@ -130,23 +172,24 @@ class WsConnection:
         task.add_done_callback(self.tasks.discard)
 
     async def writer(self) -> None:
-        """Write queued frames until the connection ends."""
+        """Write queued frames through aiohttp until the connection ends (compressing peers)."""
         while True:
             item = await self.queue.get()
-            if isinstance(item, str):
-                self.backlog_bytes -= len(item)
             if item is None or self.ws.closed:
                 return
+            self._queued_bytes -= len(item)
+            opcode, payload = unframe(item)
             try:
-                if item is _PING:
-                    await self.ws.ping(b"")
+                if opcode == WSMsgType.PING:
+                    await self.ws.ping(payload)
                 else:
-                    await self.ws.send_str(item)
+                    await self.ws.send_str(payload.decode())
             except (ConnectionError, RuntimeError):
                 return
 
     async def close(self, code: int) -> None:
-        """Close the socket with ``code``."""
+        """Close the socket with ``code`` (after the frames already queued for it)."""
+        self.flush()
         self.closing = True
         self.queue.put_nowait(None)
         with contextlib.suppress(ConnectionError, RuntimeError):
@@ -190,7 +233,7 @@ class WsConnection:
             self.last_ping = now
             if self.awaiting_pong_since is None:
                 self.awaiting_pong_since = now
-            self.enqueue(_PING)
+            self.enqueue(PING)
 
     def rebase(self, now: int) -> None:
         """Count the time rules from ``now`` (the clock was restarted by a reset)."""
@@ -268,7 +311,9 @@ async def serve_socket(
     fault says otherwise); every incoming frame counts
     against the per-second message limit (exceeding it closes with 1008).
     """
-    writer = asyncio.create_task(conn.writer(), name=f"mock_exchange.writer.{conn.id}")
+    writer = None
+    if not conn.direct:
+        writer = asyncio.create_task(conn.writer(), name=f"mock_exchange.writer.{conn.id}")
     try:
         async for msg in ws:
             if not conn.count_incoming(now()):
@@ -295,5 +340,6 @@ async def serve_socket(
         conn.queue.put_nowait(None)
         for task in list(conn.tasks):
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await writer
+        if writer is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
