@@ -119,7 +119,14 @@ class _Flow:
             m.symbol, side, "LIMIT", quantity=qty, price=price, now=t
         )
         if result.status in ("NEW", "PARTIALLY_FILLED"):
-            self.resting[side].append(result.order_id)
+            ids = self.resting[side]
+            ids.append(result.order_id)
+            if len(ids) > 2 * self.target:
+                # ids of orders filled or cancelled elsewhere are otherwise dropped only when a
+                # cancel draws them, which is rare while the book is below target: left alone
+                # the list grew for as long as the emulator ran (issue 15's soak growth)
+                book = self.engine.book(m.symbol)
+                ids[:] = [i for i in ids if i in book.orders]
         return events
 
     def _cancel(self, side: Side, fair: float, t: int) -> list[EngineEvent]:

@@ -92,3 +92,17 @@ def test_activity_rate_is_not_capped_at_one_action_per_ms() -> None:
     capped = 1000 * sum(1 for f in a.flows.values() if f.rate > 0)  # the old 1 ms minimum gap
     assert expected > 2 * capped
     assert 0.9 * expected < a.actions - before < 1.1 * expected
+
+
+def test_activity_forgets_orders_that_left_the_book() -> None:
+    """A flow's list of its resting orders stays within twice its target on a long run, however
+    many of its orders takers fill."""
+    clock = VirtualClock()
+    a = Activity(Engine(clock, seed=4), 200, max_resting=20)
+    for _ in range(600):
+        clock.advance(100)
+        a.run_until(clock.now_ms())
+    assert a.actions > 20_000
+    for flow in a.flows.values():
+        for ids in flow.resting.values():
+            assert len(ids) <= 2 * flow.target
