@@ -13,7 +13,9 @@ For each connection count the script waits until every connection is open, lets 
 seconds pass, then counts frames and reads the server's and the consumers' CPU time
 (``/proc/<pid>/stat``, user + system) over ``--seconds`` of wall time. It prints frames/s
 delivered (all connections together), the server's CPU as a share of one core, the server's CPU
-per 1,000 frames delivered, and the consumers' CPU. Linux only. Run from the repository root:
+per 1,000 frames delivered, and the consumers' CPU; with several connection counts, the marginal
+server CPU per frame delivered between the smallest and the largest (the market's own cost is the
+same at any count, so the difference is fan-out). Linux only. Run from the repository root:
 
     python benchmarks/fanout.py --rate 400 --connections 1 10 50
     python benchmarks/fanout.py --rate 100 200 400 800 --connections 50 --json out.json
@@ -266,6 +268,17 @@ async def main(args: argparse.Namespace) -> int:
                     f"({'-' if per_1k is None else f'{per_1k:.1f}'} ms per 1k frames)  "
                     f"consumers {row['consumer_cpu']:5.1%}  closed {row['closed']}  "
                     f"load {row['load']:.1f}",
+                    flush=True,
+                )
+            mine = [r for r in rows if r["rate"] == rate]
+            if len(mine) > 1 and mine[-1]["frames_per_s"] > mine[0]["frames_per_s"]:
+                # the market costs the same at any connection count: the difference is fan-out
+                extra = mine[-1]["frames_per_s"] - mine[0]["frames_per_s"]
+                cost = (mine[-1]["server_cpu"] - mine[0]["server_cpu"]) / extra * 1e6
+                print(
+                    f"rate={rate:g}: fan-out ~{cost:.2f} µs of server CPU per frame delivered "
+                    f"(connections {mine[0]['connections']} -> {mine[-1]['connections']}), "
+                    f"~{1e6 / cost if cost > 0 else float('inf'):,.0f} frames/s per core",
                     flush=True,
                 )
         finally:
