@@ -98,6 +98,8 @@ async def _serve(args: argparse.Namespace) -> int:
         if script is not None:
             played = play_script(mx, script.actions)
             print(f"scenario {script.name}: played {played} emulator actions", flush=True)
+            for line in script.account_lines():
+                print(line, flush=True)
         if not args.no_demo_account:
             demo = mx.account_state(DEMO_ACCOUNT["apiKey"])
             print(

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from .checks import check_emulator, check_references
+from .checks import scenario_problems
 from .loader import ScenarioError, discover, load_file
 from .report import REPORT_FORMATS, format_row, header, matrix, summary, write_report
 from .runner import DEFAULT_JOBS, ScenarioResult, run_paths
@@ -79,7 +79,7 @@ def _validate(paths: list[Path]) -> int:
             bad += 1
             print(f"error  {exc}")
             continue
-        problems = check_references(s) + check_emulator(s)
+        problems = scenario_problems(s)
         for problem in problems:
             print(f"error  {problem}")
         if problems:

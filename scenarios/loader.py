@@ -188,6 +188,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 save=raw.get("save"),
                 expect=_expect(raw.get("expect")),
                 raises=raw.get("raises"),
+                tolerate=tuple(raw.get("tolerate", ())),
                 **common,
             )
         if "open" in raw:
@@ -203,7 +204,15 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
             )
         if "send" in raw:
             s = raw["send"]
-            return SendStep(at, conn=s["conn"], frame=s.get("frame"), text=s.get("text"), **common)
+            sign = s.get("sign", False)
+            return SendStep(
+                at,
+                conn=s["conn"],
+                frame=s.get("frame"),
+                text=s.get("text"),
+                sign=("main" if sign is True else sign) or None,
+                **common,
+            )
         if "recv" in raw:
             r = raw["recv"]
             return RecvStep(
@@ -226,6 +235,9 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 params=dict(q.get("params", {})),
                 save=q.get("save"),
                 expect=_expect(q.get("expect")),
+                auth=q.get("auth", "none"),
+                account=q.get("account", "main"),
+                raises=q.get("raises"),
                 **common,
             )
         if "close" in raw:
@@ -237,9 +249,12 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
             w = raw["wait"]
             return WaitStep(
                 at,
-                event=w["event"],
+                event=w.get("event"),
                 count=int(w.get("count", 1)),
                 text_matches=w.get("text_matches"),
+                user_event=w.get("user_event"),
+                match=w.get("match"),
+                at_most=w.get("at_most"),
                 **common,
             )
         if "concurrent" in raw:

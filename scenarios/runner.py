@@ -19,16 +19,16 @@ from typing import Any, Literal
 
 import aiohttp
 import orjson
+import yarl
 
-import client
 from client.errors import (
     BaseError,
     ExchangeNotAvailable,
     NetworkError,
 )
-from mock_exchange import check_setup
 
-from .checks import action_problems, check_references
+from .accounts import describe_gates
+from .checks import check_references, scenario_problems
 from .expect import ExpectationFailed, check_expect, subset
 from .loader import ScenarioError, discover, load_file
 from .model import (
@@ -48,8 +48,17 @@ from .model import (
     Where,
     WireStep,
 )
+from .signing import (
+    ClassError,
+    answer_error,
+    error_class,
+    error_dict,
+    plain,
+    signed_query,
+    signed_ws_params,
+)
 from .targets import EmulatorHandle, Opened, Target
-from .templates import TemplateError, Templates
+from .templates import MissingSaved, TemplateError, Templates
 from .wire import RawConn, WireLog
 
 __all__ = [
@@ -81,6 +90,8 @@ class ScenarioResult:
     message: str = ""
     skipped_steps: list[str] = field(default_factory=list)
     kind: str = "misc"
+    gates: list[str] = field(default_factory=list)
+    """How the live gates the scenario needs were met (live and emulated targets)."""
 
 
 class StepFailed(Exception):
@@ -89,6 +100,10 @@ class StepFailed(Exception):
     def __init__(self, where: Where, message: str) -> None:
         super().__init__(f"{where}: {message}")
         self.where = where
+
+
+class _NotSaved(StepFailed):
+    """A step refers to a result no earlier step saved (in cleanup: nothing to clean up)."""
 
 
 class _Unreachable(Exception):
@@ -115,15 +130,24 @@ class _Run:
         self.offline = target.offline
         self.wire = WireLog()
         self.saved: dict[str, Any] = {}
-        self.templates = Templates(int(scenario.setup.get("seed", 0)), opened.now_ms, self.saved)
+        self.accounts = opened.accounts
+        self.templates = Templates(
+            int(scenario.setup.get("seed", 0)),
+            opened.now_ms,
+            self.saved,
+            {name: a.template_values() for name, a in opened.accounts.items()},
+        )
         self.raw: dict[str, RawConn] = {}
         self.http: aiohttp.ClientSession | None = None
         self.skipped: list[str] = []
+        self._offset_ms: int | None = None
         self.ex.add_listener(self.wire.on_event)
 
     def _render(self, where: Where, value: Any) -> Any:
         try:
             return self.templates.render(value)
+        except MissingSaved as exc:
+            raise _NotSaved(where, str(exc)) from None
         except TemplateError as exc:
             raise StepFailed(where, str(exc)) from None
 
@@ -148,7 +172,7 @@ class _Run:
 
     async def step(self, step: Step) -> None:
         """Run one step under its timeout, or record it as skipped on this target."""
-        if not step.valid_on(self.target.validity):
+        if not step.valid_on(self.target.answers_to):
             only = ", ".join(step.targets or ())
             self.skipped.append(f"{step.where} (step runs on {only})")
             return
@@ -167,9 +191,7 @@ class _Run:
         elif isinstance(step, WireStep):
             await self._wire_step(step)
         elif isinstance(step, WaitStep):
-            await self.wire.until(
-                lambda: self.wire.count(step.event, step.text_matches) >= step.count
-            )
+            await self._wait(step)
         elif isinstance(step, ConcurrentStep):
             await self._concurrent(step)
         else:
@@ -217,19 +239,17 @@ class _Run:
         return await method(*args)
 
     async def _call_step(self, step: CallStep) -> None:
-        expected: type[BaseException] | None = None
-        if step.raises:
-            expected = getattr(client.errors, step.raises, None)
-            if not (isinstance(expected, type) and issubclass(expected, BaseError)):
-                raise StepFailed(step.where, f"raises: {step.raises!r} is not a client error class")
+        expected = _error_class(step.where, step.raises) if step.raises else None
+        tolerated = tuple(_error_class(step.where, name) for name in step.tolerate)
         try:
-            result = await self._invoke(step)
+            result = plain(await self._invoke(step))
         except StepFailed:
             raise
         except BaseError as exc:
             if expected is not None and isinstance(exc, expected):
-                if step.save:
-                    self.saved[step.save] = {"error": type(exc).__name__, "message": str(exc)}
+                self._expected_error(step.where, step.save, step.expect, error_dict(exc))
+                return
+            if tolerated and isinstance(exc, tolerated):
                 return
             raise StepFailed(step.where, f"{step.call} raised {type(exc).__name__}: {exc}") from exc
         except (TypeError, ValueError, KeyError) as exc:
@@ -240,6 +260,31 @@ class _Run:
             self.saved[step.save] = result
         if step.expect is not None:
             self._check(step.where, step.expect, result)
+
+    def _expected_error(
+        self, where: Where, save: str | None, expect: Expect | None, error: dict[str, Any]
+    ) -> None:
+        if save:
+            self.saved[save] = error
+        if expect is not None:
+            self._check(where, expect, error)
+
+    async def _wait(self, step: WaitStep) -> None:
+        wire = self.wire
+        if step.user_event is not None:
+            match = self._render(step.where, step.match)
+
+            def seen() -> int:
+                return wire.user_events(str(step.user_event), match)
+        else:
+
+            def seen() -> int:
+                return wire.count(str(step.event), step.text_matches)
+
+        await wire.until(lambda: seen() >= step.count)
+        if step.at_most is not None and (n := seen()) > step.at_most:
+            what = step.user_event or step.event
+            raise StepFailed(step.where, f"{n} {what} events were seen, at most {step.at_most}")
 
     async def _wire_step(self, step: WireStep) -> None:
         wire = self.wire
@@ -287,9 +332,11 @@ class _Run:
             self.raw[step.conn] = RawConn(url, ws)
         elif isinstance(step, SendStep):
             conn = self._conn(step.where, step.conn)
-            text = (
-                step.text if step.text is not None else _json(self._render(step.where, step.frame))
-            )
+            frame = self._render(step.where, step.frame)
+            if step.sign is not None and isinstance(frame, dict):
+                account = await self._account(step.where, step.sign)
+                frame = {**frame, "params": signed_ws_params(frame.get("params"), *account)}
+            text = step.text if step.text is not None else _json(frame)
             try:
                 await conn.ws.send_str(text)
             except (ConnectionError, RuntimeError) as exc:
@@ -317,6 +364,22 @@ class _Run:
                 self._check(step.where, step.expect, frame)
         elif isinstance(step, RequestStep):
             response = await self._request(step)
+            if step.raises:
+                expected = _error_class(step.where, step.raises)
+                err = answer_error(
+                    response["status"], response["body"], response["headers"], step.where
+                )
+                if err is None or not isinstance(err, expected):
+                    got = "a success" if err is None else type(err).__name__
+                    raise StepFailed(
+                        step.where,
+                        f"{step.method} {step.path} answered {response['status']} "
+                        f"{_dumps(response['body'])}: {got}, expected {step.raises}",
+                    )
+                self._expected_error(
+                    step.where, step.save, step.expect, {**error_dict(err), **response}
+                )
+                return
             if step.save:
                 self.saved[step.save] = response
             if step.expect is not None:
@@ -330,11 +393,34 @@ class _Run:
             self.http = aiohttp.ClientSession()
         return self.http
 
+    async def _account(self, where: Where, name: str) -> tuple[Any, int]:
+        """Return (the account ``name``, the target's time in ms to sign with)."""
+        account = self.accounts.get(name)
+        if account is None:
+            known = ", ".join(sorted(self.accounts)) or "none"
+            raise StepFailed(where, f"no account {name!r} on this target (accounts: {known})")
+        if self.offline:
+            return account, self.templates.now_ms()
+        if self._offset_ms is None:  # Binance's clock, as the client measures it
+            local = self.templates.now_ms()
+            self._offset_ms = await self.ex.fetch_time() - local
+        return account, self.templates.now_ms() + self._offset_ms
+
     async def _request(self, step: RequestStep) -> dict[str, Any]:
         url = getattr(self.endpoints, step.service) + step.path
-        params = {k: str(v) for k, v in self._render(step.where, step.params).items()}
+        rendered = self._render(step.where, step.params)
+        headers: dict[str, str] = {}
+        params: Any = {k: str(v) for k, v in rendered.items()}
+        if step.auth != "none":
+            account, now = await self._account(step.where, step.account)
+            headers["X-MBX-APIKEY"] = account.api_key
+            if step.auth == "signed":
+                params = None
+                url = f"{url}?{signed_query(rendered, account, now)}"
         try:
-            async with self._http().request(step.method, url, params=params) as r:
+            async with self._http().request(
+                step.method, yarl.URL(url, encoded=True), params=params, headers=headers
+            ) as r:
                 raw = await r.read()
                 headers = {k.lower(): v for k, v in r.headers.items()}
                 status = r.status
@@ -359,6 +445,13 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _error_class(where: Where, name: str) -> type[BaseError]:
+    try:
+        return error_class(name)
+    except ClassError as exc:
+        raise StepFailed(where, f"raises: {exc}") from None
+
+
 async def _play(run: _Run, scenario: Scenario) -> None:
     for action in scenario.emulator:
         await run.emulator_action(action)
@@ -367,10 +460,14 @@ async def _play(run: _Run, scenario: Scenario) -> None:
 
 
 async def _cleanup(run: _Run, scenario: Scenario) -> str | None:
+    """Run the cleanup steps; a step about a result never saved (the order was never placed)
+    has nothing to clean up and is skipped, not failed."""
     errors: list[str] = []
     for step in scenario.cleanup:
         try:
             await run.step(step)
+        except _NotSaved:
+            run.skipped.append(f"{step.where} (cleanup: nothing was saved to clean up)")
         except (StepFailed, BaseError, OSError) as exc:
             errors.append(str(exc))
     return "; ".join(errors) or None
@@ -401,6 +498,7 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
             message,
             skipped,
             scenario.kind,
+            describe_gates(scenario, target.kind, target.env),
         )
 
     reason = target.skip_reason(scenario)
@@ -408,10 +506,9 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
         return result("skipped", reason)
     failure: str | None = None
     try:
-        check_setup(scenario.setup)  # refused as serve --scenario and validate refuse it
-        problems = action_problems(scenario)
+        problems = scenario_problems(scenario)  # what validate reports, refused the same way
         if problems:
-            return result("failed", problems[0])
+            return result("failed", "; ".join(problems))
         async with target.open(scenario) as opened:
             run = _Run(scenario, target, opened)
             skipped = run.skipped

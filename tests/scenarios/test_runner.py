@@ -248,7 +248,7 @@ steps:
     )
     failed = await run_scenario(bad, Target("emulator"))
     assert failed.status == "failed"
-    assert failed.message.startswith("b.yaml:1: ValueError: setup.server: unknown emulator")
+    assert failed.message.startswith("b.yaml:1: setup.server: unknown emulator")
 
 
 async def test_raw_connection_without_pongs_counts_pings_until_closed() -> None:
