@@ -30,6 +30,7 @@ from .control_accounts import (
     ACCOUNT_SCHEMA,
     BORROW_RATE_SCHEMA,
     DEPOSIT_SCHEMA,
+    KEY_REF,
     LIQUIDATION_SCHEMA,
     check_account,
     check_borrow_rate,
@@ -470,7 +471,7 @@ _ROWS: tuple[ControlAction, ...] = (
             "required": ["symbol"],
             "properties": {
                 "symbol": {"type": "string"},
-                "apiKey": {"type": "string"},
+                "apiKey": KEY_REF,
                 "side": {"enum": ["BUY", "SELL"]},
                 "quantity": {"type": ["string", "number"]},
                 "venue": {"enum": ["usdm", "coinm"]},

@@ -45,7 +45,7 @@ __all__ = [
 
 def _error_names(step: Step) -> list[tuple[str, str]]:
     names: list[tuple[str, str]] = []
-    if isinstance(step, CallStep | RequestStep) and step.raises:
+    if isinstance(step, CallStep | RequestStep | RecvStep) and step.raises:
         names.append(("raises", step.raises))
     if isinstance(step, CallStep):
         names.extend(("tolerate", name) for name in step.tolerate)

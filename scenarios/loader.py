@@ -223,6 +223,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 pings=r.get("pings"),
                 save=r.get("save"),
                 expect=_expect(r.get("expect")),
+                raises=r.get("raises"),
                 **common,
             )
         if "request" in raw:

@@ -124,6 +124,7 @@ class RecvStep(_StepBase):
     pings: int | None = None
     save: str | None = None
     expect: Expect | None = None
+    raises: str | None = None  # a WS API error answer decoded by the client's error table
 
 
 @dataclass(frozen=True)

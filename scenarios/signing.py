@@ -26,6 +26,7 @@ __all__ = [
     "answer_error",
     "error_class",
     "error_dict",
+    "frame_error",
     "plain",
     "signed_query",
     "signed_ws_params",
@@ -85,6 +86,21 @@ def signed_ws_params(params: Any, account: Account, now_ms: int) -> dict[str, An
     timestamp = int(given.pop("timestamp", now_ms))
     return sign_ws_params(
         given, timestamp=timestamp, recv_window=None, api_key=account.api_key, signer=account.signer
+    )
+
+
+def frame_error(frame: Any, where: Where) -> BaseError | None:
+    """Return the client error a WebSocket API answer decodes to (None: not an error)."""
+    if not isinstance(frame, dict) or not isinstance(frame.get("error"), dict):
+        return None
+    err = frame["error"]
+    status = frame.get("status")
+    return error_from_binance(
+        err.get("code"),
+        err.get("msg"),
+        status=status if isinstance(status, int) else None,
+        context=str(where),
+        data=err.get("data"),
     )
 
 

@@ -11,6 +11,7 @@ A template is a one-key mapping whose key starts with ``$``::
     {$faker: pyint}             a Faker provider (or [provider, {kwargs}]), seeded
     {$saved: first.timestamp}   a value a previous step saved, by dotted path
     {$mul: [a, b]}              a x b as a decimal string (numbers or numeric strings)
+    {$add: [a, b]}              a + b as a decimal string (half a tick off the grid, say)
     {$floor: [value, step]}     value rounded down to a multiple of step, as a string
     {$account: main.apiKey}     an account's apiKey, secret (HMAC secret or private key PEM) or
                                 key_type: main is the target's own key, others setup.accounts
@@ -115,6 +116,7 @@ class Templates:
             "$faker": self._fake,
             "$saved": self._saved,
             "$mul": lambda a: f"{_dec(a[0]) * _dec(a[1]):f}",
+            "$add": lambda a: f"{_dec(a[0]) + _dec(a[1]):f}",
             "$floor": _floor,
             "$account": self._account,
         }
