@@ -309,6 +309,11 @@ def _empty(_value: Any) -> dict[str, Any]:
 
 
 _NO_VALUE: dict[str, Any] = {"type": ["object", "null"], "maxProperties": 0}
+# a decimal amount; in a scenario it may be a template the runner renders first
+_AMOUNT: dict[str, Any] = {
+    "type": ["string", "number", "object"],
+    "description": "A decimal (in a scenario also a template: {$saved: book.asks.0.1})",
+}
 
 
 def _schema(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -448,9 +453,9 @@ _ROWS: tuple[ControlAction, ...] = (
                 "symbol": {"type": "string"},
                 "side": {"enum": ["BUY", "SELL"]},
                 "type": {"enum": ["LIMIT", "MARKET", "LIMIT_MAKER"]},
-                "quantity": {"type": ["string", "number"]},
-                "price": {"type": ["string", "number"]},
-                "quote_qty": {"type": ["string", "number"]},
+                "quantity": _AMOUNT,
+                "price": _AMOUNT,
+                "quote_qty": _AMOUNT,
                 "time_in_force": {"enum": ["GTC", "IOC", "FOK"]},
                 "venue": {"enum": ["spot", "usdm", "coinm"]},
             },
@@ -473,7 +478,7 @@ _ROWS: tuple[ControlAction, ...] = (
                 "symbol": {"type": "string"},
                 "apiKey": KEY_REF,
                 "side": {"enum": ["BUY", "SELL"]},
-                "quantity": {"type": ["string", "number"]},
+                "quantity": _AMOUNT,
                 "venue": {"enum": ["usdm", "coinm"]},
             },
             "additionalProperties": False,

@@ -323,6 +323,9 @@ def _check(value: Any, op: str, arg: Any, result: Any, where: tuple[str, str]) -
         "contains": lambda: (
             any(subset(arg, v) for v in value) if isinstance(value, list) else subset(arg, value)
         ),
+        "contains_all": lambda: (
+            isinstance(value, list) and all(any(subset(a, v) for v in value) for a in arg)
+        ),
         "sorted": lambda: _sorted_ok(value, arg),
     }
     return checks[op]()

@@ -177,6 +177,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
         common: dict[str, Any] = {
             "targets": tuple(raw["targets"]) if "targets" in raw else None,
             "timeout_ms": raw.get("timeout_ms"),
+            "unless_saved": raw.get("unless_saved"),
         }
         at = where(*key)
         if "call" in raw:

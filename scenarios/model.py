@@ -69,6 +69,7 @@ class _StepBase:
     where: Where
     targets: tuple[str, ...] | None = field(default=None, kw_only=True)
     timeout_ms: int | None = field(default=None, kw_only=True)
+    unless_saved: str | None = field(default=None, kw_only=True)
 
     def valid_on(self, names: str | tuple[str, ...]) -> bool:
         """True when the step runs on a target answering to one of ``names`` (``emulator``, a

@@ -101,6 +101,8 @@ class _Run(RunBase):
             only = ", ".join(step.targets or ())
             self.skipped.append(f"{step.where} (step runs on {only})")
             return
+        if step.unless_saved is not None and step.unless_saved in self.saved:
+            return  # nothing left to do (a cleanup the scenario made unnecessary)
         timeout_ms = step.timeout_ms or DEFAULT_STEP_TIMEOUT_MS
         try:
             await asyncio.wait_for(self._dispatch(step), timeout_ms / 1000)
