@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -67,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     soak.add_argument("--seconds", type=float, help="overrides CCXT_PRO_SOAK_SECONDS")
     soak.add_argument("--min-updates", type=int, help="overrides CCXT_PRO_SOAK_MIN_UPDATES")
     soak.add_argument("--target", help="overrides CCXT_PRO_SOAK_TARGET / BINANCE_PRO_ENV")
+    soak.add_argument(
+        "--private",
+        action="store_true",
+        help="the private mode (CCXT_PRO_SOAK_PRIVATE=1): user data held open while orders are "
+        "placed and canceled, listen keys renewed, connections cycled",
+    )
     return parser
 
 
@@ -141,8 +148,12 @@ def _run(
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
-def _soak(seconds: float | None, min_updates: int | None, target: str | None) -> int:
+def _soak(
+    seconds: float | None, min_updates: int | None, target: str | None, private: bool = False
+) -> int:
     config = SoakConfig.from_env(seconds=seconds, min_updates=min_updates, target=target)
+    if private:
+        config = dataclasses.replace(config, private=True)
     try:
         parse_target(config.target)
     except ValueError as exc:
@@ -159,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return _run(args.paths, args.target, args.report, args.jobs)
         if args.command == "soak":
-            return _soak(args.seconds, args.min_updates, args.target)
+            return _soak(args.seconds, args.min_updates, args.target, args.private)
         if args.command == "validate":
             return _validate(args.paths)
         return _list(args.paths)
