@@ -216,9 +216,8 @@ async def test_liquidation_rows_match_scripted_liquidation(
 
 
 def _env() -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("BINANCE_PRO_ENV", None)
-    return env
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BINANCE_")}
+    return {**env, "PYTHONPATH": str(ROOT)}
 
 
 async def _cli(*args: str) -> tuple[int, str, str]:
@@ -238,7 +237,8 @@ async def _cli(*args: str) -> tuple[int, str, str]:
 
 async def test_cli_private_channels_need_an_account(tmp_path: Path) -> None:
     """Private channels record the embedded emulator's own account or a live one: with
-    --url they are refused in one line, before any database is made."""
+    --url they are refused in one line, before any database is made; live without the
+    environment's own keys too."""
     code, out, err = await _cli("--db", str(tmp_path / "x.sqlite"), "--symbols", SPOT,
                                 "--channels", "ticker,orders", "--url", "http://127.0.0.1:9",
                                 )  # fmt: skip
@@ -247,6 +247,13 @@ async def test_cli_private_channels_need_an_account(tmp_path: Path) -> None:
     code, out, err = await _cli("--db", str(tmp_path / "y.sqlite"), "--symbols", SPOT,
                                 "--channels", "unknown")  # fmt: skip
     assert code == 2 and err.startswith("error: unknown channel 'unknown'; available: ticker")
+    code, out, err = await _cli("--db", str(tmp_path / "z.sqlite"), "--symbols", SPOT,
+                                "--channels", "orders", "--env", "testnet")  # fmt: skip
+    assert code == 2 and out == ""  # no network needed to know the keys are missing
+    assert err == (
+        "error: orders need testnet's own keys: set BINANCE_TESTNET_API_KEY and "
+        "BINANCE_TESTNET_API_SECRET (or BINANCE_TESTNET_PRIVATE_KEY)\n"
+    )
 
 
 async def test_cli_records_private_channels_of_its_emulator_account(tmp_path: Path) -> None:
