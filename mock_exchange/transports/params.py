@@ -9,6 +9,7 @@ text otherwise, ``-1130`` for a well-formed value out of range, ``-1102`` for a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,11 +64,20 @@ def invalid(name: str) -> ExchangeError:
     return ExchangeError(-1130, f"Data sent for parameter '{name}' is not valid.")
 
 
-class Params:
-    """Typed access to one request's parameters."""
+_SYMBOL_RANGE = "^[A-Z0-9-_.]{1,20}$"
+_SYMBOL = re.compile(r"^[A-Z0-9\-_.]{1,20}$")
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
+
+class Params:
+    """Typed access to one request's parameters.
+
+    ``strict_symbol`` (spot): a ``symbol`` outside ``^[A-Z0-9-_.]{1,20}$`` (lower case) is
+    -1100, as Binance's spot API answers; otherwise (futures) it is upper-cased.
+    """
+
+    def __init__(self, values: Mapping[str, Any], *, strict_symbol: bool = False) -> None:
         self.values = values
+        self.strict_symbol = strict_symbol
 
     def has(self, name: str) -> bool:
         """Return True when ``name`` was sent with a non-empty value."""
@@ -132,9 +142,13 @@ class Params:
             return default
 
     def symbol(self) -> str:
-        """Return the mandatory ``symbol`` upper-cased."""
+        """Return the mandatory ``symbol`` (checked on spot, upper-cased on futures)."""
         value = self.text("symbol", required=True)
         assert value is not None
+        if self.strict_symbol:
+            if not _SYMBOL.match(value):
+                raise illegal("symbol", _SYMBOL_RANGE)
+            return value
         return value.upper()
 
     def symbols(self) -> list[str] | None:

@@ -143,7 +143,13 @@ def market(query: md.QueryHandler) -> RestHandler:
     """
 
     def handle(call: RestCall) -> tuple[Any, int]:
-        q = md.Query(call.venue, call.exchange, Params(call.params), call.now, call.micros)
+        q = md.Query(
+            call.venue,
+            call.exchange,
+            Params(call.params, strict_symbol=call.venue == "spot"),
+            call.now,
+            call.micros,
+        )
         return query(q)
 
     handle.__doc__ = query.__doc__

@@ -180,7 +180,7 @@ class WsApiCall:
     @property
     def params(self) -> Params:
         """The request parameters without the signing fields."""
-        return Params(self.request.params)
+        return Params(self.request.params, strict_symbol=self.venue == "spot")
 
 
 class _Refused(Exception):
