@@ -172,6 +172,8 @@ async def _announce_and_serve(
             status = 2
         else:
             print(f"scenario {script.name}: played {played} emulator actions", flush=True)
+            for line in script.account_lines():
+                print(line, flush=True)
     if not args.no_demo_account and not stop.is_set():
         demo = mx.account_state(DEMO_ACCOUNT["apiKey"])
         print(

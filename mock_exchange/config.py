@@ -1,11 +1,13 @@
 """Emulator settings (:class:`ServerConfig`) and the scenario ``setup`` vocabulary that sets them.
 
 A scenario's ``setup`` (``seed``, ``rate``, ``clock: {frozen, start_ms}`` or ``frozen_clock``,
-``markets``, ``only_markets``, ``server``) is read by one function, :func:`config_from_setup`,
-whichever way the scenario is played: ``python -m mock_exchange serve --scenario``, the
-scenario runner's embedded emulator, or ``python -m scenarios validate`` (through
-:func:`check_setup`). :data:`SETUP_SCHEMA` is the JSON Schema of that vocabulary; the copy in
-``scenarios/schema.json`` is checked against it by a test.
+``markets``, ``only_markets``, ``server``; ``account`` and ``accounts`` are checked here but
+their keys are generated each time the scenario is played, :mod:`~mock_exchange.setup_accounts`)
+is read by one function, :func:`config_from_setup`, whichever way the scenario is played:
+``python -m mock_exchange serve --scenario``, the scenario runner's embedded emulator, or
+``python -m scenarios validate`` (through :func:`check_setup`). :data:`SETUP_SCHEMA` is the
+JSON Schema of that vocabulary; the copy in ``scenarios/schema.json`` is checked against it by
+a test.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from .engine.clock import MAX_TIME_MS
 from .engine.markets import ALL_DEFAULT_MARKETS, Market, markets_from_config
+from .setup_accounts import SETUP_ACCOUNT_SCHEMA, check_setup_accounts
 from .transports.rules import FUTURES_RULES, SPOT_RULES, ConnectionRules, RulesFamily
 
 __all__ = [
@@ -125,6 +128,19 @@ SETUP_SCHEMA: dict[str, Any] = {
             "(e.g. liquidation_share, warmup_ms)",
             "additionalProperties": {"type": ["number", "integer", "boolean", "string"]},
         },
+        "account": {
+            **SETUP_ACCOUNT_SCHEMA,
+            "description": "The account the scenario's client uses: a key the emulator "
+            "generates (key_type), its balances and permissions. Live targets use the "
+            "environment's own keys instead",
+        },
+        "accounts": {
+            "type": "object",
+            "description": "More accounts by name (not main), for steps that refer to them "
+            "with {$account: NAME.apiKey}; emulator targets only",
+            "propertyNames": {"pattern": "^[a-z][a-z0-9_]{0,31}$"},
+            "additionalProperties": SETUP_ACCOUNT_SCHEMA,
+        },
     },
 }
 
@@ -172,6 +188,7 @@ def _check_shape(setup: Mapping[str, Any]) -> None:
         if key not in SERVER_SETTINGS:
             raise ValueError(f"setup.server: unknown emulator setting {key!r}")
         _need(_is(value, SERVER_SETTINGS[key]), f"server.{key}", SERVER_SETTINGS[key].__name__)
+    check_setup_accounts(setup)
 
 
 def config_from_setup(setup: Mapping[str, Any], config: ServerConfig | None = None) -> ServerConfig:

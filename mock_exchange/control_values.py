@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 
+from .control_accounts import KEY_REF
 from .engine.clock import MAX_TIME_MS
 from .faults import check_fault
 
@@ -128,6 +129,12 @@ _DECIMAL: dict[str, Any] = {
     "pattern": "^[0-9]+(\\.[0-9]+)?$",
     "exclusiveMinimum": 0,
 }
+# in a scenario an amount may be a template the runner renders first ({$saved: book.asks.0.0});
+# the rendered value is checked again when the action is played
+_AMOUNT: dict[str, Any] = {
+    "anyOf": [_DECIMAL, {"type": "object", "minProperties": 1, "maxProperties": 1}],
+    "description": "A positive decimal (in a scenario also a template: {$saved: book.asks.0.0})",
+}
 _SIDE: dict[str, Any] = {"enum": ["BUY", "SELL"]}
 
 ORDER_SCHEMA: dict[str, Any] = {
@@ -137,9 +144,9 @@ ORDER_SCHEMA: dict[str, Any] = {
         "symbol": {"type": "string"},
         "side": _SIDE,
         "type": {"enum": ["LIMIT", "MARKET", "LIMIT_MAKER"]},
-        "quantity": _DECIMAL,
-        "price": _DECIMAL,
-        "quote_qty": _DECIMAL,
+        "quantity": _AMOUNT,
+        "price": _AMOUNT,
+        "quote_qty": _AMOUNT,
         "time_in_force": {"enum": ["GTC", "IOC", "FOK"]},
         "venue": {"enum": ["spot", "usdm", "coinm"]},
     },
@@ -151,9 +158,9 @@ LIQUIDATE_SCHEMA: dict[str, Any] = {
     "required": ["symbol"],
     "properties": {
         "symbol": {"type": "string"},
-        "apiKey": {"type": "string"},
+        "apiKey": KEY_REF,
         "side": _SIDE,
-        "quantity": _DECIMAL,
+        "quantity": _AMOUNT,
         "venue": {"enum": ["usdm", "coinm"]},
     },
     "additionalProperties": False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import importlib.metadata
 import os
 import signal
@@ -13,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from .checks import check_emulator, check_references
+from .checks import scenario_problems
 from .loader import ScenarioError, discover, load_file
 from .report import REPORT_FORMATS, format_row, header, matrix, summary, write_report
 from .runner import DEFAULT_JOBS, ScenarioResult, run_paths
@@ -103,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
         "BINANCE_PRO_ENV; default emulator)",
     )
     soak.add_argument("--require-live", action="store_true", help=_REQUIRE_LIVE)
+    soak.add_argument(
+        "--private",
+        action="store_true",
+        help="the private mode (CCXT_PRO_SOAK_PRIVATE=1): user data held open while orders are "
+        "placed and canceled, listen keys renewed, connections cycled",
+    )
     return parser
 
 
@@ -116,7 +123,7 @@ def _validate(paths: list[Path]) -> int:
             bad += 1
             print(f"error  {exc}")
             continue
-        problems = check_references(s) + check_emulator(s)
+        problems = scenario_problems(s)
         for problem in problems:
             print(f"error  {problem}")
         if problems:
@@ -230,12 +237,18 @@ def _run(
 
 
 def _soak(
-    seconds: float | None, min_updates: int | None, target: str | None, require_live: bool | None
+    seconds: float | None,
+    min_updates: int | None,
+    target: str | None,
+    require_live: bool | None,
+    private: bool = False,
 ) -> int:
     try:
         config = SoakConfig.from_env(
             seconds=seconds, min_updates=min_updates, target=target, require_live=require_live
         )
+        if private:
+            config = dataclasses.replace(config, private=True)
         resolve_target(config)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -253,13 +266,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return _run(args.paths, args.target, args.report, args.jobs, args.require_live or None)
         if args.command == "soak":
-            return _soak(args.seconds, args.min_updates, args.target, args.require_live or None)
+            return _soak(
+                args.seconds, args.min_updates, args.target, args.require_live or None, args.private
+            )
         if args.command == "validate":
             return _validate(args.paths)
         return _list(args.paths)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (``list | head``): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

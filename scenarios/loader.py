@@ -150,6 +150,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
         common: dict[str, Any] = {
             "targets": tuple(raw["targets"]) if "targets" in raw else None,
             "timeout_ms": raw.get("timeout_ms"),
+            "unless_saved": raw.get("unless_saved"),
         }
         at = where(*key)
         if "call" in raw:
@@ -161,6 +162,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 save=raw.get("save"),
                 expect=_expect(raw.get("expect")),
                 raises=raw.get("raises"),
+                tolerate=tuple(raw.get("tolerate", ())),
                 **common,
             )
         if "open" in raw:
@@ -176,7 +178,15 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
             )
         if "send" in raw:
             s = raw["send"]
-            return SendStep(at, conn=s["conn"], frame=s.get("frame"), text=s.get("text"), **common)
+            sign = s.get("sign", False)
+            return SendStep(
+                at,
+                conn=s["conn"],
+                frame=s.get("frame"),
+                text=s.get("text"),
+                sign=("main" if sign is True else sign) or None,
+                **common,
+            )
         if "recv" in raw:
             r = raw["recv"]
             return RecvStep(
@@ -187,6 +197,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 pings=r.get("pings"),
                 save=r.get("save"),
                 expect=_expect(r.get("expect")),
+                raises=r.get("raises"),
                 **common,
             )
         if "request" in raw:
@@ -199,6 +210,9 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 params=dict(q.get("params", {})),
                 save=q.get("save"),
                 expect=_expect(q.get("expect")),
+                auth=q.get("auth", "none"),
+                account=q.get("account", "main"),
+                raises=q.get("raises"),
                 **common,
             )
         if "close" in raw:
@@ -210,9 +224,12 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
             w = raw["wait"]
             return WaitStep(
                 at,
-                event=w["event"],
+                event=w.get("event"),
                 count=int(w.get("count", 1)),
                 text_matches=w.get("text_matches"),
+                user_event=w.get("user_event"),
+                match=w.get("match"),
+                at_most=w.get("at_most"),
                 **common,
             )
         if "concurrent" in raw:

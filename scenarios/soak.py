@@ -33,6 +33,7 @@ from client.errors import BaseError, NetworkError, RequestTimeout
 from client.telemetry import WireEvent
 
 from .model import Scenario, Where
+from .soak_private import Counters, run_private_soak
 from .targets import Target, expand_targets, pro_env
 
 __all__ = ["SoakConfig", "SoakReport", "resolve_target", "rss_bytes", "run_soak"]
@@ -53,6 +54,10 @@ class SoakConfig:
     watch_timeout_ms: int = 10_000
     target: str = "emulator"
     require_live: bool = False  # ``live`` selecting nothing fails instead of skipping
+    private: bool = False  # CCXT_PRO_SOAK_PRIVATE=1: user data and orders (soak_private.py)
+    order_interval: float = 0.5  # private: seconds between two orders
+    cycle_interval: float = 10.0  # private: seconds between connection cycles (0 = none)
+    listen_key_refresh_ms: int = 2_000  # private: listen-key keep-alive period (emulator)
 
     @classmethod
     def from_env(
@@ -89,6 +94,12 @@ class SoakConfig:
             max_rss_growth_mb=_env_number(env, "CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB", 150.0),
             target=target,
             require_live=require_live,
+            private=env.get("CCXT_PRO_SOAK_PRIVATE", "").strip() == "1",
+            order_interval=_env_number(env, "CCXT_PRO_SOAK_ORDER_INTERVAL", 0.5),
+            cycle_interval=_env_number(env, "CCXT_PRO_SOAK_CYCLE", 10.0),
+            listen_key_refresh_ms=int(
+                _env_number(env, "CCXT_PRO_SOAK_LISTEN_KEY_REFRESH", 2000, whole=True)
+            ),
         )
 
 
@@ -128,6 +139,7 @@ class SoakReport:
     failures: list[str] = field(default_factory=list)
     skipped: str | None = None
     interrupted: bool = False  # stopped early (Ctrl-C): the figures cover the time it ran
+    private: Counters | None = None  # what the private mode counted
 
     @property
     def passed(self) -> bool:
@@ -234,6 +246,8 @@ async def run_soak(
         report.skipped = target.reason
         print(f"soak {report.target}: skipped, {report.skipped}", file=stream, flush=True)
         return report
+    if config.private:
+        return await _private(config, target, report, stream)
     placeholder = Scenario(
         Where(Path("soak"), 1), "soak", "", (target.validity,), "spot", {"rate": 20}, (), ()
     )
@@ -300,6 +314,49 @@ async def run_soak(
         f"{'-' if report.resyncs is None else report.resyncs} resyncs, {report.timeouts} timeouts, "
         f"rss +{growth_mb:.1f} MB: {verdict}",
         file=stream,
+        flush=True,
+    )
+    return report
+
+
+async def _private(
+    config: SoakConfig, target: Target, report: SoakReport, out: TextIO
+) -> SoakReport:
+    """The private mode (:mod:`scenarios.soak_private`), judged by the same memory bound."""
+    live_refresh = target.kind == "live"  # live keys keep Binance's own keep-alive period
+    env = {
+        "order_interval": config.order_interval,
+        "cycle_interval": config.cycle_interval,
+        "listen_key_refresh": 30 * 60_000 if live_refresh else config.listen_key_refresh_ms,
+    }
+    soak, skipped, start_rss, peak = await run_private_soak(
+        target, config.seconds, config.interval, config.watch_timeout_ms, env, rss_bytes, out
+    )
+    if soak is None:
+        report.skipped = skipped
+        print(f"soak {report.target} private: skipped, {skipped}", file=out, flush=True)
+        return report
+    c = report.private = soak.c
+    report.seconds = config.seconds
+    report.updates, report.reconnects, report.timeouts = c.events, c.reconnects, c.timeouts
+    report.errors, report.rss_start, report.rss_peak = c.errors, start_rss, peak
+    report.failures.extend(soak.failures)
+    growth_mb = (peak - start_rss) / 2**20
+    if growth_mb > config.max_rss_growth_mb:
+        report.failures.append(
+            f"resident memory grew {growth_mb:.1f} MB "
+            f"(bound CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB={config.max_rss_growth_mb:g})"
+        )
+    if c.placed == 0:
+        report.failures.append("no order was placed")
+    verdict = "passed" if report.passed else "FAILED: " + "; ".join(report.failures)
+    print(
+        f"soak {report.target} private: {c.placed} orders placed, {c.canceled} canceled, "
+        f"{len(c.final)} final states seen on the stream, {c.lost} lost; {c.events} order "
+        f"updates, {c.renewals} listen-key renewals, {c.cycles} connection cycles, "
+        f"{c.reconnects} reconnects, {c.reconciles} reconciliations, {c.timeouts} timeouts, "
+        f"rss +{growth_mb:.1f} MB (peak {peak / 2**20:.1f} MB): {verdict}",
+        file=out,
         flush=True,
     )
     return report

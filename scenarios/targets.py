@@ -23,7 +23,7 @@ import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import aiohttp
@@ -31,7 +31,16 @@ import aiohttp
 import client
 from mock_exchange import CONTROL_ACTIONS, MockExchange, ServerConfig, config_from_setup
 
-from .model import CallStep, Scenario, walk_steps
+from .accounts import (
+    Account,
+    emulated_environ,
+    live_account,
+    live_reason,
+    provision,
+    required_gates,
+    wall_ms,
+)
+from .model import Scenario
 
 __all__ = [
     "DEFAULT_TARGETS",
@@ -46,6 +55,7 @@ __all__ = [
     "no_live_reason",
     "parse_target",
     "pro_env",
+    "required_gates",
     "reset_for",
 ]
 
@@ -55,7 +65,6 @@ NO_LIVE_ENV = (
     "no live environment configured: set BINANCE_PRO_ENV (prod, testnet, demo) or an "
     "environment's own BINANCE_{PROD,TESTNET,DEMO}_API_KEY and _API_SECRET"
 )
-_MUTATING = ("create_", "cancel_", "edit_", "amend_")
 
 
 class EmulatorHandle(Protocol):
@@ -119,12 +128,14 @@ class _Remote:
 
 @dataclass
 class Opened:
-    """A target opened for one scenario: its client, endpoints, clock and emulator (offline)."""
+    """A target opened for one scenario: its client, endpoints, clock, emulator (offline) and
+    the accounts it may sign with (``main`` is the client's)."""
 
     exchange: client.Binance
     endpoints: client.Endpoints
     emulator: EmulatorHandle | None
     now_ms: Callable[[], int]
+    accounts: dict[str, Account] = field(default_factory=dict)
 
 
 def credentials_for(env: str, environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
@@ -145,28 +156,20 @@ def credentials_for(env: str, environ: Mapping[str, str] | None = None) -> tuple
     return None
 
 
-def required_gates(scenario: Scenario) -> set[str]:
-    """Return the gates a scenario needs: declared ones plus those its calls imply."""
-    gates = set(scenario.requires)
-    for step in walk_steps(scenario.steps + scenario.cleanup):
-        if not isinstance(step, CallStep):
-            continue
-        if step.call.startswith(_MUTATING):
-            gates.add("live_orders")
-        if step.call.startswith("cancel_all"):
-            gates.add("cancel_all")
-    return gates
-
-
 def gate_reason(
     scenario: Scenario, env: str, environ: Mapping[str, str] | None = None
 ) -> str | None:
-    """Return why ``scenario`` may not run on live environment ``env``, or None if it may."""
+    """Return why ``scenario`` may not run on live environment ``env``, or None if it may.
+
+    Keys: the environment's own family (a private key family counts), of the key type the
+    scenario's ``setup.account`` names; then ``BINANCE_LIVE_ORDERS=1`` for order mutations and
+    ``BINANCE_CONFIRM_CANCEL_ALL=1`` for cancel-all.
+    """
     environ = os.environ if environ is None else environ
     gates = required_gates(scenario)
-    if "keys" in gates and credentials_for(env, environ) is None:
-        family = env.upper()
-        return f"needs BINANCE_{family}_API_KEY and BINANCE_{family}_API_SECRET"
+    keys = live_reason(scenario, env, environ)
+    if keys:
+        return keys
     if "live_orders" in gates and environ.get("BINANCE_LIVE_ORDERS") != "1":
         return "mutates orders: set BINANCE_LIVE_ORDERS=1 to allow live order mutations"
     if "cancel_all" in gates and environ.get("BINANCE_CONFIRM_CANCEL_ALL") != "1":
@@ -210,9 +213,17 @@ class Target:
         """The name scenarios list in ``targets:`` (``emulator`` or a live environment)."""
         return "emulator" if self.offline else str(self.env)
 
+    @property
+    def answers_to(self) -> tuple[str, ...]:
+        """Every ``targets:`` name that selects this target: ``emulator``; a live
+        environment; for ``ENV@emulator`` both ``ENV`` and ``ENV@emulator``."""
+        if self.kind == "emulated":
+            return (str(self.env), f"{self.env}@emulator")
+        return (self.validity,)
+
     def valid_for(self, scenario: Scenario) -> bool:
         """True when the scenario lists this target (emulator URLs count as ``emulator``)."""
-        return self.validity in scenario.targets
+        return any(name in scenario.targets for name in self.answers_to)
 
     def skip_reason(
         self, scenario: Scenario, environ: Mapping[str, str] | None = None
@@ -222,45 +233,57 @@ class Target:
             return self.reason or NO_LIVE_ENV
         if not self.valid_for(scenario):
             return f"not valid on {self.validity} (targets: {', '.join(scenario.targets)})"
-        if not self.offline:
+        if self.kind == "live":
             return gate_reason(scenario, str(self.env), environ)
-        return None
+        return None  # emulated: an emulator account plays the keys, nothing real is traded
 
     @contextlib.asynccontextmanager
     async def open(self, scenario: Scenario) -> AsyncIterator[Opened]:
         """Yield the opened target: client, endpoints, clock and, offline, the emulator."""
         if self.kind == "emulator":
-            async with (
-                MockExchange(config=config_from_setup(scenario.setup)) as mx,
-                client.Binance(binance_env="local", base_url=mx.base_url) as ex,
-            ):
-                yield Opened(ex, ex.endpoints, _Embedded(mx), mx.clock.now_ms)
+            async with MockExchange(config=config_from_setup(scenario.setup)) as mx:
+                embedded = _Embedded(mx)
+                accounts = await provision(scenario, embedded.act)
+                async with _client(accounts, base_url=mx.base_url) as ex:
+                    yield Opened(ex, ex.endpoints, embedded, mx.clock.now_ms, accounts)
         elif self.kind == "url":
             assert self.base_url is not None
             async with aiohttp.ClientSession() as session:
                 remote = _Remote(self.base_url, session)
                 await remote.act("reset", reset_for(scenario.setup))
                 await remote.sync_clock()
-                async with client.Binance(binance_env="local", base_url=self.base_url) as ex:
-                    yield Opened(ex, ex.endpoints, remote, remote.now_ms)
+                accounts = await provision(scenario, remote.act)
+                async with _client(accounts, base_url=self.base_url) as ex:
+                    yield Opened(ex, ex.endpoints, remote, remote.now_ms, accounts)
         elif self.kind == "emulated":
             async with contextlib.AsyncExitStack() as stack:
                 base_url = self.base_url
+                handle: EmulatorHandle
                 if base_url is None:
                     mx = await stack.enter_async_context(MockExchange(config=ServerConfig()))
-                    base_url = mx.base_url
-                async with self._live_client("local", base_url) as ex:
-                    yield Opened(ex, ex.endpoints, None, _wall_ms)
+                    base_url, handle = mx.base_url, _Embedded(mx)
+                else:
+                    session = await stack.enter_async_context(aiohttp.ClientSession())
+                    handle = _Remote(base_url, session)
+                made = await provision(scenario, handle.act)
+                main = made.get("main")
+                # the emulator account plays the environment's own key family, read back
+                # through the credential lookup of the live path (never the real keys)
+                environ = emulated_environ(str(self.env), main)
+                mine = live_account(str(self.env), environ)
+                accounts = {**made, "main": mine} if mine is not None else made
+                ex = await stack.enter_async_context(self._live_client(mine, base_url))
+                yield Opened(ex, ex.endpoints, None, wall_ms, accounts)
         else:
-            async with self._live_client(str(self.env), None) as ex:
-                yield Opened(ex, ex.endpoints, None, _wall_ms)
+            main = live_account(str(self.env))
+            accounts = {"main": main} if main is not None else {}
+            async with self._live_client(main, None) as ex:
+                yield Opened(ex, ex.endpoints, None, wall_ms, accounts)
 
-    def _live_client(self, env: str, base_url: str | None) -> client.Binance:
-        creds = credentials_for(str(self.env))
-        key, secret = creds if creds else (None, None)
-        return client.Binance(
-            binance_env=env, base_url=base_url, mirror=self.env, api_key=key, api_secret=secret
-        )
+    def _live_client(self, main: Account | None, base_url: str | None) -> client.Binance:
+        env = "local" if base_url is not None else str(self.env)
+        config = dict(main.config) if main is not None else {}
+        return client.Binance(config, binance_env=env, base_url=base_url, mirror=self.env)
 
 
 def reset_for(setup: Mapping[str, Any]) -> dict[str, Any]:
@@ -279,8 +302,19 @@ def reset_for(setup: Mapping[str, Any]) -> dict[str, Any]:
     return {"seed": config.seed, "rate": config.rate, "clock": clock}
 
 
-def _wall_ms() -> int:
-    return int(time.time() * 1000)
+def _client(accounts: Mapping[str, Account], *, base_url: str) -> client.Binance:
+    """A client of the local environment of ``base_url`` with the ``main`` account's key."""
+    main = accounts.get("main")
+    return client.Binance(dict(main.config) if main else {}, binance_env="local", base_url=base_url)
+
+
+def _has_keys(env: str, environ: Mapping[str, str]) -> bool:
+    """True when ``env``'s own family holds a key with a secret or a private key (one that
+    cannot be read still selects the environment: its scenarios then skip saying why)."""
+    try:
+        return client.Credentials.from_env(env, environ).complete
+    except client.AuthenticationError:
+        return True
 
 
 _ENV_ALIASES = {"sandbox": "testnet", "production": "prod"}
@@ -327,7 +361,7 @@ def live_targets_from_env(environ: Mapping[str, str] | None = None) -> list[Targ
     if pro_env:
         names.append(pro_env)
     for env in ("prod", "testnet", "demo"):
-        if env not in names and credentials_for(env, environ) is not None:
+        if env not in names and _has_keys(env, environ):
             names.append(env)
     return [Target("live", env=n) for n in names]
 
