@@ -311,17 +311,10 @@ class BookSync:
             self._go_live()
             return self._live  # type: ignore[return-value]
         self.flush()
-        bids, asks = self.bids.levels, self.asks.levels
-        if self._live is not None:  # levels change in place: copy them
-            bids = [[p, a] for p, a in bids[:limit]]
-            asks = [[p, a] for p, a in asks[:limit]]
-        else:
-            bids = bids[:limit] if limit else bids[:]
-            asks = asks[:limit] if limit else asks[:]
         return OrderBook(
             symbol=self.symbol,
-            bids=bids,
-            asks=asks,
+            bids=self.bids.best(limit),
+            asks=self.asks.best(limit),
             timestamp=self.timestamp,
             datetime=iso8601(self.timestamp),
             nonce=self.nonce,

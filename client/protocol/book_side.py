@@ -61,26 +61,26 @@ def parse_pairs(pairs: Any) -> list[float] | None:
 
 
 class BookSide:
-    """One side of a book: levels ``[price, amount]`` best first, with a bisect index.
+    """One side of a book that hands out copies: levels ``[price, amount]``, worst first.
 
-    ``_keys`` holds each level's exact key, ordered from the worst level to the best (the
-    price on the bid side, the negated price on the ask side, so both ascend) and ending with
-    an infinite sentinel, so ``_keys[bisect_left(...)]`` is always a valid read; key ``j`` is
-    level ``len(levels) - 1 - j``. Diffs touch the best levels most, and stored this way a key
-    inserted or removed there moves the few keys after it, not the whole array. A float key
-    is exact for a decimal of at most 15 significant digits (every Binance price): two such
+    ``levels`` is stored from the worst level to the best, and :meth:`best` hands out the best
+    first: that copy costs what a forward one does (``levels[::-1]``), and diffs touch the
+    best levels most, which stored this way sit at the end, where an insertion or a removal
+    moves few references. ``_keys`` holds each level's exact key in the same order (the price
+    on the bid side, the negated price on the ask side, so both ascend) and ends with an
+    infinite sentinel, so ``_keys[bisect_left(...)]`` is always a valid read. A float key is
+    exact for a decimal of at most 15 significant digits (every Binance price): two such
     decimals are equal exactly when their floats are, and order the same way. The keys are
     packed doubles (an ``array``): a bisect then reads one contiguous block instead of a float
     object per probe, which matters when hundreds of books share the CPU caches. A price of
     more than 15 significant digits (none on Binance) turns the side's keys into a list of
     ``Decimal`` values for good: a float key and a ``Decimal`` key compare by the float's
     binary value, which would misplace such a price next to a short one.
+
+    A level is replaced, never mutated, so a copy handed out earlier keeps its contents.
     """
 
     __slots__ = ("_keys", "_negate", "levels")
-
-    in_place = False
-    """Whether a level's amount is changed in place (a live side) or the level replaced."""
 
     def __init__(self, descending: bool) -> None:
         self._negate = not descending
@@ -96,6 +96,38 @@ class BookSide:
         """Set the level at ``price`` to ``amount`` (0 removes it; unknown removals are normal)."""
         self.apply(((price, amount),))
 
+    def best(self, limit: int | None = None) -> list[list[float]]:
+        """Return a copy of the best ``limit`` levels (all by default), best first."""
+        return self.levels[: -limit - 1 : -1] if limit else self.levels[::-1]
+
+    def _values(self, pairs: Any) -> list[float] | None:
+        """Return the numbers of ``pairs``, flat; None when a price needs an exact key (the
+        side has ``Decimal`` keys, or the price has more than 15 significant digits)."""
+        if type(self._keys) is list:
+            return None
+        if len(pairs) >= _BATCH:
+            values = parse_pairs(pairs)
+            if values is not None:
+                return values
+        values = []
+        for p, q in pairs:
+            if type(p) is str and len(p) > 16 and _significant_digits(p) > 15:
+                return None
+            values += (float(p), float(q))
+        return values
+
+    def _key(self, p: Any) -> Any:
+        """Return the exact key of price ``p``, switching the side to ``Decimal`` keys at
+        its first price of more than 15 significant digits (then every key is exact)."""
+        if type(self._keys) is list or (
+            type(p) is str and len(p) > 16 and _significant_digits(p) > 15
+        ):
+            keys = self._keys
+            if type(keys) is not list:
+                self._keys = [Decimal(repr(k)) for k in keys]
+            return -_decimal(p) if self._negate else _decimal(p)
+        return -float(p) if self._negate else float(p)
+
     def apply(self, pairs: Any) -> None:
         """Set every ``(price, amount)`` of ``pairs`` (strings or numbers, a sized
         collection), in order.
@@ -104,66 +136,39 @@ class BookSide:
         instructions: a replaced level is built from the floats just parsed, never from the
         level it replaces (a second cache miss per level).
         """
-        values = None
-        if len(pairs) >= _BATCH and type(self._keys) is not list:
-            values = parse_pairs(pairs)
-        if values is None:
-            self._apply_each(pairs)
+        values = self._values(pairs)
+        if values is None:  # long prices: keyed exactly, one by one
+            for p, q in pairs:
+                self._set(self._key(p), float(p), float(q))
             return
         keys, levels = self._keys, self.levels
-        negate, in_place = self._negate, self.in_place
-        last = len(levels) - 1
+        negate = self._negate
         it = iter(values)
         for price, amount in zip(it, it, strict=True):
             key = -price if negate else price
             j = bisect_left(keys, key)
             if keys[j] == key:
-                if not amount:
-                    del keys[j]
-                    del levels[last - j]
-                    last -= 1
-                elif in_place:
-                    levels[last - j][1] = amount
+                if amount:
+                    levels[j] = [price, amount]
                 else:
-                    levels[last - j] = [price, amount]
+                    del keys[j]
+                    del levels[j]
             elif amount:
                 keys.insert(j, key)
-                last += 1
-                levels.insert(last - j, [price, amount])
+                levels.insert(j, [price, amount])
 
-    def _apply_each(self, pairs: Any) -> None:
-        """:meth:`apply`, parsing each number on its own and keying long prices exactly."""
-        keys, levels = self._keys, self.levels
-        negate, in_place = self._negate, self.in_place
-        exact = type(keys) is list
-        last = len(levels) - 1
-        for p, q in pairs:
-            price, amount = float(p), float(q)
-            key: Any = -price if negate else price
-            if exact or (type(p) is str and len(p) > 16 and _significant_digits(p) > 15):
-                keys, exact = self._exact_keys(), True
-                key = -_decimal(p) if negate else _decimal(p)
-            j = bisect_left(keys, key)
-            if keys[j] == key:
-                if not amount:
-                    del keys[j]
-                    del levels[last - j]
-                    last -= 1
-                elif in_place:
-                    levels[last - j][1] = amount
-                else:
-                    levels[last - j] = [price, amount]
-            elif amount:
-                keys.insert(j, key)
-                last += 1
-                levels.insert(last - j, [price, amount])
-
-    def _exact_keys(self) -> list[Any]:
-        """Return the keys as ``Decimal`` values (switching to them the first time)."""
+    def _set(self, key: Any, price: float, amount: float) -> None:
         keys = self._keys
-        if type(keys) is not list:
-            keys = self._keys = [Decimal(repr(k)) for k in keys]
-        return keys
+        j = bisect_left(keys, key)
+        if keys[j] == key:
+            if amount:
+                self.levels[j] = [price, amount]
+            else:
+                del keys[j]
+                del self.levels[j]
+        elif amount:
+            keys.insert(j, key)
+            self.levels.insert(j, [price, amount])
 
     def __len__(self) -> int:
         return len(self.levels)
@@ -172,24 +177,66 @@ class BookSide:
 class LiveBookSide(BookSide):
     """A side whose levels change in place: the side of a live book (``live_book``).
 
-    ``levels`` is the list a live book hands out: a level's amount is set in place, and the
-    list is cleared and refilled in place, never replaced.
+    ``levels`` is best first (it is the list a live book hands out, as it is): a level's
+    amount is set in place, and the list is cleared and refilled in place, never replaced.
+    Key ``j`` (worst first, as in :class:`BookSide`) is level ``len(levels) - 1 - j``.
     """
 
     __slots__ = ()
 
-    in_place = True
-
     @classmethod
     def taking_over(cls, side: BookSide) -> LiveBookSide:
-        """Return a live side with the levels of ``side`` (as fresh lists: its own may be in
-        copies handed out before, which must keep their contents)."""
+        """Return a live side with the levels of copying ``side`` (as fresh lists: its own
+        may be in copies handed out before, which must keep their contents)."""
         live = cls(not side._negate)
         live._keys = side._keys[:]
-        live.levels = [[p, a] for p, a in side.levels]
+        live.levels = [[p, a] for p, a in reversed(side.levels)]
         return live
 
     def clear(self) -> None:
         """Remove every level (in place: a live book holds ``levels``)."""
         self._keys = array("d", (_INF,))
         self.levels.clear()
+
+    def best(self, limit: int | None = None) -> list[list[float]]:
+        """Return a copy of the best ``limit`` levels (all by default), each level copied."""
+        return [[p, a] for p, a in self.levels[:limit]]
+
+    def apply(self, pairs: Any) -> None:
+        """Set every ``(price, amount)`` of ``pairs`` in order, changing levels in place."""
+        values = self._values(pairs)
+        if values is None:
+            for p, q in pairs:
+                self._set(self._key(p), float(p), float(q))
+            return
+        keys, levels = self._keys, self.levels
+        negate = self._negate
+        last = len(levels) - 1
+        it = iter(values)
+        for price, amount in zip(it, it, strict=True):
+            key = -price if negate else price
+            j = bisect_left(keys, key)
+            if keys[j] == key:
+                if amount:
+                    levels[last - j][1] = amount
+                else:
+                    del keys[j]
+                    del levels[last - j]
+                    last -= 1
+            elif amount:
+                keys.insert(j, key)
+                last += 1
+                levels.insert(last - j, [price, amount])
+
+    def _set(self, key: Any, price: float, amount: float) -> None:
+        keys, levels = self._keys, self.levels
+        j = bisect_left(keys, key)
+        if keys[j] == key:
+            if amount:
+                levels[len(levels) - 1 - j][1] = amount
+            else:
+                del levels[len(levels) - 1 - j]
+                del keys[j]
+        elif amount:
+            levels.insert(len(levels) - j, [price, amount])
+            keys.insert(j, key)

@@ -54,4 +54,4 @@ def test_a_side_folds_a_batch_like_one_level_at_a_time() -> None:
     batch.apply(pairs)
     for p, q in pairs:
         single.apply([(p, q)])
-    assert batch.levels == single.levels == [[4.0, 5.0], [3.0, 1.0], [1.0, 3.0]]
+    assert batch.best() == single.best() == [[4.0, 5.0], [3.0, 1.0], [1.0, 3.0]]
