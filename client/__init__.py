@@ -39,6 +39,7 @@ from .errors import (
     UnsubscribeError,
 )
 from .exchange import Binance, binance
+from .method_table import MethodInfo, method_info, method_table
 from .server_time import ServerClock
 from .stream_connection import StreamConnection
 from .telemetry import WireEvent, redact
@@ -94,6 +95,7 @@ __all__ = [
     "Market",
     "MarketClosed",
     "MarketId",
+    "MethodInfo",
     "NetworkError",
     "NotSupported",
     "OperationRejected",
@@ -121,6 +123,8 @@ __all__ = [
     "binance",
     "endpoints_for",
     "errors",
+    "method_info",
+    "method_table",
     "redact",
     "required_credentials",
 ]

@@ -66,6 +66,7 @@ async def open_exchange(
     seed: int = 0,
     rate: float = 20.0,
     config: Mapping[str, Any] | None = None,
+    account: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[Opened]:
     """Yield a client on the embedded emulator, a running emulator, or a live environment.
 
@@ -76,6 +77,10 @@ async def open_exchange(
         seed: the embedded emulator's seed.
         rate: the embedded emulator's background activity (actions per second per venue).
         config: more client config (``options``, ``apiKey``...), passed to :class:`Binance`.
+        account: the embedded emulator only: register an account with a key it generates
+            (``{"key_type": "hmac", "balances": {"USDT": "1000"}, "futuresBalances": ...}``,
+            the scenario ``setup.account`` fields) and give the client its credentials. A
+            live environment uses its own key family instead (``BINANCE_TESTNET_API_KEY``...).
 
     Raises:
         ValueError: an unknown environment.
@@ -94,10 +99,15 @@ async def open_exchange(
             async with Binance(cfg, binance_env=live) as ex:
                 yield Opened(ex, live, live)
             return
-    from mock_exchange import MockExchange, ServerConfig  # only the embedded default needs it
+    from mock_exchange import MockExchange, ServerConfig, generate_account  # embedded only
 
+    server = ServerConfig(seed=seed, rate=rate)
+    if account is not None:
+        made = generate_account("main", account)
+        server.accounts.append(made.registration)
+        cfg.update(made.client_config)
     async with (
-        MockExchange(config=ServerConfig(seed=seed, rate=rate)) as mx,
+        MockExchange(config=server) as mx,
         Binance(cfg, binance_env="local", base_url=mx.base_url) as ex,
     ):
         yield Opened(ex, EMBEDDED, f"embedded emulator at {mx.base_url}")

@@ -22,7 +22,7 @@ Tree::
      │    │    │                       or trigger at once (-2010 messages, -2021/-4142/-5022
      │    │    │                       futures)
      │    │    └── OrderNotFillable    -5021 FOK that cannot fill
-     │    ├── InsufficientFunds        "insufficient balance", -2018, -2019, -3041
+     │    ├── InsufficientFunds        "insufficient balance", -2018, -2019, -3041, -5013
      │    └── NotSupported             -1020, -4120, something the exchange or client lacks
      └── NetworkError                  the link failed; the request may be retried
           ├── ConnectionClosed         the socket closed under a pending request or watch
@@ -319,6 +319,7 @@ BY_CODE: dict[int, type[BaseError]] = {
     # margin and convert
     -3041: InsufficientFunds,
     -3045: OperationRejected,
+    -5013: InsufficientFunds,  # sapi universal transfer: "Asset transfer failed: ..."
     # futures order rules (USD-M and COIN-M share them)
     -4001: InvalidOrder,
     -4002: InvalidOrder,

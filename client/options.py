@@ -20,6 +20,7 @@ __all__ = [
     "TIMEFRAMES",
     "check_timeframe",
     "exchange_params",
+    "resolve_sub_type",
     "settings_from",
     "snake",
 ]
@@ -68,6 +69,8 @@ CAMEL = {
     "apiSecret": "api_secret",
     "baseUrl": "base_url",
     "defaultType": "type",
+    "subType": "sub_type",
+    "defaultSubType": "sub_type",
     "keepAlive": "keepalive",
     "keepaliveTimeout": "keepalive_timeout",
     "maxStreams": "max_streams",
@@ -114,6 +117,7 @@ OPTION_KEYS = frozenset(
         "mirror",
         "method",
         "margin_mode",
+        "sub_type",
         "snapshot_fetcher",
         "rest_fetcher",
         "ws_auth",
@@ -123,10 +127,38 @@ OPTION_KEYS = frozenset(
 """Call options the client reads itself; every other key of ``params`` goes to Binance."""
 
 
+_SUB_TYPES = {"linear": "future", "inverse": "delivery"}
+_FUTURES_TYPES = frozenset({"future", "swap", "linear", "usdm", "delivery", "inverse", "coinm"})
+
+
+def resolve_sub_type(opts: dict[str, Any], *, in_call: bool) -> dict[str, Any]:
+    """Fold CCXT's ``subType`` (``linear``/``inverse``) into ``type``, as ccxt reads it: a
+    sub-type names the futures venue (USD-M or COIN-M). One given in the call's params decides
+    unless the type is margin; an instance default (``defaultSubType``) only picks between the
+    futures venues, so a spot call stays spot. Returns ``opts`` (changed in place)."""
+    sub = opts.pop("sub_type", None)
+    venue = _SUB_TYPES.get(str(sub).lower()) if sub is not None else None
+    kind = str(opts.get("type")).lower()
+    if venue is None or kind in ("margin", "cross"):
+        return opts
+    if in_call or kind in _FUTURES_TYPES:
+        opts["type"] = venue
+    return opts
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def exchange_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     """Return the keys of a call's ``params`` that are Binance request parameters (not client
-    options), in their order, to be sent as they are (``timeInForce``, ``newOrderRespType``)."""
-    return {k: v for k, v in (params or {}).items() if k not in OPTION_KEYS}
+    options), in their order, to be sent as they are (``timeInForce``, ``newOrderRespType``).
+
+    A snake_case key is read as its camelCase name (``client_order_id`` -> ``clientOrderId``,
+    ``time_in_force`` -> ``timeInForce``): no Binance or CCXT parameter has an underscore.
+    """
+    return {_camel(k): v for k, v in (params or {}).items() if k not in OPTION_KEYS}
 
 
 def settings_from(opts: Mapping[str, Any]) -> ConnectionSettings:

@@ -8,13 +8,14 @@ live events (:class:`~client.protocol.user_data.AccountState`): an order's state
 when it is later than, and different from, what is held, so each order's latest state reaches
 watchers exactly once and never goes back, whichever arrives first, the event or the read.
 
-1. ``fetch_open_orders`` (every symbol of the venue): the open orders as they are now.
+1. ``fetch_open_orders`` (every symbol of the venue; isolated margin: its pair, which Binance
+   requires there): the open orders as they are now.
 2. ``fetch_order`` for each order held open that is no longer open: its final state.
 3. ``fetch_my_trades`` for every symbol the session saw an order or trade on, is watched on,
    or has an open order on, from the newest trade held (else from when the session started):
    the fills missed; ``fetch_order`` for a fill's order that was never seen (an order placed
    and finished while the socket was down).
-4. ``fetch_balance``: the balance now.
+4. ``fetch_balance``: the balance now (isolated margin: of its pair only).
 5. futures: ``fetch_positions``; a position held open that is no longer listed was closed.
 
 Orders and positions that last changed before the session started are not reported (they
@@ -54,6 +55,7 @@ class ReconcilePlan:
         since: Binance time (ms) when the session started.
         futures: read positions and wallet balances.
         watched: the symbols watchers asked for.
+        symbol: isolated margin: the pair every read is about (None: the whole venue).
         errors: what failed, per step, in the last run.
     """
 
@@ -62,6 +64,7 @@ class ReconcilePlan:
     since: int
     futures: bool
     watched: Callable[[], Iterable[Symbol]] = lambda: ()
+    symbol: Symbol | None = None
     errors: list[BaseError] = field(default_factory=list)
 
 
@@ -108,7 +111,7 @@ async def reconcile(state: AccountState, plan: ReconcilePlan) -> Changes:
         steps += 1
         open_now = await plan.fetch(
             "fetch_open_orders",
-            {"symbol": None, "since": None, "limit": None, "params": params},
+            {"symbol": plan.symbol, "since": None, "limit": None, "params": params},
         )
         for order in open_now:
             take(order)
@@ -118,6 +121,8 @@ async def reconcile(state: AccountState, plan: ReconcilePlan) -> Changes:
         plan.errors.append(err)
 
     symbols = state.symbols() | set(plan.watched()) | {o["symbol"] for o in open_now}
+    if plan.symbol is not None:
+        symbols.add(plan.symbol)
     for symbol in sorted(s for s in symbols if s):
         try:
             steps += 1
@@ -127,7 +132,11 @@ async def reconcile(state: AccountState, plan: ReconcilePlan) -> Changes:
 
     try:
         steps += 1
-        balance: Balance = await plan.fetch("fetch_balance", {"params": params})
+        wallet = params
+        if plan.symbol is not None:  # the isolated account takes its pairs, not isIsolated
+            wallet = {k: v for k, v in params.items() if k != "isIsolated"}
+            wallet["symbols"] = [plan.symbol]
+        balance: Balance = await plan.fetch("fetch_balance", {"params": wallet})
         if apply_balance(state, balance, plan.futures):
             changes.add("balance", None)
     except BaseError as err:

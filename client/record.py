@@ -23,7 +23,6 @@ from .errors import BadRequest, BaseError
 from .exchange import Binance
 from .persistence.channels import (
     CHANNELS,
-    PRIVATE_CHANNELS,
     ChannelError,
     RecordChannel,
     RecordOptions,
@@ -35,17 +34,27 @@ from .persistence.sqlite import SQLiteStore, StoreError
 __all__ = ["build_parser", "main"]
 
 DEFAULT_CHANNELS = "ticker,trades"
+RECORD_ACCOUNT = {
+    "balances": {"USDT": "100000", "BTC": "1", "ETH": "10"},
+    "futuresBalances": {"USDT": "100000"},
+    "coinmBalances": {"BTC": "1"},
+}
+"""The embedded emulator's account for the private channels (throwaway emulator funds)."""
 
 
 def _epilog() -> str:
-    public = "\n".join(f"  {c.name:<13} {c.doc} -> table {c.table}" for c in CHANNELS.values())
-    private = ", ".join(n for n in PRIVATE_CHANNELS if n not in CHANNELS)
+    listed = "\n".join(
+        f"  {c.name:<13} {c.doc} -> table {c.table}{' (private)' if c.private else ''}"
+        for c in CHANNELS.values()
+    )
     lines = [
         "channels:",
-        public,
+        listed,
+        "",
+        "private channels record the account's user data: live with the environment's own",
+        "keys (BINANCE_TESTNET_API_KEY and _API_SECRET or _PRIVATE_KEY, ...); on the embedded",
+        "emulator with an account it creates (its key is printed, to trade on it).",
     ]
-    if private:
-        lines.append(f"  (private, coming with the private client: {private})")
     lines += [
         "",
         "environment:",
@@ -154,6 +163,12 @@ async def _record(args: argparse.Namespace, channels: list[RecordChannel]) -> in
     symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
     if not symbols:
         return _fail("--symbols names no symbol")
+    private = [c.name for c in channels if c.private]
+    if private and args.url:
+        return _fail(
+            f"{', '.join(private)}: private channels record the embedded emulator's own account "
+            "or a live environment's, not an emulator at --url"
+        )
     try:
         env = args.env or (None if args.url else default_env())
         if env is not None and env.strip().lower() != EMBEDDED:
@@ -162,8 +177,24 @@ async def _record(args: argparse.Namespace, channels: list[RecordChannel]) -> in
     except (ValueError, StoreError) as exc:
         return _fail(str(exc))
     loop = asyncio.get_running_loop()
+    account = RECORD_ACCOUNT if private else None
     try:
-        async with open_exchange(env, url=args.url, seed=args.seed, rate=args.rate) as opened:
+        async with open_exchange(
+            env, url=args.url, seed=args.seed, rate=args.rate, account=account
+        ) as opened:
+            if private and not opened.exchange.credentials.complete:
+                family = f"BINANCE_{opened.env.upper()}"
+                return _fail(
+                    f"{', '.join(private)} need {opened.env}'s own keys: set {family}_API_KEY "
+                    f"and {family}_API_SECRET (or {family}_PRIVATE_KEY)"
+                )
+            if private and opened.env == EMBEDDED:
+                creds = opened.exchange.credentials
+                print(
+                    f"note: private channels record an emulator account: apiKey "
+                    f"{creds.api_key} secret {creds.secret} (trade on it at the URL below)",
+                    file=sys.stderr,
+                )
             try:
                 symbols = await _canonical(opened.exchange, symbols)
             except BadRequest as exc:  # BadSymbol: a symbol the exchange does not list

@@ -9,7 +9,9 @@ of connection comes in as :class:`Hooks`:
   may build a fresh URL (a new listen key) each time.
 * ``restore(ws, handover)`` brings the session back on ``ws``: re-SUBSCRIBE for market streams,
   re-logon and re-subscribe for the WebSocket API. On a handover it runs before the switch
-  and may raise to keep the old socket.
+  and may raise to keep the old socket. On a new socket a restore that raises gives the
+  socket up with that error, as if it had ended with it: the backoff and ``is_retryable``
+  decide what follows, so a session that did not come back is retried, not left half-up.
 * ``lost(ws, err)`` the socket is gone: fail what was pending on it, remember what to restore.
 * ``wants_reconnect()`` is there anything to restore? Without it the supervisor stops, and the
   next :meth:`Supervisor.ensure_open` dials again.
@@ -33,6 +35,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .connection import ConnectionSettings, resolve
 from .errors import BaseError, ConnectionClosed, NetworkError, RequestTimeout
@@ -248,35 +251,49 @@ class Supervisor:
             self._kickable = True
 
     async def _serve(self, ws: WebSocket) -> BaseError:
-        """Restore the session on ``ws`` and serve it (and its successors) until it ends."""
+        """Restore the session on ``ws`` and serve it (and its successors) until it ends; a
+        restore that fails ends ``ws`` with its error."""
+        first = ws
         restore = asyncio.create_task(self._restore(ws), name=f"client.restore {self.url}")
         try:
             while True:
                 self._notice.clear()
                 closed = asyncio.ensure_future(ws.wait_closed())
                 notice = asyncio.ensure_future(self._notice.wait())
+                waits: set[asyncio.Future[Any]] = {closed, notice}
+                if not restore.done():
+                    waits.add(restore)
                 try:
-                    await asyncio.wait({closed, notice}, return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     notice.cancel()
                     if not closed.done():
                         closed.cancel()
+                failed = restore.result() if restore.done() else None
+                if failed is not None and ws is first:
+                    with contextlib.suppress(Exception):
+                        await ws.close(1000, "session not restored")
+                    return failed
                 if closed.done() and not closed.cancelled():
                     return closed.result()
-                new = await self._handover(ws)
-                if new is not None:
-                    ws = new
+                if self._notice.is_set():
+                    new = await self._handover(ws)
+                    if new is not None:
+                        ws = new
         finally:
             if not restore.done():
                 restore.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await restore
 
-    async def _restore(self, ws: WebSocket) -> None:
+    async def _restore(self, ws: WebSocket) -> BaseError | None:
+        """Run the restore hook on new socket ``ws``; return what made it fail (None: done)."""
         try:
             await self.hooks.restore(ws, False)
         except BaseError as err:
             self.telemetry.emit("error", self.url, f"restore failed: {err}")
+            return err
+        return None
 
     async def _handover(self, old: WebSocket) -> WebSocket | None:
         """Move to a fresh socket before the announced shutdown drops ``old``."""

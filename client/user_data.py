@@ -20,8 +20,10 @@ Nothing is lost across a reconnect: when a socket comes back after a drop (not a
 (:mod:`client.reconcile`) and the changes it missed reach the same watchers.
 
 Every waiter gets a value or an exception: watchers stay pending across a reconnect (what
-they wait for is reconciled), bounded by their timeout; an error that ends the session for
-good (refused credentials, a closed connection) fails them at once.
+they wait for is reconciled), bounded by their timeout; a reconnect whose session could not be
+restored (a replayed logon or subscribe failed) fails the watchers waiting then with its error
+at once while the connection tries again after its backoff; an error that ends the session for
+good (refused credentials, a closed connection) fails them, and later ones, at once.
 """
 
 from __future__ import annotations
@@ -231,6 +233,11 @@ class UserDataSession(abc.ABC):
     def fail(self, err: BaseError) -> None:
         """End the session for good: every watcher, now and later, gets ``err``."""
         self.error = err
+        self.interrupt(err)
+
+    def interrupt(self, err: BaseError) -> None:
+        """Fail the watchers waiting now with ``err`` (the subscription is down and coming
+        back failed); the session goes on, and later watchers wait for the next attempt."""
         for waiting in self._waiters.values():
             for fut in waiting:
                 reject(fut, err)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .errors import BaseError, ExchangeError
 from .protocol.backoff import is_retryable
+from .protocol.redaction import key_digest
 from .protocol.user_data import AccountState
 from .protocol.user_events import MarketOf
 from .protocol.ws_api import WsApiEvent
@@ -115,6 +115,7 @@ class WsApiEventRouter:
         self.sessions: set[WsApiUserData] = set()
         conn.on_event = self.route
         conn.on_lost = self.lost
+        conn.on_restore_failed = self.restore_failed
 
     def route(self, ws: WebSocket, event: WsApiEvent) -> None:
         """Hand ``event`` to its session (or hold it until its subscription is bound)."""
@@ -156,6 +157,13 @@ class WsApiEventRouter:
             for session in list(self.sessions):
                 session.connection_failed(err, stopped)
 
+    def restore_failed(self, ws: WebSocket, err: BaseError) -> None:
+        """The session state could not be brought back on new socket ``ws`` (a replayed
+        logon or subscribe failed; the connection gives the socket up and tries again after
+        its backoff): the watchers waiting now learn why at once instead of timing out."""
+        for session in list(self.sessions):
+            session.interrupt(err)
+
 
 class WsApiUserData(UserDataSession):
     """A subscription on a WebSocket API connection (spot, margin)."""
@@ -181,8 +189,7 @@ class WsApiUserData(UserDataSession):
         self.subscribe = subscribe
         self.timeout = timeout
         # named by a digest of the API key: connection_info lists step names
-        account = hashlib.sha256(key[1].encode()).hexdigest()[:12]
-        self.step_name = f"userData:{key[0]}:{account}:{key[2] or ''}"
+        self.step_name = f"userData:{key[0]}:{key_digest(key[1])}:{key[2] or ''}"
         self.bound: tuple[WebSocket, int] | None = None
         self._ever_bound = False
         self.subscriptions = 0
@@ -216,33 +223,17 @@ class WsApiUserData(UserDataSession):
                 await self.conn.ensure_open(timeout)
 
     async def _step(self, conn: WsApiConnection, ws: WebSocket) -> None:
+        """The restore step: subscribe on ``ws`` (a failure that a new socket may cure is the
+        connection's to retry, after its backoff)."""
+        self.bind(ws, await self._subscribe_on(ws))
+
+    async def _subscribe_on(self, ws: WebSocket) -> int:
         try:
-            sid = await self.subscribe(conn, ws, self)
+            return await self.subscribe(self.conn, ws, self)
         except BaseError as err:
             if not is_retryable(err):
                 self.fail(err)  # refused: watchers learn why rather than time out
-            elif self._ever_bound and not ws.closed:
-                # a restore that failed is not retried by the connection: keep trying on
-                # this socket rather than stay silent until it drops
-                self.spawn(self._retry(ws), "resubscribe")
             raise
-        self.bind(ws, sid)
-
-    async def _retry(self, ws: WebSocket) -> None:
-        pause = 1.0
-        while not ws.closed and self.bound is None and not self.closed:
-            await asyncio.sleep(pause)  # a pause between attempts, not a wait for an event
-            pause = min(30.0, pause * 2)
-            try:
-                sid = await self.subscribe(self.conn, ws, self)
-            except BaseError as err:
-                if not is_retryable(err):
-                    self.fail(err)
-                    return
-                continue
-            if not ws.closed:
-                self.bind(ws, sid)
-            return
 
     def bind(self, ws: WebSocket, sid: int) -> None:
         """``sid`` is our subscription on ``ws`` now; reconcile when a drop came before."""
@@ -282,12 +273,23 @@ class WsApiUserData(UserDataSession):
         ``eventStreamTerminated``)."""
 
     async def _resubscribe(self, ws: WebSocket) -> None:
-        if ws.closed:
-            return  # the next socket's restore subscribes
-        try:
-            await self._step(self.conn, ws)
-        except BaseError as err:
-            self.telemetry.emit("error", self.url, f"subscribing again failed: {err}")
+        """Subscribe again on ``ws`` (still in use by others, so not given up): a failure a
+        retry may cure is retried on it, with growing pauses, until it works or ``ws`` ends
+        (then the next socket's restore subscribes)."""
+        pause = 1.0
+        while not ws.closed and self.bound is None and not self.closed:
+            try:
+                sid = await self._subscribe_on(ws)
+            except BaseError as err:
+                self.telemetry.emit("error", self.url, f"subscribing again failed: {err}")
+                if not is_retryable(err):
+                    return
+                await asyncio.sleep(pause)  # a pause between attempts, not a wait for an event
+                pause = min(30.0, pause * 2)
+                continue
+            if not ws.closed:
+                self.bind(ws, sid)
+            return
 
     async def renew(self, subscribe: Subscribe) -> None:
         """Replace the subscription on the current socket by one made with ``subscribe``

@@ -10,7 +10,10 @@ belongs to a :class:`~client.supervisor.Supervisor`:
   next request after a drop (pending requests fail with ConnectionClosed).
 * With session state (:attr:`WsApiConnection.restore_steps`: a logon, a user-data subscribe,
   each re-signed when replayed) it reconnects by itself and replays the steps on the new
-  socket; a handover replays them on the fresh socket before switching.
+  socket; a handover replays them on the fresh socket before switching. A step refused for
+  good is replayed no more; a step that failed otherwise fails the user-data watchers at once
+  (:attr:`WsApiConnection.on_restore_failed`) and gives the socket up, so the supervisor's
+  backoff paces the next attempt, rather than leaving the session half-restored.
 * On ``serverShutdown`` new requests go to a fresh socket while the old one finishes its
   pending answers, then closes.
 * Requests wait until a new socket's restore steps are done (a request sent right after a
@@ -42,6 +45,7 @@ from .errors import (
     RequestTimeout,
     error_from_binance,
 )
+from .protocol.backoff import is_retryable
 from .protocol.ws_api import (
     ServerShutdown,
     UnsolicitedError,
@@ -88,6 +92,9 @@ class WsApiConnection(Supervised):
             :class:`~client.protocol.ws_api.WsApiEvent` (user data is routed by socket and
             ``subscriptionId``: ids count from 0 on every socket).
         on_lost: called with a socket that ended (None: a dial failed) and the error.
+        on_restore_failed: called with a new socket and the error when its restore failed
+            in a way a new socket may cure (the socket is then given up and dialled again
+            after the supervisor's backoff).
     """
 
     def __init__(
@@ -100,6 +107,7 @@ class WsApiConnection(Supervised):
         self.restore_steps: list[RestoreStep] = []
         self.on_event: Callable[[WebSocket, WsApiEvent], None] | None = None
         self.on_lost: Callable[[WebSocket | None, BaseError], None] | None = None
+        self.on_restore_failed: Callable[[WebSocket, BaseError], None] | None = None
         self.events_received = 0
         self._requests: dict[str, _Pending] = {}
         self._step_names: dict[str, RestoreStep] = {}
@@ -315,21 +323,44 @@ class WsApiConnection(Supervised):
         return ws
 
     async def _restore_on(self, ws: WebSocket, handover: bool) -> None:
-        """Replay the session state on ``ws``; then let the requests waiting for it go."""
+        """Replay the session state on ``ws``; then let the requests waiting for it go.
+
+        A step refused for good (not :func:`is_retryable`) would be refused on every socket:
+        it is replayed no more and the other steps go on. Any other failure on a new socket
+        fails the watchers of :attr:`on_restore_failed` at once and gives the socket up (the
+        supervisor reconnects after its backoff and replays every step); the requests waiting
+        for the session stay at its gate until the socket is gone, then move to the next.
+        """
         gate = self._ready.get(ws)
         applied = self._applied.setdefault(ws, set())
+        lost = False
         try:
             for step in list(self.restore_steps):
-                if step not in applied:
-                    try:
-                        await step(self, ws)
-                    except BaseError as err:
-                        self._restore_errors[ws] = (step, err)
+                if step in applied or step not in self.restore_steps:
+                    continue
+                try:
+                    await step(self, ws)
+                except BaseError as err:
+                    self._restore_errors[ws] = (step, err)
+                    if handover or is_retryable(err):
+                        lost = not handover
+                        if lost and self.on_restore_failed is not None:
+                            self.on_restore_failed(ws, err)
                         raise
-                    applied.add(step)
+                    self._drop_step(step)
+                    self.telemetry.emit("error", self.url, f"restore step dropped: {err}")
+                    continue
+                applied.add(step)
         finally:
-            if gate is not None:
+            if gate is not None and not lost:
                 resolve(gate, None)
+
+    def _drop_step(self, step: RestoreStep) -> None:
+        """Replay ``step`` no more (whatever name it was kept under)."""
+        for name in [n for n, s in self._step_names.items() if s is step]:
+            del self._step_names[name]
+        if step in self.restore_steps:
+            self.restore_steps.remove(step)
 
     def _lost(self, ws: WebSocket | None, err: BaseError) -> None:
         """The current socket is gone: fail the requests sent on it, forget its session."""

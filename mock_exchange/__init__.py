@@ -15,10 +15,12 @@ from .errors import ExchangeError, StreamControlError
 from .faults import Control, Fault, JournalEntry
 from .hosts import URL_RULE, rewrite_url
 from .server import MockExchange
+from .setup_accounts import KEY_TYPES, GeneratedAccount, generate_account, generate_accounts
 
 __all__ = [
     "CONTROL_ACTIONS",
     "DEFAULT_MARKETS",
+    "KEY_TYPES",
     "SCRIPT_ACTIONS",
     "URL_RULE",
     "Control",
@@ -28,6 +30,7 @@ __all__ = [
     "Engine",
     "ExchangeError",
     "Fault",
+    "GeneratedAccount",
     "JournalEntry",
     "Market",
     "MockExchange",
@@ -39,6 +42,8 @@ __all__ = [
     "check_action",
     "check_setup",
     "config_from_setup",
+    "generate_account",
+    "generate_accounts",
     "markets_from_config",
     "rewrite_url",
 ]

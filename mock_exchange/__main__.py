@@ -5,17 +5,52 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.metadata
 import signal
 import sys
 
 import yaml
 
 from .config import DEFAULT_RATE, DEMO_ACCOUNT, ServerConfig
+from .control_http import is_loopback_host
+from .control_values import MAX_RATE, number_check
 from .hosts import URL_RULE
-from .script import load_accounts_file, load_markets_file, load_scenario_script, play_script
+from .script import (
+    ScenarioScript,
+    load_accounts_file,
+    load_markets_file,
+    load_scenario_script,
+    play_script,
+)
 from .server import MockExchange
 
 __all__ = ["main"]
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("binance-pro-kit")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _rate(text: str) -> float:
+    try:
+        return float(number_check("rate", maximum=MAX_RATE)(float(text)))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a rate (actions per second, 0 to {MAX_RATE})"
+        ) from None
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (0-65535)")
+    return port
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,14 +58,15 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m mock_exchange",
         description="A local Binance emulator serving every Binance host on one port.",
     )
+    parser.add_argument("--version", action="version", version=f"mock_exchange {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve until SIGINT/SIGTERM, then shut down cleanly")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=0, help="port to bind; 0 = any free port")
+    serve.add_argument("--port", type=_port, default=0, help="port to bind; 0 = any free port")
     serve.add_argument("--seed", type=int, default=0, help="seed of the market (default 0)")
     serve.add_argument(
         "--rate",
-        type=float,
+        type=_rate,
         default=DEFAULT_RATE,
         help="background actions per second of each main symbol (others get a share), "
         f"0 = fully scripted (default {DEFAULT_RATE:g})",
@@ -79,7 +115,8 @@ async def _serve(args: argparse.Namespace) -> int:
             script = load_scenario_script(args.scenario)
             script.apply_setup(config)
     except (OSError, ValueError, yaml.YAMLError) as exc:
-        print(f"mock_exchange: {exc}", file=sys.stderr, flush=True)
+        for line in str(exc).splitlines():
+            print(f"mock_exchange: {line}", file=sys.stderr, flush=True)
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -91,25 +128,64 @@ async def _serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"mock_exchange: accounts: {exc}", file=sys.stderr, flush=True)
         return 2
-    async with mx:
-        print(f"mock_exchange listening on {mx.base_url}", flush=True)
-        print(f"URL rule: {URL_RULE.replace('127.0.0.1:PORT', f'{mx.host}:{mx.port}')}", flush=True)
-        print(f"example: {mx.url('https://api.binance.com/api/v3/time')}", flush=True)
-        if script is not None:
+    try:
+        await mx.start()
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        print(
+            f"mock_exchange: cannot listen on {args.host}:{args.port}: {why}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
+    if not is_loopback_host(args.host.strip("[]")):
+        print(
+            f"mock_exchange: warning: --host {args.host} makes the emulator and its control API "
+            "(/_mock/: reset, faults, orders, accounts) reachable from other machines; "
+            "bind 127.0.0.1 unless that is what you want",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        return await _announce_and_serve(mx, args, config, script, stop)
+    finally:
+        await mx.stop()
+
+
+async def _announce_and_serve(
+    mx: MockExchange,
+    args: argparse.Namespace,
+    config: ServerConfig,
+    script: ScenarioScript | None,
+    stop: asyncio.Event,
+) -> int:
+    print(f"mock_exchange listening on {mx.base_url}", flush=True)
+    print(f"URL rule: {URL_RULE.replace('127.0.0.1:PORT', f'{mx.host}:{mx.port}')}", flush=True)
+    print(f"example: {mx.url('https://api.binance.com/api/v3/time')}", flush=True)
+    status = 0
+    if script is not None:
+        try:
             played = play_script(mx, script.actions)
+        except ValueError as exc:  # refused by the running emulator
+            print(f"mock_exchange: scenario {script.name}: {exc}", file=sys.stderr, flush=True)
+            stop.set()
+            status = 2
+        else:
             print(f"scenario {script.name}: played {played} emulator actions", flush=True)
-        if not args.no_demo_account:
-            demo = mx.account_state(DEMO_ACCOUNT["apiKey"])
-            print(
-                f"demo account uid {demo['uid']}: apiKey {DEMO_ACCOUNT['apiKey']} "
-                f"secret {DEMO_ACCOUNT['secret']} (HMAC; --no-demo-account turns it off)",
-                flush=True,
-            )
-        if len(config.accounts) > (0 if args.no_demo_account else 1):
-            print(f"accounts registered: {len(mx.accounts)}", flush=True)
-        await stop.wait()
-        print("mock_exchange shutting down", flush=True)
-    return 0
+            for line in script.account_lines():
+                print(line, flush=True)
+    if not args.no_demo_account and not stop.is_set():
+        demo = mx.account_state(DEMO_ACCOUNT["apiKey"])
+        print(
+            f"demo account uid {demo['uid']}: apiKey {DEMO_ACCOUNT['apiKey']} "
+            f"secret {DEMO_ACCOUNT['secret']} (HMAC; --no-demo-account turns it off)",
+            flush=True,
+        )
+    if len(config.accounts) > (0 if args.no_demo_account else 1) and not stop.is_set():
+        print(f"accounts registered: {len(mx.accounts)}", flush=True)
+    await stop.wait()
+    print("mock_exchange shutting down", flush=True)
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,13 @@
 """Emulator settings (:class:`ServerConfig`) and the scenario ``setup`` vocabulary that sets them.
 
 A scenario's ``setup`` (``seed``, ``rate``, ``clock: {frozen, start_ms}`` or ``frozen_clock``,
-``markets``, ``only_markets``, ``server``) is read by one function, :func:`config_from_setup`,
-whichever way the scenario is played: ``python -m mock_exchange serve --scenario``, the
-scenario runner's embedded emulator, or ``python -m scenarios validate`` (through
-:func:`check_setup`). :data:`SETUP_SCHEMA` is the JSON Schema of that vocabulary; the copy in
-``scenarios/schema.json`` is checked against it by a test.
+``markets``, ``only_markets``, ``server``; ``account`` and ``accounts`` are checked here but
+their keys are generated each time the scenario is played, :mod:`~mock_exchange.setup_accounts`)
+is read by one function, :func:`config_from_setup`, whichever way the scenario is played:
+``python -m mock_exchange serve --scenario``, the scenario runner's embedded emulator, or
+``python -m scenarios validate`` (through :func:`check_setup`). :data:`SETUP_SCHEMA` is the
+JSON Schema of that vocabulary; the copy in ``scenarios/schema.json`` is checked against it by
+a test.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .engine.clock import MAX_TIME_MS
 from .engine.markets import ALL_DEFAULT_MARKETS, Market, markets_from_config
+from .setup_accounts import SETUP_ACCOUNT_SCHEMA, check_setup_accounts
 from .transports.rules import FUTURES_RULES, SPOT_RULES, ConnectionRules, RulesFamily
 
 __all__ = [
@@ -56,6 +60,7 @@ class ServerConfig:
     futures_rules: ConnectionRules = FUTURES_RULES
     rate_limits: bool = True
     liquidation_share: float = 0.02  # share of futures taker actions that are liquidations
+    handshake_timeout_s: float = 10.0  # wall time a new connection has to send its first request
     # accounts registered at start (the account contract's JSON, as POST /_mock/accounts takes)
     accounts: list[dict[str, Any]] = field(default_factory=list)
     # daily margin interest rates by asset (the defaults cover BTC, ETH, BNB, USDT, USDC)
@@ -98,6 +103,7 @@ SETUP_SCHEMA: dict[str, Any] = {
                 "start_ms": {
                     "type": "integer",
                     "minimum": 0,
+                    "maximum": MAX_TIME_MS,
                     "description": "Start time, ms since the epoch",
                 },
             },
@@ -121,6 +127,19 @@ SETUP_SCHEMA: dict[str, Any] = {
             "description": "Other mock_exchange.ServerConfig fields for the embedded emulator "
             "(e.g. liquidation_share, warmup_ms)",
             "additionalProperties": {"type": ["number", "integer", "boolean", "string"]},
+        },
+        "account": {
+            **SETUP_ACCOUNT_SCHEMA,
+            "description": "The account the scenario's client uses: a key the emulator "
+            "generates (key_type), its balances and permissions. Live targets use the "
+            "environment's own keys instead",
+        },
+        "accounts": {
+            "type": "object",
+            "description": "More accounts by name (not main), for steps that refer to them "
+            "with {$account: NAME.apiKey}; emulator targets only",
+            "propertyNames": {"pattern": "^[a-z][a-z0-9_]{0,31}$"},
+            "additionalProperties": SETUP_ACCOUNT_SCHEMA,
         },
     },
 }
@@ -158,7 +177,8 @@ def _check_shape(setup: Mapping[str, Any]) -> None:
         _need(_is(clock["frozen"], bool), "clock.frozen", "true or false")
     if clock.get("start_ms") is not None:
         start = clock["start_ms"]
-        _need(_is(start, int) and start >= 0, "clock.start_ms", "an integer >= 0")
+        ok = _is(start, int) and 0 <= start <= MAX_TIME_MS
+        _need(ok, "clock.start_ms", f"an integer from 0 to {MAX_TIME_MS} (year 9999)")
     markets = setup.get("markets", [])
     entries_ok = isinstance(markets, list) and all(isinstance(e, Mapping) for e in markets)
     _need(entries_ok, "markets", "a list of entries")
@@ -168,6 +188,7 @@ def _check_shape(setup: Mapping[str, Any]) -> None:
         if key not in SERVER_SETTINGS:
             raise ValueError(f"setup.server: unknown emulator setting {key!r}")
         _need(_is(value, SERVER_SETTINGS[key]), f"server.{key}", SERVER_SETTINGS[key].__name__)
+    check_setup_accounts(setup)
 
 
 def config_from_setup(setup: Mapping[str, Any], config: ServerConfig | None = None) -> ServerConfig:

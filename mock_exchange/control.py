@@ -36,11 +36,24 @@ from .control_accounts import (
     check_deposit,
     check_liquidation,
 )
+from .control_values import (
+    LIQUIDATE_SCHEMA,
+    MAX_RATE,
+    ORDER_SCHEMA,
+    check_clock,
+    check_fault_value,
+    check_liquidate,
+    check_push,
+    check_reset,
+    no_value_check,
+    number_check,
+    schema_check,
+)
 from .engine.book import Side
-from .engine.clock import ControlledClock
+from .engine.clock import MAX_TIME_MS, ControlledClock
 from .engine.core import Liquidation, OrderResult
 from .engine.markets import MarketKind
-from .faults import FAULT_KINDS, Control, Fault, check_fault
+from .faults import FAULT_KINDS, Control, Fault
 
 __all__ = [
     "CONTROL_ACTIONS",
@@ -66,7 +79,13 @@ class Controllable(Protocol):
     @property
     def rate(self) -> float: ...
 
-    def reset(self, seed: int | None = None) -> None: ...
+    def reset(
+        self,
+        seed: int | None = None,
+        *,
+        rate: float | None = None,
+        clock: Mapping[str, Any] | None = None,
+    ) -> None: ...
     def set_rate(self, rate: float) -> None: ...
     def add_fault(self, kind: str, **options: Any) -> Fault: ...
     def push(self, frame: Any, *, stream: str | None = None) -> int: ...
@@ -170,73 +189,12 @@ class ControlAction:
         raise ValueError(f"{self.name}: no control route for {value!r}")
 
 
-# -- value checks (one per script action) ----------------------------------------------------
-
-
-def _number(name: str, *, integer: bool = False) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
-        kinds = int if integer else int | float
-        if isinstance(value, bool) or not isinstance(value, kinds) or value < 0:
-            raise ValueError(f"{name} needs a number >= 0")
-        return value
-
-    return check
-
-
-def _mapping(name: str, required: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
-    def check(value: Any) -> dict[str, Any]:
-        if not isinstance(value, Mapping) or any(k not in value for k in required):
-            needs = " and ".join(repr(k) for k in required)
-            raise ValueError(f"{name} needs a mapping with {needs}")
-        return dict(value)
-
-    return check
-
-
-def _nothing(name: str) -> Callable[[Any], None]:
-    def check(value: Any) -> None:
-        if value not in (None, {}):
-            raise ValueError(f"{name} takes no value (write {{{name}: {{}}}})")
-
-    return check
-
-
-def _check_seed(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("reset needs an integer seed (or nothing)")
-    return value
-
-
-def _check_clock(value: Any) -> str:
-    if value not in ("freeze", "resume"):
-        raise ValueError(f"clock needs 'freeze' or 'resume', not {value!r}")
-    return str(value)
-
-
-def _check_fault(value: Any) -> dict[str, Any]:
-    fault = _mapping("fault", ("kind",))(value)
-    check_fault(fault["kind"], {k: v for k, v in fault.items() if k != "kind"})
-    return fault
-
-
-def _check_push(value: Any) -> dict[str, Any]:
-    push = _mapping("push", ("frame",))(value)
-    unknown = set(push) - {"frame", "stream"}
-    if unknown:
-        raise ValueError(f"push takes frame and stream, not {sorted(unknown)}")
-    if push.get("stream") is not None and not isinstance(push["stream"], str):
-        raise ValueError("push: stream must be a stream name")
-    return push
-
-
 # -- what each action does -------------------------------------------------------------------
 
 
-def _reset(mx: Controllable, seed: int | None) -> dict[str, Any]:
-    mx.reset(seed)
-    return {"seed": mx.seed}
+def _reset(mx: Controllable, value: dict[str, Any]) -> dict[str, Any]:
+    mx.reset(value.get("seed"), rate=value.get("rate"), clock=value.get("clock"))
+    return {"seed": mx.seed, "rate": mx.rate, "now": mx.clock.now_ms(), "frozen": mx.clock.frozen}
 
 
 def _clock(mx: Controllable, op: str) -> dict[str, Any]:
@@ -251,6 +209,11 @@ def _rate(mx: Controllable, rate: float) -> dict[str, Any]:
 def _clear_faults(mx: Controllable, _value: None) -> dict[str, Any]:
     mx.control.clear_faults()
     return {"faults": []}
+
+
+def _clear_journal(mx: Controllable, _value: None) -> dict[str, Any]:
+    mx.control.clear_journal()
+    return {"entries": []}
 
 
 def _order(mx: Controllable, body: dict[str, Any]) -> dict[str, Any]:
@@ -268,13 +231,6 @@ def _order(mx: Controllable, body: dict[str, Any]) -> dict[str, Any]:
         **kwargs,
     )
     return {"orderId": res.order_id, "status": res.status, "executedQty": str(res.executed_qty)}
-
-
-def _check_liquidate(value: Any) -> dict[str, Any]:
-    body = _mapping("liquidate", ("symbol",))(value)
-    if body.get("apiKey") is None and any(k not in body for k in ("side", "quantity")):
-        raise ValueError("liquidate needs 'side' and 'quantity' (or 'apiKey' for an account)")
-    return body
 
 
 def _liquidate(mx: Controllable, body: dict[str, Any]) -> dict[str, Any]:
@@ -317,12 +273,29 @@ def _schema(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 _ROWS: tuple[ControlAction, ...] = (
     ControlAction(
         "reset",
-        "Rebuild the market from a seed (default: the current seed) and clear the faults",
+        "Rebuild the market from a seed (default: the current seed); clear faults, bans and "
+        "journal; with rate and clock, also set the activity and restart the clock there "
+        "(clock: {} = running at wall time)",
         _reset,
-        (HttpRoute("POST", "reset", lambda b: b.get("seed")),),
-        lambda seed: {"seed": seed},
-        _check_seed,
-        {"type": ["integer", "null"]},
+        (HttpRoute("POST", "reset", check_reset),),
+        dict,
+        check_reset,
+        {
+            "type": ["integer", "null", "object"],
+            "properties": {
+                "seed": {"type": ["integer", "null"]},
+                "rate": {"type": "number", "minimum": 0, "maximum": MAX_RATE},
+                "clock": {
+                    "type": "object",
+                    "properties": {
+                        "frozen": {"type": "boolean"},
+                        "start_ms": {"type": "integer", "minimum": 0, "maximum": MAX_TIME_MS},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "additionalProperties": False,
+        },
     ),
     ControlAction(
         "clock_state",
@@ -335,10 +308,10 @@ _ROWS: tuple[ControlAction, ...] = (
         "advance_clock",
         "Move the virtual clock forward, ms",
         lambda mx, ms: {"now": mx.clock.advance(int(ms))},
-        (HttpRoute("POST", "clock/advance", lambda b: int(b["ms"])),),
+        (HttpRoute("POST", "clock/advance", lambda b: b.get("ms")),),
         lambda ms: {"ms": ms},
-        _number("advance_clock", integer=True),
-        {"type": "integer", "minimum": 0},
+        number_check("advance_clock", integer=True, maximum=MAX_TIME_MS),
+        {"type": "integer", "minimum": 0, "maximum": MAX_TIME_MS},
     ),
     ControlAction(
         "clock",
@@ -349,17 +322,17 @@ _ROWS: tuple[ControlAction, ...] = (
             HttpRoute("POST", "clock/resume", lambda _b: "resume"),
         ),
         _empty,
-        _check_clock,
+        check_clock,
         {"enum": ["freeze", "resume"]},
     ),
     ControlAction(
         "rate",
         "Background orders per second",
         _rate,
-        (HttpRoute("POST", "rate", lambda b: float(b["rate"])),),
+        (HttpRoute("POST", "rate", lambda b: b.get("rate")),),
         lambda rate: {"rate": rate},
-        _number("rate"),
-        {"type": "number", "minimum": 0},
+        number_check("rate", maximum=MAX_RATE),
+        {"type": "number", "minimum": 0, "maximum": MAX_RATE},
     ),
     ControlAction(
         "fault",
@@ -367,7 +340,7 @@ _ROWS: tuple[ControlAction, ...] = (
         lambda mx, v: mx.add_fault(**v).to_dict(),
         (HttpRoute("POST", "faults", _body),),
         dict,
-        _check_fault,
+        check_fault_value,
         {
             "type": "object",
             "required": ["kind"],
@@ -381,11 +354,16 @@ _ROWS: tuple[ControlAction, ...] = (
                     "type": "string",
                     "description": "Control method it applies to (SUBSCRIBE...)",
                 },
-                "count": {"type": "integer", "description": "Times it fires (-1 = until cleared)"},
-                "delay_ms": {"type": "integer", "minimum": 0},
+                "count": {
+                    "type": "integer",
+                    "minimum": -1,
+                    "not": {"const": 0},
+                    "description": "Times it fires (-1 = until cleared)",
+                },
+                "delay_ms": {"type": "integer", "minimum": 0, "maximum": 86_400_000},
                 "code": {"type": "integer"},
                 "msg": {"type": "string"},
-                "close_code": {"type": "integer"},
+                "close_code": {"type": "integer", "minimum": 1000, "maximum": 4999},
                 "stream": {"type": "string"},
                 "symbol": {"type": "string"},
                 "venue": {"enum": ["spot", "usdm", "coinm"]},
@@ -399,7 +377,7 @@ _ROWS: tuple[ControlAction, ...] = (
         _clear_faults,
         (HttpRoute("DELETE", "faults", _none),),
         _empty,
-        _nothing("clear_faults"),
+        no_value_check("clear_faults"),
         _NO_VALUE,
     ),
     ControlAction(
@@ -416,7 +394,7 @@ _ROWS: tuple[ControlAction, ...] = (
         lambda mx, v: {"sent": mx.push(v["frame"], stream=v.get("stream"))},
         (HttpRoute("POST", "push", _body),),
         dict,
-        _check_push,
+        check_push,
         {
             "type": "object",
             "required": ["frame"],
@@ -439,22 +417,8 @@ _ROWS: tuple[ControlAction, ...] = (
         _order,
         (HttpRoute("POST", "order", _body),),
         dict,
-        _mapping("order", ("symbol", "side")),
-        {
-            "type": "object",
-            "required": ["symbol", "side"],
-            "properties": {
-                "symbol": {"type": "string"},
-                "side": {"enum": ["BUY", "SELL"]},
-                "type": {"enum": ["LIMIT", "MARKET", "LIMIT_MAKER"]},
-                "quantity": {"type": ["string", "number"]},
-                "price": {"type": ["string", "number"]},
-                "quote_qty": {"type": ["string", "number"]},
-                "time_in_force": {"enum": ["GTC", "IOC", "FOK"]},
-                "venue": {"enum": ["spot", "usdm", "coinm"]},
-            },
-            "additionalProperties": False,
-        },
+        schema_check("order", ORDER_SCHEMA),
+        ORDER_SCHEMA,
     ),
     ControlAction(
         "liquidate",
@@ -464,19 +428,8 @@ _ROWS: tuple[ControlAction, ...] = (
         _liquidate,
         (HttpRoute("POST", "liquidate", _body),),
         dict,
-        _check_liquidate,
-        {
-            "type": "object",
-            "required": ["symbol"],
-            "properties": {
-                "symbol": {"type": "string"},
-                "apiKey": {"type": "string"},
-                "side": {"enum": ["BUY", "SELL"]},
-                "quantity": {"type": ["string", "number"]},
-                "venue": {"enum": ["usdm", "coinm"]},
-            },
-            "additionalProperties": False,
-        },
+        check_liquidate,
+        LIQUIDATE_SCHEMA,
     ),
     ControlAction(
         "shutdown",
@@ -484,7 +437,7 @@ _ROWS: tuple[ControlAction, ...] = (
         lambda mx, _v: {"sent": mx.server_shutdown()},
         (HttpRoute("POST", "shutdown", _none),),
         _empty,
-        _nothing("shutdown"),
+        no_value_check("shutdown"),
         _NO_VALUE,
     ),
     ControlAction(
@@ -537,6 +490,15 @@ _ROWS: tuple[ControlAction, ...] = (
         lambda mx, _v: {"entries": [e.to_dict() for e in mx.control.journal]},
         (HttpRoute("GET", "journal", _none),),
         _empty,
+    ),
+    ControlAction(
+        "clear_journal",
+        "Forget every journal entry",
+        _clear_journal,
+        (HttpRoute("DELETE", "journal", _none),),
+        _empty,
+        no_value_check("clear_journal"),
+        _NO_VALUE,
     ),
 )
 

@@ -16,6 +16,7 @@ __all__ = [
     "ACCOUNT_SCHEMA",
     "BORROW_RATE_SCHEMA",
     "DEPOSIT_SCHEMA",
+    "KEY_REF",
     "LIQUIDATION_SCHEMA",
     "check_account",
     "check_borrow_rate",
@@ -96,6 +97,11 @@ def check_liquidation(value: Any) -> dict[str, Any]:
 
 
 _AMOUNTS = {"type": "object", "additionalProperties": {"type": ["string", "number"]}}
+# an account's key in a scenario script may be a template naming one of its accounts
+KEY_REF: dict[str, Any] = {
+    "type": ["string", "object"],
+    "description": "The account's API key (in a scenario: {$account: NAME.apiKey})",
+}
 
 ACCOUNT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -124,7 +130,7 @@ DEPOSIT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["apiKey", "asset", "amount"],
     "properties": {
-        "apiKey": {"type": "string"},
+        "apiKey": KEY_REF,
         "asset": {"type": "string"},
         "amount": {"type": ["string", "number"]},
         "wallet": {"enum": ["spot", "futures", "usdm", "coinm"]},
@@ -146,7 +152,7 @@ LIQUIDATION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["apiKey", "symbol", "side", "price", "qty"],
     "properties": {
-        "apiKey": {"type": "string"},
+        "apiKey": KEY_REF,
         "symbol": {"type": "string"},
         "side": {"enum": ["BUY", "SELL"]},
         "price": {"type": ["string", "number"]},

@@ -40,6 +40,7 @@ from .transports.rules import ConnectionRules
 from .transports.stream_names import LISTEN_KEY_CHANNEL, StreamKey, parse_stream
 from .transports.user_data import UserDataHub
 from .transports.venues import VENUE_SPECS
+from .transports.ws_connection import WsConnection
 
 __all__ = ["Emulator"]
 
@@ -79,6 +80,7 @@ class Emulator:
         self.activities: dict[MarketKind, Activity] = self._new_activities(self.config.rate)
         # set whenever the clock moves or the activity changes: the clock driver wakes up
         self.wake = asyncio.Event()
+        self.clock_restarts = 0  # a reset that restarts the clock: the driver starts over
         self.clock.add_listener(lambda _now: self.wake.set())
 
     def _new_exchange(self) -> Exchange:
@@ -205,21 +207,41 @@ class Emulator:
             value = action.check(value)
         return action.run(self, value)
 
-    def reset(self, seed: int | None = None) -> None:
+    def reset(
+        self,
+        seed: int | None = None,
+        *,
+        rate: float | None = None,
+        clock: Mapping[str, Any] | None = None,
+    ) -> None:
         """Rebuild the exchange and activity from ``seed`` (default: the current seed).
 
+        ``rate`` sets the background activity (default: unchanged); ``clock`` (``frozen``,
+        ``start_ms``) restarts the clock there, frozen or running (``{}``: running at wall
+        time), even backwards, and open connections count their rules from the new time.
         Accounts, keys and balances stay; open orders go with the old books, so what they
-        locked is free again.
+        locked is free again. Faults, weight counters and bans, and the journal are cleared.
+
+        Raises:
+            ValueError: a ``start_ms`` the clock cannot take; nothing changes.
         """
+        if clock is not None:
+            self.clock.restart(
+                frozen=bool(clock.get("frozen", False)), start_ms=clock.get("start_ms")
+            )
+            self.clock_restarts += 1
+            for conn in self.registry.all():
+                conn.rebase(self.clock.now_ms())
         if seed is not None:
             self.config.seed = seed
-        rate = self.activity.rate
+        rate = self.activity.rate if rate is None else rate
         self.accounts.release_locks()  # the orders holding them go with the old books
         self.exchange = self._new_exchange()
         self.publisher.reset(self.exchange)
         self.activities = self._new_activities(rate)
         self.limiters = self._new_limiters()
         self.control.clear_faults()
+        self.control.clear_journal()
         self.wake.set()
 
     def set_rate(self, rate: float) -> None:
@@ -479,23 +501,54 @@ class Emulator:
     # -- the clock ---------------------------------------------------------------------------
 
     def step(self, now: int, prev: int) -> None:
-        """Run everything due at ``now``: activity, funding, periodic streams, connection rules."""
-        for venue, activity in self.activities.items():
-            events = activity.run_until(now)
-            self._publish(venue, events, now)
-        self.user_data.on_clock(now)
-        self.exchange.on_clock(prev, now)
-        for venue, funding in self.exchange.settle_funding(now).items():
-            self._publish(venue, funding, now)
-        for venue, settlement in self.exchange.futures.items():
-            run_triggers(self.exchange, venue, now, self.publish)
-            expired = settlement.expire_due(now)
-            if expired:
-                self._publish(venue, expired, now)
-            risk = check_margins(settlement, now)
-            if risk:
-                self._publish(venue, risk, now)
-        self.futures_user_data.on_clock(now)
-        self.publisher.on_tick(prev, now)
-        for conn in self.registry.all():
-            conn.on_clock(now)
+        """Run everything due at ``now``: activity, user data, funding, futures triggers,
+        expiries and margins, periodic streams, connection rules.
+
+        Each part runs even when an earlier one fails (a broken stream must not stop the
+        pings); the failures are raised together afterwards.
+
+        Raises:
+            ExceptionGroup: the parts that failed.
+        """
+        errors: list[Exception] = []
+        for part in self._step_parts(now, prev):
+            try:
+                part()
+            except Exception as exc:  # collected, raised together below
+                errors.append(exc)
+        if errors:
+            raise ExceptionGroup(f"clock step to {now}", errors)
+
+    def _step_parts(self, now: int, prev: int) -> list[Callable[[], None]]:
+        def activity(venue: MarketKind, activity: Activity) -> Callable[[], None]:
+            return lambda: self._publish(venue, activity.run_until(now), now)
+
+        def funding() -> None:
+            for venue, events in self.exchange.settle_funding(now).items():
+                self._publish(venue, events, now)
+
+        def futures(venue: MarketKind, settlement: Any) -> Callable[[], None]:
+            def run() -> None:
+                run_triggers(self.exchange, venue, now, self.publish)
+                expired = settlement.expire_due(now)
+                if expired:
+                    self._publish(venue, expired, now)
+                risk = check_margins(settlement, now)
+                if risk:
+                    self._publish(venue, risk, now)
+
+            return run
+
+        def rules(conn: WsConnection) -> Callable[[], None]:
+            return lambda: conn.on_clock(now)
+
+        return [
+            *(activity(venue, a) for venue, a in self.activities.items()),
+            lambda: self.user_data.on_clock(now),
+            lambda: self.exchange.on_clock(prev, now),
+            funding,
+            *(futures(venue, s) for venue, s in self.exchange.futures.items()),
+            lambda: self.futures_user_data.on_clock(now),
+            lambda: self.publisher.on_tick(prev, now),
+            *(rules(conn) for conn in self.registry.all()),
+        ]

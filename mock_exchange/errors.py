@@ -9,11 +9,15 @@ Tree::
 Every transport catches :class:`ExchangeError` in exactly one place and writes Binance's wire
 shape for it (REST ``{"code","msg"}``, WS API ``{"id","status","error"}``, market-stream
 ``{"error":{"code","msg"},"id"}``). Messages are Binance's text verbatim: clients match on them.
+
+Anything else a handler raises is an emulator bug: the transports log it and answer
+:func:`unknown_error` (Binance's ``-1000`` with HTTP 500, its status for its own failures), so
+a caller always gets a Binance error body and a WS API request always gets a reply with its id.
 """
 
 from __future__ import annotations
 
-__all__ = ["ExchangeError", "StreamControlError"]
+__all__ = ["ExchangeError", "StreamControlError", "unknown_error"]
 
 
 class ExchangeError(Exception):
@@ -42,3 +46,8 @@ class StreamControlError(ExchangeError):
 
     def __init__(self, code: int, msg: str) -> None:
         super().__init__(code, msg, http_status=400)
+
+
+def unknown_error() -> ExchangeError:
+    """Return Binance's ``-1000 UNKNOWN`` error (HTTP 500), the answer to an internal failure."""
+    return ExchangeError(-1000, "An unknown error occurred while processing the request.", 500)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
@@ -20,6 +21,8 @@ __all__ = [
     "FAULT_KINDS",
     "FAULT_OPTIONS",
     "IMMEDIATE_FAULTS",
+    "JOURNAL_ENTRY_CHARS",
+    "JOURNAL_MAX_BYTES",
     "Control",
     "Fault",
     "FaultKind",
@@ -97,11 +100,40 @@ class Fault:
 FAULT_OPTIONS = frozenset(Fault.__dataclass_fields__) - {"kind", "fault_id"}
 
 
+# Close codes a server may send (RFC 6455 7.4: 1004-1006 and 1015 are never on the wire).
+_CLOSE_CODES = frozenset((1000, 1001, 1002, 1003, *range(1007, 1015), *range(3000, 5000)))
+_MAX_DELAY_MS = 86_400_000
+_INT32 = 2**31
+
+
+def _text(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# each option: (accepts the value, what it must be)
+_OPTION_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "method": (_text, "a control method name (text)"),
+    "count": (lambda v: _int(v) and (v == -1 or 1 <= v < _INT32), "an integer >= 1, or -1"),
+    "delay_ms": (lambda v: _int(v) and 0 <= v <= _MAX_DELAY_MS, f"an integer 0..{_MAX_DELAY_MS}"),
+    "code": (lambda v: _int(v) and -_INT32 <= v < _INT32, "a 32-bit integer"),
+    "msg": (lambda v: isinstance(v, str), "text"),
+    "close_code": (lambda v: _int(v) and v in _CLOSE_CODES, "a close code a server may send"),
+    "stream": (_text, "a stream name (text)"),
+    "symbol": (_text, "a symbol (text)"),
+    "venue": (lambda v: v in ("spot", "usdm", "coinm"), "spot, usdm or coinm"),
+}
+
+
 def check_fault(kind: Any, options: dict[str, Any]) -> None:
-    """Check a fault's kind and option names (the values are checked when it is built).
+    """Check a fault's kind, option names and option values.
 
     Raises:
-        ValueError: unknown kind or option.
+        ValueError: unknown kind or option, or an option of the wrong type or range (the
+            message names it: ``fault count must be an integer >= 1, or -1, not 'x'``).
     """
     if kind not in FAULT_KINDS:
         raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
@@ -110,11 +142,19 @@ def check_fault(kind: Any, options: dict[str, Any]) -> None:
         raise ValueError(
             f"unknown fault options {sorted(unknown)}; allowed {sorted(FAULT_OPTIONS)}"
         )
+    for name, value in options.items():
+        accepts, what = _OPTION_CHECKS[name]
+        if not accepts(value):
+            raise ValueError(f"fault {name} must be {what}, not {value!r}")
 
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One thing a client sent: a WebSocket text frame or a REST request line."""
+    """One thing a client sent: a WebSocket text frame or a REST request line.
+
+    ``text`` keeps the first :data:`JOURNAL_ENTRY_CHARS` characters (secrets redacted first);
+    ``truncated`` is how many characters were cut off (0 when none).
+    """
 
     seq: int
     time: int
@@ -123,24 +163,40 @@ class JournalEntry:
     host: str
     path: str
     text: str
+    truncated: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Return the entry as a JSON-ready dict."""
         return asdict(self)
 
+    @property
+    def size(self) -> int:
+        """What the entry counts against the journal's byte bound (its text, UTF-8)."""
+        return len(self.text.encode()) + len(self.host) + len(self.path) + 64
+
+
+JOURNAL_ENTRY_CHARS = 16_384
+JOURNAL_MAX_BYTES = 8 << 20
+
 
 @dataclass
 class Control:
-    """Fault queue and request journal shared by the transports of one emulator."""
+    """Fault queue and request journal shared by the transports of one emulator.
+
+    The journal keeps at most ``journal_limit`` entries and ``journal_max_bytes`` bytes of
+    them (the oldest go first); each frame is cut to :data:`JOURNAL_ENTRY_CHARS` characters.
+    """
 
     journal_limit: int = 10_000
+    journal_max_bytes: int = JOURNAL_MAX_BYTES
     faults: list[Fault] = field(default_factory=list)
     journal: deque[JournalEntry] = field(init=False)
+    journal_bytes: int = field(default=0, init=False)
     _seq: itertools.count[int] = field(default_factory=itertools.count, init=False)
     _fault_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1), init=False)
 
     def __post_init__(self) -> None:
-        self.journal = deque(maxlen=self.journal_limit)
+        self.journal = deque()
 
     def add_fault(self, kind: str, **options: Any) -> Fault:
         """Queue a fault of ``kind``; see :class:`Fault` for the options.
@@ -193,7 +249,21 @@ class Control:
         path: str,
         text: str,
     ) -> None:
-        """Append one journal entry (secrets in ``text`` redacted)."""
-        self.journal.append(
-            JournalEntry(next(self._seq), now, connection, transport, host, path, redact(text))
-        )
+        """Append one journal entry: secrets in ``text`` redacted, then the text cut to
+        :data:`JOURNAL_ENTRY_CHARS`; the oldest entries go past the bounds."""
+        text = redact(text)  # before the cut: a cut could split a secret out of the pattern
+        cut = max(0, len(text) - JOURNAL_ENTRY_CHARS)
+        if cut:
+            text = text[:JOURNAL_ENTRY_CHARS]
+        entry = JournalEntry(next(self._seq), now, connection, transport, host, path, text, cut)
+        self.journal.append(entry)
+        self.journal_bytes += entry.size
+        while self.journal and (
+            len(self.journal) > self.journal_limit or self.journal_bytes > self.journal_max_bytes
+        ):
+            self.journal_bytes -= self.journal.popleft().size
+
+    def clear_journal(self) -> None:
+        """Forget every journal entry."""
+        self.journal.clear()
+        self.journal_bytes = 0

@@ -73,6 +73,9 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
         ),
         PrivateEndpoint(fcfg.position_margin, trade, ("POST", f"{api}/positionMargin"), None),
         PrivateEndpoint(
+            fcfg.countdown_cancel_all, trade, ("POST", f"{api}/countdownCancelAll"), None
+        ),
+        PrivateEndpoint(
             fcfg.listen_key_start, key, ("POST", f"{api}/listenKey"), "userDataStream.start"
         ),
         PrivateEndpoint(
@@ -85,11 +88,32 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
 
 
 FUTURES_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {}
-FUTURES_ENDPOINTS["usdm"] = _futures_endpoints("/fapi/v1", "/fapi/v2", "/fapi/v3")
-# COIN-M serves the v1 forms only (``/dapi/v1/account``, ``/balance``, ``/positionRisk``)
-FUTURES_ENDPOINTS["coinm"] = tuple(
-    ep
-    for ep in _futures_endpoints("/dapi/v1", "/dapi/v1", "/dapi/v2")
-    if ep.rest is not None and ep.rest[1].startswith("/dapi/v1/")
+FUTURES_ENDPOINTS["usdm"] = (
+    *_futures_endpoints("/fapi/v1", "/fapi/v2", "/fapi/v3"),
+    # USD-M only: COIN-M has no test-order endpoint and no Multi-Assets mode
+    PrivateEndpoint(
+        ford.test_order, ACCESS_FUTURES_TRADE, ("POST", "/fapi/v1/order/test"), None, 1
+    ),
+    PrivateEndpoint(
+        fcfg.multi_assets_mode, ACCESS_USER_DATA, ("GET", "/fapi/v1/multiAssetsMargin"), None
+    ),
+    PrivateEndpoint(
+        fcfg.order_rate_limits, ACCESS_USER_DATA, ("GET", "/fapi/v1/rateLimit/order"), None
+    ),
+)
+# COIN-M serves the v1 forms (``/dapi/v1/account``, ``/balance``, ``/positionRisk``) and the
+# per-symbol ``/dapi/v2/leverageBracket``
+FUTURES_ENDPOINTS["coinm"] = (
+    *(
+        ep
+        for ep in _futures_endpoints("/dapi/v1", "/dapi/v1", "/dapi/v2")
+        if ep.rest is not None and ep.rest[1].startswith("/dapi/v1/")
+    ),
+    PrivateEndpoint(
+        fac.leverage_bracket_by_symbol,
+        ACCESS_USER_DATA,
+        ("GET", "/dapi/v2/leverageBracket"),
+        None,
+    ),
 )
 FUTURES_SERVICE: dict[MarketKind, Service] = {"usdm": "usdm-rest", "coinm": "coinm-rest"}

@@ -16,7 +16,7 @@ from aiohttp import web
 from .control_http import control_http
 from .emulator import Emulator
 from .engine.markets import MarketKind
-from .errors import ExchangeError
+from .errors import ExchangeError, unknown_error
 from .hosts import URL_RULE, resolve
 from .routing import NoRoute, RestMatch, StreamMatch, WsApiMatch, route
 from .stream_socket import serve_streams
@@ -27,6 +27,8 @@ from .transports.venues import VENUE_SPECS
 from .ws_api_socket import serve_ws_api
 
 __all__ = ["build_app", "time_unit_of"]
+
+log = logging.getLogger("mock_exchange")
 
 log = logging.getLogger("mock_exchange")
 
@@ -57,7 +59,12 @@ def build_app(emu: Emulator) -> web.Application:
         return await control_http(emu, request)
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
-        return await _dispatch(emu, request)
+        try:
+            return await _dispatch(emu, request)
+        except Exception:  # an emulator bug: still a Binance error body, never a bare 500 page
+            # the path may hold a listen key: log only its first segment (the host)
+            log.exception("%s %s/... failed", request.method, request.path.split("/")[1])
+            return _write(error_reply(unknown_error()))
 
     app = web.Application(client_max_size=emu.config.max_frame_bytes)
     app.router.add_route("*", "/_mock/{op:.*}", control)
@@ -68,7 +75,12 @@ def build_app(emu: Emulator) -> web.Application:
 async def _dispatch(emu: Emulator, request: web.Request) -> web.StreamResponse:
     resolved = resolve(request.path, request.headers.get("Host"))
     if resolved is None:
-        why = f"mock_exchange: no Binance host in {request.path!r}. URL rule: {URL_RULE}"
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        host = sockname[0] if sockname else "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        here = f"{host}:{sockname[1]}" if sockname else "127.0.0.1:PORT"
+        rule = URL_RULE.replace("127.0.0.1:PORT", here)
+        why = f"mock_exchange: no Binance host in {request.path!r}. URL rule: {rule}"
         return _write(error_reply(ExchangeError(-1000, why, 404)))
     info, path = resolved
     raw = RawRequest(

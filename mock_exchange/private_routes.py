@@ -19,7 +19,9 @@ from .transports import account as acct
 from .transports import convert as conv
 from .transports import margin as mrg
 from .transports import orders_read as reads
+from .transports import sapi_account as sapi
 from .transports import trading as trade
+from .transports import transfers as moves
 from .transports.auth import ACCESS_API_KEY, ACCESS_TRADE, ACCESS_USER_DATA, Access, Security
 from .transports.cancel_replace import cancel_replace
 from .transports.private import PrivateCall, PrivateEndpoint, PrivateHandler
@@ -78,6 +80,9 @@ _SAPI: tuple[tuple[str, str, PrivateHandler, Access], ...] = (
     ("GET", "/sapi/v1/margin/next-hourly-interest-rate", mrg.next_hourly_interest_rate, _U),
     ("GET", "/sapi/v1/margin/forceLiquidationRec", mrg.force_liquidation_rec, _U),
     ("GET", "/sapi/v1/margin/account", mrg.margin_account, _U),
+    ("GET", "/sapi/v1/margin/isolated/account", mrg.isolated_margin_account, _U),
+    ("GET", "/sapi/v1/margin/interestHistory", mrg.interest_history, _U),
+    ("POST", "/sapi/v1/asset/get-funding-asset", mrg.funding_assets, _U),
     ("POST", "/sapi/v1/userListenToken", mrg.user_listen_token, _MARGIN),
     ("GET", "/sapi/v1/convert/exchangeInfo", conv.convert_exchange_info, ACCESS_API_KEY),
     ("GET", "/sapi/v1/convert/assetInfo", conv.asset_info, _U),
@@ -85,6 +90,14 @@ _SAPI: tuple[tuple[str, str, PrivateHandler, Access], ...] = (
     ("POST", "/sapi/v1/convert/acceptQuote", conv.accept_quote, _CONVERT),
     ("GET", "/sapi/v1/convert/orderStatus", conv.order_status, _U),
     ("GET", "/sapi/v1/convert/tradeFlow", conv.trade_flow, _U),
+    ("GET", "/sapi/v1/asset/tradeFee", sapi.trade_fee, _U),
+    ("GET", "/sapi/v1/account/apiRestrictions", sapi.api_restrictions, _U),
+    ("GET", "/sapi/v1/account/status", sapi.account_status, _U),
+    ("GET", "/sapi/v1/account/apiTradingStatus", sapi.account_api_trading_status, _U),
+    ("POST", "/sapi/v1/asset/transfer", moves.universal_transfer, _U),
+    ("GET", "/sapi/v1/asset/transfer", moves.transfer_history, _U),
+    ("GET", "/sapi/v1/capital/deposit/hisrec", moves.deposit_history, _U),
+    ("GET", "/sapi/v1/capital/withdraw/history", moves.withdraw_history, _U),
 )
 
 # Private endpoints per venue.

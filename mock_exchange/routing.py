@@ -37,6 +37,7 @@ from .transports import tickers as tk
 from .transports.auth import ACCESS_PUBLIC, Access, Security
 from .transports.request import RawRequest
 from .transports.rest import RestCall, RestHandler, gone, market
+from .transports.sapi_account import system_status
 from .transports.stream_paths import Category, ListenKeyPath, MarketStreamPath, parse_stream_path
 from .transports.user_data import USER_DATA_METHODS
 from .transports.ws_api import WsApiMethod, public
@@ -121,6 +122,7 @@ def _rest_table() -> dict[tuple[Service, str, str], RestRoute]:
         "/api/v3/ticker/24hr": tk.ticker_24hr,
         "/api/v3/ticker": tk.ticker_window,
         "/api/v3/ticker/tradingDay": tk.ticker_trading_day,
+        "/sapi/v1/system/status": system_status,
     }
     # what USD-M and COIN-M both serve, under /fapi/v1 and /dapi/v1
     futures: dict[str, md.QueryHandler] = {

@@ -54,6 +54,7 @@ async def serve_streams(
         venue=match.venue,
         category=match.category,
         session=session,
+        transport=request.transport,
     )
     conn.events = frozenset(match.path.events)
     emu.registry.add(conn)

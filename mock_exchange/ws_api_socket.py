@@ -58,7 +58,14 @@ async def serve_ws_api(
     ws = web.WebSocketResponse(autoping=False, max_msg_size=emu.config.max_frame_bytes)
     await ws.prepare(request)
     conn = WsApiConnection(
-        emu.registry.next_id(), raw.host, raw.path, ws, rules, emu.control, emu.clock.now_ms()
+        emu.registry.next_id(),
+        raw.host,
+        raw.path,
+        ws,
+        rules,
+        emu.control,
+        emu.clock.now_ms(),
+        transport=request.transport,
     )
     session = WsApiSession(
         venue,

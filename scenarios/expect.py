@@ -1,7 +1,9 @@
 """Judging results: CCXT structure kinds, field predicates, ordering and subset matching.
 
-Kinds are CCXT's unified structures, written down here independently of the client's own
-types, so a client that drifts from CCXT fails the scenarios.
+Kinds are CCXT's unified structures (market data, and the private ones: order, balance,
+position, liquidation, conversion), written down here independently of the client's own types,
+so a client that drifts from CCXT fails the scenarios; ``ws_auth`` is what ``authenticate``
+returns and ``error`` an expected client error (``{error, message, code, filter}``).
 """
 
 from __future__ import annotations
@@ -59,6 +61,59 @@ _TRADE = frozenset(
     ]
 )
 _BOOK = frozenset(["symbol", "bids", "asks", "timestamp", "datetime", "nonce"])
+_ORDER = frozenset(
+    [
+        "id",
+        "clientOrderId",
+        "timestamp",
+        "datetime",
+        "lastTradeTimestamp",
+        "symbol",
+        "type",
+        "timeInForce",
+        "side",
+        "price",
+        "amount",
+        "cost",
+        "average",
+        "filled",
+        "remaining",
+        "status",
+        "fee",
+        "trades",
+        "info",
+    ]
+)
+_BALANCE = frozenset(["info", "free", "used", "total"])
+_POSITION = frozenset(
+    [
+        "symbol",
+        "timestamp",
+        "datetime",
+        "contracts",
+        "contractSize",
+        "side",
+        "notional",
+        "leverage",
+        "unrealizedPnl",
+        "entryPrice",
+        "markPrice",
+        "liquidationPrice",
+        "marginMode",
+        "info",
+    ]
+)
+_LIQUIDATION = frozenset(
+    ["symbol", "timestamp", "datetime", "price", "contracts", "side", "baseValue", "quoteValue",
+     "info"]
+)  # fmt: skip
+_CONVERSION = frozenset(
+    ["id", "timestamp", "datetime", "fromCurrency", "fromAmount", "toCurrency", "toAmount",
+     "price", "info"]
+)  # fmt: skip
+# what the runner makes of an authenticate() result and of an expected error
+_WS_AUTH = frozenset(["venue", "mechanism", "url", "subscription_id"])
+_ERROR = frozenset(["error", "message", "code"])
 
 
 class ExpectationFailed(Exception):
@@ -110,6 +165,16 @@ def _ohlcv(value: Any) -> str | None:
     return None if ok else f"not [timestamp, open, high, low, close, volume]: {value!r}"
 
 
+def _balance(value: Any) -> str | None:
+    why = _has(_BALANCE)(value)
+    if why:
+        return why
+    for part in ("free", "used", "total"):
+        if not isinstance(value[part], dict):
+            return f"{part} is not an object of currency -> amount"
+    return None
+
+
 def _tickers(value: Any) -> str | None:
     if not isinstance(value, dict):
         return f"not an object: {type(value).__name__}"
@@ -126,6 +191,16 @@ KINDS: dict[str, Callable[[Any], str | None]] = {
     "trade": _has(_TRADE),
     "trades": _list_of(_has(_TRADE)),
     "order_book": _has(_BOOK),
+    "order": _has(_ORDER),
+    "orders": _list_of(_has(_ORDER)),
+    "balance": _balance,
+    "position": _has(_POSITION),
+    "positions": _list_of(_has(_POSITION)),
+    "liquidation": _has(_LIQUIDATION),
+    "liquidations": _list_of(_has(_LIQUIDATION)),
+    "conversion": _has(_CONVERSION),
+    "ws_auth": _has(_WS_AUTH),
+    "error": _has(_ERROR),
     "ohlcv": _ohlcv,
     "ohlcvs": _list_of(_ohlcv),
     "list": lambda v: None if isinstance(v, list) else f"not a list: {type(v).__name__}",
@@ -247,6 +322,9 @@ def _check(value: Any, op: str, arg: Any, result: Any, where: tuple[str, str]) -
         "not_null": lambda: (value is not None) == bool(arg),
         "contains": lambda: (
             any(subset(arg, v) for v in value) if isinstance(value, list) else subset(arg, value)
+        ),
+        "contains_all": lambda: (
+            isinstance(value, list) and all(any(subset(a, v) for v in value) for a in arg)
         ),
         "sorted": lambda: _sorted_ok(value, arg),
     }

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
+
+from mock_exchange.yaml_lines import PathKey, YamlError, line_of, load_yaml
 
 from .model import (
     ALL_TARGETS,
@@ -35,8 +36,6 @@ from .model import (
 
 __all__ = ["ScenarioError", "default_paths", "discover", "load_file", "load_text", "schema"]
 
-PathKey = tuple[str | int, ...]
-
 
 class ScenarioError(Exception):
     """A scenario that cannot be loaded or run; ``where`` is its ``file:line``."""
@@ -55,39 +54,11 @@ def schema() -> dict[str, Any]:
     return result
 
 
-def _to_python(
-    loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, lines: dict[PathKey, int]
-) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            out[str(key)] = _to_python(loader, value_node, (*path, str(key)), lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_python(loader, n, (*path, i), lines) for i, n in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
-
-
 def _parse_yaml(text: str, file: Path) -> tuple[Any, dict[PathKey, int]]:
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        lines: dict[PathKey, int] = {}
-        data = _to_python(loader, node, (), lines) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        raise ScenarioError(Where(file, line), f"invalid YAML: {exc.problem}") from None
-    finally:
-        loader.dispose()
-    return data, lines
-
-
-def _line(lines: dict[PathKey, int], path: PathKey) -> int:
-    while path and path not in lines:
-        path = path[:-1]
-    return lines.get(path, 1)
+        return load_yaml(text)
+    except YamlError as exc:
+        raise ScenarioError(Where(file, exc.line), exc.message) from None
 
 
 _STEP_KEYS = (
@@ -151,11 +122,13 @@ def load_text(text: str, file: Path | str = "<string>") -> Scenario:
     path = Path(file)
     data, lines = _parse_yaml(text, path)
     validator = jsonschema.Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: _line(lines, tuple(e.absolute_path)))
+    errors = sorted(
+        validator.iter_errors(data), key=lambda e: line_of(lines, tuple(e.absolute_path))
+    )
     if errors:
         loc, message = _describe(_pick(errors[0]))
         at = "/".join(str(p) for p in loc) or "(top)"
-        raise ScenarioError(Where(path, _line(lines, loc)), f"{at}: {message}")
+        raise ScenarioError(Where(path, line_of(lines, loc)), f"{at}: {message}")
     return _build(data, path, lines)
 
 
@@ -167,7 +140,7 @@ def _expect(raw: dict[str, Any] | None) -> Expect | None:
 
 def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scenario:
     def where(*key: str | int) -> Where:
-        return Where(path, _line(lines, key))
+        return Where(path, line_of(lines, key))
 
     def action(raw: dict[str, Any], *key: str | int) -> EmulatorAction:
         ((name, value),) = raw.items()
@@ -177,6 +150,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
         common: dict[str, Any] = {
             "targets": tuple(raw["targets"]) if "targets" in raw else None,
             "timeout_ms": raw.get("timeout_ms"),
+            "unless_saved": raw.get("unless_saved"),
         }
         at = where(*key)
         if "call" in raw:
@@ -188,6 +162,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 save=raw.get("save"),
                 expect=_expect(raw.get("expect")),
                 raises=raw.get("raises"),
+                tolerate=tuple(raw.get("tolerate", ())),
                 **common,
             )
         if "open" in raw:
@@ -203,7 +178,15 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
             )
         if "send" in raw:
             s = raw["send"]
-            return SendStep(at, conn=s["conn"], frame=s.get("frame"), text=s.get("text"), **common)
+            sign = s.get("sign", False)
+            return SendStep(
+                at,
+                conn=s["conn"],
+                frame=s.get("frame"),
+                text=s.get("text"),
+                sign=("main" if sign is True else sign) or None,
+                **common,
+            )
         if "recv" in raw:
             r = raw["recv"]
             return RecvStep(
@@ -214,6 +197,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 pings=r.get("pings"),
                 save=r.get("save"),
                 expect=_expect(r.get("expect")),
+                raises=r.get("raises"),
                 **common,
             )
         if "request" in raw:
@@ -226,6 +210,9 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
                 params=dict(q.get("params", {})),
                 save=q.get("save"),
                 expect=_expect(q.get("expect")),
+                auth=q.get("auth", "none"),
+                account=q.get("account", "main"),
+                raises=q.get("raises"),
                 **common,
             )
         if "close" in raw:
@@ -237,9 +224,12 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
             w = raw["wait"]
             return WaitStep(
                 at,
-                event=w["event"],
+                event=w.get("event"),
                 count=int(w.get("count", 1)),
                 text_matches=w.get("text_matches"),
+                user_event=w.get("user_event"),
+                match=w.get("match"),
+                at_most=w.get("at_most"),
                 **common,
             )
         if "concurrent" in raw:
@@ -264,6 +254,7 @@ def _build(data: dict[str, Any], path: Path, lines: dict[PathKey, int]) -> Scena
         kind=data.get("kind", "misc"),
         requires=tuple(data.get("requires", ())),
         cleanup=tuple(step(s, "cleanup", i) for i, s in enumerate(data.get("cleanup", []))),
+        setup_where=where("setup"),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 __all__ = [
     "ALL_TARGETS",
+    "EMULATED_TARGETS",
     "GATES",
     "CallStep",
     "CloseStep",
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 ALL_TARGETS: tuple[str, ...] = ("emulator", "testnet", "demo", "prod")
+# a live environment's code path against an emulator only (not the live environment itself)
+EMULATED_TARGETS: tuple[str, ...] = ("testnet@emulator", "demo@emulator", "prod@emulator")
 
 # what a scenario may require on live targets, and the variable that opens each gate
 GATES: dict[str, str] = {
@@ -66,10 +69,15 @@ class _StepBase:
     where: Where
     targets: tuple[str, ...] | None = field(default=None, kw_only=True)
     timeout_ms: int | None = field(default=None, kw_only=True)
+    unless_saved: str | None = field(default=None, kw_only=True)
 
-    def valid_on(self, target_kind: str) -> bool:
-        """True when the step runs on a target of this kind (``emulator`` or a live name)."""
-        return self.targets is None or target_kind in self.targets
+    def valid_on(self, names: str | tuple[str, ...]) -> bool:
+        """True when the step runs on a target answering to one of ``names`` (``emulator``, a
+        live environment, or ``ENV@emulator`` too for an emulated one)."""
+        if self.targets is None:
+            return True
+        wanted = (names,) if isinstance(names, str) else names
+        return any(n in self.targets for n in wanted)
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ class CallStep(_StepBase):
     save: str | None = None
     expect: Expect | None = None
     raises: str | None = None
+    tolerate: tuple[str, ...] = ()  # client error classes that count as done (cleanup steps)
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,7 @@ class SendStep(_StepBase):
     conn: str = ""
     frame: Any = None
     text: str | None = None
+    sign: str | None = None  # an account name: sign the frame's params with its key
 
 
 @dataclass(frozen=True)
@@ -115,11 +125,17 @@ class RecvStep(_StepBase):
     pings: int | None = None
     save: str | None = None
     expect: Expect | None = None
+    raises: str | None = None  # a WS API error answer decoded by the client's error table
 
 
 @dataclass(frozen=True)
 class RequestStep(_StepBase):
-    """Send a raw REST request; its result is ``{status, headers, body}``."""
+    """Send a raw REST request; its result is ``{status, headers, body}``.
+
+    ``auth`` ``key`` sends an account's API key header, ``signed`` also signs the query
+    (``timestamp`` added unless given); ``raises`` names the client error class the answer
+    must decode to through the client's own error table.
+    """
 
     service: str = "spot_rest"
     method: str = "GET"
@@ -127,6 +143,9 @@ class RequestStep(_StepBase):
     params: dict[str, Any] = field(default_factory=dict)
     save: str | None = None
     expect: Expect | None = None
+    auth: str = "none"
+    account: str = "main"
+    raises: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,11 +165,16 @@ class WireStep(_StepBase):
 
 @dataclass(frozen=True)
 class WaitStep(_StepBase):
-    """Wait until the client's wire tap has seen ``count`` events of ``event`` (with timeout)."""
+    """Wait until the client's wire tap has seen ``count`` events of ``event`` (or ``count``
+    user-data events of type ``user_event`` containing ``match``); with ``at_most``, fail
+    when more than that were seen by then."""
 
-    event: str = "connect"
+    event: str | None = "connect"
     count: int = 1
     text_matches: str | None = None
+    user_event: str | None = None
+    match: Any = None
+    at_most: int | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +240,7 @@ class Scenario:
     kind: str = "misc"
     requires: tuple[str, ...] = ()
     cleanup: tuple[Step, ...] = ()
+    setup_where: Where | None = None  # the line of ``setup`` (None: the scenario's own)
 
     @property
     def file(self) -> Path:

@@ -41,7 +41,9 @@ def format_row(r: ScenarioResult, done: int | None = None, total: int | None = N
     if r.message:
         row += f"\n    {r.message}"
     if r.skipped_steps:
-        row += f"\n    skipped on {r.target} (emulator-only): {', '.join(r.skipped_steps)}"
+        row += f"\n    steps skipped on {r.target}: {', '.join(r.skipped_steps)}"
+    if r.gates and r.status != "skipped":
+        row += f"\n    gates: {'; '.join(r.gates)}"
     return row
 
 
@@ -76,7 +78,11 @@ def matrix(results: list[ScenarioResult]) -> str:
 
 
 def _reasons(results: list[ScenarioResult]) -> list[ScenarioResult]:
-    return [r for r in results if r.message or r.skipped_steps]
+    return [r for r in results if r.message or r.skipped_steps or r.gates]
+
+
+def _gates(r: ScenarioResult) -> str:
+    return f" (gates: {'; '.join(r.gates)})" if r.gates and r.status != "skipped" else ""
 
 
 def _markdown(results: list[ScenarioResult], elapsed: float) -> str:
@@ -93,6 +99,7 @@ def _markdown(results: list[ScenarioResult], elapsed: float) -> str:
             text = r.message or ""
             if r.skipped_steps:
                 text += f" (steps skipped on this target: {', '.join(r.skipped_steps)})"
+            text += _gates(r)
             out.append(f"- **{r.scenario}** on `{r.target}` ({r.status}): {text.strip()}")
     return "\n".join(out) + "\n"
 
@@ -121,10 +128,13 @@ def _junit(results: list[ScenarioResult], elapsed: float) -> str:
             ET.SubElement(case, "failure", message=r.message.splitlines()[0][:500]).text = r.message
         elif r.status == "skipped":
             ET.SubElement(case, "skipped", message=r.message)
+        out = []
         if r.skipped_steps:
-            ET.SubElement(case, "system-out").text = "steps skipped on this target: " + ", ".join(
-                r.skipped_steps
-            )
+            out.append("steps skipped on this target: " + ", ".join(r.skipped_steps))
+        if _gates(r):
+            out.append(_gates(r).strip(" ()"))
+        if out:
+            ET.SubElement(case, "system-out").text = "\n".join(out)
     return str(ET.tostring(suite, encoding="unicode", xml_declaration=True))
 
 
@@ -143,6 +153,7 @@ def _html(results: list[ScenarioResult], elapsed: float) -> str:
         f"<li><b>{esc(r.scenario)}</b> on <code>{esc(r.target)}</code> ({r.status}): "
         f"<pre>{esc(r.message)}</pre>"
         + (f"<i>steps skipped: {esc(', '.join(r.skipped_steps))}</i>" if r.skipped_steps else "")
+        + esc(_gates(r))
         + "</li>"
         for r in _reasons(results)
     )

@@ -12,49 +12,39 @@ import asyncio
 import contextlib
 import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import aiohttp
-import orjson
-
-import client
 from client.errors import (
     BaseError,
     ExchangeNotAvailable,
     NetworkError,
 )
-from mock_exchange import check_setup
 
-from .checks import action_problems, check_references
-from .expect import ExpectationFailed, check_expect, subset
+from .accounts import describe_gates
+from .checks import check_references, scenario_problems
+from .expect import subset
 from .loader import ScenarioError, discover, load_file
 from .model import (
     CallStep,
-    CloseStep,
     ConcurrentStep,
     EmulatorAction,
     EmulatorStep,
-    Expect,
-    OpenStep,
-    RecvStep,
-    RequestStep,
     Scenario,
-    SendStep,
     Step,
     WaitStep,
-    Where,
     WireStep,
 )
-from .targets import EmulatorHandle, Opened, Target
-from .templates import TemplateError, Templates
-from .wire import RawConn, WireLog
+from .signing import error_dict, plain
+from .steps import NotSaved, RunBase, StepFailed, dumps, error_class_at
+from .targets import Target
 
 __all__ = [
     "DEFAULT_JOBS",
     "DEFAULT_STEP_TIMEOUT_MS",
+    "INTERRUPTED",
     "ScenarioResult",
     "StepFailed",
     "check_references",
@@ -81,14 +71,8 @@ class ScenarioResult:
     message: str = ""
     skipped_steps: list[str] = field(default_factory=list)
     kind: str = "misc"
-
-
-class StepFailed(Exception):
-    """A step did not meet its expectation."""
-
-    def __init__(self, where: Where, message: str) -> None:
-        super().__init__(f"{where}: {message}")
-        self.where = where
+    gates: list[str] = field(default_factory=list)
+    """How the live gates the scenario needs were met (live and emulated targets)."""
 
 
 class _Unreachable(Exception):
@@ -98,42 +82,8 @@ class _Unreachable(Exception):
 # -- one run ---------------------------------------------------------------------------------
 
 
-def _dumps(value: Any) -> str:
-    text = orjson.dumps(value, default=str).decode()
-    return text if len(text) <= 400 else text[:400] + "..."
-
-
-class _Run:
-    """The state of one scenario on one opened target."""
-
-    def __init__(self, scenario: Scenario, target: Target, opened: Opened) -> None:
-        self.scenario = scenario
-        self.target = target
-        self.ex = opened.exchange
-        self.endpoints = opened.endpoints
-        self.emu: EmulatorHandle | None = opened.emulator if target.offline else None
-        self.offline = target.offline
-        self.wire = WireLog()
-        self.saved: dict[str, Any] = {}
-        self.templates = Templates(int(scenario.setup.get("seed", 0)), opened.now_ms, self.saved)
-        self.raw: dict[str, RawConn] = {}
-        self.http: aiohttp.ClientSession | None = None
-        self.skipped: list[str] = []
-        self.ex.add_listener(self.wire.on_event)
-
-    def _render(self, where: Where, value: Any) -> Any:
-        try:
-            return self.templates.render(value)
-        except TemplateError as exc:
-            raise StepFailed(where, str(exc)) from None
-
-    def _check(self, where: Where, expect: Expect, result: Any) -> None:
-        if expect.emulator_fields and not self.offline:
-            self.skipped.append(f"{where} (emulator_fields)")
-        try:
-            check_expect(expect, result, self.offline, self.templates)
-        except (ExpectationFailed, TemplateError) as exc:
-            raise StepFailed(where, str(exc)) from None
+class _Run(RunBase):
+    """One scenario on one opened target: client calls, waits, the wire, concurrency."""
 
     async def emulator_action(self, action: EmulatorAction) -> None:
         emu = self.emu
@@ -148,10 +98,12 @@ class _Run:
 
     async def step(self, step: Step) -> None:
         """Run one step under its timeout, or record it as skipped on this target."""
-        if not step.valid_on(self.target.validity):
+        if not step.valid_on(self.target.answers_to):
             only = ", ".join(step.targets or ())
             self.skipped.append(f"{step.where} (step runs on {only})")
             return
+        if step.unless_saved is not None and step.unless_saved in self.saved:
+            return  # nothing left to do (a cleanup the scenario made unnecessary)
         timeout_ms = step.timeout_ms or DEFAULT_STEP_TIMEOUT_MS
         try:
             await asyncio.wait_for(self._dispatch(step), timeout_ms / 1000)
@@ -167,9 +119,7 @@ class _Run:
         elif isinstance(step, WireStep):
             await self._wire_step(step)
         elif isinstance(step, WaitStep):
-            await self.wire.until(
-                lambda: self.wire.count(step.event, step.text_matches) >= step.count
-            )
+            await self._wait(step)
         elif isinstance(step, ConcurrentStep):
             await self._concurrent(step)
         else:
@@ -217,19 +167,17 @@ class _Run:
         return await method(*args)
 
     async def _call_step(self, step: CallStep) -> None:
-        expected: type[BaseException] | None = None
-        if step.raises:
-            expected = getattr(client.errors, step.raises, None)
-            if not (isinstance(expected, type) and issubclass(expected, BaseError)):
-                raise StepFailed(step.where, f"raises: {step.raises!r} is not a client error class")
+        expected = error_class_at(step.where, step.raises) if step.raises else None
+        tolerated = tuple(error_class_at(step.where, name) for name in step.tolerate)
         try:
-            result = await self._invoke(step)
+            result = plain(await self._invoke(step))
         except StepFailed:
             raise
         except BaseError as exc:
             if expected is not None and isinstance(exc, expected):
-                if step.save:
-                    self.saved[step.save] = {"error": type(exc).__name__, "message": str(exc)}
+                self._expected_error(step.where, step.save, step.expect, error_dict(exc))
+                return
+            if tolerated and isinstance(exc, tolerated):
                 return
             raise StepFailed(step.where, f"{step.call} raised {type(exc).__name__}: {exc}") from exc
         except (TypeError, ValueError, KeyError) as exc:
@@ -241,6 +189,23 @@ class _Run:
         if step.expect is not None:
             self._check(step.where, step.expect, result)
 
+    async def _wait(self, step: WaitStep) -> None:
+        wire = self.wire
+        if step.user_event is not None:
+            match = self._render(step.where, step.match)
+
+            def seen() -> int:
+                return wire.user_events(str(step.user_event), match)
+        else:
+
+            def seen() -> int:
+                return wire.count(str(step.event), step.text_matches)
+
+        await wire.until(lambda: seen() >= step.count)
+        if step.at_most is not None and (n := seen()) > step.at_most:
+            what = step.user_event or step.event
+            raise StepFailed(step.where, f"{n} {what} events were seen, at most {step.at_most}")
+
     async def _wire_step(self, step: WireStep) -> None:
         wire = self.wire
         for i, frame in enumerate(wire.sent):
@@ -251,12 +216,12 @@ class _Run:
             if answer != step.answered:
                 raise StepFailed(
                     step.where,
-                    f"frame {_dumps(frame)} was answered with {answer}, expected {step.answered}",
+                    f"frame {dumps(frame)} was answered with {answer}, expected {step.answered}",
                 )
             return
-        sent = [_dumps(f) for f in wire.sent]
+        sent = [dumps(f) for f in wire.sent]
         raise StepFailed(
-            step.where, f"the client sent no frame matching {_dumps(step.sent)}; it sent {sent}"
+            step.where, f"the client sent no frame matching {dumps(step.sent)}; it sent {sent}"
         )
 
     async def _answer_to(self, request_id: Any, *, wait: bool) -> str:
@@ -267,97 +232,6 @@ class _Run:
                 await asyncio.wait_for(wire.until(lambda: request_id in wire.answers), 5.0)
         return wire.answers.get(request_id, "none")
 
-    # -- raw connections ---------------------------------------------------------------------
-
-    def _conn(self, where: Where, name: str) -> RawConn:
-        conn = self.raw.get(name)
-        if conn is None:
-            raise StepFailed(where, f"no raw connection {name!r} is open (open it first)")
-        return conn
-
-    async def _raw_step(self, step: Step) -> None:
-        if isinstance(step, OpenStep):
-            url = getattr(self.endpoints, step.service) + step.path
-            try:
-                ws = await self._http().ws_connect(
-                    url, autoping=step.pong, max_msg_size=1 << 24, compress=0
-                )
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                raise StepFailed(step.where, f"cannot open {url}: {exc}") from None
-            self.raw[step.conn] = RawConn(url, ws)
-        elif isinstance(step, SendStep):
-            conn = self._conn(step.where, step.conn)
-            text = (
-                step.text if step.text is not None else _json(self._render(step.where, step.frame))
-            )
-            try:
-                await conn.ws.send_str(text)
-            except (ConnectionError, RuntimeError) as exc:
-                raise StepFailed(step.where, f"{conn.url}: connection closed ({exc})") from None
-        elif isinstance(step, RecvStep):
-            conn = self._conn(step.where, step.conn)
-            match = self._render(step.where, step.match)
-            try:
-                if step.closed:
-                    frame = await conn.closing()
-                elif step.pings is not None:
-                    frame = await conn.pinged(step.pings)
-                else:
-                    frame = await conn.next_matching(match)
-            except ConnectionError as exc:
-                if step.pings is not None:
-                    raise StepFailed(step.where, f"fewer than {step.pings} pings: {exc}") from None
-                seen = [_dumps(f) for f in conn.frames[-5:]]
-                raise StepFailed(
-                    step.where, f"no frame matching {_dumps(match)} before {exc}; last: {seen}"
-                ) from None
-            if step.save:
-                self.saved[step.save] = frame
-            if step.expect is not None:
-                self._check(step.where, step.expect, frame)
-        elif isinstance(step, RequestStep):
-            response = await self._request(step)
-            if step.save:
-                self.saved[step.save] = response
-            if step.expect is not None:
-                self._check(step.where, step.expect, response)
-        elif isinstance(step, CloseStep):
-            await self._conn(step.where, step.conn).close()
-            del self.raw[step.conn]
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self.http is None:
-            self.http = aiohttp.ClientSession()
-        return self.http
-
-    async def _request(self, step: RequestStep) -> dict[str, Any]:
-        url = getattr(self.endpoints, step.service) + step.path
-        params = {k: str(v) for k, v in self._render(step.where, step.params).items()}
-        try:
-            async with self._http().request(step.method, url, params=params) as r:
-                raw = await r.read()
-                headers = {k.lower(): v for k, v in r.headers.items()}
-                status = r.status
-        except aiohttp.ClientError as exc:
-            raise StepFailed(step.where, f"{step.method} {url}: {exc}") from None
-        try:
-            body: Any = orjson.loads(raw) if raw else None
-        except orjson.JSONDecodeError:
-            body = raw.decode(errors="replace")
-        return {"status": status, "headers": headers, "body": body}
-
-    async def close(self) -> None:
-        for conn in list(self.raw.values()):
-            await conn.close()
-        self.raw.clear()
-        if self.http is not None:
-            await self.http.close()
-        self.ex.remove_listener(self.wire.on_event)
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
 
 async def _play(run: _Run, scenario: Scenario) -> None:
     for action in scenario.emulator:
@@ -367,10 +241,14 @@ async def _play(run: _Run, scenario: Scenario) -> None:
 
 
 async def _cleanup(run: _Run, scenario: Scenario) -> str | None:
+    """Run the cleanup steps; a step about a result never saved (the order was never placed)
+    has nothing to clean up and is skipped, not failed."""
     errors: list[str] = []
     for step in scenario.cleanup:
         try:
             await run.step(step)
+        except NotSaved:
+            run.skipped.append(f"{step.where} (cleanup: nothing was saved to clean up)")
         except (StepFailed, BaseError, OSError) as exc:
             errors.append(str(exc))
     return "; ".join(errors) or None
@@ -386,8 +264,44 @@ async def _preflight(run: _Run, target: Target) -> None:
         raise _Unreachable(f"cannot reach {target.env}: {exc}") from exc
 
 
-async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
-    """Run ``scenario`` on ``target`` and return its result (never raises for a failure)."""
+INTERRUPTED = "interrupted (Ctrl-C)"
+
+
+async def _unless_stopped(body: Awaitable[None], stop: asyncio.Event | None) -> bool:
+    """Await ``body``; when ``stop`` is set first, cancel it and return True.
+
+    The body runs as its own task so that cancelling it leaves the caller (which then runs the
+    cleanup steps and closes the target) uncancelled.
+    """
+    if stop is None:
+        await body
+        return False
+    task = asyncio.ensure_future(body)
+    waiter = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    finally:
+        waiter.cancel()
+    if task.done():
+        task.result()  # a step's failure propagates
+        return False
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return True
+
+
+async def run_scenario(
+    scenario: Scenario, target: Target, stop: asyncio.Event | None = None
+) -> ScenarioResult:
+    """Run ``scenario`` on ``target`` and return its result (never raises for a failure).
+
+    When ``stop`` is set while it runs (Ctrl-C), its steps are cancelled, its cleanup steps
+    still run, the target is closed, and the result is skipped as interrupted.
+    """
     start = time.monotonic()
     skipped: list[str] = []
 
@@ -401,23 +315,23 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
             message,
             skipped,
             scenario.kind,
+            describe_gates(scenario, target.kind, target.env),
         )
 
     reason = target.skip_reason(scenario)
     if reason:
         return result("skipped", reason)
     failure: str | None = None
+    interrupted = False
     try:
-        check_setup(scenario.setup)  # refused as serve --scenario and validate refuse it
-        problems = action_problems(scenario)
+        problems = scenario_problems(scenario)  # what validate reports, refused the same way
         if problems:
-            return result("failed", problems[0])
+            return result("failed", "; ".join(problems))
         async with target.open(scenario) as opened:
             run = _Run(scenario, target, opened)
             skipped = run.skipped
             try:
-                await _preflight(run, target)
-                await _play(run, scenario)
+                interrupted = await _unless_stopped(_body(run, target, scenario), stop)
             except StepFailed as exc:
                 failure = str(exc)
             finally:
@@ -429,9 +343,16 @@ async def run_scenario(scenario: Scenario, target: Target) -> ScenarioResult:
         return result("skipped", str(exc))
     except (BaseError, OSError, ValueError) as exc:  # ValueError: an emulator set-up refused
         failure = f"{scenario.where}: {type(exc).__name__}: {exc}"
+    if interrupted:
+        return result("skipped", f"{INTERRUPTED}; cleanup: {failure}" if failure else INTERRUPTED)
     if failure:
         return result("failed", failure)
     return result("passed")
+
+
+async def _body(run: _Run, target: Target, scenario: Scenario) -> None:
+    await _preflight(run, target)
+    await _play(run, scenario)
 
 
 DEFAULT_JOBS = 4
@@ -441,16 +362,37 @@ async def run_many(
     pairs: list[tuple[Scenario, Target]],
     jobs: int = DEFAULT_JOBS,
     on_result: Callable[[ScenarioResult], None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> list[ScenarioResult]:
     """Run scenario x target pairs, ``jobs`` at a time (each embedded run has its own emulator).
 
-    ``on_result`` sees results as they finish; the list returned keeps the order of ``pairs``.
-    """
-    gate = asyncio.Semaphore(max(1, jobs))
+    Pairs whose target is one running emulator (``url=``, ``ENV@http://...``) run one at a
+    time: they share its clock, faults and bans, so two at once would leak into each other.
 
-    async def one(scenario: Scenario, target: Target) -> ScenarioResult:
-        async with gate:
-            r = await run_scenario(scenario, target)
+    ``on_result`` sees results as they finish; the list returned keeps the order of ``pairs``.
+    Once ``stop`` is set, running scenarios are interrupted and the others are not started
+    (they are missing from the list).
+    """
+    return [r for r in await _run_pairs(pairs, jobs, on_result, stop) if r is not None]
+
+
+async def _run_pairs(
+    pairs: list[tuple[Scenario, Target]],
+    jobs: int,
+    on_result: Callable[[ScenarioResult], None] | None,
+    stop: asyncio.Event | None,
+) -> list[ScenarioResult | None]:
+    gate = asyncio.Semaphore(max(1, jobs))
+    servers: dict[str, asyncio.Lock] = {}
+
+    async def one(scenario: Scenario, target: Target) -> ScenarioResult | None:
+        # scenarios on one running emulator share its clock, faults and bans: one at a time
+        server = target.base_url.rstrip("/") if target.base_url else None
+        alone = servers.setdefault(server, asyncio.Lock()) if server else contextlib.nullcontext()
+        async with alone, gate:
+            if stop is not None and stop.is_set():
+                return None
+            r = await run_scenario(scenario, target, stop)
         if on_result:
             on_result(r)
         return r
@@ -463,11 +405,13 @@ async def run_paths(
     targets: list[Target],
     on_result: Callable[[ScenarioResult], None] | None = None,
     jobs: int = DEFAULT_JOBS,
+    stop: asyncio.Event | None = None,
 ) -> list[ScenarioResult]:
     """Load and run every scenario under ``paths`` on every target, ``jobs`` at a time.
 
     A file that fails to load is reported as a failed result naming its ``file:line``.
-    Results come back in file order, then target order.
+    Results come back in file order, then target order; after ``stop`` (Ctrl-C) only those
+    that ran.
     """
     slots: list[ScenarioResult | tuple[Scenario, Target]] = []
     for file in discover(paths):
@@ -482,8 +426,9 @@ async def run_paths(
             continue
         slots.extend((scenario, target) for target in targets)
     pairs = [p for p in slots if isinstance(p, tuple)]
-    ran = iter(await run_many(pairs, jobs, on_result))
-    return [p if isinstance(p, ScenarioResult) else next(ran) for p in slots]
+    ran = iter(await _run_pairs(pairs, jobs, on_result, stop))
+    results = [p if isinstance(p, ScenarioResult) else next(ran) for p in slots]
+    return [r for r in results if r is not None]
 
 
 def run_sync(scenario: Scenario, target: Target) -> ScenarioResult:

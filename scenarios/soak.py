@@ -9,7 +9,10 @@ nor raises within its timeout plus a grace period), or when resident memory grow
 ``CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB`` over the run.
 
 It runs against the embedded emulator by default and live when ``BINANCE_PRO_ENV`` names a
-live environment; ``CCXT_PRO_SOAK_TARGET`` names any target explicitly.
+live environment (a value that names none is an error, not a silent emulator run);
+``CCXT_PRO_SOAK_TARGET`` or ``--target`` names any target ``scenarios run`` takes, ``live``
+included (the live environment the variables select; with none, the soak skips with the
+reason, or fails with ``--require-live`` / ``BINANCE_REQUIRE_LIVE=1``).
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from client.errors import BaseError, NetworkError, RequestTimeout
 from client.telemetry import WireEvent
 
 from .model import Scenario, Where
-from .targets import LIVE_TARGETS, Target, parse_target
+from .soak_private import Counters, run_private_soak
+from .targets import Target, expand_targets, pro_env
 
-__all__ = ["SoakConfig", "SoakReport", "rss_bytes", "run_soak"]
+__all__ = ["SoakConfig", "SoakReport", "resolve_target", "rss_bytes", "run_soak"]
 
 _GRACE_S = 5.0
 _RESYNC = re.compile(r"\bresync\b|refetching")  # the client's wire-tap text for a book resync
@@ -49,6 +53,11 @@ class SoakConfig:
     max_rss_growth_mb: float = 150.0
     watch_timeout_ms: int = 10_000
     target: str = "emulator"
+    require_live: bool = False  # ``live`` selecting nothing fails instead of skipping
+    private: bool = False  # CCXT_PRO_SOAK_PRIVATE=1: user data and orders (soak_private.py)
+    order_interval: float = 0.5  # private: seconds between two orders
+    cycle_interval: float = 10.0  # private: seconds between connection cycles (0 = none)
+    listen_key_refresh_ms: int = 2_000  # private: listen-key keep-alive period (emulator)
 
     @classmethod
     def from_env(
@@ -58,25 +67,60 @@ class SoakConfig:
         seconds: float | None = None,
         min_updates: int | None = None,
         target: str | None = None,
+        require_live: bool | None = None,
     ) -> SoakConfig:
-        """Read ``CCXT_PRO_SOAK_*`` (and ``BINANCE_PRO_ENV`` for the target); arguments win."""
+        """Read ``CCXT_PRO_SOAK_*`` (and ``BINANCE_PRO_ENV`` for the target); arguments win.
+
+        Raises:
+            ValueError: a variable that is not a number >= 0, or a ``BINANCE_PRO_ENV`` that
+                names no live environment (when no target is given), named in the message.
+        """
         env = os.environ if environ is None else environ
-        secs = seconds if seconds is not None else float(env.get("CCXT_PRO_SOAK_SECONDS", "10"))
-        pro_env = env.get("BINANCE_PRO_ENV", "").strip().lower()
-        pro_env = {"sandbox": "testnet", "production": "prod"}.get(pro_env, pro_env)
-        default_target = pro_env if pro_env in LIVE_TARGETS else "emulator"
+        secs = seconds if seconds is not None else _env_number(env, "CCXT_PRO_SOAK_SECONDS", 10.0)
+        target = target or env.get("CCXT_PRO_SOAK_TARGET") or pro_env(env) or "emulator"
+        if require_live is None:
+            require_live = env.get("BINANCE_REQUIRE_LIVE", "").strip() == "1"
         symbols = env.get("CCXT_PRO_SOAK_SYMBOLS")
         if min_updates is None:
-            min_updates = int(env.get("CCXT_PRO_SOAK_MIN_UPDATES", str(max(1, int(secs)))))
-        interval = env.get("CCXT_PRO_SOAK_INTERVAL")
+            min_updates = int(
+                _env_number(env, "CCXT_PRO_SOAK_MIN_UPDATES", max(1, int(secs)), whole=True)
+            )
+        interval = _env_number(env, "CCXT_PRO_SOAK_INTERVAL", min(10.0, max(1.0, secs / 6)))
         return cls(
             seconds=secs,
             min_updates=min_updates,
             symbols=tuple(s.strip() for s in symbols.split(",")) if symbols else cls.symbols,
-            interval=float(interval) if interval else min(10.0, max(1.0, secs / 6)),
-            max_rss_growth_mb=float(env.get("CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB", "150")),
-            target=target or env.get("CCXT_PRO_SOAK_TARGET", default_target),
+            interval=interval,
+            max_rss_growth_mb=_env_number(env, "CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB", 150.0),
+            target=target,
+            require_live=require_live,
+            private=env.get("CCXT_PRO_SOAK_PRIVATE", "").strip() == "1",
+            order_interval=_env_number(env, "CCXT_PRO_SOAK_ORDER_INTERVAL", 0.5),
+            cycle_interval=_env_number(env, "CCXT_PRO_SOAK_CYCLE", 10.0),
+            listen_key_refresh_ms=int(
+                _env_number(env, "CCXT_PRO_SOAK_LISTEN_KEY_REFRESH", 2000, whole=True)
+            ),
         )
+
+
+def _env_number(env: Mapping[str, str], name: str, default: float, *, whole: bool = False) -> float:
+    """Read a non-negative number from ``env[name]`` (``default`` when unset or empty).
+
+    Raises:
+        ValueError: ``NAME must be a number >= 0, not 'abc'`` (``a whole number`` with
+            ``whole``).
+    """
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < float("inf"):
+        what = "a whole number" if whole else "a number"
+        raise ValueError(f"{name} must be {what} >= 0, not {text!r}")
+    return value
 
 
 @dataclass
@@ -94,6 +138,8 @@ class SoakReport:
     rss_peak: int = 0
     failures: list[str] = field(default_factory=list)
     skipped: str | None = None
+    interrupted: bool = False  # stopped early (Ctrl-C): the figures cover the time it ran
+    private: Counters | None = None  # what the private mode counted
 
     @property
     def passed(self) -> bool:
@@ -169,11 +215,39 @@ class _Soak:
                 return
 
 
-async def run_soak(config: SoakConfig, out: TextIO | None = None) -> SoakReport:
-    """Soak ``config.target`` for ``config.seconds``; print progress lines to ``out``."""
+def resolve_target(config: SoakConfig) -> Target:
+    """Return the target to soak: ``config.target`` parsed as ``scenarios run`` parses it
+    (``live``: the first live environment the variables select, or one that skips).
+
+    Raises:
+        ValueError: an unknown target, or ``live`` selecting nothing when it is required.
+    """
+    return expand_targets([config.target], require_live=config.require_live)[0]
+
+
+async def _relay(stop: asyncio.Event, soak: _Soak, report: SoakReport) -> None:
+    await stop.wait()
+    report.interrupted = True
+    soak.stop.set()
+
+
+async def run_soak(
+    config: SoakConfig, out: TextIO | None = None, *, stop: asyncio.Event | None = None
+) -> SoakReport:
+    """Soak ``config.target`` for ``config.seconds``; print progress lines to ``out``.
+
+    Setting ``stop`` (Ctrl-C) ends the soak early: the watches stop, the target closes, and
+    the summary of what ran is printed, marked ``interrupted``.
+    """
     stream = out or sys.stdout
-    target: Target = parse_target(config.target)
+    target = resolve_target(config)
     report = SoakReport(target.name)
+    if target.kind == "unset":
+        report.skipped = target.reason
+        print(f"soak {report.target}: skipped, {report.skipped}", file=stream, flush=True)
+        return report
+    if config.private:
+        return await _private(config, target, report, stream)
     placeholder = Scenario(
         Where(Path("soak"), 1), "soak", "", (target.validity,), "spot", {"rate": 20}, (), ()
     )
@@ -204,6 +278,8 @@ async def run_soak(config: SoakConfig, out: TextIO | None = None) -> SoakReport:
                 for symbol in config.symbols
                 for method in methods
             ]
+            if stop is not None:
+                tasks.append(group.create_task(_relay(stop, soak, report)))
             deadline = start + config.seconds
             while not soak.stop.is_set() and (now := time.monotonic()) < deadline:
                 with contextlib.suppress(TimeoutError):
@@ -230,12 +306,57 @@ async def run_soak(config: SoakConfig, out: TextIO | None = None) -> SoakReport:
             f"(bound CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB={config.max_rss_growth_mb:g})"
         )
     verdict = "passed" if report.passed else "FAILED: " + "; ".join(report.failures)
+    if report.interrupted:
+        verdict = f"{verdict}; interrupted"
     print(
         f"soak {report.target}: {report.updates} updates in {report.seconds:.1f} s, "
         f"{report.reconnects} reconnects, "
         f"{'-' if report.resyncs is None else report.resyncs} resyncs, {report.timeouts} timeouts, "
         f"rss +{growth_mb:.1f} MB: {verdict}",
         file=stream,
+        flush=True,
+    )
+    return report
+
+
+async def _private(
+    config: SoakConfig, target: Target, report: SoakReport, out: TextIO
+) -> SoakReport:
+    """The private mode (:mod:`scenarios.soak_private`), judged by the same memory bound."""
+    live_refresh = target.kind == "live"  # live keys keep Binance's own keep-alive period
+    env = {
+        "order_interval": config.order_interval,
+        "cycle_interval": config.cycle_interval,
+        "listen_key_refresh": 30 * 60_000 if live_refresh else config.listen_key_refresh_ms,
+    }
+    soak, skipped, start_rss, peak = await run_private_soak(
+        target, config.seconds, config.interval, config.watch_timeout_ms, env, rss_bytes, out
+    )
+    if soak is None:
+        report.skipped = skipped
+        print(f"soak {report.target} private: skipped, {skipped}", file=out, flush=True)
+        return report
+    c = report.private = soak.c
+    report.seconds = config.seconds
+    report.updates, report.reconnects, report.timeouts = c.events, c.reconnects, c.timeouts
+    report.errors, report.rss_start, report.rss_peak = c.errors, start_rss, peak
+    report.failures.extend(soak.failures)
+    growth_mb = (peak - start_rss) / 2**20
+    if growth_mb > config.max_rss_growth_mb:
+        report.failures.append(
+            f"resident memory grew {growth_mb:.1f} MB "
+            f"(bound CCXT_PRO_SOAK_MAX_RSS_GROWTH_MB={config.max_rss_growth_mb:g})"
+        )
+    if c.placed == 0:
+        report.failures.append("no order was placed")
+    verdict = "passed" if report.passed else "FAILED: " + "; ".join(report.failures)
+    print(
+        f"soak {report.target} private: {c.placed} orders placed, {c.canceled} canceled, "
+        f"{len(c.final)} final states seen on the stream, {c.lost} lost; {c.events} order "
+        f"updates, {c.renewals} listen-key renewals, {c.cycles} connection cycles, "
+        f"{c.reconnects} reconnects, {c.reconciles} reconciliations, {c.timeouts} timeouts, "
+        f"rss +{growth_mb:.1f} MB (peak {peak / 2**20:.1f} MB): {verdict}",
+        file=out,
         flush=True,
     )
     return report

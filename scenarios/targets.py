@@ -23,7 +23,7 @@ import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import aiohttp
@@ -31,7 +31,16 @@ import aiohttp
 import client
 from mock_exchange import CONTROL_ACTIONS, MockExchange, ServerConfig, config_from_setup
 
-from .model import CallStep, Scenario, walk_steps
+from .accounts import (
+    Account,
+    emulated_environ,
+    live_account,
+    live_reason,
+    provision,
+    required_gates,
+    wall_ms,
+)
+from .model import Scenario
 
 __all__ = [
     "DEFAULT_TARGETS",
@@ -43,7 +52,11 @@ __all__ = [
     "expand_targets",
     "gate_reason",
     "live_targets_from_env",
+    "no_live_reason",
     "parse_target",
+    "pro_env",
+    "required_gates",
+    "reset_for",
 ]
 
 LIVE_TARGETS = ("testnet", "demo", "prod")
@@ -52,7 +65,6 @@ NO_LIVE_ENV = (
     "no live environment configured: set BINANCE_PRO_ENV (prod, testnet, demo) or an "
     "environment's own BINANCE_{PROD,TESTNET,DEMO}_API_KEY and _API_SECRET"
 )
-_MUTATING = ("create_", "cancel_", "edit_", "amend_")
 
 
 class EmulatorHandle(Protocol):
@@ -83,6 +95,7 @@ class _Remote:
         self.base_url = base_url.rstrip("/")
         self.session = session
         self._offset_ms = 0
+        self._frozen_at: int | None = None  # the server's time while its clock is frozen
 
     async def call(self, method: str, op: str, body: dict[str, Any] | None = None) -> Any:
         async with self.session.request(method, f"{self.base_url}/_mock/{op}", json=body) as r:
@@ -94,6 +107,7 @@ class _Remote:
     async def sync_clock(self) -> None:
         data = await self.act("clock_state", None)
         self._offset_ms = int(data["now"]) - int(time.time() * 1000)
+        self._frozen_at = int(data["now"]) if data.get("frozen") else None
 
     async def act(self, name: str, value: Any) -> Any:
         action = CONTROL_ACTIONS.get(name)
@@ -107,17 +121,21 @@ class _Remote:
         return result
 
     def now_ms(self) -> int:
+        if self._frozen_at is not None:
+            return self._frozen_at
         return int(time.time() * 1000) + self._offset_ms
 
 
 @dataclass
 class Opened:
-    """A target opened for one scenario: its client, endpoints, clock and emulator (offline)."""
+    """A target opened for one scenario: its client, endpoints, clock, emulator (offline) and
+    the accounts it may sign with (``main`` is the client's)."""
 
     exchange: client.Binance
     endpoints: client.Endpoints
     emulator: EmulatorHandle | None
     now_ms: Callable[[], int]
+    accounts: dict[str, Account] = field(default_factory=dict)
 
 
 def credentials_for(env: str, environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
@@ -130,8 +148,7 @@ def credentials_for(env: str, environ: Mapping[str, str] | None = None) -> tuple
     )
     if key and secret:
         return key, secret
-    generic_env = environ.get("BINANCE_ENV", "").strip().lower()
-    generic_env = {"sandbox": "testnet", "production": "prod"}.get(generic_env, generic_env)
+    generic_env, _typo = _env_name(environ, "BINANCE_ENV")
     if generic_env == env:
         key, secret = environ.get("BINANCE_API_KEY"), environ.get("BINANCE_API_SECRET")
         if key and secret:
@@ -139,28 +156,20 @@ def credentials_for(env: str, environ: Mapping[str, str] | None = None) -> tuple
     return None
 
 
-def required_gates(scenario: Scenario) -> set[str]:
-    """Return the gates a scenario needs: declared ones plus those its calls imply."""
-    gates = set(scenario.requires)
-    for step in walk_steps(scenario.steps + scenario.cleanup):
-        if not isinstance(step, CallStep):
-            continue
-        if step.call.startswith(_MUTATING):
-            gates.add("live_orders")
-        if step.call.startswith("cancel_all"):
-            gates.add("cancel_all")
-    return gates
-
-
 def gate_reason(
     scenario: Scenario, env: str, environ: Mapping[str, str] | None = None
 ) -> str | None:
-    """Return why ``scenario`` may not run on live environment ``env``, or None if it may."""
+    """Return why ``scenario`` may not run on live environment ``env``, or None if it may.
+
+    Keys: the environment's own family (a private key family counts), of the key type the
+    scenario's ``setup.account`` names; then ``BINANCE_LIVE_ORDERS=1`` for order mutations and
+    ``BINANCE_CONFIRM_CANCEL_ALL=1`` for cancel-all.
+    """
     environ = os.environ if environ is None else environ
     gates = required_gates(scenario)
-    if "keys" in gates and credentials_for(env, environ) is None:
-        family = env.upper()
-        return f"needs BINANCE_{family}_API_KEY and BINANCE_{family}_API_SECRET"
+    keys = live_reason(scenario, env, environ)
+    if keys:
+        return keys
     if "live_orders" in gates and environ.get("BINANCE_LIVE_ORDERS") != "1":
         return "mutates orders: set BINANCE_LIVE_ORDERS=1 to allow live order mutations"
     if "cancel_all" in gates and environ.get("BINANCE_CONFIRM_CANCEL_ALL") != "1":
@@ -181,6 +190,7 @@ class Target:
     kind: str
     base_url: str | None = None
     env: str | None = None
+    reason: str | None = None  # ``unset``: why no live environment was selected
 
     @property
     def name(self) -> str:
@@ -203,65 +213,143 @@ class Target:
         """The name scenarios list in ``targets:`` (``emulator`` or a live environment)."""
         return "emulator" if self.offline else str(self.env)
 
+    @property
+    def answers_to(self) -> tuple[str, ...]:
+        """Every ``targets:`` name that selects this target: ``emulator``; a live
+        environment; for ``ENV@emulator`` both ``ENV`` and ``ENV@emulator``."""
+        if self.kind == "emulated":
+            return (str(self.env), f"{self.env}@emulator")
+        return (self.validity,)
+
     def valid_for(self, scenario: Scenario) -> bool:
         """True when the scenario lists this target (emulator URLs count as ``emulator``)."""
-        return self.validity in scenario.targets
+        return any(name in scenario.targets for name in self.answers_to)
 
     def skip_reason(
         self, scenario: Scenario, environ: Mapping[str, str] | None = None
     ) -> str | None:
         """Return why the scenario does not run here (validity, live gates), or None."""
         if self.kind == "unset":
-            return NO_LIVE_ENV
+            return self.reason or NO_LIVE_ENV
         if not self.valid_for(scenario):
             return f"not valid on {self.validity} (targets: {', '.join(scenario.targets)})"
-        if not self.offline:
+        if self.kind == "live":
             return gate_reason(scenario, str(self.env), environ)
-        return None
+        return None  # emulated: an emulator account plays the keys, nothing real is traded
 
     @contextlib.asynccontextmanager
     async def open(self, scenario: Scenario) -> AsyncIterator[Opened]:
         """Yield the opened target: client, endpoints, clock and, offline, the emulator."""
         if self.kind == "emulator":
-            async with (
-                MockExchange(config=config_from_setup(scenario.setup)) as mx,
-                client.Binance(binance_env="local", base_url=mx.base_url) as ex,
-            ):
-                yield Opened(ex, ex.endpoints, _Embedded(mx), mx.clock.now_ms)
+            async with MockExchange(config=config_from_setup(scenario.setup)) as mx:
+                embedded = _Embedded(mx)
+                accounts = await provision(scenario, embedded.act)
+                async with _client(accounts, base_url=mx.base_url) as ex:
+                    yield Opened(ex, ex.endpoints, embedded, mx.clock.now_ms, accounts)
         elif self.kind == "url":
             assert self.base_url is not None
             async with aiohttp.ClientSession() as session:
                 remote = _Remote(self.base_url, session)
-                config = config_from_setup(scenario.setup)
-                await remote.act("reset", config.seed)
-                await remote.act("rate", config.rate)
-                if config.frozen_clock:  # a running clock is never un-frozen for a scenario
-                    await remote.act("clock", "freeze")
+                await remote.act("reset", reset_for(scenario.setup))
                 await remote.sync_clock()
-                async with client.Binance(binance_env="local", base_url=self.base_url) as ex:
-                    yield Opened(ex, ex.endpoints, remote, remote.now_ms)
+                accounts = await provision(scenario, remote.act)
+                async with _client(accounts, base_url=self.base_url) as ex:
+                    yield Opened(ex, ex.endpoints, remote, remote.now_ms, accounts)
         elif self.kind == "emulated":
             async with contextlib.AsyncExitStack() as stack:
                 base_url = self.base_url
+                handle: EmulatorHandle
                 if base_url is None:
                     mx = await stack.enter_async_context(MockExchange(config=ServerConfig()))
-                    base_url = mx.base_url
-                async with self._live_client("local", base_url) as ex:
-                    yield Opened(ex, ex.endpoints, None, _wall_ms)
+                    base_url, handle = mx.base_url, _Embedded(mx)
+                else:
+                    session = await stack.enter_async_context(aiohttp.ClientSession())
+                    handle = _Remote(base_url, session)
+                made = await provision(scenario, handle.act)
+                main = made.get("main")
+                # the emulator account plays the environment's own key family, read back
+                # through the credential lookup of the live path (never the real keys)
+                environ = emulated_environ(str(self.env), main)
+                mine = live_account(str(self.env), environ)
+                accounts = {**made, "main": mine} if mine is not None else made
+                ex = await stack.enter_async_context(self._live_client(mine, base_url))
+                yield Opened(ex, ex.endpoints, None, wall_ms, accounts)
         else:
-            async with self._live_client(str(self.env), None) as ex:
-                yield Opened(ex, ex.endpoints, None, _wall_ms)
+            main = live_account(str(self.env))
+            accounts = {"main": main} if main is not None else {}
+            async with self._live_client(main, None) as ex:
+                yield Opened(ex, ex.endpoints, None, wall_ms, accounts)
 
-    def _live_client(self, env: str, base_url: str | None) -> client.Binance:
-        creds = credentials_for(str(self.env))
-        key, secret = creds if creds else (None, None)
-        return client.Binance(
-            binance_env=env, base_url=base_url, mirror=self.env, api_key=key, api_secret=secret
+    def _live_client(self, main: Account | None, base_url: str | None) -> client.Binance:
+        env = "local" if base_url is not None else str(self.env)
+        config = dict(main.config) if main is not None else {}
+        return client.Binance(config, binance_env=env, base_url=base_url, mirror=self.env)
+
+
+def reset_for(setup: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the ``reset`` value that gives a running emulator the state ``setup`` names.
+
+    Everything a fresh embedded emulator would start with is restored, not only what the
+    setup mentions: the seed, the rate, and the clock (frozen or running, at ``start_ms`` or
+    the wall clock), with faults, bans and the journal cleared by the reset itself, so a
+    scenario never inherits what an earlier one left on a shared server. ``markets`` and
+    ``server`` settings cannot change on a running server and are not applied.
+    """
+    config = config_from_setup(setup)
+    clock: dict[str, Any] = {"frozen": config.frozen_clock}
+    if config.start_ms is not None:
+        clock["start_ms"] = config.start_ms
+    return {"seed": config.seed, "rate": config.rate, "clock": clock}
+
+
+def _client(accounts: Mapping[str, Account], *, base_url: str) -> client.Binance:
+    """A client of the local environment of ``base_url`` with the ``main`` account's key."""
+    main = accounts.get("main")
+    return client.Binance(dict(main.config) if main else {}, binance_env="local", base_url=base_url)
+
+
+def _has_keys(env: str, environ: Mapping[str, str]) -> bool:
+    """True when ``env``'s own family holds a key with a secret or a private key (one that
+    cannot be read still selects the environment: its scenarios then skip saying why)."""
+    try:
+        return client.Credentials.from_env(env, environ).complete
+    except client.AuthenticationError:
+        return True
+
+
+_ENV_ALIASES = {"sandbox": "testnet", "production": "prod"}
+
+
+def _env_name(environ: Mapping[str, str], var: str) -> tuple[str, str | None]:
+    """Return (environment or "", the typo when ``var`` names no live environment)."""
+    raw = environ.get(var, "").strip()
+    name = _ENV_ALIASES.get(raw.lower(), raw.lower())
+    if raw and name not in LIVE_TARGETS:
+        return "", (
+            f"{var}={raw!r} is not a live environment (expected prod, testnet or demo; "
+            "sandbox and production are aliases)"
         )
+    return name, None
 
 
-def _wall_ms() -> int:
-    return int(time.time() * 1000)
+def pro_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """Return the live environment ``BINANCE_PRO_ENV`` names, or None when it is unset.
+
+    Raises:
+        ValueError: it is set to something that is not a live environment (the typo named).
+    """
+    environ = os.environ if environ is None else environ
+    name, typo = _env_name(environ, "BINANCE_PRO_ENV")
+    if typo:
+        raise ValueError(typo)
+    return name or None
+
+
+def no_live_reason(environ: Mapping[str, str] | None = None) -> str:
+    """Return why ``live`` selects nothing: the mistyped variable first, then what to set."""
+    environ = os.environ if environ is None else environ
+    typos = [t for var in ("BINANCE_PRO_ENV", "BINANCE_ENV") if (t := _env_name(environ, var)[1])]
+    return "; ".join([*typos, NO_LIVE_ENV])
 
 
 def live_targets_from_env(environ: Mapping[str, str] | None = None) -> list[Target]:
@@ -269,12 +357,11 @@ def live_targets_from_env(environ: Mapping[str, str] | None = None) -> list[Targ
     environment whose own key family is set (in prod, testnet, demo order)."""
     environ = os.environ if environ is None else environ
     names: list[str] = []
-    pro_env = environ.get("BINANCE_PRO_ENV", "").strip().lower()
-    pro_env = {"sandbox": "testnet", "production": "prod"}.get(pro_env, pro_env)
-    if pro_env in LIVE_TARGETS:
+    pro_env, _typo = _env_name(environ, "BINANCE_PRO_ENV")
+    if pro_env:
         names.append(pro_env)
     for env in ("prod", "testnet", "demo"):
-        if env not in names and credentials_for(env, environ) is not None:
+        if env not in names and _has_keys(env, environ):
             names.append(env)
     return [Target("live", env=n) for n in names]
 
@@ -313,19 +400,32 @@ def parse_target(text: str) -> Target:
 
 
 def expand_targets(
-    names: list[str] | None, environ: Mapping[str, str] | None = None
+    names: list[str] | None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    require_live: bool | None = None,
 ) -> list[Target]:
     """Parse target names (default :data:`DEFAULT_TARGETS`); ``live`` expands to the live
     environments the environment variables select, or to one target that skips with the
-    reason when none is configured.
+    reason (a mistyped ``BINANCE_PRO_ENV`` is named) when none is configured.
+
+    ``require_live`` (default: ``BINANCE_REQUIRE_LIVE=1``) makes "none configured" an error
+    instead, for CI jobs that expect their secrets.
 
     Raises:
-        ValueError: an unknown target name.
+        ValueError: an unknown target name, or ``live`` selecting nothing when required.
     """
+    environ = os.environ if environ is None else environ
+    if require_live is None:
+        require_live = environ.get("BINANCE_REQUIRE_LIVE", "").strip() == "1"
     out: list[Target] = []
     for name in names or DEFAULT_TARGETS:
-        if name.strip().lower() == "live":
-            out.extend(live_targets_from_env(environ) or [Target("unset")])
-        else:
+        if name.strip().lower() != "live":
             out.append(parse_target(name))
+        elif found := live_targets_from_env(environ):
+            out.extend(found)
+        elif require_live:
+            raise ValueError(f"{no_live_reason(environ)} (a live environment is required)")
+        else:
+            out.append(Target("unset", reason=no_live_reason(environ)))
     return list(dict.fromkeys(out))

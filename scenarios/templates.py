@@ -11,7 +11,10 @@ A template is a one-key mapping whose key starts with ``$``::
     {$faker: pyint}             a Faker provider (or [provider, {kwargs}]), seeded
     {$saved: first.timestamp}   a value a previous step saved, by dotted path
     {$mul: [a, b]}              a x b as a decimal string (numbers or numeric strings)
+    {$add: [a, b]}              a + b as a decimal string (half a tick off the grid, say)
     {$floor: [value, step]}     value rounded down to a multiple of step, as a string
+    {$account: main.apiKey}     an account's apiKey, secret (HMAC secret or private key PEM) or
+                                key_type: main is the target's own key, others setup.accounts
 
 ``$mul`` and ``$floor`` build non-marketable prices from a live book for gated live order
 scenarios: ``{$floor: [{$mul: [{$saved: book.bids.0.0}, "0.8"]}, "0.01"]}``.
@@ -23,15 +26,19 @@ reproducible.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["TemplateError", "Templates", "lookup"]
+__all__ = ["MissingSaved", "TemplateError", "Templates", "lookup"]
 
 
 class TemplateError(Exception):
     """A template that cannot be rendered (unknown generator, bad arguments, missing value)."""
+
+
+class MissingSaved(TemplateError):
+    """``$saved`` names nothing a step saved (a cleanup step with nothing to clean up)."""
 
 
 def lookup(obj: Any, dotted: str) -> Any:
@@ -68,11 +75,18 @@ def _floor(a: Any) -> str:
 class Templates:
     """Render templates with a seeded generator, a clock and the saved results of a run."""
 
-    def __init__(self, seed: int, now_ms: Callable[[], int], saved: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        seed: int,
+        now_ms: Callable[[], int],
+        saved: dict[str, Any],
+        accounts: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.random = random.Random(seed)
         self.seed = seed
         self.now_ms = now_ms
         self.saved = saved
+        self.accounts = accounts if accounts is not None else {}
         self._seq: dict[str, int] = {}
         self._faker: Any = None
 
@@ -102,7 +116,9 @@ class Templates:
             "$faker": self._fake,
             "$saved": self._saved,
             "$mul": lambda a: f"{_dec(a[0]) * _dec(a[1]):f}",
+            "$add": lambda a: f"{_dec(a[0]) + _dec(a[1]):f}",
             "$floor": _floor,
+            "$account": self._account,
         }
         gen = gens.get(key)
         if gen is None:
@@ -129,9 +145,22 @@ class Templates:
         try:
             return lookup(self.saved, str(path))
         except KeyError:
-            raise TemplateError(
+            raise MissingSaved(
                 f"$saved: nothing saved at {path!r} (saved: {sorted(self.saved)})"
             ) from None
+
+    def _account(self, path: Any) -> Any:
+        name, _, part = str(path).partition(".")
+        account = self.accounts.get(name)
+        if account is None:
+            known = ", ".join(sorted(self.accounts)) or "none"
+            raise TemplateError(
+                f"$account: no account {name!r} on this target (accounts here: {known}; "
+                "setup.accounts exist on emulator targets only)"
+            )
+        if part not in account:
+            raise TemplateError(f"$account: {name} has no {part!r} (apiKey, secret, key_type)")
+        return account[part]
 
     def _fake(self, spec: Any) -> Any:
         if self._faker is None:

@@ -35,6 +35,7 @@ class WireLog:
         self.answers: dict[Any, str] = {}  # request id -> "ack" | "error"
         self.used: set[int] = set()
         self.changed = asyncio.Event()
+        self._parsed: dict[int, Any] = {}  # index of a recv event -> its user-data event
 
     def on_event(self, event: WireEvent) -> None:
         self.events.append(event)
@@ -53,11 +54,44 @@ class WireLog:
             self.changed.clear()
             await self.changed.wait()
 
+    def user_events(self, kind: str, match: Any = None) -> int:
+        """Count the user-data events of type ``kind`` (``e``) the client received that
+        contain ``match``: bare on listen-key streams, ``{"event": {...}}`` on the WS API,
+        ``{"data": {...}}`` on a combined stream."""
+        needle = f'"e":"{kind}"'
+        n = 0
+        for i, e in enumerate(self.events):
+            if e.kind != "recv" or needle not in e.text.replace(" ", ""):
+                continue
+            if i not in self._parsed:
+                self._parsed[i] = _user_event(e.text)
+            event = self._parsed[i]
+            if (
+                isinstance(event, dict)
+                and event.get("e") == kind
+                and (match is None or subset(match, event))
+            ):
+                n += 1
+        return n
+
     def count(self, kind: str, pattern: str | None) -> int:
         rx = re.compile(pattern) if pattern else None
         return sum(
             1 for e in self.events if e.kind == kind and (rx is None or rx.search(e.text or ""))
         )
+
+
+def _user_event(text: str) -> Any:
+    try:
+        frame = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(frame, dict):
+        for wrapper in ("event", "data"):
+            inner = frame.get(wrapper)
+            if isinstance(inner, dict) and "e" in inner:
+                return inner
+    return frame
 
 
 # -- raw connections -------------------------------------------------------------------------

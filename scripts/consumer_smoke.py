@@ -4,8 +4,10 @@
 empty temporary directory, so every import below comes from the installed wheel, never from the
 checkout. It checks that the three packages import from site-packages with their package data
 (``py.typed``, ``schema.json``, the scenario library), starts the emulator, watches a ticker,
-places an order through the emulator's control API and sees it in the book, records a few rows
-with ``python -m client.record``, and plays one packaged scenario.
+places an order through the emulator's control API and sees it in the book, places and cancels
+an order with the client itself on an emulator account (NEW and CANCELED on ``watch_orders``),
+records a few rows with ``python -m client.record``, and plays a public and a private packaged
+scenario.
 
 Usage: ``python consumer_smoke.py [--source-tree PATH]`` (fails if a package imports from PATH).
 """
@@ -29,7 +31,7 @@ PACKAGE_DATA = {
     "scenarios": ["py.typed", "schema.json"],
 }
 SCENARIO_DIRS = ("spot", "usdm", "coinm")
-SCENARIO = ("spot", "ticker_subscribe.yaml")
+SCENARIOS = (("spot", "ticker_subscribe.yaml"), ("spot", "private", "order_lifecycle.yaml"))
 
 
 def step(text: str) -> None:
@@ -58,9 +60,10 @@ def check_package_data() -> None:
     root = importlib.resources.files("scenarios")
     counts = {}
     for d in SCENARIO_DIRS:
-        counts[d] = sum(1 for f in root.joinpath(d).iterdir() if f.name.endswith(".yaml"))
-        if not counts[d]:
-            raise SystemExit(f"scenarios/{d}/ has no YAML in the installed package")
+        for sub in (d, f"{d}/private"):
+            counts[sub] = sum(1 for f in root.joinpath(sub).iterdir() if f.name.endswith(".yaml"))
+            if not counts[sub]:
+                raise SystemExit(f"scenarios/{sub}/ has no YAML in the installed package")
     step(f"package data present: py.typed x3, schema.json, scenarios {counts}")
 
 
@@ -100,11 +103,33 @@ async def exercise_emulator_and_client() -> None:
         assert [1000.0, 0.5] in book["bids"], book["bids"][-3:]
         step(f"control-API order {placed['orderId']} rests in the book")
 
-        # PRIVATE HALF: place and cancel an order with the client itself goes here when the
-        # private client lands: ex.create_order_ws("BTC/USDT", "limit", "buy", 0.001, 1000.0)
-        # on an emulator account, see it NEW on watch_orders, ex.cancel_order_ws(id, symbol),
-        # and see it CANCELED. Until then the control-API order above proves the emulator's
-        # order path from the installed wheel.
+        await place_and_cancel(mx)
+
+
+async def place_and_cancel(mx: object) -> None:
+    """The private half: an emulator account with a key the emulator generates, an order
+    placed over the WebSocket API, seen NEW on watch_orders, canceled, seen CANCELED."""
+    import client
+    from mock_exchange import MockExchange, generate_account
+
+    assert isinstance(mx, MockExchange)
+    account = generate_account("smoke", {"balances": {"USDT": "10000"}})
+    mx.add_account(account.registration)
+    async with client.Binance(
+        account.client_config, binance_env="local", base_url=mx.base_url
+    ) as ex:
+        await asyncio.wait_for(ex.authenticate(), 30)
+        order = await asyncio.wait_for(
+            ex.create_order_ws("BTC/USDT", "limit", "buy", 0.001, 1000.0), 30
+        )
+        seen = await asyncio.wait_for(ex.watch_orders("BTC/USDT"), 30)
+        assert any(o["id"] == order["id"] and o["status"] == "open" for o in seen), seen
+        step(f"create_order_ws {order['id']}: NEW on watch_orders")
+        canceled = await asyncio.wait_for(ex.cancel_order_ws(str(order["id"]), "BTC/USDT"), 30)
+        assert canceled["status"] == "canceled", canceled
+        seen = await asyncio.wait_for(ex.watch_orders("BTC/USDT"), 30)
+        assert any(o["id"] == order["id"] and o["status"] == "canceled" for o in seen), seen
+        step(f"cancel_order_ws {order['id']}: CANCELED on watch_orders")
 
 
 def exercise_recorder(workdir: Path) -> None:
@@ -141,16 +166,17 @@ def exercise_recorder(workdir: Path) -> None:
 
 
 async def play_scenario() -> None:
-    """One packaged scenario passes on the embedded emulator."""
+    """A packaged public scenario and a private one pass on the embedded emulator."""
     from scenarios import Target, load_file, run_scenario
 
-    path = importlib.resources.files("scenarios").joinpath(*SCENARIO)
-    with importlib.resources.as_file(path) as file:
-        scenario = load_file(file)
-    result = await asyncio.wait_for(run_scenario(scenario, Target("emulator")), 120)
-    if result.status != "passed":
-        raise SystemExit(f"scenario {scenario.name}: {result.status}: {result.message}")
-    step(f"scenario {scenario.name} passed on the embedded emulator")
+    for parts in SCENARIOS:
+        path = importlib.resources.files("scenarios").joinpath(*parts)
+        with importlib.resources.as_file(path) as file:
+            scenario = load_file(file)
+        result = await asyncio.wait_for(run_scenario(scenario, Target("emulator")), 120)
+        if result.status != "passed":
+            raise SystemExit(f"scenario {scenario.name}: {result.status}: {result.message}")
+        step(f"scenario {scenario.name} passed on the embedded emulator")
 
 
 def main() -> int:

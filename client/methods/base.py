@@ -15,7 +15,7 @@ from typing import Any
 from ..connection import ConnectionSettings
 from ..environments import Endpoints, endpoints_for, normalise_env
 from ..http import HttpClient
-from ..options import settings_from, snake
+from ..options import resolve_sub_type, settings_from, snake
 from ..registry import ConnectionRegistry
 from ..stream_connection import StreamConnection
 from ..telemetry import Listener, Telemetry, WireEvent, log_listener
@@ -45,7 +45,8 @@ class ExchangeBase:
 
     def _opts(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         """Merge instance options with a call's ``params`` (camelCase or snake_case)."""
-        opts = {**self.options, **snake(params)}
+        call = snake(params)
+        opts = resolve_sub_type({**self.options, **call}, in_call="sub_type" in call)
         if opts.get("verbose") and self._verbose_listener is None:
             wire = log_listener(logging.getLogger("client.wire"), wire=True)
             verbose_urls = self._verbose_urls

@@ -118,7 +118,7 @@ class MarginMethods(PrivateBase):
         req: dict[str, Any] = {"fromAsset": from_code, "toAsset": to_code}
         if amount is not None:
             req["fromAmount"] = decimal_text(amount)
-        elif not (params and "toAmount" in params):
+        elif "toAmount" not in exchange_params(params):
             raise ArgumentsRequired("fetch_convert_quote needs an amount (or toAmount)")
         raw = await self._sapi("POST", "/sapi/v1/convert/getQuote", req, params)
         return parse_conversion(raw, from_code, to_code)

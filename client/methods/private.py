@@ -20,6 +20,7 @@ from typing import Any
 
 from ..credentials import Credentials
 from ..errors import InvalidNonce, NotSupported
+from ..protocol.redaction import key_digest
 from ..protocol.rest import Method
 from ..protocol.signing import KeySigner, rest_params, sign_ws_params
 from ..server_time import ServerClock
@@ -212,7 +213,7 @@ class PrivateBase(MarketsBase):
         api_key, signer = creds.require(_LOGON)
         if conn.session_key == api_key or (conn.url, api_key) in self._logon_refused:
             return
-        name = f"{_LOGON}:{api_key}"
+        name = f"{_LOGON}:{key_digest(api_key)}"  # connection_info shows it: no key there
         if any(n.startswith(_LOGON) and n != name for n in conn.info()["restore_steps"]):
             return  # logged on (or logging on) with another key: sign instead
         await self._timestamp_ready(v, opts)

@@ -27,6 +27,7 @@ from ..credentials import Credentials
 from ..errors import (
     ArgumentsRequired,
     AuthenticationError,
+    BadSymbol,
     BaseError,
     ExchangeError,
     NotSupported,
@@ -35,6 +36,7 @@ from ..errors import (
 from ..listen_key import ListenKeyConnection, ListenKeyUserData
 from ..protocol.signing import KeySigner
 from ..protocol.user_data import AccountState, Changes
+from ..protocol.user_events import MarketOf
 from ..reconcile import ReconcilePlan, RestFetcher, reconcile
 from ..transport import WebSocket
 from ..types import Market, Symbol
@@ -159,7 +161,8 @@ class UserDataSessions(AccountMethods, TradingMethods):
         """The params of the session's REST reads: its venue and the call's credentials."""
         params: dict[str, Any] = {"type": "margin" if v.name == "margin" else v.name}
         if key[2] is not None:
-            params["marginMode"] = "isolated"
+            # isIsolated as Binance's param: marginMode alone selects the venue, not the wallet
+            params.update(marginMode="isolated", isIsolated="TRUE")
         for name in ("api_key", "api_secret"):
             if opts.get(name) is not None:
                 params[name] = opts[name]
@@ -185,6 +188,7 @@ class UserDataSessions(AccountMethods, TradingMethods):
             since=self.server_clock.now_ms(),
             futures=futures,
             watched=lambda: _watched_symbols(holder),
+            symbol=_isolated_symbol(find, key),
         )
 
         async def reconciler(session: UserDataSession) -> Changes:
@@ -466,6 +470,16 @@ def _subscription_id(result: Any) -> int:
     if not isinstance(sid, int):
         raise ExchangeError("binance user data stream subscribe failed: no subscriptionId")
     return sid
+
+
+def _isolated_symbol(find: MarketOf, key: SessionKey) -> Symbol | None:
+    """The unified symbol of an isolated-margin session's pair (None: not isolated)."""
+    if key[2] is None:
+        return None
+    market = find(key[2])
+    if market is None:
+        raise BadSymbol(f"binance has no isolated-margin pair {key[2]}")
+    return Symbol(market["symbol"])
 
 
 def _watched_symbols(holder: list[UserDataSession]) -> set[Symbol]:

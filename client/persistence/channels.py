@@ -1,10 +1,10 @@
 """What the recorder can record: one row per channel, naming its watch and its table.
 
 A :class:`RecordChannel` says how to get the next batch of structures (a watch method of
-:class:`~client.Binance`) and how to turn them into rows of one table. The public channels are
-registered here; the private ones (``orders``, ``balance``, ``positions``, ``my_trades``) have
-their tables already and are registered with :func:`register_channel` by the module that adds
-the private watches, so until then :func:`resolve_channels` refuses them by name.
+:class:`~client.Binance`) and how to turn them into rows of one table. The public channels and
+the private ones (``orders``, ``balance``, ``positions``, ``my_trades``: the account's user
+data, which need credentials) are registered here with :func:`register_channel`; a channel
+another module registers the same way can be recorded too.
 """
 
 from __future__ import annotations
@@ -13,7 +13,18 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .rows import Row, liquidation_row, ohlcv_row, order_book_rows, ticker_row, trade_row
+from .rows import (
+    Row,
+    balance_rows,
+    liquidation_row,
+    my_trade_row,
+    ohlcv_row,
+    order_book_rows,
+    order_row,
+    position_row,
+    ticker_row,
+    trade_row,
+)
 from .schema import TABLES
 
 if TYPE_CHECKING:
@@ -71,6 +82,7 @@ class RecordChannel:
         per_symbol: False for account channels (``balance``): one watch, no symbol.
         accepts: which symbols the channel applies to (others are skipped with a note).
         needs: what ``accepts`` wants, for that note (``futures symbols``).
+        private: it watches the account's user data (the client needs credentials).
     """
 
     name: str
@@ -81,6 +93,7 @@ class RecordChannel:
     per_symbol: bool = True
     accepts: Callable[[str], bool] = _any_symbol
     needs: str = ""
+    private: bool = False
 
     def __post_init__(self) -> None:
         if self.table not in TABLES:
@@ -100,8 +113,7 @@ PRIVATE_CHANNELS: dict[str, str] = {
     "positions": "positions",
     "my_trades": "my_trades",
 }
-"""Private channels and their (existing) tables; each needs a :func:`register_channel` call
-from the private client before it can be recorded."""
+"""The private channels and their tables (the account's user data; credentials needed)."""
 
 
 def register_channel(channel: RecordChannel) -> None:
@@ -124,10 +136,6 @@ def resolve_channels(names: Iterable[str]) -> list[RecordChannel]:
             continue
         ch = CHANNELS.get(name)
         if ch is None:
-            if name in PRIVATE_CHANNELS:
-                raise ChannelError(
-                    f"channel {name!r} needs the private client; available: {available}"
-                )
             raise ChannelError(f"unknown channel {name!r}; available: {available}")
         if ch not in out:
             out.append(ch)
@@ -176,12 +184,12 @@ def _candles(result: Any, symbol: str | None, o: RecordOptions) -> list[Row]:
     return [ohlcv_row(_sym(symbol), o.timeframe, c) for c in result]
 
 
-def _register_public(channels: Sequence[RecordChannel]) -> None:
+def _register(channels: Sequence[RecordChannel]) -> None:
     for ch in channels:
         register_channel(ch)
 
 
-_register_public(
+_register(
     [
         RecordChannel(
             "ticker",
@@ -215,6 +223,68 @@ _register_public(
             _each(liquidation_row),
             accepts=_futures_symbol,
             needs="futures symbols (BTC/USDT:USDT, BTC/USD:BTC)",
+        ),
+    ]
+)
+
+
+# -- the private channels (user data: the client needs credentials) ----------------------------
+
+_SNAPSHOT = {"fetchBalanceSnapshot": True}  # the first balance is the account's, at once
+
+
+async def _watch_orders(ex: Binance, symbol: str | None, o: RecordOptions) -> Any:
+    return await ex.watch_orders(_sym(symbol))
+
+
+async def _watch_my_trades(ex: Binance, symbol: str | None, o: RecordOptions) -> Any:
+    return await ex.watch_my_trades(_sym(symbol))
+
+
+async def _watch_positions(ex: Binance, symbol: str | None, o: RecordOptions) -> Any:
+    return await ex.watch_positions([_sym(symbol)])
+
+
+async def _watch_balance(ex: Binance, symbol: str | None, o: RecordOptions) -> Any:
+    return await ex.watch_balance(_SNAPSHOT)
+
+
+_register(
+    [
+        RecordChannel(
+            "orders",
+            "orders",
+            "each change of the account's orders, its latest state (watch_orders)",
+            _watch_orders,
+            _each(order_row),
+            private=True,
+        ),
+        RecordChannel(
+            "my_trades",
+            "my_trades",
+            "the account's trades (watch_my_trades)",
+            _watch_my_trades,
+            _each(my_trade_row),
+            private=True,
+        ),
+        RecordChannel(
+            "positions",
+            "positions",
+            "the account's positions of futures symbols (watch_positions)",
+            _watch_positions,
+            _each(position_row),
+            accepts=_futures_symbol,
+            needs="futures symbols (BTC/USDT:USDT, BTC/USD:BTC)",
+            private=True,
+        ),
+        RecordChannel(
+            "balance",
+            "balances",
+            "the spot balance, then each change of it (watch_balance)",
+            _watch_balance,
+            lambda b, s, o: balance_rows(b),
+            per_symbol=False,
+            private=True,
         ),
     ]
 )

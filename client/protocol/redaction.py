@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
-__all__ = ["SECRET_KEYS", "redact"]
+__all__ = ["SECRET_KEYS", "key_digest", "redact"]
 
 SECRET_KEYS = (
     "apiKey",
@@ -33,3 +34,9 @@ def redact(text: str) -> str:
     """Replace the values of secret keys (apiKey, signature, listenKey, ...) with ``***``, in
     JSON, in Python dict reprs and in query strings."""
     return _SECRET_RE.sub(r"\1***", text)
+
+
+def key_digest(api_key: str) -> str:
+    """Name an API key where state must be told apart by key and may be shown (restore-step
+    names in ``connection_info``): 12 hex digits of its SHA-256, never the key itself."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:12]

@@ -30,6 +30,7 @@ from .margin import Margin
 from .order_limits import OrderCounter
 from .types import AccountId
 from .user_streams import ListenTokens
+from .wallet_moves import Transfer, WalletMoves
 
 __all__ = [
     "FUTURES_WALLETS",
@@ -199,6 +200,8 @@ class Account:
     )
     commission: Commission = field(default_factory=Commission)
     update_time: int = 0
+    # when the account was opened (emulator clock, ms)
+    created: int = 0
     can_trade: bool = True
     can_withdraw: bool = True
     can_deposit: bool = True
@@ -279,6 +282,7 @@ class Accounts:
         self.tokens = ListenTokens()  # margin listen tokens (POST /sapi/v1/userListenToken)
         self.margin = Margin()  # borrow rates, scripted forced liquidations
         self.convert = Convert()  # convert quotes and accepted conversions
+        self.moves = WalletMoves()  # transfers between wallets, deposit history
         self._accounts: dict[int, Account] = {}
         self._uids = itertools.count(FIRST_UID)
 
@@ -315,7 +319,7 @@ class Accounts:
 
     def open_account(self, now: int = 0) -> Account:
         """Create an empty account with the next uid."""
-        account = Account(next(self._uids), update_time=now)
+        account = Account(next(self._uids), update_time=now, created=now)
         self._accounts[account.uid] = account
         return account
 
@@ -357,7 +361,7 @@ class Accounts:
         )
         account = self._accounts.get(uid)
         if account is None:
-            account = Account(uid, update_time=now)
+            account = Account(uid, update_time=now, created=now)
             self._accounts[uid] = account
         self.keys.add(key)
         for asset, amount in spot.items():
@@ -384,7 +388,40 @@ class Accounts:
         events: list[EngineEvent] = [BalanceUpdate(account.id, asset, amount, now, name)]
         if name == "spot":
             events.append(account.position_event([asset], now))
+            self.moves.record_deposit(account.uid, asset, amount, now)
         return events
+
+    def transfer(
+        self,
+        account: Account,
+        kind: str,
+        asset: str,
+        amount: Decimal,
+        wallets: tuple[str, str],
+        now: int,
+    ) -> tuple[Transfer, dict[str, list[EngineEvent]]]:
+        """Move ``amount`` of ``asset`` from wallet ``wallets[0]`` to ``wallets[1]`` (a
+        universal transfer of type ``kind``) and record it.
+
+        Returns:
+            the transfer, and the events it causes keyed by wallet: on spot
+            ``balanceUpdate`` then ``outboundAccountPosition``, on a futures wallet a
+            :class:`BalanceUpdate` naming it (settled into ``ACCOUNT_UPDATE``).
+
+        Raises:
+            InsufficientBalance: the source wallet's free balance is smaller than ``amount``.
+        """
+        source, target = wallets
+        account.wallet(source).debit(asset, amount)
+        account.wallet(target).credit(asset, amount)
+        account.update_time = now
+        events: dict[str, list[EngineEvent]] = {}
+        for wallet, delta in ((source, -amount), (target, amount)):
+            moved: list[EngineEvent] = [BalanceUpdate(account.id, asset, delta, now, wallet)]
+            if wallet == "spot":
+                moved.append(account.position_event([asset], now))
+            events[wallet] = moved
+        return self.moves.record_transfer(account.uid, kind, asset, amount, now), events
 
     def state(self, api_key: str, open_orders: list[dict[str, Any]]) -> dict[str, Any]:
         """Return ``GET /_mock/accounts/<apiKey>``: balances, futures balances, orders, positions.

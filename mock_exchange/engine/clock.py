@@ -6,7 +6,22 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["Clock", "ControlledClock", "SystemClock", "VirtualClock"]
+__all__ = ["MAX_TIME_MS", "Clock", "ControlledClock", "SystemClock", "VirtualClock", "check_time"]
+
+# 9999-12-31T23:59:59.999Z: the last instant a calendar (datetime) can name. Past it, monthly
+# klines and dates cannot be computed, so the emulator's clock never goes there.
+MAX_TIME_MS = 253_402_300_799_999
+
+
+def check_time(now_ms: int) -> int:
+    """Return ``now_ms`` when it is a time the emulator can represent (0..year 9999).
+
+    Raises:
+        ValueError: before the epoch or after :data:`MAX_TIME_MS`.
+    """
+    if not 0 <= now_ms <= MAX_TIME_MS:
+        raise ValueError(f"the clock stays between 0 and {MAX_TIME_MS} (year 9999), not {now_ms}")
+    return now_ms
 
 
 class Clock(Protocol):
@@ -80,7 +95,7 @@ class ControlledClock:
         self._listeners: list[Callable[[int], None]] = []
         wall = self._wall()  # read once: two reads may straddle a millisecond
         if start_ms is not None:
-            self._offset = start_ms - wall
+            self._offset = check_time(start_ms) - wall
         if frozen:
             self._frozen_at = wall + self._offset
 
@@ -113,13 +128,37 @@ class ControlledClock:
         return self.now_ms()
 
     def advance(self, ms: int) -> int:
-        """Move the clock forward by ``ms`` (>= 0), notify listeners, return the new time."""
+        """Move the clock forward by ``ms`` (>= 0), notify listeners, return the new time.
+
+        Raises:
+            ValueError: ``ms`` is negative or would take the clock past :data:`MAX_TIME_MS`;
+                the clock does not move.
+        """
         if ms < 0:
             raise ValueError("the clock never moves backwards")
+        check_time(self.now_ms() + ms)
         if self._frozen_at is not None:
             self._frozen_at += ms
         else:
             self._offset += ms
+        now = self.now_ms()
+        for listener in list(self._listeners):
+            listener(now)
+        return now
+
+    def restart(self, *, frozen: bool = False, start_ms: int | None = None) -> int:
+        """Start the clock again at ``start_ms`` (default: the wall clock), frozen or running.
+
+        The one move that may go backwards (a reset that restores a scenario's clock);
+        listeners are notified and the new time is returned.
+
+        Raises:
+            ValueError: ``start_ms`` outside 0..:data:`MAX_TIME_MS`; the clock does not move.
+        """
+        wall = self._wall()
+        offset = 0 if start_ms is None else check_time(start_ms) - wall
+        self._offset = offset
+        self._frozen_at = wall + offset if frozen else None
         now = self.now_ms()
         for listener in list(self._listeners):
             listener(now)

@@ -444,8 +444,9 @@ def markets_from_config(entries: list[dict[str, Any]], *, extend: bool = True) -
     exist.
 
     Raises:
-        ValueError: an entry lacks ``symbol``, names an unknown field or kind, or a new market
-            lacks ``base``/``quote``.
+        ValueError: an entry lacks ``symbol``, names an unknown field or kind, has a value of
+            the wrong type, contradicts itself (``min_price`` above ``max_price``...), or a new
+            market lacks ``base``/``quote``; the message names the market and the field.
     """
     defaults = {(m.kind, m.symbol): m for m in ALL_DEFAULT_MARKETS}
     chosen = dict(defaults) if extend else {}
@@ -459,14 +460,7 @@ def markets_from_config(entries: list[dict[str, Any]], *, extend: bool = True) -
         kind = entry.get("kind", "spot")
         if kind not in ("spot", "usdm", "coinm"):
             raise ValueError(f"market {entry['symbol']}: unknown kind {kind!r}")
-        values: dict[str, Any] = {
-            k: (Decimal(str(v)) if k in _DECIMAL_FIELDS else v)
-            for k, v in entry.items()
-            if k != "symbol"
-        }
-        for listed in ("order_types", "stp_allowed"):
-            if listed in values:
-                values[listed] = tuple(values[listed])
+        values = {k: _field_value(entry["symbol"], k, v) for k, v in entry.items() if k != "symbol"}
         key = (kind, str(entry["symbol"]).upper())
         base_market = chosen.get(key) or defaults.get(key)
         if base_market is not None:
@@ -475,4 +469,51 @@ def markets_from_config(entries: list[dict[str, Any]], *, extend: bool = True) -
             if "base" not in values or "quote" not in values:
                 raise ValueError(f"new market {key[1]} needs 'base' and 'quote'")
             chosen[key] = Market(symbol=key[1], **values)
+        _check_consistent(chosen[key])
     return list(chosen.values())
+
+
+def _field_value(symbol: Any, name: str, value: Any) -> Any:
+    """Return an entry's ``value`` of field ``name`` as a :class:`Market` holds it (the
+    field's annotation says which kind of value that is).
+
+    Raises:
+        ValueError: a value of the wrong type, or a decimal that is not a positive number.
+    """
+    kind = str(Market.__dataclass_fields__[name].type)
+    if kind == "Decimal":
+        try:
+            number = Decimal(str(value)) if not isinstance(value, bool) else None
+        except ArithmeticError:
+            number = None
+        if number is not None and number.is_finite() and number > 0:
+            return number
+        what = "a positive number"
+    elif kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        what = "a whole number >= 0"
+    elif kind.startswith("tuple"):
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        what = "a list of names"
+    elif isinstance(value, str) or (value is None and "None" in kind):
+        return value
+    else:
+        what = "text"
+    raise ValueError(f"market {symbol}: {name} must be {what}, not {value!r}")
+
+
+def _check_consistent(m: Market) -> None:
+    """Refuse a market whose limits contradict each other (the engine would misbehave)."""
+    for low, high in (
+        ("min_price", "max_price"),
+        ("min_qty", "max_qty"),
+        ("min_notional", "max_notional"),
+        ("min_price", "initial_price"),
+        ("initial_price", "max_price"),
+    ):
+        if getattr(m, low) > getattr(m, high):
+            raise ValueError(
+                f"market {m.symbol}: {low} {getattr(m, low)} is above {high} {getattr(m, high)}"
+            )

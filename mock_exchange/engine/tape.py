@@ -418,8 +418,10 @@ class Tape:
         """Return up to ``limit`` klines, oldest first, within the history the tape keeps.
 
         Without ``start_time`` the newest klines (ending with the open one) are returned, as
-        Binance does.
+        Binance does; a ``start_time`` after ``now`` finds none.
         """
+        if start_time is not None and start_time > now:
+            return []
         self._ensure_past()
         self._prune(now)
         series = self._series_for(interval)

@@ -369,23 +369,7 @@ def leverage_bracket(call: PrivateCall) -> tuple[Any, int]:
         pairs = sorted({m.pair for m in view.markets.values()})
         if call.params.has("pair"):
             pairs = [str(call.params.text("pair")).upper()]
-        return [
-            {
-                "pair": pair,
-                "brackets": [
-                    {
-                        "bracket": b.bracket,
-                        "initialLeverage": b.initial_leverage,
-                        "qtyCap": float(b.notional_cap),
-                        "qtyFloor": float(b.notional_floor),
-                        "maintMarginRatio": float(b.maint_margin_ratio),
-                        "cum": float(b.cum),
-                    }
-                    for b in rows
-                ],
-            }
-            for pair in pairs
-        ], 1
+        return [{"pair": pair, "brackets": _qty_brackets(view)} for pair in pairs], 1
     return [
         {
             "symbol": symbol,
@@ -402,6 +386,34 @@ def leverage_bracket(call: PrivateCall) -> tuple[Any, int]:
                 for b in rows
             ],
         }
+        for symbol in view.symbols()
+    ], 1
+
+
+def _qty_brackets(view: FuturesView) -> list[dict[str, Any]]:
+    """COIN-M bracket rows: caps and floors in contracts (``qtyCap``/``qtyFloor``)."""
+    return [
+        {
+            "bracket": b.bracket,
+            "initialLeverage": b.initial_leverage,
+            "qtyCap": float(b.notional_cap),
+            "qtyFloor": float(b.notional_floor),
+            "maintMarginRatio": float(b.maint_margin_ratio),
+            "cum": float(b.cum),
+        }
+        for b in view.st.brackets.rows
+    ]
+
+
+def leverage_bracket_by_symbol(call: PrivateCall) -> tuple[Any, int]:
+    """``GET /dapi/v2/leverageBracket``: COIN-M brackets per symbol (the pair form is v1).
+
+    ccxt's ``binancecoinm`` reads it before every position query (``load_leverage_brackets``),
+    python-binance's ``futures_coin_leverage_bracket`` too.
+    """
+    view = FuturesView(call)
+    return [
+        {"symbol": symbol, "notionalCoef": 1.0, "brackets": _qty_brackets(view)}
         for symbol in view.symbols()
     ], 1
 

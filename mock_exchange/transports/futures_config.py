@@ -2,7 +2,10 @@
 
 ``POST /fapi/v1/leverage`` (``ACCOUNT_CONFIG_UPDATE``), ``POST /fapi/v1/marginType``
 (``ACCOUNT_UPDATE m: MARGIN_TYPE_CHANGE``), ``POST /fapi/v1/positionSide/dual``, ``POST
-/fapi/v1/positionMargin`` (``ACCOUNT_UPDATE m: MARGIN_TRANSFER``), and the listen key:
+/fapi/v1/positionMargin`` (``ACCOUNT_UPDATE m: MARGIN_TRANSFER``), ``POST
+/fapi/v1/countdownCancelAll`` (an auto-cancel timer on the emulator clock), ``GET
+/fapi/v1/multiAssetsMargin`` (the emulator has single-asset mode only), ``GET
+/fapi/v1/rateLimit/order``, and the listen key:
 ``POST|PUT|DELETE /fapi/v1/listenKey`` = ``userDataStream.start|ping|stop`` (API key only, no
 signature; Binance's ``USER_STREAM`` security).
 """
@@ -15,7 +18,7 @@ from typing import Any
 from ..engine.futures.account import futures_account
 from ..engine.futures.events import ConfigUpdate
 from ..engine.futures.settlement import account_update
-from ..engine.markets import fmt
+from ..engine.markets import FUTURES_RATE_LIMITS, fmt
 from ..errors import ExchangeError
 from .futures_account import FuturesView
 from .params import illegal, mandatory
@@ -26,9 +29,12 @@ __all__ = [
     "change_leverage",
     "change_margin_type",
     "change_position_mode",
+    "countdown_cancel_all",
     "listen_key_close",
     "listen_key_keepalive",
     "listen_key_start",
+    "multi_assets_mode",
+    "order_rate_limits",
     "position_margin",
 ]
 
@@ -95,6 +101,29 @@ def change_position_mode(call: PrivateCall) -> tuple[Any, int]:
     view.fa.set_dual_side(dual, bool(view.st.open_orders(call.account.id)))
     view.fa.update_time = call.now
     return {"code": 200, "msg": "success"}, 1
+
+
+def countdown_cancel_all(call: PrivateCall) -> tuple[Any, int]:
+    """``POST /fapi/v1/countdownCancelAll``: cancel the symbol's open orders when
+    ``countdownTime`` ms pass on the emulator clock without another call (0 stops it)."""
+    view = FuturesView(call)
+    symbol = call.params.symbol()
+    call.engine.market(symbol)
+    countdown = call.params.integer("countdownTime", required=True)
+    assert countdown is not None
+    view.st.set_countdown(call.account.id, symbol, countdown, call.now)
+    return {"symbol": symbol, "countdownTime": str(countdown)}, 10
+
+
+def order_rate_limits(_call: PrivateCall) -> tuple[Any, int]:
+    """``GET /fapi/v1/rateLimit/order``: the account's ``ORDERS`` limits (Binance lists the
+    limits only, without counts)."""
+    return [dict(row) for row in FUTURES_RATE_LIMITS if row["rateLimitType"] == "ORDERS"], 1
+
+
+def multi_assets_mode(call: PrivateCall) -> tuple[Any, int]:
+    """``GET /fapi/v1/multiAssetsMargin``: Multi-Assets mode on or off (always off here)."""
+    return {"multiAssetsMargin": futures_account(call.account, call.venue).multi_assets}, 30
 
 
 def position_margin(call: PrivateCall) -> tuple[Any, int]:

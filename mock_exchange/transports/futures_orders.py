@@ -44,6 +44,7 @@ __all__ = [
     "open_order",
     "open_orders",
     "query_order",
+    "test_order",
 ]
 
 _ZERO = Decimal(0)
@@ -88,13 +89,13 @@ def _would_take(view: FuturesView, o: NewFuturesOrder, price: Decimal) -> bool:
     return best is not None and (best[0] <= price if o.side == "BUY" else best[0] >= price)
 
 
-def place(
+def _checked(
     view: FuturesView, o: NewFuturesOrder
-) -> tuple[OrderRecord, OrderRecord, FuturesOrderInfo]:
-    """Check and place ``o`` for the view's account (module docstring).
+) -> tuple[Decimal, Decimal | None, FuturesOrderInfo]:
+    """Apply the account's rules to ``o`` (module docstring) without placing it.
 
     Returns:
-        (the order as accepted, the order after matching, its futures attributes).
+        (the quantity to place, its limit price, its futures attributes).
     """
     call, fa, st = view.call, view.fa, view.st
     m = call.engine.market(o.symbol)
@@ -149,6 +150,19 @@ def place(
         display_type=o.order_type,
         time_in_force=o.time_in_force,
     )
+    return quantity, price, info
+
+
+def place(
+    view: FuturesView, o: NewFuturesOrder
+) -> tuple[OrderRecord, OrderRecord, FuturesOrderInfo]:
+    """Check and place ``o`` for the view's account (module docstring).
+
+    Returns:
+        (the order as accepted, the order after matching, its futures attributes).
+    """
+    call, fa, st = view.call, view.fa, view.st
+    quantity, price, info = _checked(view, o)
     engine_tif: Literal["GTC", "IOC", "FOK"] = "GTC"
     if o.time_in_force in ("IOC", "FOK"):
         engine_tif = o.time_in_force  # type: ignore[assignment]
@@ -191,6 +205,29 @@ def new_order(call: PrivateCall) -> tuple[Any, int]:
     """``POST /fapi/v1/order``; ``order.place``: place a LIMIT or MARKET order."""
     view = FuturesView(call)
     return _place_answer(view, read_new_order(call.params, call.now)), 0
+
+
+def test_order(call: PrivateCall) -> tuple[Any, int]:
+    """``POST /fapi/v1/order/test``: check an order as ``POST /fapi/v1/order`` would, place
+    nothing, and answer the order as it would have been accepted (``orderId`` 0: no id is
+    used up)."""
+    view = FuturesView(call)
+    o = read_new_order(call.params, call.now)
+    quantity, price, info = _checked(view, o)
+    preview = OrderRecord(
+        0,
+        o.symbol,
+        "BUY" if o.side == "BUY" else "SELL",
+        "MARKET" if o.order_type == "MARKET" else "LIMIT",
+        o.time_in_force,
+        price,
+        quantity,
+        None,
+        call.account.id,
+        o.client_order_id or call.exchange.new_client_id(),
+        call.now,
+    )
+    return fp.order_object(view.markets[o.symbol], preview, info, shape="new"), 0
 
 
 def _find(view: FuturesView, params: Params, *, unknown: ExchangeError) -> OrderRecord:
@@ -341,13 +378,33 @@ def batch_place(call: PrivateCall) -> tuple[Any, int]:
     return out, 5
 
 
+def _any_case(params: Params, name: str) -> Params:
+    """Return ``params`` with ``name`` set from whichever spelling of it was sent.
+
+    Binance matches the list names of ``DELETE batchOrders`` without regard to case: ccxt and
+    python-binance send ``orderidlist`` / ``origclientorderidlist`` and Binance's own refusal
+    names the parameter ``'orderidlist'``.
+    """
+    if params.has(name):
+        return params
+    folded = name.lower()
+    for sent, value in params.values.items():
+        if sent.lower() == folded and value not in (None, ""):
+            return Params({**params.values, name: value})
+    return params
+
+
 def batch_cancel(call: PrivateCall) -> tuple[Any, int]:
     """``DELETE /fapi/v1/batchOrders``: cancel up to 10 orders by id or client id."""
-    params = call.params
     view = FuturesView(call)
+    params = _any_case(_any_case(call.params, "orderIdList"), "origClientOrderIdList")
     symbol = params.symbol()
     ids = _json_list(params, "orderIdList") if params.has("orderIdList") else None
-    cids = _json_list(params, "origClientOrderIdList") if ids is None else None
+    cids = (
+        _json_list(params, "origClientOrderIdList")
+        if ids is None and params.has("origClientOrderIdList")
+        else None
+    )
     if ids is None and cids is None:
         raise ExchangeError(
             -1102,

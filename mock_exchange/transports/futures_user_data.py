@@ -7,7 +7,8 @@ events (:mod:`mock_exchange.engine.futures.events`) into Binance's payloads and 
 every connection holding a live key of the event's account on that venue: bare on a raw
 connection, ``{"stream": "<listenKey>", "data": {...}}`` on a combined one, and only the event
 types of the connection's ``events=`` allow-list when it has one. A fill gives ``TRADE_LITE``
-then ``ORDER_TRADE_UPDATE``, then the step's ``ACCOUNT_UPDATE``, all with the step's ``E``.
+(USD-M only: COIN-M has no such event) then ``ORDER_TRADE_UPDATE``, then the step's
+``ACCOUNT_UPDATE``, all with the step's ``E``.
 
 When a key expires (:meth:`FuturesUserData.on_clock`), each connection holding it gets
 ``{"e":"listenKeyExpired","E":<int>,"listenKey":...}`` (subject to its allow-list) and is
@@ -77,7 +78,7 @@ class FuturesUserData:
         if isinstance(ev, FuturesOrderUpdate):
             m = markets[ev.order.symbol]
             out = []
-            if ev.trade is not None and ev.execution == "TRADE":
+            if ev.trade is not None and ev.execution == "TRADE" and venue == "usdm":
                 out.append(fp.trade_lite_event(m, ev))
             out.append(fp.order_trade_update_event(m, ev))
             return out

@@ -1,11 +1,12 @@
 """Margin endpoints that clients read (``/sapi/v1/margin/*``) and the margin listen token.
 
-The emulator has no margin trading (no borrowing, no margin wallet): a margin account is empty
-and has no liabilities. It serves what ccxt, python-binance and the official SDK read about
-margin: cross and isolated pairs (every spot symbol that allows margin), borrow rates from
-:class:`~mock_exchange.engine.margin.Margin` (daily, history, next hourly, per-pair data),
-forced liquidations a script recorded, and ``POST /sapi/v1/userListenToken`` for the WS API
-``userDataStream.subscribe.listenToken`` subscription.
+The emulator has no margin trading (no borrowing, no margin wallet) and no funding wallet: a
+margin account is empty and has no liabilities or interest, no isolated account is enabled,
+and the funding wallet holds nothing. It serves what ccxt, python-binance and the official
+SDK read about margin: cross and isolated pairs (every spot symbol that allows margin),
+borrow rates from :class:`~mock_exchange.engine.margin.Margin` (daily, history, next hourly,
+per-pair data), forced liquidations a script recorded, and ``POST /sapi/v1/userListenToken``
+for the WS API ``userDataStream.subscribe.listenToken`` subscription.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from .ws_api import parse_bool
 __all__ = [
     "cross_margin_data",
     "force_liquidation_rec",
+    "funding_assets",
+    "interest_history",
     "interest_rate_history",
+    "isolated_margin_account",
     "isolated_margin_data",
     "margin_account",
     "margin_all_pairs",
@@ -223,6 +227,29 @@ def margin_account(call: PrivateCall) -> tuple[Any, int]:
             for asset in _assets(call)
         ],
     }, 10
+
+
+def isolated_margin_account(_call: PrivateCall) -> tuple[Any, int]:
+    """``GET /sapi/v1/margin/isolated/account``: no isolated margin account is enabled (ccxt
+    ``fetch_balance({"type": "margin", "marginMode": "isolated"})``)."""
+    zero = "0.00000000"
+    return {
+        "assets": [],
+        "totalAssetOfBtc": zero,
+        "totalLiabilityOfBtc": zero,
+        "totalNetAssetOfBtc": zero,
+    }, 10
+
+
+def interest_history(_call: PrivateCall) -> tuple[Any, int]:
+    """``GET /sapi/v1/margin/interestHistory``: nothing was ever borrowed, so no interest."""
+    return {"rows": [], "total": 0}, 1
+
+
+def funding_assets(_call: PrivateCall) -> tuple[Any, int]:
+    """``POST /sapi/v1/asset/get-funding-asset``: the emulator has no funding wallet, so it
+    holds nothing (ccxt ``fetch_balance({"type": "funding"})``)."""
+    return [], 1
 
 
 def user_listen_token(call: PrivateCall) -> tuple[Any, int]:

@@ -2,7 +2,8 @@
 
 :func:`parse_new_order` checks, in order: ``symbol`` (-1102, -1121), ``side`` (-1117),
 ``type`` (-1116), the parameters the type needs (-1102: ``timeInForce``, ``quantity``,
-``price``, ``stopPrice``; MARKET needs ``quantity`` or ``quoteOrderQty``) and those it does not
+``price``; stop types need ``stopPrice`` or ``trailingDelta``, MARKET ``quantity`` or
+``quoteOrderQty``) and those it does not
 take (-1106 ``Parameter '%s' sent when not required.``), ``timeInForce`` (-1115), decimal
 syntax (-1100) and precision (-1111), ``newClientOrderId`` (-1100), ``newOrderRespType``,
 ``selfTradePreventionMode`` (-1013 when the symbol does not allow it), ``strategyType``
@@ -117,6 +118,13 @@ def _enum(p: Params, name: str, values: tuple[str, ...], code: int, msg: str) ->
 def _check_presence(p: Params, order_type: str) -> None:
     needed, unwanted = _TYPE_RULES[order_type]
     for name in needed:
+        if name == "stopPrice" and p.has("trailingDelta"):
+            continue  # a stop order takes stopPrice or trailingDelta (refused below)
+        if name == "stopPrice" and not p.has(name):
+            raise ExchangeError(
+                -1102,
+                "Param 'stopPrice' or 'trailingDelta' must be sent, but both were empty/null!",
+            )
         if not p.has(name):
             raise mandatory(name)
     if order_type == "MARKET":

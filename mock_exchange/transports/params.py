@@ -9,6 +9,7 @@ text otherwise, ``-1130`` for a well-formed value out of range, ``-1102`` for a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "mandatory",
 ]
 
+_INT64_MAX = 2**63 - 1
 _SYMBOLS_RANGE = '^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$'
 _INTEGER_RANGE = "^[0-9]{1,20}$"
 SYMBOL_STATUSES = ("TRADING", "HALT", "BREAK")
@@ -63,11 +65,20 @@ def invalid(name: str) -> ExchangeError:
     return ExchangeError(-1130, f"Data sent for parameter '{name}' is not valid.")
 
 
-class Params:
-    """Typed access to one request's parameters."""
+_SYMBOL_RANGE = "^[A-Z0-9-_.]{1,20}$"
+_SYMBOL = re.compile(r"^[A-Z0-9\-_.]{1,20}$")
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
+
+class Params:
+    """Typed access to one request's parameters.
+
+    ``strict_symbol`` (spot): a ``symbol`` outside ``^[A-Z0-9-_.]{1,20}$`` (lower case) is
+    -1100, as Binance's spot API answers; otherwise (futures) it is upper-cased.
+    """
+
+    def __init__(self, values: Mapping[str, Any], *, strict_symbol: bool = False) -> None:
         self.values = values
+        self.strict_symbol = strict_symbol
 
     def has(self, name: str) -> bool:
         """Return True when ``name`` was sent with a non-empty value."""
@@ -94,16 +105,21 @@ class Params:
         required: bool = False,
         default: int | None = None,
     ) -> int | None:
-        """Return ``name`` as an integer (``default`` when absent)."""
+        """Return ``name`` as an integer (``default`` when absent).
+
+        Raises:
+            ExchangeError: -1100 unless it is ASCII digits (or a JSON integer) from 0 to the
+                largest 64-bit integer.
+        """
         if not self.has(name):
             if required:
                 raise mandatory(name)
             return default
         value = self.values[name]
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
+            value = int(value)  # str.isdigit alone also takes "\u00b2" and other digits
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _INT64_MAX:
             return value
-        if isinstance(value, str) and value.isdigit() and len(value) <= 20:
-            return int(value)
         raise illegal(name, _INTEGER_RANGE)
 
     def time(self, name: str) -> int | None:
@@ -132,9 +148,13 @@ class Params:
             return default
 
     def symbol(self) -> str:
-        """Return the mandatory ``symbol`` upper-cased."""
+        """Return the mandatory ``symbol`` (checked on spot, upper-cased on futures)."""
         value = self.text("symbol", required=True)
         assert value is not None
+        if self.strict_symbol:
+            if not _SYMBOL.match(value):
+                raise illegal("symbol", _SYMBOL_RANGE)
+            return value
         return value.upper()
 
     def symbols(self) -> list[str] | None:

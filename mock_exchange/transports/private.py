@@ -74,7 +74,7 @@ def rest(handler: PrivateHandler) -> RestHandler:
         private = PrivateCall(
             call.venue,
             call.exchange,
-            Params(call.params),
+            Params(call.params, strict_symbol=call.venue == "spot"),
             call.now,
             call.principal,
             call.emit,

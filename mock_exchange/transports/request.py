@@ -9,7 +9,7 @@ see a different request than the one that was signed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus
@@ -17,12 +17,22 @@ from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 from yarl import URL
 
+from ..errors import ExchangeError
 from ..hosts import HostInfo
 
 __all__ = ["API_KEY_HEADER", "RawRequest"]
 
 API_KEY_HEADER = "X-MBX-APIKEY"
 _FORM = "application/x-www-form-urlencoded"
+
+
+def _unique(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        if name in out:
+            raise ExchangeError(-1101, "Duplicate values for a parameter detected.")
+        out[name] = value
+    return out
 
 
 def _headers(values: Mapping[str, str] | None) -> CIMultiDictProxy[str]:
@@ -102,15 +112,14 @@ class RawRequest:
         """Return the request parameters: form body fields, then the query string.
 
         Binance reads parameters from both; a name sent in both takes the query string's
-        value. The first occurrence of a repeated name wins, as with ``query.get``.
+        value.
+
+        Raises:
+            ExchangeError: -1101 when a name is repeated within the query string or within
+                the body (``symbol=A&symbol=B``), as Binance refuses it.
         """
-        merged: dict[str, str] = {}
-        for name, value in self.form:
-            merged.setdefault(name, value)
-        from_query: dict[str, str] = {}
-        for name, value in self.query.items():
-            from_query.setdefault(name, value)
-        merged.update(from_query)
+        merged = _unique(self.form)
+        merged.update(_unique(self.query.items()))
         return merged
 
     @property

@@ -12,6 +12,7 @@ copies an :class:`HttpReply` onto the wire.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -23,7 +24,7 @@ from ..engine.events import EngineEvent
 from ..engine.exchange import Exchange
 from ..engine.markets import MarketKind
 from ..engine.ratelimits import RateLimitError, WeightLimiter
-from ..errors import ExchangeError
+from ..errors import ExchangeError, unknown_error
 from . import market_data as md
 from .auth import Access, Credentials, Principal, authorize, split_signing
 from .params import Params
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
+log = logging.getLogger("mock_exchange")
 
 
 Emit = Callable[[MarketKind, list[EngineEvent]], None]
@@ -143,7 +145,13 @@ def market(query: md.QueryHandler) -> RestHandler:
     """
 
     def handle(call: RestCall) -> tuple[Any, int]:
-        q = md.Query(call.venue, call.exchange, Params(call.params), call.now, call.micros)
+        q = md.Query(
+            call.venue,
+            call.exchange,
+            Params(call.params, strict_symbol=call.venue == "spot"),
+            call.now,
+            call.micros,
+        )
         return query(q)
 
     handle.__doc__ = query.__doc__
@@ -187,6 +195,10 @@ def rest_answer(
         weight = err.weight if err.weight is not None else error_weight
         used = _charge_refusal(limiter, caller, weight, call.now, err)
         return error_reply(err, {weight_header: str(used)})
+    except Exception:  # an emulator bug: the caller still gets a Binance error
+        log.exception("REST %s %s failed", call.request.method, call.request.path)
+        used = limiter.used(caller, call.now)
+        return error_reply(unknown_error(), {weight_header: str(used)})
     if call.micros:
         body = to_micros(body)
     extra = headers(call) if headers is not None else {}

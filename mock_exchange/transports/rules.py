@@ -4,6 +4,10 @@ Spot pings every 20 s and closes after 60 s without a pong; futures every 3 min 
 Spot allows 5 incoming messages per second, futures 10; a connection carries at most 1024
 streams and lives at most 24 h. Every rule runs on the emulator clock and can be switched off
 (:meth:`ConnectionRules.relaxed`).
+
+A consumer that falls too far behind (more than ``max_backlog_bytes`` of frames waiting for it
+on the server) is disconnected, as Binance drops slow readers; this bound protects the
+emulator's memory and stays on in the relaxed rules.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ class ConnectionRules:
     max_incoming_per_s: int | None = 5
     max_streams: int = MAX_STREAMS
     lifetime_ms: int | None = 86_400_000
+    max_backlog_bytes: int = 4 << 20
 
     def relaxed(self) -> ConnectionRules:
         """Return these rules with pings, message rate and lifetime switched off."""

@@ -34,7 +34,7 @@ from ..engine.keys import ApiKey
 from ..engine.markets import MarketKind
 from ..engine.ratelimits import RateLimitError, WeightLimiter
 from ..engine.user_streams import Subscriptions
-from ..errors import ExchangeError
+from ..errors import ExchangeError, unknown_error
 from . import market_data as md
 from .auth import (
     ACCESS_PUBLIC,
@@ -62,6 +62,8 @@ __all__ = [
     "parse_bool",
     "public",
 ]
+
+log = logging.getLogger("mock_exchange")
 
 Outbox = Callable[[dict[str, Any]], None]
 Emit = Callable[[MarketKind, list[EngineEvent]], None]
@@ -180,7 +182,7 @@ class WsApiCall:
     @property
     def params(self) -> Params:
         """The request parameters without the signing fields."""
-        return Params(self.request.params)
+        return Params(self.request.params, strict_symbol=self.venue == "spot")
 
 
 class _Refused(Exception):
@@ -382,6 +384,10 @@ class WsApiSession:
                 with contextlib.suppress(RateLimitError):
                     self.limiter.charge(self.caller, weight, now)
             body = {"id": request_id, "status": err.http_status, "error": error}
+        except Exception:  # an emulator bug: the request still gets a reply with its id
+            log.exception("WS API %s failed", method)
+            unknown = unknown_error()
+            body = {"id": request_id, "status": unknown.http_status, "error": unknown.payload()}
         if self.micros:
             body = to_micros(body)
         if show:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from .ws_api import WsApiSession
 
 __all__ = ["StreamConnection", "WsApiConnection", "WsConnection", "serve_socket"]
 _PING = object()
+log = logging.getLogger("mock_exchange")
 
 
 class WsConnection:
@@ -41,6 +43,8 @@ class WsConnection:
         rules: ConnectionRules,
         control: Control,
         now: int,
+        *,
+        transport: asyncio.Transport | None = None,
     ) -> None:
         self.id = conn_id
         self.info = info
@@ -49,6 +53,8 @@ class WsConnection:
         self.rules = rules
         self.control = control
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.backlog_bytes = 0  # text queued and not yet handed to the socket
+        self.transport = transport
         self.tasks: set[asyncio.Task[None]] = set()
         self.connected_at = now
         self.last_ping: int = now
@@ -68,22 +74,54 @@ class WsConnection:
         eats it or ``delay_frames`` holds it back."""
         fault = self.control.take_frame(stream, symbol)
         if fault is None:
-            self.queue.put_nowait(text)
+            self.enqueue(text)
         elif fault.kind == "delay_frames":
             self.send_later(text, fault.delay_ms / 1000)
 
     def send_control(self, frame: Any) -> None:
         """Queue a reply to a control message (not subject to frame faults)."""
-        self.queue.put_nowait(orjson.dumps(frame).decode())
+        self.enqueue(orjson.dumps(frame).decode())
 
     def send_later(self, text: str, delay_s: float) -> None:
         """Queue ``text`` after ``delay_s`` seconds, in a task this connection owns."""
 
         async def later() -> None:
             await asyncio.sleep(delay_s)
-            self.queue.put_nowait(text)
+            self.enqueue(text)
 
         self.own(later())
+
+    def enqueue(self, item: Any) -> None:
+        """Queue a text frame or a ping for the writer; drop the peer if it fell too far behind.
+
+        A peer that does not read leaves frames waiting here (the socket's buffers are full);
+        past ``rules.max_backlog_bytes`` it is disconnected, as Binance disconnects slow
+        consumers, and what was waiting for it is freed. Nothing is queued once closing.
+        """
+        if self.closing:
+            return
+        if isinstance(item, str):
+            self.backlog_bytes += len(item)
+            if self.backlog_bytes > self.rules.max_backlog_bytes:
+                self.drop_slow_consumer()
+                return
+        self.queue.put_nowait(item)
+
+    def drop_slow_consumer(self) -> None:
+        """Free the backlog and cut the connection (no close frame: it could not be read)."""
+        log.warning(  # not the path: a user-data path holds a listen key
+            "connection %d (%s): the peer fell more than %d bytes behind; disconnected",
+            self.id,
+            self.info.host,
+            self.rules.max_backlog_bytes,
+        )
+        self.closing = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.backlog_bytes = 0
+        self.queue.put_nowait(None)
+        if self.transport is not None:
+            self.transport.abort()
 
     def own(self, coro: Awaitable[None]) -> None:
         """Run ``coro`` as a task owned (and cancelled on close) by this connection."""
@@ -95,6 +133,8 @@ class WsConnection:
         """Write queued frames until the connection ends."""
         while True:
             item = await self.queue.get()
+            if isinstance(item, str):
+                self.backlog_bytes -= len(item)
             if item is None or self.ws.closed:
                 return
             try:
@@ -150,7 +190,14 @@ class WsConnection:
             self.last_ping = now
             if self.awaiting_pong_since is None:
                 self.awaiting_pong_since = now
-            self.queue.put_nowait(_PING)
+            self.enqueue(_PING)
+
+    def rebase(self, now: int) -> None:
+        """Count the time rules from ``now`` (the clock was restarted by a reset)."""
+        self.connected_at = self.last_ping = now
+        if self.awaiting_pong_since is not None:
+            self.awaiting_pong_since = now
+        self.rate_window, self.rate_count = -1, 0
 
     def on_pong(self) -> None:
         """Record a pong: the peer is alive."""
@@ -173,8 +220,9 @@ class StreamConnection(WsConnection):
         venue: MarketKind,
         category: Category,
         session: StreamSession,
+        transport: asyncio.Transport | None = None,
     ) -> None:
-        super().__init__(conn_id, info, path, ws, rules, control, now)
+        super().__init__(conn_id, info, path, ws, rules, control, now, transport=transport)
         self.venue = venue
         self.category = category
         self.session = session
@@ -226,10 +274,14 @@ async def serve_socket(
             if not conn.count_incoming(now()):
                 conn.close_soon(1008)
                 continue
-            if msg.type == WSMsgType.TEXT:
-                on_text(msg.data)
-            elif msg.type == WSMsgType.BINARY:
-                on_binary()
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                try:
+                    if msg.type == WSMsgType.TEXT:
+                        on_text(msg.data)
+                    else:
+                        on_binary()
+                except Exception:  # an emulator bug must not drop the peer's socket
+                    log.exception("connection %d: a frame could not be handled", conn.id)
             elif msg.type == WSMsgType.PING:
                 if conn.control.take(("withhold_pongs",), None) is not None:
                     continue  # scripted dead peer: the client's keepalive must notice

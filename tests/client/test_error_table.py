@@ -167,6 +167,7 @@ TABLE: list[tuple[int, str, int, type[BaseError]]] = [
     (-4137, "Quantity must be zero with closePosition equals true", 400, InvalidOrder),
     (-4164, "Order's notional must be no smaller than 100 (unless you choose reduce only).", 400,
      InvalidOrder),
+    (-5013, "Asset transfer failed: insufficient balance", 400, InsufficientFunds),
     (-5021, "Due to the order could not be filled immediately, the FOK order has been rejected.",
      400, OrderNotFillable),
     (-5022, "Due to the order could not be executed as maker, the Post Only order will be "

@@ -29,22 +29,25 @@ async def _never(ex: Any, symbol: str | None, o: RecordOptions) -> Any:
 
 
 def test_resolve_channels_by_name() -> None:
-    """Names resolve case-insensitively, duplicates and blanks drop, order is kept; unknown,
-    private-not-yet-registered and empty selections are one-line errors listing the channels."""
+    """Names resolve case-insensitively, duplicates and blanks drop, order is kept; the
+    private channels resolve like the public ones; unknown and empty selections are one-line
+    errors listing the channels."""
     got = resolve_channels([" Trades", "ticker", "trades", ""])
     assert [c.name for c in got] == ["trades", "ticker"]
     with pytest.raises(ChannelError, match=r"^unknown channel 'tikcer'; available: ticker, "):
         resolve_channels(["tikcer"])
-    for name in PRIVATE_CHANNELS:
-        with pytest.raises(ChannelError, match=f"^channel '{name}' needs the private client"):
-            resolve_channels([name])
+    private = resolve_channels(list(PRIVATE_CHANNELS))
+    assert [(c.name, c.table, c.private) for c in private] == [
+        (name, table, True) for name, table in PRIVATE_CHANNELS.items()
+    ]
     with pytest.raises(ChannelError, match=r"^no channel given"):
         resolve_channels(["", " "])
 
 
-def test_registering_a_private_channel_makes_it_recordable() -> None:
-    """A private channel becomes recordable by one register_channel row naming its
-    (already existing) table; a channel naming an unknown table is refused."""
+def test_registering_a_channel_makes_it_recordable() -> None:
+    """A channel becomes recordable by one register_channel row naming an existing table
+    (replacing one of the same name); a channel naming an unknown table is refused."""
+    shipped = CHANNELS["my_trades"]
     row = RecordChannel(
         "my_trades",
         "my_trades",
@@ -58,17 +61,21 @@ def test_registering_a_private_channel_makes_it_recordable() -> None:
         assert resolved is row
         assert resolved.to_rows([TRADE], "BTC/USDT", RecordOptions())[0]["id"] == "42"
     finally:
-        CHANNELS.pop("my_trades", None)
+        register_channel(shipped)
     with pytest.raises(ValueError, match="unknown table 'nope'"):
         RecordChannel("x", "nope", "x", _never, lambda r, s, o: [])
 
 
 def test_public_channels_need_a_symbol() -> None:
-    """Market channels are per symbol and liquidations accept only futures symbols."""
+    """Market channels are per symbol and liquidations accept only futures symbols; of the
+    private ones balance is per account and positions accept only futures symbols."""
     assert all(CHANNELS[n].per_symbol for n in ("ticker", "trades", "ohlcv", "orderbook"))
     liq = CHANNELS["liquidations"]
     assert liq.accepts("BTC/USDT:USDT") and liq.accepts("BTC/USD:BTC")
     assert not liq.accepts("BTC/USDT")
+    assert not CHANNELS["balance"].per_symbol and CHANNELS["orders"].per_symbol
+    assert not CHANNELS["positions"].accepts("BTC/USDT")
+    assert not any(CHANNELS[n].private for n in ("ticker", "trades", "liquidations"))
 
 
 def test_json_refuses_what_it_cannot_write() -> None:
@@ -85,7 +92,10 @@ def test_json_refuses_what_it_cannot_write() -> None:
     [
         (["--symbols", ","], "error: --symbols names no symbol\n"),
         (["--symbols", "BTC/USDT", "--depth", "0"], "error: --depth and --batch-size must be"),
-        (["--symbols", "BTC/USDT", "--channels", "balance"], "error: channel 'balance' needs"),
+        (
+            ["--symbols", "BTC/USDT", "--channels", "balance", "--url", "http://127.0.0.1:9"],
+            "error: balance: private channels record the embedded emulator's own account",
+        ),
     ],
 )
 def test_command_line_usage_errors(

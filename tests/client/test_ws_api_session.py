@@ -5,12 +5,14 @@ sent again on the next socket."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 import pytest
 
 from client.connection import ConnectionSettings
-from client.errors import RequestInterrupted
+from client.errors import AuthenticationError, BaseError, ExchangeNotAvailable, RequestInterrupted
 from client.protocol.backoff import is_retryable
 from client.protocol.frames import CLOSE, TEXT
 from client.telemetry import Telemetry
@@ -35,6 +37,26 @@ async def next_request(reader: asyncio.StreamReader) -> dict[str, object]:
     _, body = await read_frame(reader)
     req: dict[str, object] = orjson.loads(body)
     return req
+
+
+async def answer_until_close(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    seen: list[str],
+    after: Callable[[dict[str, Any]], None] | None = None,
+) -> None:
+    """Answer every request with an empty result (then call ``after`` with it), recording
+    its method, until the client closes."""
+    while True:
+        opcode, body = await read_frame(reader)
+        if opcode != TEXT:
+            break
+        req = orjson.loads(body)
+        seen.append(req["method"])
+        answer(writer, req, {})
+        if after is not None:
+            after(req)
+    writer.close()
 
 
 async def logon_step(conn: WsApiConnection, ws: WebSocket) -> None:
@@ -148,14 +170,7 @@ async def test_add_restore_step_runs_once_on_the_open_socket(serve: Serve) -> No
 
     async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await accept(reader, writer)
-        while True:
-            opcode, body = await read_frame(reader)
-            if opcode != TEXT:
-                break
-            req = orjson.loads(body)
-            methods.append(req["method"])
-            answer(writer, req, {})
-        writer.close()
+        await answer_until_close(reader, writer, methods)
 
     conn = WsApiConnection(await serve(script), Telemetry(), FAST)
     try:
@@ -167,5 +182,110 @@ async def test_add_restore_step_runs_once_on_the_open_socket(serve: Serve) -> No
         assert conn.info()["restore_steps"] == ["logon"]
         conn.remove_restore_step("logon")
         assert conn.restore_steps == [] and conn.info()["restore_steps"] == []
+    finally:
+        await conn.close()
+
+
+async def test_a_failed_replay_fails_at_once_and_is_retried_after_the_backoff(
+    serve: Serve,
+) -> None:
+    """A replayed logon that fails (``-1001``) reports the error to ``on_restore_failed`` at
+    once and gives that socket up without sending anything else on it; the supervisor dials
+    again after its backoff and replays, and a request waiting meanwhile goes out there."""
+    sockets: list[list[str]] = []
+    second_open, go = asyncio.Event(), asyncio.Event()
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        mine: list[str] = []
+        sockets.append(mine)
+        await accept(reader, writer)
+        logon = await next_request(reader)
+        mine.append(str(logon["method"]))
+        if len(sockets) == 1:
+            answer(writer, logon, {"apiKey": "k"})
+            writer.write(server_frame(CLOSE, (1001).to_bytes(2, "big")))
+            await reader.read()
+            return
+        if len(sockets) == 2:
+            second_open.set()
+            await go.wait()
+            error = {"code": -1001, "msg": "Internal error; unable to process your request."}
+            frame = orjson.dumps({"id": logon["id"], "status": 400, "error": error})
+            writer.write(server_frame(TEXT, frame))
+            while (frame := await read_frame(reader))[0] == TEXT:  # until the client's close
+                mine.append(str(orjson.loads(frame[1])["method"]))
+            writer.close()
+            return
+        answer(writer, logon, {"apiKey": "k"})
+        req = await next_request(reader)
+        mine.append(str(req["method"]))
+        answer(writer, req, {"ok": True})
+        await read_frame(reader)
+        writer.close()
+
+    telemetry = Telemetry()
+    errors: list[str] = []
+    telemetry.add(lambda e: errors.append(e.text) if e.kind == "error" else None)
+    conn = WsApiConnection(await serve(script), telemetry, FAST)
+    conn.restore_steps.append(logon_step)
+    failed: list[BaseError] = []
+    conn.on_restore_failed = lambda ws, err: failed.append(err)
+    try:
+        await conn.ensure_open(2)
+        await asyncio.wait_for(second_open.wait(), 3)
+        waiting = asyncio.ensure_future(conn.request("account.status", None, 5))
+        go.set()
+        assert await waiting == {"ok": True}
+        assert sockets == [
+            ["session.logon"],
+            ["session.logon"],
+            ["session.logon", "account.status"],
+        ]
+        (err,) = failed
+        assert isinstance(err, ExchangeNotAvailable) and "-1001" in str(err)
+        assert any("restore failed" in text and "-1001" in text for text in errors)
+        assert conn.info()["reconnects"] == 2 and conn.session_key == "k"
+    finally:
+        await conn.close()
+
+
+async def test_a_step_refused_for_good_is_dropped_and_the_rest_restored(serve: Serve) -> None:
+    """A replayed step refused for good (an AuthenticationError) is replayed no more; the
+    other steps still come back on that socket, which stays up."""
+    sockets: list[list[str]] = []
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        mine: list[str] = []
+        sockets.append(mine)
+        await accept(reader, writer)
+
+        def close_after_ping(req: dict[str, Any]) -> None:
+            if len(sockets) == 1 and req["method"] == "ping":
+                writer.write(server_frame(CLOSE, (1001).to_bytes(2, "big")))
+
+        await answer_until_close(reader, writer, mine, close_after_ping)
+
+    runs: list[int] = []
+
+    async def revoked(conn: WsApiConnection, ws: WebSocket) -> None:
+        runs.append(1)
+        if len(runs) > 1:
+            raise AuthenticationError("-2015 Invalid API-key, IP, or permissions for action.")
+
+    telemetry = Telemetry()
+    reconnected = asyncio.Event()
+    telemetry.add(lambda e: reconnected.set() if e.kind == "reconnect" else None)
+    conn = WsApiConnection(await serve(script), telemetry, FAST)
+    failed: list[BaseError] = []
+    conn.on_restore_failed = lambda ws, err: failed.append(err)
+    try:
+        await conn.add_restore_step("logon", logon_step, 2)
+        await conn.add_restore_step("revoked", revoked, 2)
+        assert await conn.request("ping", None, 2) == {}  # then the server closes
+        await asyncio.wait_for(reconnected.wait(), 3)
+        assert await conn.request("status", None, 3) == {}  # after the restore
+        assert sockets[1] == ["session.logon", "status"] and len(runs) == 2
+        assert conn.info()["restore_steps"] == ["logon"] and conn.restore_steps == [logon_step]
+        assert failed == [] and conn.session_key == "k" and conn.info()["reconnects"] == 1
     finally:
         await conn.close()

@@ -414,22 +414,36 @@ async def test_dead_peer_is_detected_and_replaced(lb: Loopback, lex: Binance) ->
     assert conn["reconnects"] >= 1
 
 
-async def test_withheld_ack_and_stream_spreading(lb: Loopback, lex: Binance) -> None:
+# the short timeouts below must time what a test is about (a withheld ACK, no data), not a
+# handshake on a loaded machine nor the pacer's 250 ms between frames (keepalive pings take
+# its slots): the connection is opened first and this client's pacer does not hold a frame
+UNPACED = {**FAST, "controlRate": 1000}
+
+
+async def test_withheld_ack_and_stream_spreading(lb: Loopback) -> None:
     """A withheld ACK times out; streams beyond max_streams go to a second connection."""
-    lb.withhold_acks = 1
-    with pytest.raises(client.RequestTimeout):
-        await lex.watch_trades("BTC/USDT", params={"timeout": 200})
-    opts = {"maxStreams": 2, "timeout": 200}
+    async with Binance(binance_env="local", base_url=lb.base_url, options=UNPACED) as ex:
+        opened = await start(lb, ex.watch_trades("BTC/USDT"), "btcusdt@trade")
+        lb.withhold_acks = 1
+        with pytest.raises(client.RequestTimeout, match="no answer to SUBSCRIBE ethusdt@trade"):
+            await ex.watch_trades("ETH/USDT", params={"timeout": 200})
+        opened.cancel()
+    opts = {**UNPACED, "maxStreams": 2}
     async with Binance(binance_env="local", base_url=lb.base_url, options=opts) as ex:
-        for sym in ("btcusdt", "ethusdt"):
-            with pytest.raises(client.RequestTimeout):
-                await ex.watch_trades(sym.upper(), params={"name": "aggTrade"})
-        with pytest.raises(client.RequestTimeout):
-            await ex.watch_ticker("BTC/USDT")
+        watching = [
+            await start(lb, ex.watch_trades(sym.upper(), params={"name": "aggTrade"}), stream)
+            for sym, stream in (("btcusdt", "btcusdt@aggTrade"), ("ethusdt", "ethusdt@aggTrade"))
+        ]
+        watching.append(await start(lb, ex.watch_ticker("BTC/USDT"), "btcusdt@ticker"))
+        with pytest.raises(client.RequestTimeout, match="no update within 200 ms"):
+            await ex.watch_ticker("BTC/USDT", {"timeout": 200})  # subscribed: no data comes
         with pytest.raises(client.BadRequest):
             await ex.watch_trades_for_symbols(["BTC/USDT", "ETH/USDT"], params={"maxStreams": 1})
         assert len(ex.connections()) == 2
         assert ex.connections()[1].endswith("/stream?c=1")
+        assert lb.carrying("btcusdt@ticker") == 1 and len(lb.sessions) == 2
+        for task in watching:
+            task.cancel()
 
 
 async def test_stream_iterators_unwatch_on_halt(lb: Loopback, lex: Binance) -> None:
@@ -456,16 +470,19 @@ async def test_stream_iterators_unwatch_on_halt(lb: Loopback, lex: Binance) -> N
         assert lb.carrying("ethusdt@trade") == 0
 
 
-async def test_concurrent_watchers_share_a_withheld_subscribe(lb: Loopback, lex: Binance) -> None:
+async def test_concurrent_watchers_share_a_withheld_subscribe(lb: Loopback) -> None:
     """Two watchers behind one withheld SUBSCRIBE both get RequestTimeout, not a hang."""
-    lb.withhold_acks = 1
-    results = await asyncio.gather(
-        lex.watch_trades("ETH/USDT", params={"timeout": 200}),
-        lex.watch_trades("ETH/USDT", params={"timeout": 200}),
-        return_exceptions=True,
-    )
-    assert all(isinstance(r, client.RequestTimeout) for r in results)
-    assert len(lb.sent("SUBSCRIBE")) == 1
+    async with Binance(binance_env="local", base_url=lb.base_url, options=UNPACED) as ex:
+        opened = await start(lb, ex.watch_trades("BTC/USDT"), "btcusdt@trade")
+        lb.withhold_acks = 1
+        results = await asyncio.gather(
+            ex.watch_trades("ETH/USDT", params={"timeout": 200}),
+            ex.watch_trades("ETH/USDT", params={"timeout": 200}),
+            return_exceptions=True,
+        )
+        assert all(isinstance(r, client.RequestTimeout) for r in results), results
+        assert [r["params"] for r in lb.sent("SUBSCRIBE")] == [["btcusdt@trade"], ["ethusdt@trade"]]
+        opened.cancel()
 
 
 async def test_ws_api_shutdown_drop_and_timeout(lb: Loopback, lex: Binance) -> None:

@@ -75,12 +75,14 @@ async def test_refused_keys_and_missing_permissions(mx: MockExchange) -> None:
         assert denied.value.code == -2015
 
 
+@pytest.mark.parametrize("kind", ["hmac", "ed25519"])
 async def test_secrets_stay_out_of_logs_errors_and_connection_info(
-    mx: MockExchange, caplog: pytest.LogCaptureFixture
+    mx: MockExchange, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
-    """With verbose wire logging on, no API key, secret or signature appears in the log, in
-    the wire tap, in connection_info or in an exception."""
-    key = new_key("hmac")
+    """With verbose wire logging on, no API key, secret, private key or signature appears in
+    the log, in the wire tap, in connection_info (an Ed25519 session's logon included) or in
+    an exception."""
+    key = new_key(kind)
     await register(mx.base_url, key)
     seen: list[WireEvent] = []
     async with private_client(mx.base_url, key, verbose=True) as ex:
@@ -95,7 +97,8 @@ async def test_secrets_stay_out_of_logs_errors_and_connection_info(
         info = str([ex.connection_info(u) for u in ex.connections()])
     texts = " ".join(e.text for e in seen) + caplog.text + info + error_text + repr(ex)
     assert "signature" in texts  # the frames were logged, redacted
-    for secret in (key.api_key, key.config["secret"], "wrong-secret-value"):
+    secret_text = key.config.get("secret") or key.config["privateKey"]
+    for secret in (key.api_key, secret_text, "wrong-secret-value"):
         assert secret not in texts
 
 

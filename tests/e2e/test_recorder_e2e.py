@@ -216,9 +216,8 @@ async def test_liquidation_rows_match_scripted_liquidation(
 
 
 def _env() -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("BINANCE_PRO_ENV", None)
-    return env
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BINANCE_")}
+    return {**env, "PYTHONPATH": str(ROOT)}
 
 
 async def _cli(*args: str) -> tuple[int, str, str]:
@@ -236,24 +235,45 @@ async def _cli(*args: str) -> tuple[int, str, str]:
     return proc.returncode, out.decode(), err.decode()
 
 
-async def test_cli_private_channel_is_one_line_error(tmp_path: Path) -> None:
-    """``--channels orders`` exits 2 with one line naming the available channels."""
+async def test_cli_private_channels_need_an_account(tmp_path: Path) -> None:
+    """Private channels record the embedded emulator's own account or a live one: with
+    --url they are refused in one line, before any database is made; live without the
+    environment's own keys too."""
     code, out, err = await _cli("--db", str(tmp_path / "x.sqlite"), "--symbols", SPOT,
-                                "--channels", "ticker,orders")  # fmt: skip
+                                "--channels", "ticker,orders", "--url", "http://127.0.0.1:9",
+                                )  # fmt: skip
     assert code == 2 and out == ""
+    assert err.startswith("error: orders: private channels record the embedded emulator")
+    code, out, err = await _cli("--db", str(tmp_path / "y.sqlite"), "--symbols", SPOT,
+                                "--channels", "unknown")  # fmt: skip
+    assert code == 2 and err.startswith("error: unknown channel 'unknown'; available: ticker")
+    code, out, err = await _cli("--db", str(tmp_path / "z.sqlite"), "--symbols", SPOT,
+                                "--channels", "orders", "--env", "testnet")  # fmt: skip
+    assert code == 2 and out == ""  # no network needed to know the keys are missing
     assert err == (
-        "error: channel 'orders' needs the private client; "
-        "available: ticker, trades, ohlcv, orderbook, liquidations\n"
+        "error: orders need testnet's own keys: set BINANCE_TESTNET_API_KEY and "
+        "BINANCE_TESTNET_API_SECRET (or BINANCE_TESTNET_PRIVATE_KEY)\n"
     )
-    assert not (tmp_path / "x.sqlite").exists()
+
+
+async def test_cli_records_private_channels_of_its_emulator_account(tmp_path: Path) -> None:
+    """``--channels balance,orders`` on the embedded emulator records its own account (the
+    balance snapshot at least) and says which key it created."""
+    db = tmp_path / "p.sqlite"
+    code, _, err = await _cli("--db", str(db), "--symbols", SPOT, "--channels",
+                              "balance,orders", "--seconds", "2", "--quiet")  # fmt: skip
+    assert code == 0, err
+    assert "note: private channels record an emulator account: apiKey scn" in err
+    with SQLiteStore(db) as store:
+        assert {r["currency"] for r in store.read("balances")} >= {"USDT", "BTC"}
 
 
 async def test_cli_help_documents_channels_and_envs() -> None:
-    """``--help`` lists every channel, the private ones to come, and the environments."""
+    """``--help`` lists every channel, the private ones marked, and the environments."""
     code, out, _ = await _cli("--help")
     assert code == 0
-    for word in [*CHANNELS, "orders", "BINANCE_PRO_ENV", "--env", "--url", "--max-rows",
-                 "--batch-size", "docs/persistence.md"]:  # fmt: skip
+    for word in [*CHANNELS, "(private)", "BINANCE_TESTNET_API_KEY", "BINANCE_PRO_ENV", "--env",
+                 "--url", "--max-rows", "--batch-size", "docs/persistence.md"]:  # fmt: skip
         assert word in out, word
 
 
@@ -313,3 +333,44 @@ async def test_cli_ctrl_c_flushes_and_summarises(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM trades").fetchone()[0] == written > 0
         assert conn.execute("SELECT rows FROM runs").fetchone()[0] == written
+
+
+async def test_private_channels_record_what_the_watches_returned(tmp_path: Path) -> None:
+    """Recording orders, my_trades, balance and positions of an account while another client
+    of it trades stores exactly the rows of the structures the private watches returned."""
+    from tests.e2e.accounts import new_key, private_client, register
+
+    async with MockExchange(config=ServerConfig(seed=12, rate=0)) as mx:
+        key = new_key("hmac")
+        await register(mx.base_url, key)
+        seen: list[tuple[str, str | None, Any]] = []
+        names = ["orders", "my_trades", "balance", "positions"]
+        options = RecordOptions()
+        async with (
+            private_client(mx.base_url, key) as ex,
+            private_client(mx.base_url, key) as trader,
+        ):
+            await ex.authenticate()
+            await ex.authenticate({"type": "future"})
+            with SQLiteStore(tmp_path / "private.sqlite") as store:
+                recorder = Recorder(ex, store, resolve_channels(names), [SPOT, SWAP],
+                                    env="emulator", flush_interval=0.05)  # fmt: skip
+                assert recorder.skipped == [("positions", SPOT)]
+
+                def tap(name: str, symbol: str | None, result: Any) -> None:
+                    seen.append((name, symbol, copy.deepcopy(result)))
+                    got = {n for n, s, r in seen if r}
+                    if {"orders", "my_trades", "balance", "positions"} <= got:
+                        recorder.stop()
+
+                recorder.on_watch = tap
+                task = asyncio.create_task(recorder.run())
+                await trader.create_order(SPOT, "market", "buy", 0.001)
+                await trader.create_order(SWAP, "market", "buy", 0.002)
+                progress = await asyncio.wait_for(task, TIMEOUT)
+                expected = expected_rows(seen, options)
+                assert set(expected) >= {"orders", "my_trades", "balances", "positions"}
+                for table, rows in expected.items():
+                    assert store.read(table, source=progress.source) == rows, table
+                assert {r["symbol"] for r in store.read("orders")} <= {SPOT, SWAP}
+                assert {r["symbol"] for r in store.read("positions")} == {SWAP}

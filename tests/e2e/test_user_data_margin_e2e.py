@@ -1,16 +1,20 @@
 """Margin user data against the real emulator: a listen token (``POST
 /sapi/v1/userListenToken``) subscribed on the spot WebSocket API, replaced before it
-expires, and, if it expires anyway, replaced after ``eventStreamTerminated``: never silence."""
+expires, and, if it expires anyway, replaced after ``eventStreamTerminated``: never
+silence; an isolated-margin session reconciles its own pair."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
+from client import BaseError
 from mock_exchange import MockExchange, ServerConfig
 from tests.e2e.accounts import Key, new_key, private_client, register
-from tests.e2e.user_data_helpers import Wire, ws_methods
+from tests.e2e.user_data_helpers import Wire, rest_calls, ws_methods
 
 MARGIN = {"type": "margin"}
 
@@ -90,3 +94,38 @@ async def test_spot_and_margin_share_the_connection_apart(mx: MockExchange) -> N
         assert balance["total"]["ETH"] == 101.0
         sessions = {s["venue"]: s for s in ex.user_data_sessions()}
         assert sessions["margin"]["events"] == 0 and sessions["spot"]["events"] >= 2
+
+
+async def test_isolated_reconciliation_reads_its_pair(mx: MockExchange) -> None:
+    """After a reconnect an isolated-margin session reconciles its pair: the open orders and
+    trades read with the pair's symbol and ``isIsolated`` (Binance requires the symbol for
+    isolated open orders), the balance of that pair only (the emulator does not serve
+    margin orders, so the reads go to an injected ``rest_fetcher``)."""
+    key = await account(mx)
+    reads: list[tuple[str, dict[str, Any]]] = []
+
+    async def rest_fetcher(method: str, kwargs: dict[str, Any]) -> Any:
+        reads.append((method, kwargs))
+        if method == "fetch_balance":
+            return {"info": {}, "timestamp": None, "free": {}, "used": {}, "total": {}}
+        return []
+
+    isolated = {"type": "margin", "marginMode": "isolated", "symbol": "BTC/USDT"}
+    async with private_client(mx.base_url, key, backoff_initial=10) as ex:
+        wire = Wire(ex)
+        auth = await ex.authenticate({**isolated, "rest_fetcher": rest_fetcher})
+        assert (auth.venue, auth.mechanism) == ("margin", "listen_token")
+        mx.add_fault("close")
+        await wire.until(lambda: wire.saw("reconcile"))
+        wanted = {"type": "margin", "marginMode": "isolated", "isIsolated": "TRUE"}
+        assert [m for m, _ in reads] == ["fetch_open_orders", "fetch_my_trades", "fetch_balance"]
+        assert reads[0][1] == {"symbol": "BTC/USDT", "since": None, "limit": None, "params": wanted}
+        assert reads[1][1]["symbol"] == "BTC/USDT" and reads[1][1]["params"] == wanted
+        assert reads[2][1] == {
+            "params": {"type": "margin", "marginMode": "isolated", "symbols": ["BTC/USDT"]}
+        }
+        # the open-orders read as the client itself sends it (the emulator then says -1020)
+        with contextlib.suppress(BaseError):
+            await ex.fetch_open_orders(**reads[0][1])
+        (line,) = rest_calls(mx, "/sapi/v1/margin/openOrders")
+        assert "symbol=BTCUSDT" in line and "isIsolated=TRUE" in line

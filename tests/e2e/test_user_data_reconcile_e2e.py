@@ -21,7 +21,7 @@ import pytest
 
 from mock_exchange import MockExchange, ServerConfig
 from tests.e2e.accounts import new_key, private_client, register
-from tests.e2e.user_data_helpers import Wire
+from tests.e2e.user_data_helpers import Wire, quiet_touch
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,13 @@ async def test_orders_filled_while_disconnected_are_reported_once(
             await ex.watch_positions([v.symbol])  # the snapshot (no position yet)
         small, big = v.size, v.size * 2
         rest_of_b = float(D(v.partial) - D(str(small)))  # what B got in the gap
-        a = await ex.create_limit_sell_order(v.symbol, small, 90000)
-        b = await ex.create_limit_sell_order(v.symbol, big, 90000)
-        c = await ex.create_limit_buy_order(v.symbol, small, 89000)
-        d = await ex.create_limit_sell_order(v.symbol, small, 90005)
+        # the deep book's touch opened: A and B are the best asks, D just behind them
+        touch = quiet_touch(mx, v.market_id, v.engine)  # type: ignore[arg-type]
+        price = touch.at(20)
+        a = await ex.create_limit_sell_order(v.symbol, small, float(price))
+        b = await ex.create_limit_sell_order(v.symbol, big, float(price))
+        c = await ex.create_limit_buy_order(v.symbol, small, touch.far_below)
+        d = await ex.create_limit_sell_order(v.symbol, small, float(touch.at(25)))
         before: set[str | None] = set()
         while len(before) < 4:
             before |= {o["id"] for o in await ex.watch_orders(v.symbol)}
@@ -90,7 +93,7 @@ async def test_orders_filled_while_disconnected_are_reported_once(
         events_before = len(wire.events)
         # the gap: nobody is subscribed, Binance does not queue
         mx.place_order(v.market_id, "BUY", "LIMIT", venue=v.engine,  # type: ignore[arg-type]
-                       quantity=D(v.partial), price=D("90000"), time_in_force="GTC")  # fmt: skip
+                       quantity=D(v.partial), price=price, time_in_force="GTC")  # fmt: skip
         await other.cancel_order(c["id"], v.symbol)
         e = await other.create_order(v.symbol, "market", "sell", small / 5)
         assert e["status"] == "closed"
@@ -141,11 +144,11 @@ async def test_orders_filled_while_disconnected_are_reported_once(
 
         # after the reconnect the stream is live: the rest of B fills, reported once
         mx.place_order(v.market_id, "BUY", "LIMIT", venue=v.engine,  # type: ignore[arg-type]
-                       quantity=D(str(big)), price=D("90000"), time_in_force="GTC")  # fmt: skip
+                       quantity=D(str(big)), price=price, time_in_force="GTC")  # fmt: skip
         (last,) = await ex.watch_orders(v.symbol)
         assert (last["id"], last["status"], last["filled"]) == (b["id"], "closed", big)
         # and nothing else was pending: the next change is the next order, alone
-        f = await ex.create_limit_sell_order(v.symbol, small, 90100)
+        f = await ex.create_limit_sell_order(v.symbol, small, touch.far_above)
         assert [(o["id"], o["status"]) for o in await ex.watch_orders(v.symbol)] == [
             (f["id"], "open")
         ]

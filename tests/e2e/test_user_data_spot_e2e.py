@@ -16,13 +16,13 @@ from client import Binance, UnsubscribeError
 from client.user_data import WsAuth
 from mock_exchange import MockExchange, ServerConfig
 from tests.e2e.accounts import Key, new_key, private_client, register
-from tests.e2e.user_data_helpers import Wire, rest_calls, until_waiting, ws_methods
+from tests.e2e.user_data_helpers import Wire, quiet_touch, rest_calls, until_waiting, ws_methods
 
 
 @pytest.fixture
 async def mx() -> AsyncIterator[MockExchange]:
-    """A quiet emulator: its BTC/USDT book is seeded 89820-89991 / 90009-90180, and only
-    the test trades."""
+    """A quiet emulator: its BTC/USDT book opens deep with a one-tick spread (issue 9), and
+    only the test trades."""
     async with MockExchange(config=ServerConfig(seed=3, rate=0)) as m:
         yield m
 
@@ -33,10 +33,17 @@ async def account(mx: MockExchange, kind: str = "hmac") -> Key:
     return key
 
 
-def fill_sells_at(mx: MockExchange, price: str, qty: str) -> None:
-    """A buyer of the emulator's own takes ``qty`` at ``price`` (our sells inside the spread
-    are the only asks there)."""
-    mx.place_order("BTCUSDT", "BUY", "LIMIT", quantity=D(qty), price=D(price), time_in_force="GTC")
+def fill_sells_at(mx: MockExchange, price: D, qty: str) -> None:
+    """A buyer of the emulator's own takes ``qty`` at ``price`` (our sells inside the gap
+    :func:`quiet_touch` opened are the only asks there)."""
+    mx.place_order("BTCUSDT", "BUY", "LIMIT", quantity=D(qty), price=price, time_in_force="GTC")
+
+
+def far_ask(mx: MockExchange) -> float:
+    """A sell price far above the live book's best ask: an order there rests untouched."""
+    ask = mx.exchange.engine("spot").book("BTCUSDT").best_ask()
+    assert ask is not None
+    return float((ask[0] * D("1.02")).quantize(D("0.01")))
 
 
 def check_order(order: dict[str, Any], raw: dict[str, Any]) -> None:
@@ -82,13 +89,14 @@ async def test_watches_field_by_field(mx: MockExchange, kind: str) -> None:
             else ["session.logon", "userDataStream.subscribe"]
         )
         assert ws_methods(mx) == expected
+        price = quiet_touch(mx).at(20)  # our sell is the only ask at or below it
         placed = await ex.create_limit_sell_order(
-            "BTC/USDT", 0.02, 90000, {"clientOrderId": "ud-1"}
+            "BTC/USDT", 0.02, float(price), {"clientOrderId": "ud-1"}
         )
         (new,) = await ex.watch_orders("BTC/USDT")
         check_order(new, wire.of("executionReport")[-1])
         assert new["id"] == placed["id"] and new["status"] == "open"
-        fill_sells_at(mx, "90000", "0.005")
+        fill_sells_at(mx, price, "0.005")
         (partial,) = await ex.watch_orders("BTC/USDT")
         check_order(partial, wire.of("executionReport")[-1])
         assert partial["filled"] == 0.005 and partial["timestamp"] == new["timestamp"]
@@ -146,8 +154,8 @@ async def test_ws_auth_reuse_and_stream_with_new_updates(mx: MockExchange) -> No
     async with private_client(mx.base_url, key) as ex:
         auth = await ex.authenticate()
         stream = ex.stream_orders(params={"ws_auth": auth, "newUpdates": True})
-        first = await ex.create_limit_sell_order("BTC/USDT", 0.01, 90001)
-        second = await ex.create_limit_sell_order("BTC/USDT", 0.01, 90002)
+        first = await ex.create_limit_sell_order("BTC/USDT", 0.01, far_ask(mx))
+        second = await ex.create_limit_sell_order("BTC/USDT", 0.01, far_ask(mx) + 1)
         seen: list[tuple[str | None, str | None]] = []
         async for batch in stream:
             seen += [(o["id"], o["status"]) for o in batch]
@@ -166,9 +174,9 @@ async def test_without_new_updates_the_whole_cache(mx: MockExchange) -> None:
     key = await account(mx)
     async with private_client(mx.base_url, key) as ex:
         await ex.authenticate()
-        a = await ex.create_limit_sell_order("BTC/USDT", 0.01, 90001)
+        a = await ex.create_limit_sell_order("BTC/USDT", 0.01, far_ask(mx))
         await ex.watch_orders()
-        b = await ex.create_limit_sell_order("BTC/USDT", 0.01, 90002)
+        b = await ex.create_limit_sell_order("BTC/USDT", 0.01, far_ask(mx) + 1)
         rows = await ex.watch_orders(params={"newUpdates": False})
         assert [o["id"] for o in rows] == [a["id"], b["id"]]
 
@@ -216,7 +224,7 @@ async def test_unwatch_ends_the_subscription_cleanly(mx: MockExchange) -> None:
             await ex.unwatch_balance()
         watching = asyncio.ensure_future(ex.watch_orders())
         await until_waiting(ex, "orders")
-        placed = await ex.create_limit_sell_order("BTC/USDT", 0.01, 90001)
+        placed = await ex.create_limit_sell_order("BTC/USDT", 0.01, far_ask(mx))
         assert [o["id"] for o in await watching] == [placed["id"]]
         assert await ex.user_data_stream_subscriptions() == [{"subscriptionId": 1}]
 
@@ -250,7 +258,7 @@ async def test_a_terminated_subscription_is_renewed(mx: MockExchange) -> None:
         conn = ex._registry.resolve(ex.connections()[0])
         await conn.request("userDataStream.unsubscribe", None, 5)  # type: ignore[union-attr]
         await wire.until(lambda: ws_methods(mx).count("userDataStream.subscribe.signature") == 2)
-        placed = await ex.create_limit_sell_order("BTC/USDT", 0.01, 90001)
+        placed = await ex.create_limit_sell_order("BTC/USDT", 0.01, far_ask(mx))
         assert [o["id"] for o in await ex.watch_orders()] == [placed["id"]]
         assert await ex.user_data_stream_subscriptions() == [{"subscriptionId": 1}]
 
@@ -264,6 +272,6 @@ async def test_ws_auth_of_a_per_call_key(mx: MockExchange) -> None:
         auth = await ex.authenticate(per_call)
         waiting = asyncio.ensure_future(ex.watch_orders(params={"ws_auth": auth}))
         await until_waiting(ex, "orders")
-        placed = await ex.create_limit_sell_order("BTC/USDT", 0.01, 90001, per_call)
+        placed = await ex.create_limit_sell_order("BTC/USDT", 0.01, far_ask(mx), per_call)
         assert [o["id"] for o in await waiting] == [placed["id"]]
         assert len(ex.user_data_sessions()) == 1

@@ -1,11 +1,15 @@
-"""WS API sessions on the loopback Binance (the emulator does not serve ``session.logon``
-yet): an Ed25519 key logs on once and requests carry no key or signature; after the server
-drops the socket the client reconnects and logs on again by itself; other keys sign every
+"""WS API sessions on the loopback Binance (its answers are scripted per test): an Ed25519 key
+logs on once and requests carry no key or signature; after the server drops the socket the
+client reconnects and logs on again by itself, and a replayed logon that fails fails the
+user-data watchers at once; restore steps are named without the key; other keys sign every
 request; a server without ``session.logon`` gets signed requests."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import hashlib
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,10 +17,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from client import Binance
+from client import Binance, ExchangeNotAvailable
 from client.protocol.signing import ws_payload
+from tests.client.user_data_payloads import execution
 from tests.e2e.accounts import Key, new_key
 from tests.e2e.loopback import Loopback
+from tests.e2e.user_data_helpers import until_waiting
 
 # binance-protocol.md 4.7 (account.status) and 4.5 (session.logon)
 ACCOUNT = {
@@ -155,3 +161,58 @@ async def test_minus_1021_on_the_ws_api_remeasures_and_retries(lb: Loopback) -> 
         assert ex.server_clock.generation == 2
     times = [r for r in lb.rest_requests if r["path"] == "/api/v3/time"]
     assert len(times) == 2 and len(lb.sent("account.status")) == 3
+
+
+async def test_a_replayed_logon_that_fails_fails_the_watchers_at_once(lb: Loopback) -> None:
+    """After a drop, the replayed session.logon fails (-1001): the user-data watcher waiting
+    then gets that error at once (not a timeout); after the backoff the client logs on and
+    subscribes again on a fresh socket, and a new watcher gets the next event."""
+    key = new_key("ed25519")
+    serve_logon(lb, key)
+    logon = lb.ws_api[("spot", "session.logon")]
+
+    def flaky(req: dict[str, Any]) -> Any:
+        if len(lb.sent("session.logon")) == 2:  # the first replay
+            raise LookupError(-1001, "Internal error; unable to process your request.")
+        return logon(req)
+
+    lb.ws_api[("spot", "session.logon")] = flaky
+    lb.ws_api[("spot", "userDataStream.subscribe")] = lambda req: {"subscriptionId": 0}
+    async with client_for(lb, key) as ex:
+        await ex.authenticate({"reconcile": False})
+        waiting = asyncio.ensure_future(ex.watch_orders(params={"timeout": 60_000}))
+        await until_waiting(ex, "orders")
+        for ws in list(lb.ws_api_sockets):
+            await ws.close(code=1001)
+        async with asyncio.timeout(10):  # far below the watch's own 60 s
+            with pytest.raises(ExchangeNotAvailable, match="-1001"):
+                await waiting
+        await lb.wait_until(lambda: len(lb.sent("userDataStream.subscribe")) == 2)
+        watching = asyncio.ensure_future(ex.watch_orders())
+        await until_waiting(ex, "orders")
+        event = {"subscriptionId": 0, "event": execution(i=77)}
+        await lb.ws_api_sockets[-1].send_str(json.dumps(event))
+        assert [o["id"] for o in await watching] == ["77"]
+        assert ex.user_data_sessions()[0]["error"] is None
+        methods = [r["method"] for _, r in lb.received]
+        assert methods == [
+            "session.logon",
+            "userDataStream.subscribe",
+            "session.logon",  # refused: nothing else on that socket
+            "session.logon",
+            "userDataStream.subscribe",
+        ]
+
+
+async def test_restore_steps_name_the_key_by_a_digest(lb: Loopback) -> None:
+    """connection_info lists the logon and user-data restore steps by a digest of the API
+    key: the key itself appears nowhere in it (API keys are redacted everywhere)."""
+    key = new_key("ed25519")
+    serve_logon(lb, key)
+    lb.ws_api[("spot", "userDataStream.subscribe")] = lambda req: {"subscriptionId": 0}
+    async with client_for(lb, key) as ex:
+        await ex.authenticate({"reconcile": False})
+        info = ex.connection_info(ex.connections()[0])
+        digest = hashlib.sha256(key.api_key.encode()).hexdigest()[:12]
+        assert info["restore_steps"] == [f"session.logon:{digest}", f"userData:spot:{digest}:"]
+        assert key.api_key not in repr(info) and key.api_key not in repr(ex.user_data_sessions())

@@ -6,11 +6,59 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from client import Binance
 from client.telemetry import WireEvent
 from mock_exchange import MockExchange
+from mock_exchange.engine.markets import MarketKind
+from tests.mock_exchange.trading_client import open_gap
+
+
+@dataclass(frozen=True)
+class Touch:
+    """Prices around a book's touch after :func:`quiet_touch` opened a gap there: the
+    emulator keeps one small bid at :attr:`low` and one small ask at :attr:`high`, and
+    nothing in between but the test's own orders."""
+
+    low: Decimal
+    high: Decimal
+    tick: Decimal
+
+    def at(self, ticks: int) -> Decimal:
+        """The price ``ticks`` ticks above the gap's floor (inside it while below ``high``)."""
+        price = self.low + ticks * self.tick
+        assert self.low < price < self.high, "not inside the gap"
+        return price
+
+    @property
+    def far_above(self) -> float:
+        """A sell price no taker reaches: 2 % above the book (which spans 0.5 % a side)."""
+        return float((self.high * Decimal("1.02")).quantize(self.tick))
+
+    @property
+    def far_below(self) -> float:
+        """A buy price no taker reaches: 2 % below the book."""
+        return float((self.low * Decimal("0.98")).quantize(self.tick))
+
+
+def quiet_touch(
+    mx: MockExchange, market_id: str = "BTCUSDT", venue: MarketKind = "spot", ticks: int = 20
+) -> Touch:
+    """Take the emulator's own orders within ``ticks`` ticks of the live book's best bid and
+    ask off the book (:func:`open_gap`, which leaves one small order at each edge) and return
+    the prices: inside the gap the test's orders are the only ones, so a sell there rests
+    until the test's buyer crosses it at its price (the book is deep with a one-tick spread,
+    so without the gap a sell at the touch fills at once or queues behind the emulator's)."""
+    engine = mx.exchange.engine(venue)
+    book, tick = engine.book(market_id), engine.market(market_id).tick_size
+    bid, ask = book.best_bid(), book.best_ask()
+    assert bid is not None and ask is not None, "the opening book has both sides"
+    touch = Touch(bid[0] - ticks * tick, ask[0] + ticks * tick, tick)
+    open_gap(mx, market_id, touch.low, touch.high, venue)
+    return touch
 
 
 def ws_methods(mx: MockExchange) -> list[str]:

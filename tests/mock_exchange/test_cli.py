@@ -116,7 +116,7 @@ def test_script_and_markets_errors(tmp_path: Path) -> None:
     """Malformed scenario scripts and market files are refused with a message naming them."""
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nemulator:\n  - explode: 1\nsteps: []\n")
-    with pytest.raises(ValueError, match=r"emulator\[0\]: unknown action"):
+    with pytest.raises(ValueError, match=r"bad.yaml:3: emulator explode: unknown action"):
         load_scenario_script(bad)
     bad.write_text("name: x\nemulator:\n  - advance_clock: -1\nsteps: []\n")
     with pytest.raises(ValueError, match="needs a number"):

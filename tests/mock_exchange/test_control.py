@@ -42,6 +42,7 @@ SAMPLES: dict[str, Any] = {
     "order": {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.01", "price": "95000"},
     "liquidate": {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.005"},
     "shutdown": {},
+    "clear_journal": {},
     "account": {"apiKey": "k-1", "secret": "s", "balances": {"USDT": "100"}},
     "deposit": {"apiKey": "k-1", "asset": "USDT", "amount": "5", "wallet": "spot"},
     "borrow_rate": {"asset": "BTC", "dailyInterestRate": "0.0003"},

@@ -1,32 +1,33 @@
 """Hypothesis fuzzing of each transport: any input gets a documented answer and serving goes on.
 
-The emulator runs in a thread with its own event loop so that Hypothesis drives it through
-plain synchronous clients (urllib for REST, ``websockets.sync`` for the sockets).
+This module fuzzes with the rules relaxed (no rate limits, a frozen clock) so every input
+reaches a handler; ``test_fuzz_default_rules.py`` fuzzes the default rules with wider values.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from websockets.sync.client import ClientConnection, connect
 
-from mock_exchange import MockExchange, ServerConfig
-from mock_exchange.routing import REST_ROUTES, WSAPI_METHODS
+from mock_exchange import ServerConfig
+from mock_exchange.routing import WSAPI_METHODS
 from mock_exchange.transports.rules import FUTURES_RULES, SPOT_RULES
-
-FUZZ = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+from tests.mock_exchange.fuzzing import (
+    PARAM_NAMES,
+    PATHS,
+    fuzz_settings,
+    http_get,
+    threaded_emulator,
 )
+
+FUZZ = fuzz_settings(60)
 
 
 @pytest.fixture(scope="module")
@@ -40,48 +41,10 @@ def base_url() -> Iterator[str]:
         spot_rules=SPOT_RULES.relaxed(),
         futures_rules=FUTURES_RULES.relaxed(),
     )
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        holder["stop"] = stop
-        holder["loop"] = asyncio.get_running_loop()
-        async with MockExchange(config=config) as mx:
-            holder["url"] = mx.base_url
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    yield holder["url"]
-    holder["loop"].call_soon_threadsafe(holder["stop"].set)
-    thread.join(10)
+    with threaded_emulator(config) as url:
+        yield url
 
 
-def http_get(url: str) -> tuple[int, Any]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
-
-
-_PATHS = [*sorted({path for _s, _m, path in REST_ROUTES}), "/api/v3/order", "/api/v3/x"]
-_PARAM_NAMES = [
-    "symbol",
-    "symbols",
-    "limit",
-    "interval",
-    "fromId",
-    "startTime",
-    "endTime",
-    "windowSize",
-    "type",
-    "timeZone",
-    "permissions",
-]
 _VALUES = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["BTCUSDT", "ETHBTC", '["BTCUSDT"]', "1m", "5", "-1", "1d", "MINI", "[bad"]),
@@ -91,9 +54,9 @@ _VALUES = st.one_of(
 
 @FUZZ
 @given(
-    path=st.sampled_from(_PATHS),
+    path=st.sampled_from(PATHS),
     host=st.sampled_from(["api.binance.com", "fapi.binance.com", "dapi.binance.com"]),
-    params=st.dictionaries(st.sampled_from(_PARAM_NAMES), _VALUES, max_size=4),
+    params=st.dictionaries(st.sampled_from(PARAM_NAMES), _VALUES, max_size=4),
 )
 def test_fuzz_rest(base_url: str, path: str, host: str, params: dict[str, str]) -> None:
     """Any REST request gets 200 or a {code,msg} error; the server then still answers ping."""
@@ -182,7 +145,7 @@ _WSAPI_FRAMES = st.one_of(
         _IDS,
         st.one_of(st.sampled_from(sorted(WSAPI_METHODS["spot"])), st.text(max_size=12)),
         st.one_of(
-            st.dictionaries(st.sampled_from([*_PARAM_NAMES, "returnRateLimits"]), _VALUES),
+            st.dictionaries(st.sampled_from([*PARAM_NAMES, "returnRateLimits"]), _VALUES),
             st.lists(st.integers(), max_size=2),
             st.none(),
         ),

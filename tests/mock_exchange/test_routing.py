@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from mock_exchange import MockExchange
+from mock_exchange.errors import ExchangeError
 from mock_exchange.hosts import HOSTS
 from mock_exchange.routing import (
     REST_ROUTES,
@@ -56,6 +57,55 @@ def test_raw_request_keeps_the_bytes_that_were_signed() -> None:
     assert req.line() == "POST /api/v3/order?timestamp=2&symbol=BTC%55SDT&signature=a%2Bb"
     not_form = raw("api.binance.com", "/api/v3/order", body=b"a=1", headers={})
     assert not_form.params() == {}
+
+
+def test_a_parameter_repeated_within_the_query_or_the_body_is_refused() -> None:
+    """symbol=A&symbol=B in the query string, or twice in the body, is -1101 "Duplicate values
+    for a parameter detected."; one name in both the query and the body is not a repeat."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for query, body in (("symbol=BTCUSDT&symbol=ETHUSDT", b""), ("", b"side=BUY&side=SELL")):
+        req = raw("api.binance.com", "/api/v3/order", query, "POST", body=body, headers=form)
+        with pytest.raises(ExchangeError) as refused:
+            req.params()
+        assert (refused.value.code, refused.value.msg) == (
+            -1101,
+            "Duplicate values for a parameter detected.",
+        )
+    both = raw("api.binance.com", "/api/v3/order", "side=SELL", "POST", body=b"side=BUY",
+               headers=form)  # fmt: skip
+    assert both.params() == {"side": "SELL"}
+
+
+async def test_a_repeated_parameter_is_answered_with_its_error(emulator: MockExchange) -> None:
+    """Over HTTP the repeat is a 400 -1101 answer, on public and signed endpoints alike."""
+    async with aiohttp.ClientSession() as s:
+        for path in ("/api/v3/depth?symbol=BTCUSDT&symbol=BTCUSDT", "/api/v3/account?a=1&a=2"):
+            url = emulator.url(f"https://api.binance.com{path}")
+            async with s.get(url, headers={"X-MBX-APIKEY": "k"}) as r:
+                assert r.status == 400
+                assert (await r.json())["code"] == -1101
+
+
+async def test_spot_refuses_a_lower_case_symbol(emulator: MockExchange) -> None:
+    """Spot REST and WS API answer symbol=btcusdt with -1100 naming the legal range, as Binance
+    does; USD-M reads it as BTCUSDT (the emulator's choice: Binance's futures rule is not
+    documented)."""
+    refusal = (
+        -1100,
+        "Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'.",
+    )
+    async with aiohttp.ClientSession() as s:
+        url = emulator.url("https://api.binance.com/api/v3/depth?symbol=btcusdt")
+        async with s.get(url) as r:
+            body = await r.json()
+            assert (r.status, body["code"], body["msg"]) == (400, *refusal)
+        async with s.ws_connect(emulator.url("wss://ws-api.binance.com/ws-api/v3")) as ws:
+            await ws.send_json({"id": 1, "method": "depth", "params": {"symbol": "btcusdt"}})
+            error = (await ws.receive_json())["error"]
+            assert (error["code"], error["msg"]) == refusal
+        url = emulator.url("https://fapi.binance.com/fapi/v1/depth?symbol=btcusdt")
+        async with s.get(url) as r:
+            assert r.status == 200
 
 
 @pytest.mark.parametrize(

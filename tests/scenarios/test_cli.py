@@ -111,7 +111,7 @@ def test_validate_asks_the_emulator_about_setup_and_actions(
     )
     assert main(["validate", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert "e.yaml:1: setup.server: unknown emulator setting 'nope'" in out
+    assert "e.yaml:2: setup.server: unknown emulator setting 'nope'" in out
     assert "e.yaml:4: emulator fault: unknown fault kind 'explode'" in out
     assert "e.yaml:9: emulator fault: unknown fault kind 'stall'" in out
     assert "e.yaml:8" not in out

@@ -69,3 +69,49 @@ def test_soak_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["soak", "--target", "mars"]) == 2
     assert main(["soak", "--seconds", "0.3", "--min-updates", "100000"]) == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+async def test_private_soak_places_cancels_renews_cycles_and_loses_nothing() -> None:
+    """The private soak holds user data open while orders come and go, renews listen keys,
+    has the emulator drop its connections, and finds every order's final state on the
+    stream equal to REST's."""
+    out = io.StringIO()
+    config = SoakConfig(seconds=3, interval=1, private=True, order_interval=0.2,
+                        cycle_interval=1.2, listen_key_refresh_ms=300)  # fmt: skip
+    report = await run_soak(config, out)
+    assert report.passed, report.failures
+    c = report.private
+    assert c is not None and c.placed >= 4 and c.canceled == c.placed and c.lost == 0
+    assert c.renewals >= 1 and c.cycles >= 1 and c.reconnects >= 1 and c.reconciles >= 1
+    assert set(c.final.values()) == {"canceled"} and len(c.final) == c.placed
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("soak emulator private ") and "renewals" in lines[0]
+    assert ", 0 lost; " in lines[-1] and lines[-1].endswith("passed")
+
+
+async def test_private_soak_reports_a_lost_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stream that never shows an order's cancellation fails the soak as a lost event."""
+    from client import Binance
+
+    real = Binance.watch_orders
+
+    async def lossy(self: Binance, *args: object, **kwargs: object) -> list[dict[str, object]]:
+        rows = await real(self, *args, **kwargs)  # type: ignore[arg-type]
+        return [dict(r, status="open") for r in rows]  # a cancellation never arrives
+
+    monkeypatch.setattr(Binance, "watch_orders", lossy)
+    config = SoakConfig(seconds=1, interval=1, private=True, order_interval=0.2, cycle_interval=0)
+    report = await run_soak(config, io.StringIO())
+    assert not report.passed
+    assert any(f.startswith("lost events: ") and "stream open REST canceled" in f
+               for f in report.failures)  # fmt: skip
+
+
+async def test_private_soak_skips_live_without_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live, the private soak needs the environment's keys: without them it skips, saying so."""
+    for name in ("BINANCE_TESTNET_API_KEY", "BINANCE_TESTNET_API_SECRET", "BINANCE_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    report = await run_soak(SoakConfig(seconds=1, target="testnet", private=True), io.StringIO())
+    assert report.passed and report.skipped is not None
+    assert "BINANCE_TESTNET_API_KEY" in report.skipped
+    assert SoakConfig.from_env({"CCXT_PRO_SOAK_PRIVATE": "1"}).private

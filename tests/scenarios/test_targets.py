@@ -81,11 +81,13 @@ def test_gates_for_keys_orders_and_cancel_all() -> None:
     orders = load_text(
         "name: o\nsteps:\n  - call: create_order_ws\ncleanup:\n  - call: cancel_all_orders_ws\n"
     )
-    assert "BINANCE_LIVE_ORDERS=1" in str(gate_reason(orders, "testnet", {}))
+    assert "BINANCE_TESTNET_API_KEY" in str(gate_reason(orders, "testnet", {}))  # private
+    keyed = {"BINANCE_TESTNET_API_KEY": "k", "BINANCE_TESTNET_API_SECRET": "s"}
+    assert "BINANCE_LIVE_ORDERS=1" in str(gate_reason(orders, "testnet", keyed))
     assert "BINANCE_CONFIRM_CANCEL_ALL=1" in str(
-        gate_reason(orders, "testnet", {"BINANCE_LIVE_ORDERS": "1"})
+        gate_reason(orders, "testnet", {**keyed, "BINANCE_LIVE_ORDERS": "1"})
     )
-    opened = {"BINANCE_LIVE_ORDERS": "1", "BINANCE_CONFIRM_CANCEL_ALL": "1"}
+    opened = {**keyed, "BINANCE_LIVE_ORDERS": "1", "BINANCE_CONFIRM_CANCEL_ALL": "1"}
     assert gate_reason(orders, "testnet", opened) is None
     keys = load_text("name: k\nrequires: [keys]\nsteps:\n  - call: load_markets\n")
     assert "BINANCE_TESTNET_API_KEY" in str(gate_reason(keys, "testnet", FAKE))
@@ -94,17 +96,22 @@ def test_gates_for_keys_orders_and_cancel_all() -> None:
 
 
 async def test_emulated_target_takes_the_live_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ENV@emulator mirrors that environment's hosts, uses its own key family, and skips
-    emulator-only steps while reporting them."""
-    monkeypatch.setenv("BINANCE_DEMO_API_KEY", "fake-demo-key")
-    monkeypatch.setenv("BINANCE_DEMO_API_SECRET", "fake-demo-secret")
+    """ENV@emulator mirrors that environment's hosts, reads its key through that
+    environment's own family (played by an emulator account, never the real keys), shows
+    how the gates were met, and skips emulator-only steps while reporting them."""
+    monkeypatch.setenv("BINANCE_DEMO_API_KEY", "real-demo-key")
+    monkeypatch.setenv("BINANCE_DEMO_API_SECRET", "real-demo-secret")
     scenario = load_text(
         "name: e\nrequires: [keys]\nemulator:\n  - rate: 3\nsteps:\n  - call: load_markets\n"
         "  - emulator: {advance_clock: 5}\n  - call: load_markets\n    targets: [emulator]\n"
+        "  - call: fetch_balance\n    expect: {kind: balance, fields: {total.USDT: {gt: 0}}}\n"
     )
     target = parse_target("demo@emulator")
+    assert target.skip_reason(scenario, {}) is None
     async with target.open(scenario) as opened:
-        assert opened.exchange.api_key == "fake-demo-key"
+        key = opened.exchange.api_key
+        assert key is not None and key.startswith("scn") and key != "real-demo-key"
+        assert opened.accounts["main"].api_key == key
         assert "/demo-stream.binance.com:9443" in opened.endpoints.spot_streams
         assert opened.endpoints.spot_streams.startswith("ws://127.0.0.1:")
         assert opened.emulator is None
@@ -115,8 +122,9 @@ async def test_emulated_target_takes_the_live_path(monkeypatch: pytest.MonkeyPat
         "(emulator script)",
         "(step runs on emulator)",
     ]
-    skipped = await run_scenario(scenario, parse_target("testnet@emulator"))
-    assert skipped.status == "skipped" and "BINANCE_TESTNET_API_KEY" in skipped.message
+    assert result.gates == ["keys: an emulator account as BINANCE_DEMO_*"]
+    live = await run_scenario(scenario, parse_target("testnet"))
+    assert live.status == "skipped" and "BINANCE_TESTNET_API_KEY" in live.message
 
 
 async def test_unreachable_live_environment_skips(monkeypatch: pytest.MonkeyPatch) -> None:

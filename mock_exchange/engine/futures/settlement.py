@@ -121,6 +121,8 @@ class FuturesSettlement:
         self.history: dict[AccountId, list[int]] = {}
         # conditional orders waiting for their trigger (the Algo Order API)
         self.algos = AlgoBook()
+        # auto-cancel countdowns (countdownCancelAll): (owner, symbol) -> deadline
+        self.countdowns: dict[tuple[AccountId, str], int] = {}
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -237,14 +239,30 @@ class FuturesSettlement:
         return out
 
     def expire_due(self, now: int) -> list[EngineEvent]:
-        """Expire the GTD orders whose ``goodTillDate`` has come (er 6)."""
+        """Expire the GTD orders whose ``goodTillDate`` has come (er 6), and cancel the open
+        orders of every auto-cancel countdown that has run out."""
         out: list[EngineEvent] = []
         for owner in list(self.open):
             for record in self.open_orders(owner):
                 info = self.info[record.order_id]
                 if info.good_till and now >= info.good_till and self.engine.is_resting(record):
                     out += self.settle(self.engine.expire(record, GTD_EXPIRED, now=now), now)
+        for (owner, symbol), deadline in sorted(self.countdowns.items()):
+            if deadline > now:
+                continue
+            del self.countdowns[(owner, symbol)]
+            for record in self.open_orders(owner, symbol):
+                if self.engine.is_resting(record):
+                    _, events = self.engine.cancel_order(symbol, record.order_id, now)
+                    out += self.settle(events, now)
         return out
+
+    def set_countdown(self, owner: AccountId, symbol: str, countdown_ms: int, now: int) -> None:
+        """(Re)start the owner's auto-cancel countdown of ``symbol``; 0 stops it."""
+        if countdown_ms == 0:
+            self.countdowns.pop((owner, symbol), None)
+        else:
+            self.countdowns[(owner, symbol)] = now + countdown_ms
 
     def _deposit(self, ev: BalanceUpdate) -> EngineEvent:
         fa = self.account_of(ev.owner)
