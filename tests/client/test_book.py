@@ -313,6 +313,27 @@ def test_a_level_that_fails_to_parse_resyncs_a_live_book() -> None:
     assert book.state is BookState.RESYNC and book.bids.levels == []
 
 
+def test_a_copy_keeps_its_contents_while_the_book_moves_on() -> None:
+    """A returned book (full depth or the top ``limit`` levels, best first) is unchanged by
+    later diffs that replace, insert and remove levels at its best and worst prices."""
+    book = BookSync(SYM, futures=False)
+    bids = [[str(10 - i), "1"] for i in range(5)]
+    asks = [[str(11 + i), "1"] for i in range(5)]
+    book.on_snapshot({"lastUpdateId": 1, "bids": bids, "asks": asks})
+    full, top = book.book(), book.book(2)
+    want_bids = [[float(10 - i), 1.0] for i in range(5)]
+    want_asks = [[float(11 + i), 1.0] for i in range(5)]
+    assert (full["bids"], full["asks"]) == (want_bids, want_asks)
+    assert (top["bids"], top["asks"]) == (want_bids[:2], want_asks[:2])
+    diff = spot_diff(2, 2, [["10", "5"], ["10.5", "2"], ["6", "0"]], [["11", "0"], ["20", "3"]])
+    book.on_diff(diff)
+    after = book.book()
+    assert after["bids"] == [[10.5, 2.0], [10.0, 5.0], [9.0, 1.0], [8.0, 1.0], [7.0, 1.0]]
+    assert after["asks"] == [*want_asks[1:], [20.0, 3.0]]
+    assert (full["bids"], full["asks"]) == (want_bids, want_asks)
+    assert (top["bids"], top["asks"]) == (want_bids[:2], want_asks[:2])
+
+
 def test_going_live_keeps_earlier_copies() -> None:
     """A copying book turned live by a live read gives its levels fresh lists: copies handed
     out before keep their contents while the live book changes in place."""
