@@ -281,13 +281,23 @@ class BookSync:
     # -- output ------------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Fold the coalesced diffs into the sorted sides."""
-        if self._pending_bids:
-            self.bids.apply(self._pending_bids.items())
-            self._pending_bids.clear()
-        if self._pending_asks:
-            self.asks.apply(self._pending_asks.items())
-            self._pending_asks.clear()
+        """Fold the coalesced diffs into the sorted sides.
+
+        A level that fails to parse (not a finite number) is found here, after its diff was
+        accepted: the book is then dropped as on a gap (state RESYNC), never half-folded.
+        """
+        try:
+            if self._pending_bids:
+                self.bids.apply(self._pending_bids.items())
+                self._pending_bids.clear()
+            if self._pending_asks:
+                self.asks.apply(self._pending_asks.items())
+                self._pending_asks.clear()
+        except (TypeError, ValueError):
+            self._clear()
+            self.resyncs += 1
+            if self.state is _SYNCED:  # pending levels exist only while SYNCED
+                self._go("gap")
 
     def levels(self) -> int:
         """Return the number of price levels held (after folding pending diffs)."""
@@ -303,14 +313,15 @@ class BookSync:
         once keeps this book live from then on, and copies then copy each level too.
 
         Raises:
-            IllegalBookTransition: the book is not SYNCED (it would be incomplete or corrupt).
+            IllegalBookTransition: the book is not SYNCED (it would be incomplete or corrupt),
+                also when a level of an accepted diff fails to parse now (see :meth:`flush`).
         """
+        self.flush()
         if self.state is not BookState.SYNCED:
             raise IllegalBookTransition(f"{self.symbol}: book is {self.state.value}, not synced")
         if live and not limit:
             self._go_live()
             return self._live  # type: ignore[return-value]
-        self.flush()
         return OrderBook(
             symbol=self.symbol,
             bids=self.bids.best(limit),

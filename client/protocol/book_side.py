@@ -34,6 +34,15 @@ def _significant_digits(text: str) -> int:
     return len(digits.rstrip("0")) if "." in text else len(digits)
 
 
+def _finite(value: Any) -> float:
+    """Return ``float(value)``; raise ValueError if it is infinite or not a number (such a
+    price would compare equal to the infinite sentinel key, or with nothing)."""
+    f = float(value)
+    if f - f:
+        raise ValueError(f"not a finite number: {value!r}")
+    return f
+
+
 def _decimal(price: Any) -> Decimal:
     """Return the exact value of a price: a string as written, a float as its shortest repr
     (the decimal it was parsed from, when that had at most 15 significant digits)."""
@@ -114,6 +123,9 @@ class BookSide:
             if type(p) is str and len(p) > 16 and _significant_digits(p) > 15:
                 return None
             values += (float(p), float(q))
+        total = sum(values)  # inf or nan when any value is (one check for the batch)
+        if total - total:
+            raise ValueError("a price or an amount is not a finite number")
         return values
 
     def _key(self, p: Any) -> Any:
@@ -139,7 +151,8 @@ class BookSide:
         values = self._values(pairs)
         if values is None:  # long prices: keyed exactly, one by one
             for p, q in pairs:
-                self._set(self._key(p), float(p), float(q))
+                price, amount = _finite(p), _finite(q)
+                self._set(self._key(p), price, amount)
             return
         keys, levels = self._keys, self.levels
         negate = self._negate
@@ -207,7 +220,8 @@ class LiveBookSide(BookSide):
         values = self._values(pairs)
         if values is None:
             for p, q in pairs:
-                self._set(self._key(p), float(p), float(q))
+                price, amount = _finite(p), _finite(q)
+                self._set(self._key(p), price, amount)
             return
         keys, levels = self._keys, self.levels
         negate = self._negate

@@ -359,3 +359,26 @@ def test_long_prices_keep_exact_levels_in_a_live_book() -> None:
     assert book.book(live=True)["bids"] == [[0.1, 2.0], [0.1, 3.0], [0.07, 1.0], [0.05, 1.0]]
     book.on_diff(spot_diff(3, 3, [[long_, "0"], ["0.1", "0"], ["0.05", "0"]]))
     assert book.book(live=True)["bids"] == [[0.07, 1.0]] and book.levels() == 1
+
+
+@pytest.mark.parametrize("bad", ["abc", "nan", "inf", "-inf", "1e400"])
+@pytest.mark.parametrize("live", [False, True])
+def test_a_level_that_is_not_a_finite_number_resyncs_the_book(bad: str, live: bool) -> None:
+    """A diff level whose price or amount is not a finite number drops the book to RESYNC
+    (at once when live, at the next read otherwise); no level is changed and a new snapshot
+    syncs it again."""
+    snapshot = {"lastUpdateId": 1, "bids": [["1", "1"], ["0.5", "2"]], "asks": [["2", "1"]]}
+    for level in ([bad, "1"], ["1", bad]):
+        book = BookSync(SYM, futures=False, live=live)
+        book.on_snapshot(snapshot)
+        held = book.book(live=live)
+        book.on_diff(spot_diff(2, 2, [level]))
+        with pytest.raises(IllegalBookTransition):
+            book.book(live=live)
+        assert book.state is BookState.RESYNC and book.resyncs == 1
+        if not live:  # a copy keeps its contents; a live book is emptied (nonce None)
+            assert held["bids"] == [[1.0, 1.0], [0.5, 2.0]]
+        else:
+            assert held["nonce"] is None and held["bids"] == []
+        assert book.on_snapshot({**snapshot, "lastUpdateId": 2})
+        assert book.book()["bids"] == [[1.0, 1.0], [0.5, 2.0]]
