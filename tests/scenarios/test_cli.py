@@ -207,3 +207,18 @@ def test_pytest_plugin_live_target_skips_without_configuration(tmp_path: Path) -
     )
     assert "no live environment configured" in proc.stdout, proc.stdout
     assert "1 skipped, 1 deselected" in proc.stdout
+
+
+def test_list_into_a_closed_pipe_stops_without_a_traceback() -> None:
+    """``scenarios list | head -1`` ends quietly when the reader goes away: no traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scenarios", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err
