@@ -11,10 +11,11 @@ exchange owns.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
-from ..errors import BaseError, BookSyncError
+from ..errors import BaseError, BookSyncError, RequestTimeout
 from ..protocol.book import IllegalBookTransition
 from ..protocol.channels import BookChannel, Channel
 from ..stream_connection import StreamConnection
@@ -61,6 +62,9 @@ class BookMethods(WatchBase):
         for m in ms:
             stream = f"{m['id'].lower()}@depth@100ms"
             specs[stream] = lambda m=m: BookChannel(m, _ignore_gap, live=live)  # type: ignore[misc]
+        loop = asyncio.get_running_loop()
+        budget_ms = float(opts["timeout"])
+        deadline = loop.time() + budget_ms / 1000  # one budget for every pass
         while True:
             conn, fired = await self._watch(base, specs, opts)
             ch = conn.channels.get(fired)
@@ -70,8 +74,14 @@ class BookMethods(WatchBase):
                 return ch.sync.book(limit, live=live)
             except IllegalBookTransition:
                 # it left SYNCED after the update that woke us (a gap later in the same read,
-                # or a level that failed to parse when folded): the next watch resyncs it
-                continue
+                # or a level that failed to parse when folded): the next watch resyncs it,
+                # within what is left of the caller's timeout
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise RequestTimeout(
+                        f"watch_order_book: {fired} not resynced within {budget_ms:.0f} ms"
+                    ) from None
+                opts = {**opts, "timeout": left * 1000}
 
     async def unwatch_order_book(
         self, symbol: str, params: Mapping[str, Any] | None = None
