@@ -301,12 +301,13 @@ def open_order(call: PrivateCall) -> tuple[Any, int]:
 def open_orders(call: PrivateCall) -> tuple[Any, int]:
     """``GET /fapi/v1/openOrders``: the account's open orders (of a symbol)."""
     view = FuturesView(call)
-    symbol = view.symbols()[0] if call.params.has("symbol") else None
+    symbols = view.queried_symbols(required=False)
     rows = [
         fp.order_object(view.markets[r.symbol], r, view.st.info[r.order_id])
-        for r in view.st.open_orders(call.account.id, symbol)
+        for r in view.st.open_orders(call.account.id)
+        if symbols is None or r.symbol in symbols
     ]
-    return rows, 1 if symbol else 40
+    return rows, 40 if symbols is None else 1
 
 
 def cancel_all(call: PrivateCall) -> tuple[Any, int]:
@@ -323,9 +324,13 @@ def all_orders(call: PrivateCall) -> tuple[Any, int]:
     """``GET /fapi/v1/allOrders``: the account's orders of a symbol, oldest first."""
     view = FuturesView(call)
     params = call.params
-    symbol = params.symbol()
-    call.engine.market(symbol)
-    rows = view.st.all_orders(call.account.id, symbol)
+    symbols = view.queried_symbols(required=True) or []
+    if call.venue == "coinm" and params.has("pair") and params.has("orderId"):
+        raise ExchangeError(-1128, "Combination of optional parameters invalid.")
+    rows = sorted(
+        (r for s in symbols for r in view.st.all_orders(call.account.id, s)),
+        key=lambda r: r.order_id,
+    )
     order_id = params.integer("orderId")
     if order_id is not None:
         rows = [r for r in rows if r.order_id >= order_id]

@@ -1,0 +1,88 @@
+"""Unmodified python-binance and the official SDKs through account queries a user runs after
+trading (COIN-M history by pair, ...). Each test pins a flow that answered differently from
+Binance before it was fixed; URLs rewritten only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from mock_exchange import MockExchange, ServerConfig
+
+binance = pytest.importorskip("binance", reason="python-binance is not installed")
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+KEY, SECRET = "queriesKey", "queriesSecret"
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def mx() -> AsyncIterator[MockExchange]:
+    """An emulator on the wall clock (the clients sign with their own time), no activity."""
+    async with MockExchange(config=ServerConfig(seed=7, rate=0, warmup_ms=0)) as emulator:
+        emulator.add_account(
+            {
+                "apiKey": KEY,
+                "secret": SECRET,
+                "balances": {"USDT": "100000", "BTC": "2"},
+                "futuresBalances": {"USDT": "100000"},
+                "coinmBalances": {"BTC": "2"},
+            }
+        )
+        yield emulator
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def pb(mx: MockExchange) -> AsyncIterator[Any]:
+    """python-binance's AsyncClient with an HMAC key, its REST base URLs rewritten."""
+    client: Any = binance.AsyncClient(api_key=KEY, api_secret=SECRET)
+    client.API_URL = mx.url("https://api.binance.com/api")
+    client.MARGIN_API_URL = mx.url("https://api.binance.com/sapi")
+    client.FUTURES_URL = mx.url("https://fapi.binance.com/fapi")
+    client.FUTURES_COIN_URL = mx.url("https://dapi.binance.com/dapi")
+    try:
+        yield client
+    finally:
+        with contextlib.suppress(Exception):
+            await client.close_connection()
+
+
+def _coinm_price(mx: MockExchange, factor: float) -> str:
+    return str(round(float(mx.exchange.engine("coinm").last_price("BTCUSD_PERP")) * factor, 1))
+
+
+async def test_coinm_history_and_open_orders_by_pair(pb: Any, mx: MockExchange) -> None:
+    """COIN-M allOrders, userTrades and openOrders take ``pair`` instead of ``symbol`` (every
+    contract of the pair), as Binance's /dapi documents; both is -1128, neither -1102."""
+    filled = await pb.futures_coin_create_order(
+        symbol="BTCUSD_PERP", side="BUY", type="MARKET", quantity="1"
+    )
+    resting = await pb.futures_coin_create_order(
+        symbol="BTCUSD_PERP", side="BUY", type="LIMIT", timeInForce="GTC", quantity="1",
+        price=_coinm_price(mx, 0.97),
+    )  # fmt: skip
+    orders = await pb.futures_coin_get_all_orders(pair="BTCUSD")
+    assert [o["orderId"] for o in orders] == [filled["orderId"], resting["orderId"]]
+    trades = await pb.futures_coin_account_trades(pair="BTCUSD")
+    assert trades and {t["orderId"] for t in trades} == {filled["orderId"]}
+    assert all(t["pair"] == "BTCUSD" for t in trades)
+    (open_order,) = await pb.futures_coin_get_open_orders(pair="BTCUSD")
+    assert open_order["orderId"] == resting["orderId"]
+    assert await pb.futures_coin_get_open_orders(pair="ETHUSD") == []
+    with pytest.raises(binance.exceptions.BinanceAPIException) as both:
+        await pb.futures_coin_get_all_orders(symbol="BTCUSD_PERP", pair="BTCUSD")
+    assert both.value.code == -1128
+    with pytest.raises(binance.exceptions.BinanceAPIException) as with_from_id:
+        await pb.futures_coin_account_trades(pair="BTCUSD", fromId=1)
+    assert with_from_id.value.code == -1128
+    with pytest.raises(binance.exceptions.BinanceAPIException) as neither:
+        await pb.futures_coin_account_trades()
+    assert (neither.value.code, neither.value.message) == (
+        -1102, "Param 'symbol' or 'pair' must be sent, but both were empty/null!"
+    )  # fmt: skip
+    await pb.futures_coin_cancel_all_open_orders(symbol="BTCUSD_PERP")
