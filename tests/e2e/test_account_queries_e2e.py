@@ -86,3 +86,45 @@ async def test_coinm_history_and_open_orders_by_pair(pb: Any, mx: MockExchange) 
         -1102, "Param 'symbol' or 'pair' must be sent, but both were empty/null!"
     )  # fmt: skip
     await pb.futures_coin_cancel_all_open_orders(symbol="BTCUSD_PERP")
+
+
+async def test_spot_prevented_matches_over_rest_and_ws_api(pb: Any, mx: MockExchange) -> None:
+    """A self-trade STP prevented is listed by myPreventedMatches (python-binance
+    get_prevented_matches over REST by orderId, the official SDK's WS API by preventedMatchId)
+    with the maker's prevented quantity; other combinations are -1128."""
+    spot = pytest.importorskip("binance_sdk_spot.spot", reason="binance-sdk-spot is not installed")
+    book = await pb.get_order_book(symbol="BTCUSDT", limit=5)
+    best_bid, level_qty = book["bids"][0]
+    maker = await pb.order_limit_buy(symbol="BTCUSDT", quantity="0.002", price=best_bid)
+    taker = await pb.order_limit_sell(
+        symbol="BTCUSDT", quantity=f"{float(level_qty) + 0.003:.5f}", price=best_bid,
+        selfTradePreventionMode="EXPIRE_MAKER",
+    )  # fmt: skip
+    expired = await pb.get_order(symbol="BTCUSDT", orderId=maker["orderId"])
+    assert expired["status"] == "EXPIRED_IN_MATCH"
+    by_order = await pb.get_prevented_matches(symbol="BTCUSDT", orderId=maker["orderId"])
+    assert by_order == [
+        {
+            "symbol": "BTCUSDT", "preventedMatchId": expired["preventedMatchId"],
+            "takerOrderId": taker["orderId"], "makerSymbol": "BTCUSDT",
+            "makerOrderId": maker["orderId"], "tradeGroupId": -1,
+            "selfTradePreventionMode": "EXPIRE_MAKER", "price": best_bid,
+            "makerPreventedQuantity": "0.00200000", "transactTime": by_order[0]["transactTime"],
+        }
+    ]  # fmt: skip
+    assert await pb.get_prevented_matches(symbol="BTCUSDT", orderId=taker["orderId"]) == by_order
+    config = spot.ConfigurationWebSocketAPI(
+        api_key=KEY, api_secret=SECRET, stream_url=mx.url("wss://ws-api.binance.com:443/ws-api/v3")
+    )
+    ws = await spot.Spot(config_ws_api=config).websocket_api.create_connection()
+    try:
+        answer = await ws.my_prevented_matches(
+            "BTCUSDT", prevented_match_id=expired["preventedMatchId"]
+        )
+        assert [row.to_dict() for row in answer.data().result] == by_order
+    finally:
+        await ws.close_connection()
+    with pytest.raises(binance.exceptions.BinanceAPIException) as refused:
+        await pb.get_prevented_matches(symbol="BTCUSDT")
+    assert refused.value.code == -1128
+    await pb.cancel_order(symbol="BTCUSDT", orderId=taker["orderId"])
