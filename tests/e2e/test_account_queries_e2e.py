@@ -5,6 +5,7 @@ Binance before it was fixed; URLs rewritten only.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -128,3 +129,52 @@ async def test_spot_prevented_matches_over_rest_and_ws_api(pb: Any, mx: MockExch
         await pb.get_prevented_matches(symbol="BTCUSDT")
     assert refused.value.code == -1128
     await pb.cancel_order(symbol="BTCUSDT", orderId=taker["orderId"])
+
+
+async def test_futures_order_modify_history(pb: Any, mx: MockExchange) -> None:
+    """GET /fapi/v1/orderAmendment (the USD-M SDK's get_order_modify_history, python-binance's
+    futures_v1_get_order_amendment) lists an order's modifies newest first with prices and
+    quantities before and after; an unknown order is -2013."""
+    sdk = pytest.importorskip(
+        "binance_sdk_derivatives_trading_usds_futures.derivatives_trading_usds_futures",
+        reason="binance-sdk-derivatives-trading-usds-futures is not installed",
+    )
+    config = sdk.ConfigurationRestAPI(
+        api_key=KEY, api_secret=SECRET, base_path=mx.url("https://fapi.binance.com")
+    )
+    rest = sdk.DerivativesTradingUsdsFutures(config_rest_api=config).rest_api
+    last = float(mx.exchange.engine("usdm").last_price("BTCUSDT"))
+    first, second = (f"{round(last * f, 1):.1f}" for f in (0.97, 0.96))
+    order = await pb.futures_create_order(
+        symbol="BTCUSDT", side="BUY", type="LIMIT", timeInForce="GTC", quantity="0.01",
+        price=first, newClientOrderId="amendMe",
+    )  # fmt: skip
+    await pb.futures_modify_order(
+        symbol="BTCUSDT", orderId=order["orderId"], side="BUY", quantity="0.02", price=first
+    )
+    await pb.futures_modify_order(
+        symbol="BTCUSDT", orderId=order["orderId"], side="BUY", quantity="0.02", price=second
+    )
+    answer = await asyncio.to_thread(
+        rest.get_order_modify_history, symbol="BTCUSDT", order_id=order["orderId"]
+    )
+    rows = [row.to_dict() for row in answer.data()]
+    assert [r["amendment"]["count"] for r in rows] == [2, 1]
+    assert rows[0]["amendmentId"] > rows[1]["amendmentId"]
+    assert (rows[0]["orderId"], rows[0]["clientOrderId"], rows[0]["pair"]) == (
+        order["orderId"], "amendMe", "BTCUSDT"
+    )  # fmt: skip
+    newest, oldest = (r["amendment"] for r in rows)
+    assert (float(newest["price"]["before"]), float(newest["price"]["after"])) == (
+        float(first), float(second)
+    )  # fmt: skip
+    qty_changes = [(a["origQty"]["before"], a["origQty"]["after"]) for a in (newest, oldest)]
+    assert qty_changes == [("0.02", "0.02"), ("0.01", "0.02")]
+    by_client_id = await pb.futures_v1_get_order_amendment(
+        symbol="BTCUSDT", origClientOrderId="amendMe"
+    )
+    assert [r["amendmentId"] for r in by_client_id] == [r["amendmentId"] for r in rows]
+    with pytest.raises(binance.exceptions.BinanceAPIException) as unknown:
+        await pb.futures_v1_get_order_amendment(symbol="BTCUSDT", orderId=1)
+    assert unknown.value.code == -2013
+    await pb.futures_cancel_order(symbol="BTCUSDT", orderId=order["orderId"])
