@@ -178,3 +178,23 @@ async def test_futures_order_modify_history(pb: Any, mx: MockExchange) -> None:
         await pb.futures_v1_get_order_amendment(symbol="BTCUSDT", orderId=1)
     assert unknown.value.code == -2013
     await pb.futures_cancel_order(symbol="BTCUSDT", orderId=order["orderId"])
+
+
+async def test_futures_order_beyond_the_leverage_notional_cap_is_refused(pb: Any) -> None:
+    """At 125x (maxNotionalValue 50000) a USD-M order that would grow the position past the cap
+    is refused with -2027, as Binance refuses it; the same order fits at 20x."""
+    capped = await pb.futures_change_leverage(symbol="BTCUSDT", leverage=125)
+    assert capped["maxNotionalValue"] == "50000"
+    with pytest.raises(binance.exceptions.BinanceAPIException) as refused:
+        await pb.futures_create_order(symbol="BTCUSDT", side="BUY", type="MARKET", quantity="1")
+    assert (refused.value.code, refused.value.message) == (
+        -2027, "Exceeded the maximum allowable position at current leverage."
+    )  # fmt: skip
+    await pb.futures_change_leverage(symbol="BTCUSDT", leverage=20)
+    bought = await pb.futures_create_order(
+        symbol="BTCUSDT", side="BUY", type="MARKET", quantity="1", newOrderRespType="RESULT"
+    )
+    assert bought["status"] == "FILLED"
+    await pb.futures_create_order(
+        symbol="BTCUSDT", side="SELL", type="MARKET", quantity="1", reduceOnly="true"
+    )
