@@ -119,8 +119,10 @@ async def place_and_cancel(mx: object) -> None:
         account.client_config, binance_env="local", base_url=mx.base_url
     ) as ex:
         await asyncio.wait_for(ex.authenticate(), 30)
+        ticker = await asyncio.wait_for(ex.fetch_ticker_ws("BTC/USDT"), 30)
+        price = round(float(ticker["bid"]) * 0.9)  # far from the market, inside PERCENT_PRICE
         order = await asyncio.wait_for(
-            ex.create_order_ws("BTC/USDT", "limit", "buy", 0.001, 1000.0), 30
+            ex.create_order_ws("BTC/USDT", "limit", "buy", 0.001, price), 30
         )
         seen = await asyncio.wait_for(ex.watch_orders("BTC/USDT"), 30)
         assert any(o["id"] == order["id"] and o["status"] == "open" for o in seen), seen

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -134,14 +134,7 @@ class TradingMethods(PrivateBase):
     ) -> Order:
         table = {"order": _ORDER, "test": _TEST, "algo": _ALGO}[req.endpoint]
         path = _path(table, v, f"{req.endpoint} orders")
-        try:
-            raw = await self._signed_rest("POST", v, path, req.params, opts)
-        except NetworkError as err:
-            err.client_order_id = req.client_order_id
-            raise
-        if not raw:  # order/test answers {}
-            raw = {"symbol": m["id"], "clientOrderId": req.client_order_id}
-        return parse_order(raw, m)
+        return await placed(m, req, self._signed_rest("POST", v, path, req.params, opts))
 
     async def create_limit_buy_order(
         self, symbol: str, amount: Any, price: Any, params: Mapping[str, Any] | None = None
@@ -292,8 +285,7 @@ class TradingMethods(PrivateBase):
         m, v, opts = await self._symbol_venue(symbol, params, "cancel_all_orders")
         req = {"symbol": m["id"], **exchange_params(params)}
         raw = await self._signed_rest("DELETE", v, _path(_CANCEL_ALL, v, "cancel all"), req, opts)
-        rows = raw if isinstance(raw, list) else []
-        return [parse_order(r, m) for r in rows if isinstance(r, dict)]
+        return parse_orders(raw, m)
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -378,14 +370,22 @@ class TradingMethods(PrivateBase):
     ) -> list[Order]:
         """Return the open orders of a symbol, or of every symbol of the ``type`` option's
         venue (``GET /api/v3/openOrders``, ``/fapi/v1/openOrders``, ...)."""
+        m, v, opts, req = await self._open_orders_request(symbol, params)
+        raw = await self._signed_rest("GET", v, _path(_OPEN, v, "fetch_open_orders"), req, opts)
+        find = self._lookup("spot" if v.name == "margin" else v.name)
+        return since_limit([parse_order(r, m, find) for r in raw], since, limit)
+
+    async def _open_orders_request(
+        self, symbol: str | None, params: Mapping[str, Any] | None
+    ) -> tuple[Market | None, Venue, dict[str, Any], dict[str, Any]]:
+        """(market or None, venue, options, request) of an open-orders read: one symbol's,
+        or every symbol's of the ``type`` option's venue (shared with the WS API)."""
         opts = self._opts(params)
         m = await self.market(symbol, opts) if symbol is not None else None
         v = self._private_venue(opts, m)
         req: dict[str, Any] = {"symbol": m["id"]} if m is not None else {}
         req.update(exchange_params(params))
-        raw = await self._signed_rest("GET", v, _path(_OPEN, v, "fetch_open_orders"), req, opts)
-        find = self._lookup("spot" if v.name == "margin" else v.name)
-        return since_limit([parse_order(r, m, find) for r in raw], since, limit)
+        return m, v, opts, req
 
     async def _done_orders(
         self,
@@ -395,10 +395,9 @@ class TradingMethods(PrivateBase):
         limit: int | None,
         params: Mapping[str, Any] | None,
     ) -> list[Order]:
-        done = [
-            o for o in await self.fetch_orders(symbol, since, None, params) if o["status"] == status
-        ]
-        return since_limit(done, since, limit)
+        return with_status(
+            await self.fetch_orders(symbol, since, None, params), status, since, limit
+        )
 
     async def fetch_closed_orders(
         self,
@@ -432,6 +431,39 @@ class TradingMethods(PrivateBase):
         ``/sapi/v1/margin/myTrades``, ``/fapi/v1/userTrades``, ``/dapi/v1/userTrades``)."""
         m, rows = await self._history(_TRADES, "fetch_my_trades", symbol, since, limit, params)
         return since_limit([parse_my_trade(r, m) for r in rows], since, limit)
+
+
+async def tagged(client_order_id: str | None, answer: Awaitable[Any]) -> Any:
+    """Await the answer to a new order; if it is lost (a ``NetworkError``), the error names
+    the order's ``client_order_id`` so it can be looked up (shared with the WS API)."""
+    try:
+        return await answer
+    except NetworkError as err:
+        err.client_order_id = client_order_id
+        raise
+
+
+async def placed(m: Market, req: OrderRequest, answer: Awaitable[Any]) -> Order:
+    """The order a placement answered (see :func:`tagged`); a test order's empty answer
+    becomes the order as sent."""
+    raw = await tagged(req.client_order_id, answer)
+    if not raw:  # order/test and order.test answer {}
+        raw = {"symbol": m["id"], "clientOrderId": req.client_order_id}
+    return parse_order(raw, m)
+
+
+def parse_orders(raw: Any, m: Market) -> list[Order]:
+    """The orders of a list answer (a cancel-all); anything else is no orders."""
+    rows = raw if isinstance(raw, list) else []
+    return [parse_order(r, m) for r in rows if isinstance(r, dict)]
+
+
+def with_status(
+    orders: list[Order], status: str, since: int | None, limit: int | None
+) -> list[Order]:
+    """The orders in ``status`` (``closed``, ``canceled``), then ``since``/``limit``: the
+    limit counts the kept orders."""
+    return since_limit([o for o in orders if o["status"] == status], since, limit)
 
 
 def _unified(params: Mapping[str, Any] | None) -> dict[str, Any]:

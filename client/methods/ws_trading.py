@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ArgumentsRequired, BadRequest, NetworkError, NotSupported
+from ..errors import ArgumentsRequired, BadRequest, NotSupported
 from ..options import exchange_params
 from ..protocol.numbers import dec
 from ..protocol.order_request import amount_text, price_text
 from ..protocol.orders import parse_my_trade, parse_order, since_limit
 from ..types import Market, Order, Trade
 from ..venues import Venue
-from .trading import TradingMethods
+from .trading import TradingMethods, parse_orders, placed, tagged, with_status
 
 __all__ = ["WsTradingMethods"]
 
@@ -37,11 +37,7 @@ class WsTradingMethods(TradingMethods):
     async def _ws_market(
         self, symbol: str | None, params: Mapping[str, Any] | None, what: str, *, spot_only: bool
     ) -> tuple[Market, Venue, dict[str, Any]]:
-        if symbol is None:
-            raise ArgumentsRequired(f"{what} requires a symbol")
-        opts = self._opts(params)
-        m = await self.market(symbol, opts)
-        v = self._private_venue(opts, m)
+        m, v, opts = await self._symbol_venue(symbol, params, what)
         if v.name == "margin":
             raise NotSupported(f"{what}: Binance's WebSocket API has no margin orders")
         if spot_only and v.name != "spot":
@@ -71,14 +67,7 @@ class WsTradingMethods(TradingMethods):
         m, v, opts = await self._ws_market(symbol, params, "create_order_ws", spot_only=False)
         req = self._order_request(m, v, type, side, amount, price, params)
         method = {"order": "order.place", "test": "order.test", "algo": "algoOrder.place"}
-        try:
-            raw = await self._signed_ws(v, method[req.endpoint], req.params, opts)
-        except NetworkError as err:
-            err.client_order_id = req.client_order_id
-            raise
-        if not raw:  # order.test answers {}
-            raw = {"symbol": m["id"], "clientOrderId": req.client_order_id}
-        return parse_order(raw, m)
+        return await placed(m, req, self._signed_ws(v, method[req.endpoint], req.params, opts))
 
     async def edit_order_ws(
         self,
@@ -179,11 +168,9 @@ class WsTradingMethods(TradingMethods):
             "cancelReplaceMode": own.get("cancelReplaceMode", "STOP_ON_FAILURE"),
             "cancelOrderId": id,
         }
-        try:
-            raw = await self._signed_ws(v, "order.cancelReplace", req, opts)
-        except NetworkError as err:
-            err.client_order_id = new.client_order_id
-            raise
+        raw = await tagged(
+            new.client_order_id, self._signed_ws(v, "order.cancelReplace", req, opts)
+        )
         return parse_order(raw, m)
 
     async def cancel_order_ws(
@@ -216,10 +203,7 @@ class WsTradingMethods(TradingMethods):
         """
         m, v, opts = await self._ws_market(symbol, params, "cancel_all_orders_ws", spot_only=True)
         req = {"symbol": m["id"], **exchange_params(params)}
-        raw = await self._signed_ws(v, "openOrders.cancelAll", req, opts)
-        return (
-            [parse_order(r, m) for r in raw if isinstance(r, dict)] if isinstance(raw, list) else []
-        )
+        return parse_orders(await self._signed_ws(v, "openOrders.cancelAll", req, opts), m)
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -260,7 +244,7 @@ class WsTradingMethods(TradingMethods):
         """Return a spot symbol's filled orders over the WebSocket API (``allOrders``
         filtered; ``limit`` counts filled orders)."""
         every = await self.fetch_orders_ws(symbol, since, None, params)
-        return since_limit([o for o in every if o["status"] == "closed"], since, limit)
+        return with_status(every, "closed", since, limit)
 
     async def fetch_open_orders_ws(
         self,
@@ -274,13 +258,9 @@ class WsTradingMethods(TradingMethods):
         Raises:
             NotSupported: a futures symbol or type.
         """
-        opts = self._opts(params)
-        m = await self.market(symbol, opts) if symbol is not None else None
-        v = self._private_venue(opts, m)
+        m, v, opts, req = await self._open_orders_request(symbol, params)
         if v.name != "spot":
             raise NotSupported(f"fetch_open_orders_ws {_SPOT_ONLY} (not {v.label})")
-        req: dict[str, Any] = {"symbol": m["id"]} if m is not None else {}
-        req.update(exchange_params(params))
         raw = await self._signed_ws(v, "openOrders.status", req, opts)
         return since_limit([parse_order(r, m, self._lookup("spot")) for r in raw], since, limit)
 

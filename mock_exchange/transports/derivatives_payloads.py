@@ -14,12 +14,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from ..engine.core import AggTrade, DepthUpdate, Engine, Liquidation
+from ..engine.core import AggTrade, Engine, Liquidation
 from ..engine.derivatives import INTEREST_RATE, MarkPrice
 from ..engine.markets import Market, fmt
 from ..engine.pricebars import PriceBar
 from ..engine.tape import Kline, Trade
-from .payloads import REST_NAMES, Payloads, depth_levels, sorted_levels, ticker_fields
+from .payloads import REST_NAMES, Payloads, depth_levels, ticker_fields
 
 __all__ = [
     "FUTURES_TICKER_ORDER",
@@ -151,21 +151,17 @@ class FuturesPayloads(Payloads):
             "m": t.buyer_is_maker,
         }
 
-    def agg_trade_event(self, m: Market, a: AggTrade, now: int) -> dict[str, Any]:
-        """Return the ``<symbol>@aggTrade`` event (``nq``: the quantity without RPI orders)."""
-        return {
-            "e": "aggTrade",
-            "E": now,
-            "s": m.symbol,
-            "a": a.agg_id,
-            "p": m.price_str(a.price),
-            "q": m.qty_str(a.qty),
-            "nq": m.qty_str(a.qty),
-            "f": a.first_trade_id,
-            "l": a.last_trade_id,
-            "T": a.time,
-            "m": a.buyer_is_maker,
-        }
+    def _net_qty(self, m: Market, a: AggTrade) -> dict[str, Any]:
+        return {"nq": m.qty_str(a.qty)}
+
+    def _snapshot_times(self, now: int) -> dict[str, Any]:
+        return {"E": now, "T": now}
+
+    def _event_time(self, time: int) -> dict[str, Any]:
+        return {"T": time}
+
+    def _prev_update_id(self, prev_last: int) -> dict[str, Any]:
+        return {"pu": prev_last}
 
     def book_ticker_event(self, engine: Engine, symbol: str, now: int) -> dict[str, Any]:
         """Return the ``<symbol>@bookTicker`` event (with ``e``, ``E``, ``T``)."""
@@ -181,23 +177,6 @@ class FuturesPayloads(Payloads):
         """Return one ``GET /fapi/v2/ticker/price`` object (with time)."""
         return {**super().ticker_price_rest(engine, symbol, now), "time": now}
 
-    def depth_rest(
-        self,
-        m: Market,
-        last_id: int,
-        bids: list[tuple[Decimal, Decimal]],
-        asks: list[tuple[Decimal, Decimal]],
-        now: int,
-    ) -> dict[str, Any]:
-        """Return ``GET /fapi/v1/depth`` (with ``E`` and ``T``)."""
-        return {
-            "lastUpdateId": last_id,
-            "E": now,
-            "T": now,
-            "bids": depth_levels(m, bids),
-            "asks": depth_levels(m, asks),
-        }
-
     def partial_depth_event(
         self,
         engine: Engine,
@@ -210,33 +189,10 @@ class FuturesPayloads(Payloads):
         """Return ``<symbol>@depth<levels>`` in the ``depthUpdate`` shape."""
         m = engine.market(symbol)
         last_id, bids, asks = engine.depth(symbol, levels)
-        return {
-            "e": "depthUpdate",
-            "E": now,
-            "T": now,
-            "s": symbol,
-            "U": min(first_id, last_id),
-            "u": last_id,
-            "pu": prev_last,
-            "b": depth_levels(m, bids),
-            "a": depth_levels(m, asks),
-        }
-
-    def depth_diff_event(
-        self, m: Market, d: DepthUpdate, now: int, prev_last: int
-    ) -> dict[str, Any]:
-        """Return the ``<symbol>@depth`` diff event (with ``T`` and ``pu``)."""
-        return {
-            "e": "depthUpdate",
-            "E": now,
-            "T": d.time,
-            "s": m.symbol,
-            "U": d.first_id,
-            "u": d.last_id,
-            "pu": prev_last,
-            "b": sorted_levels(m, d.bids, reverse=True),
-            "a": sorted_levels(m, d.asks),
-        }
+        first = min(first_id, last_id)
+        return self._depth_update(
+            m, now, now, first, last_id, prev_last, depth_levels(m, bids), depth_levels(m, asks)
+        )
 
 
 class CoinmPayloads(FuturesPayloads):

@@ -261,11 +261,12 @@ class Payloads:
             "a": a.agg_id,
             "p": m.price_str(a.price),
             "q": m.qty_str(a.qty),
+            **self._net_qty(m, a),
             "f": a.first_trade_id,
             "l": a.last_trade_id,
             "T": a.time,
             "m": a.buyer_is_maker,
-            "M": True,
+            **self.agg_rest_extra,
         }
 
     def agg_trade_rest(self, m: Market, a: AggTrade) -> dict[str, Any]:
@@ -362,9 +363,10 @@ class Payloads:
         asks: list[tuple[Decimal, Decimal]],
         now: int,
     ) -> dict[str, Any]:
-        """Return ``GET /api/v3/depth``."""
+        """Return ``GET /api/v3/depth`` (``/fapi/v1/depth`` adds ``E`` and ``T``)."""
         return {
             "lastUpdateId": last_id,
+            **self._snapshot_times(now),
             "bids": depth_levels(m, bids),
             "asks": depth_levels(m, asks),
         }
@@ -386,14 +388,49 @@ class Payloads:
         self, m: Market, d: DepthUpdate, now: int, prev_last: int
     ) -> dict[str, Any]:
         """Return the ``<symbol>@depth`` diff event for the merged update ``d``."""
+        bids, asks = sorted_levels(m, d.bids, reverse=True), sorted_levels(m, d.asks)
+        return self._depth_update(m, now, d.time, d.first_id, d.last_id, prev_last, bids, asks)
+
+    # -- where the futures shapes add fields (spot: none) ------------------------------------
+
+    def _net_qty(self, m: Market, a: AggTrade) -> dict[str, Any]:
+        """The aggregate trade's quantity without RPI orders (futures ``nq``)."""
+        return {}
+
+    def _snapshot_times(self, now: int) -> dict[str, Any]:
+        """The event and transaction times of a depth snapshot (futures ``E``, ``T``)."""
+        return {}
+
+    def _event_time(self, time: int) -> dict[str, Any]:
+        """The transaction time an event carries after ``E`` (futures ``T``)."""
+        return {}
+
+    def _prev_update_id(self, prev_last: int) -> dict[str, Any]:
+        """The last update id of the previous event (futures ``pu``)."""
+        return {}
+
+    def _depth_update(
+        self,
+        m: Market,
+        now: int,
+        time: int,
+        first_id: int,
+        last_id: int,
+        prev_last: int,
+        bids: Levels,
+        asks: Levels,
+    ) -> dict[str, Any]:
+        """Return a ``depthUpdate`` event with this style's time and update-id fields."""
         return {
             "e": "depthUpdate",
             "E": now,
+            **self._event_time(time),
             "s": m.symbol,
-            "U": d.first_id,
-            "u": d.last_id,
-            "b": sorted_levels(m, d.bids, reverse=True),
-            "a": sorted_levels(m, d.asks),
+            "U": first_id,
+            "u": last_id,
+            **self._prev_update_id(prev_last),
+            "b": bids,
+            "a": asks,
         }
 
 
