@@ -87,6 +87,9 @@ async def test_coinm_history_and_open_orders_by_pair(pb: Any, mx: MockExchange) 
         -1102, "Param 'symbol' or 'pair' must be sent, but both were empty/null!"
     )  # fmt: skip
     await pb.futures_coin_cancel_all_open_orders(symbol="BTCUSD_PERP")
+    await pb.futures_coin_create_order(
+        symbol="BTCUSD_PERP", side="SELL", type="MARKET", quantity="1", reduceOnly="true"
+    )
 
 
 async def test_spot_prevented_matches_over_rest_and_ws_api(pb: Any, mx: MockExchange) -> None:
@@ -198,3 +201,30 @@ async def test_futures_order_beyond_the_leverage_notional_cap_is_refused(pb: Any
     await pb.futures_create_order(
         symbol="BTCUSDT", side="SELL", type="MARKET", quantity="1", reduceOnly="true"
     )
+
+
+@pytest.mark.parametrize(("venue", "symbol", "qty", "code"), [
+    ("usdm", "ETHUSDT", "0.1", -4161),
+    ("coinm", "BTCUSD_PERP", "1", -4150),
+])  # fmt: skip
+async def test_leverage_cannot_be_lowered_on_an_isolated_position(
+    pb: Any, venue: str, symbol: str, qty: str, code: int
+) -> None:
+    """With an isolated position open, lowering the symbol's leverage is refused (USD-M -4161,
+    COIN-M -4150) as Binance refuses it; raising it is allowed, and once flat it may fall."""
+    coin = venue == "coinm"
+    margin_type = pb.futures_coin_change_margin_type if coin else pb.futures_change_margin_type
+    leverage = pb.futures_coin_change_leverage if coin else pb.futures_change_leverage
+    create = pb.futures_coin_create_order if coin else pb.futures_create_order
+    await margin_type(symbol=symbol, marginType="ISOLATED")
+    await leverage(symbol=symbol, leverage=10)
+    await create(symbol=symbol, side="BUY", type="MARKET", quantity=qty)
+    with pytest.raises(binance.exceptions.BinanceAPIException) as refused:
+        await leverage(symbol=symbol, leverage=5)
+    assert refused.value.code == code
+    assert refused.value.message.startswith(
+        "Leverage reduction is not supported in Isolated Margin Mode with open positions"
+    )
+    assert (await leverage(symbol=symbol, leverage=15))["leverage"] == 15
+    await create(symbol=symbol, side="SELL", type="MARKET", quantity=qty, reduceOnly="true")
+    assert (await leverage(symbol=symbol, leverage=5))["leverage"] == 5
