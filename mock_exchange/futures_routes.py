@@ -101,6 +101,9 @@ FUTURES_ENDPOINTS["usdm"] = (
     PrivateEndpoint(
         fcfg.order_rate_limits, ACCESS_USER_DATA, ("GET", "/fapi/v1/rateLimit/order"), None
     ),
+    PrivateEndpoint(
+        fcfg.api_trading_status, ACCESS_USER_DATA, ("GET", "/fapi/v1/apiTradingStatus"), None
+    ),
 )
 # COIN-M serves the v1 forms (``/dapi/v1/account``, ``/balance``, ``/positionRisk``) and the
 # per-symbol ``/dapi/v2/leverageBracket``

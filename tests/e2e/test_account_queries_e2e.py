@@ -228,3 +228,26 @@ async def test_leverage_cannot_be_lowered_on_an_isolated_position(
     assert (await leverage(symbol=symbol, leverage=15))["leverage"] == 15
     await create(symbol=symbol, side="SELL", type="MARKET", quantity=qty, reduceOnly="true")
     assert (await leverage(symbol=symbol, leverage=5))["leverage"] == 5
+
+
+async def test_futures_trading_rules_indicators(pb: Any, mx: MockExchange) -> None:
+    """GET /fapi/v1/apiTradingStatus (python-binance futures_api_trading_status, the USD-M
+    SDK's futures_trading_quantitative_rules_indicators) answers that no quantitative-rules
+    indicator has fired, as the spot apiTradingStatus says; an unknown symbol is -1121."""
+    sdk = pytest.importorskip(
+        "binance_sdk_derivatives_trading_usds_futures.derivatives_trading_usds_futures",
+        reason="binance-sdk-derivatives-trading-usds-futures is not installed",
+    )
+    status = await pb.futures_api_trading_status()
+    assert status["indicators"] == {} and isinstance(status["updateTime"], int)
+    config = sdk.ConfigurationRestAPI(
+        api_key=KEY, api_secret=SECRET, base_path=mx.url("https://fapi.binance.com")
+    )
+    rest = sdk.DerivativesTradingUsdsFutures(config_rest_api=config).rest_api
+    answer = await asyncio.to_thread(
+        rest.futures_trading_quantitative_rules_indicators, symbol="BTCUSDT"
+    )
+    assert answer.data().to_dict()["updateTime"] == status["updateTime"]
+    with pytest.raises(binance.exceptions.BinanceAPIException) as unknown:
+        await pb.futures_api_trading_status(symbol="NOPEUSDT")
+    assert unknown.value.code == -1121
