@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib.util
 import os
 import statistics
@@ -68,7 +69,10 @@ PROFILES: dict[str, dict[str, Any]] = {
 CREDENTIALS = {"apiKey": "benchLoadsKey", "secret": "benchLoadsSecret"}
 """What the clients sign user-data subscribes with (the feed does not check signatures)."""
 WS_API_PATH = "/ws-api.binance.com:443/ws-api/v3"
-CLIENTS = ("ours", "ccxt.pro", "bare")
+LIVE = "ours live"
+"""Our client with ``live_book`` (ccxt.pro's semantics: the live book, no copy per return);
+the same as ``ours`` on profiles other than depth."""
+CLIENTS = ("ours", LIVE, "ccxt.pro", "bare")
 CCXT_MISSING = (
     "ccxt.pro needs the ccxt package, which is not installed: pip install -e '.[test]' "
     "(the test extra pins ccxt==4.5.90), or pass --clients ours bare"
@@ -162,11 +166,15 @@ async def _cover(
     await asyncio.gather(*tasks)
 
 
-async def run_ours(base: str, p: dict[str, Any], ready: Callable[[], None]) -> None:
-    """Our client."""
+async def run_ours(
+    base: str, p: dict[str, Any], ready: Callable[[], None], live: bool = False
+) -> None:
+    """Our client (``live``: with ``live_book``)."""
     import client
 
-    opts = {"cache_limit": 100_000, "timeout": 120_000, "control_rate": 10_000}
+    opts: dict[str, Any] = {"cache_limit": 100_000, "timeout": 120_000, "control_rate": 10_000}
+    if live:
+        opts["live_book"] = True
     config = {**CREDENTIALS, "options": opts}
     async with client.Binance(config, binance_env="local", base_url=base) as ex:
         params = {"type": "future"} if p["market"] == "usdm" else None
@@ -268,7 +276,13 @@ BEFORE = "ours before"
 """Our client as it was in another tree (``--baseline``), measured in the same rounds."""
 BASELINE: list[str] = []
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUNNERS = {"ours": run_ours, BEFORE: run_ours, "ccxt.pro": run_ccxt, "bare": run_bare}
+RUNNERS: dict[str, Callable[..., Awaitable[None]]] = {
+    "ours": run_ours,
+    LIVE: functools.partial(run_ours, live=True),
+    BEFORE: run_ours,
+    "ccxt.pro": run_ccxt,
+    "bare": run_bare,
+}
 
 
 marks: dict[str, float] = {}
@@ -373,11 +387,13 @@ async def main(profiles: list[str], clients: list[str], rounds: int) -> dict[str
                 p = PROFILES[profile]
                 q = "&".join(f"{k}={p[k]}" for k in ("kind", "market", "symbols", "levels"))
                 await http.post(f"{base}/setup?{q}")
-                runs: dict[str, list[dict[str, float]]] = {c: [] for c in clients}
+                # the live book changes only the depth profiles
+                mine = [c for c in clients if c != LIVE or p["kind"] == "depth"]
+                runs: dict[str, list[dict[str, float]]] = {c: [] for c in mine}
                 for r in range(rounds):
-                    for c in clients[r % len(clients) :] + clients[: r % len(clients)]:
+                    for c in mine[r % len(mine) :] + mine[: r % len(mine)]:
                         runs[c].append(await one_run(http, base, c, profile))
-                results[profile] = {c: summary(runs[c]) for c in clients}
+                results[profile] = {c: summary(runs[c]) for c in mine}
                 print_profile(profile, results[profile])
     finally:
         feed.terminate()
@@ -394,13 +410,17 @@ def print_profile(profile: str, res: dict[str, Any]) -> None:
             f" {rate['median']:9.0f} msg/s ({rate['min']:.0f}-{rate['max']:.0f})",
             flush=True,
         )
-    ours = res.get("ours", {}).get("cpu_us", {}).get("median")
-    if ours:
-        ratios = []
+    ratios = []
+    for mine in ("ours", LIVE):
+        ours = res.get(mine, {}).get("cpu_us", {}).get("median")
+        if not ours:
+            continue
         if "ccxt.pro" in res:
-            ratios.append(f"ccxt.pro/ours {res['ccxt.pro']['cpu_us']['median'] / ours:.2f}x")
+            ccxt = res["ccxt.pro"]["cpu_us"]["median"]
+            ratios.append(f"ccxt.pro/{mine} {ccxt / ours:.2f}x")
         if "bare" in res:
-            ratios.append(f"bare/ours {res['bare']['cpu_us']['median'] / ours:.2f}")
+            ratios.append(f"bare/{mine} {res['bare']['cpu_us']['median'] / ours:.2f}")
+    if ratios:
         print(f"{profile:15} {'ratios':11} " + "  ".join(ratios), flush=True)
 
 

@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "max_streams": 1024,
     "control_rate": 5,
     "book_depth": 1000,  # snapshot limit for watch_order_book
+    "live_book": False,  # watch_order_book returns the live book (ccxt.pro's), not a copy
     "max_size": 16 * 1024 * 1024,  # bytes; a bigger message fails the socket with 1009
     # user data
     "new_updates": True,  # private watches return what changed since the previous call
@@ -78,6 +79,7 @@ CAMEL = {
     "backoffCap": "backoff_cap",
     "backoffReset": "backoff_reset",
     "bookDepth": "book_depth",
+    "liveBook": "live_book",
     "maxSize": "max_size",
     "privateKey": "private_key",
     "wsLogon": "ws_logon",

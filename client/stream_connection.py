@@ -19,6 +19,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from orjson import JSONDecodeError, loads
+
 from .connection import ConnectionSettings, FramePacer, dial, reject, resolve
 from .errors import (
     BaseError,
@@ -176,17 +178,24 @@ class StreamConnection(Supervised):
         self.messages_received += 1
         if self.telemetry.active:
             self.telemetry.emit("recv", self.url, payload.decode("utf-8", "replace"))
-        event = self.protocol.receive(payload)
+        try:
+            msg = loads(payload)
+        except JSONDecodeError:
+            msg = None
+        else:
+            # the hot path, inline: the envelope of a stream this connection has a channel for
+            # (no channel is named like a control answer or ``!serverShutdown``)
+            if type(msg) is dict:
+                stream = msg.get("stream")
+                ch = self.channels.get(stream) if isinstance(stream, str) else None
+                if ch is not None and "data" in msg:
+                    if ch.handle(msg["data"]) and self._waiters:
+                        self._wake(stream)  # type: ignore[arg-type]  # a channel's name
+                    return
+        event = self.protocol.receive(payload) if msg is None else self.protocol.event_of(msg)
         if type(event) is StreamData:
-            stream, data = event
-            ch = self.channels.get(stream)
-            if ch is not None and not ch.handle(data):
-                return
-            # the first message of a read batch wakes the waiters; the rest find none
-            if self._waiters:
-                for fut in self._waiters.pop(stream, ()):
-                    if not fut.done():
-                        fut.set_result(stream)
+            if event.stream not in self.channels:  # data of a stream we hold no channel for
+                self._wake(event.stream)
         elif isinstance(event, Ack):
             self.telemetry.emit(
                 "ack",
@@ -207,6 +216,12 @@ class StreamConnection(Supervised):
                 self.supervisor.handover()
         elif isinstance(event, Unparsed) and isinstance(event.raw, bytes):
             ws.reject_if_not_utf8(payload)  # not JSON: fail with 1007 if not even UTF-8
+
+    def _wake(self, stream: str) -> None:
+        # the first message of a read batch wakes the waiters; the rest find none
+        for fut in self._waiters.pop(stream, ()):
+            if not fut.done():
+                fut.set_result(stream)
 
     def _on_control_error(self, event: ControlError) -> None:
         self.telemetry.emit(

@@ -21,7 +21,7 @@ import logging
 import os
 import ssl
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 import orjson
@@ -138,7 +138,7 @@ class WebSocket(asyncio.Protocol):
         self._close_sent: tuple[int, str] | None = None
         self._close_rcvd: tuple[int, str] | None = None
         self._local_reason: str | None = None  # why we ended it (keepalive, protocol error)
-        self._batch: list[tuple[int, bytes]] = []
+        self._batch: list[bytes | tuple[int, bytes]] = []
         self._binary = False
         self._pong = asyncio.Event()
         self._keepalive_task: asyncio.Task[None] | None = None
@@ -252,19 +252,21 @@ class WebSocket(asyncio.Protocol):
                 return
             data = rest
         try:
-            messages = self.parser.feed(data)
+            messages = self.parser.messages(data)
         except ProtocolError as exc:
             self._fail(exc.code, str(exc))
             return
         self._batch = messages  # _fail empties it: nothing after a failure is dispatched
         on_message = self.on_message
-        for opcode, payload in messages:
-            if opcode == TEXT:
+        for message in messages:
+            if type(message) is bytes:  # a text message
                 try:
-                    on_message(self, payload)
+                    on_message(self, message)
                 except Exception:  # a routing bug must not take the socket down
                     self._log.exception("handler", "%s: message handler failed", self.url)
-            elif opcode == BINARY:
+                continue
+            opcode, payload = cast("tuple[int, bytes]", message)
+            if opcode == BINARY:
                 self._binary = True
                 try:
                     on_message(self, payload)

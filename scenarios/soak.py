@@ -58,6 +58,11 @@ class SoakConfig:
     order_interval: float = 0.5  # private: seconds between two orders
     cycle_interval: float = 10.0  # private: seconds between connection cycles (0 = none)
     listen_key_refresh_ms: int = 2_000  # private: listen-key keep-alive period (emulator)
+    # private: run past ``seconds`` until this many orders were placed and this many connection
+    # cycles were recovered from (reconciled), within one more ``seconds`` + watch timeout; a
+    # short soak on a loaded machine then still covers what it is about
+    min_orders: int = 0
+    min_recoveries: int = 0
 
     @classmethod
     def from_env(
@@ -328,6 +333,8 @@ async def _private(
         "order_interval": config.order_interval,
         "cycle_interval": config.cycle_interval,
         "listen_key_refresh": 30 * 60_000 if live_refresh else config.listen_key_refresh_ms,
+        "min_orders": config.min_orders,
+        "min_recoveries": config.min_recoveries,
     }
     soak, skipped, start_rss, peak = await run_private_soak(
         target, config.seconds, config.interval, config.watch_timeout_ms, env, rss_bytes, out

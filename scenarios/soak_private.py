@@ -92,6 +92,8 @@ class PrivateSoak:
         self.order_interval = env["order_interval"]
         self.cycle_interval = env["cycle_interval"]
         self.refresh_ms = int(env["listen_key_refresh"])
+        self.min_orders = int(env.get("min_orders", 0))
+        self.min_recoveries = int(env.get("min_recoveries", 0))
         self.c = Counters()
         self.failures: list[str] = []
         self.stop = asyncio.Event()  # everything stops (the end, or a hung waiter)
@@ -102,6 +104,10 @@ class PrivateSoak:
         self.prices: dict[str, str] = {}
         self.changed = asyncio.Event()
         self.ex.add_listener(self.on_event)
+
+    def enough(self) -> bool:
+        """True once the minimum work asked for is done (orders placed, cycles reconciled)."""
+        return self.c.placed >= self.min_orders and self.c.reconciles >= self.min_recoveries
 
     # -- telemetry -----------------------------------------------------------------------------
 
@@ -288,9 +294,14 @@ async def run_private_soak(
             tasks.append(group.create_task(soak.cycle_loop()))
             placer = group.create_task(soak.place_loop())
             deadline = start + seconds
-            while not soak.stop.is_set() and (now := time.monotonic()) < deadline:
+            # past the window only while the minimum work is not done, and not for ever
+            last = deadline + seconds + watch_timeout_ms / 1000
+            while not soak.stop.is_set() and (
+                (now := time.monotonic()) < deadline or (not soak.enough() and now < last)
+            ):
+                wait = min(interval, deadline - now) if now < deadline else interval
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(soak.stop.wait(), min(interval, deadline - now))
+                    await asyncio.wait_for(soak.stop.wait(), wait)
                 current = rss()
                 peak = max(peak, current)
                 print(

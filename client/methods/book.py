@@ -11,10 +11,12 @@ exchange owns.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
-from ..errors import BaseError, BookSyncError
+from ..errors import BaseError, BookSyncError, RequestTimeout
+from ..protocol.book import IllegalBookTransition
 from ..protocol.channels import BookChannel, Channel
 from ..stream_connection import StreamConnection
 from ..types import OrderBook
@@ -54,16 +56,32 @@ class BookMethods(WatchBase):
         """Return the book of whichever of ``symbols`` updated next (``<symbol>@depth@100ms``)."""
         opts = self._opts(params)
         ms = await self._markets(symbols, opts)
+        live = bool(opts.get("live_book"))
         specs: dict[str, Callable[[], Channel]] = {}
         base = self._stream_base(market_venue(ms[0]), "depth", opts)
         for m in ms:
             stream = f"{m['id'].lower()}@depth@100ms"
-            specs[stream] = lambda m=m: BookChannel(m, _ignore_gap)  # type: ignore[misc]
-        conn, fired = await self._watch(base, specs, opts)
-        ch = conn.channels.get(fired)
-        if not isinstance(ch, BookChannel):
-            raise BookSyncError(f"{fired}: unwatched while waiting")
-        return ch.sync.book(limit)
+            specs[stream] = lambda m=m: BookChannel(m, _ignore_gap, live=live)  # type: ignore[misc]
+        loop = asyncio.get_running_loop()
+        budget_ms = float(opts["timeout"])
+        deadline = loop.time() + budget_ms / 1000  # one budget for every pass
+        while True:
+            conn, fired = await self._watch(base, specs, opts)
+            ch = conn.channels.get(fired)
+            if not isinstance(ch, BookChannel):
+                raise BookSyncError(f"{fired}: unwatched while waiting")
+            try:
+                return ch.sync.book(limit, live=live)
+            except IllegalBookTransition:
+                # it left SYNCED after the update that woke us (a gap later in the same read,
+                # or a level that failed to parse when folded): the next watch resyncs it,
+                # within what is left of the caller's timeout
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise RequestTimeout(
+                        f"watch_order_book: {fired} not resynced within {budget_ms:.0f} ms"
+                    ) from None
+                opts = {**opts, "timeout": left * 1000}
 
     async def unwatch_order_book(
         self, symbol: str, params: Mapping[str, Any] | None = None

@@ -18,23 +18,28 @@ whenever :attr:`BookSync.needs_snapshot` is true. Rules:
   ``pu == lastUpdateId``); afterwards every event's ``pu`` must equal the previous ``u``.
 
 :meth:`BookSync.book` refuses to hand out a book that is not SYNCED, so a corrupted book is
-never returned. Levels are replaced, never mutated in place, so a returned book (shallow
-slices of the sides) keeps its contents while the live book moves on.
+never returned. Two ways to hand it out:
+
+* a copy (the default): accepted diffs are coalesced per price and folded into the sides when
+  the book is read; levels are replaced, never mutated, so a returned book (shallow slices of
+  the sides) keeps its contents while the book moves on;
+* the live book (``live``, ccxt.pro's semantics): every accepted diff is folded at once, in
+  place, into one :class:`~client.types.OrderBook` handed out as it is, so between two diffs
+  (at every ``await`` of the program that holds it) it is the whole book at its ``nonce``.
+  While the book is not SYNCED it is empty with ``nonce`` None: never stale, never crossed.
 """
 
 from __future__ import annotations
 
 import enum
-from array import array
-from bisect import bisect_left
 from collections import deque
-from decimal import Decimal
 from typing import Any
 
 from ..types import OrderBook, Symbol
+from .book_side import BookSide, LiveBookSide
 from .parsers import iso8601
 
-__all__ = ["BookSide", "BookState", "BookSync", "DiffResult", "IllegalBookTransition"]
+__all__ = ["BookState", "BookSync", "DiffResult", "IllegalBookTransition"]
 
 
 class BookState(enum.Enum):
@@ -69,89 +74,6 @@ _TABLE: dict[tuple[BookState, str], BookState] = {
 }
 
 
-_INF = float("inf")
-
-
-def _significant_digits(text: str) -> int:
-    digits = text.lstrip("+-").replace(".", "", 1).lstrip("0")
-    return len(digits.rstrip("0")) if "." in text else len(digits)
-
-
-def _decimal(price: Any) -> Decimal:
-    """Return the exact value of a price: a string as written, a float as its shortest repr
-    (the decimal it was parsed from, when that had at most 15 significant digits)."""
-    return Decimal(price if type(price) is str else repr(float(price)))
-
-
-class BookSide:
-    """One side of a book: levels ``[price, amount]`` best first, with a bisect index.
-
-    ``_keys`` holds each level's exact key (the price, negated on the bid side so both sides
-    ascend) and ends with an infinite sentinel, so ``_keys[bisect_left(...)]`` is always a
-    valid read. A float key is exact for a decimal of at most 15 significant digits (every
-    Binance price): two such decimals are equal exactly when their floats are, and order the
-    same way. The keys are packed doubles (an ``array``): a bisect then reads one contiguous
-    block instead of a float object per probe, which matters when hundreds of books share the
-    CPU caches. A price of more than 15 significant digits (none on Binance) turns the side's
-    keys into a list of ``Decimal`` values for good: a float key and a ``Decimal`` key compare
-    by the float's binary value, which would misplace such a price next to a short one.
-    """
-
-    __slots__ = ("_descending", "_keys", "levels")
-
-    def __init__(self, descending: bool) -> None:
-        self._descending = descending
-        self._keys: Any = array("d", (_INF,))
-        self.levels: list[list[float]] = []
-
-    def clear(self) -> None:
-        """Remove every level."""
-        self._keys = array("d", (_INF,))
-        self.levels = []
-
-    def set(self, price: float, amount: float) -> None:
-        """Set the level at ``price`` to ``amount`` (0 removes it; unknown removals are normal)."""
-        self.apply(((price, amount),))
-
-    def apply(self, pairs: Any) -> None:
-        """Set every ``(price, amount)`` of ``pairs`` (strings or numbers), in order.
-
-        The client's hottest loop, and with many books it is bound by memory, not by
-        instructions: a level is built from the floats just parsed and never reads the level
-        it replaces (a second cache miss per level), and a level is replaced, never mutated,
-        so a book handed out earlier keeps its contents.
-        """
-        keys, levels = self._keys, self.levels
-        descending = self._descending
-        exact = type(keys) is list
-        for p, q in pairs:
-            price, amount = float(p), float(q)
-            key: Any = -price if descending else price
-            if exact or (type(p) is str and len(p) > 16 and _significant_digits(p) > 15):
-                if not exact:
-                    keys = self._exact_keys()
-                    exact = True
-                key = -_decimal(p) if descending else _decimal(p)
-            i = bisect_left(keys, key)
-            if keys[i] == key:
-                if amount:
-                    levels[i] = [price, amount]
-                else:
-                    del keys[i]
-                    del levels[i]
-            elif amount:
-                keys.insert(i, key)
-                levels.insert(i, [price, amount])
-
-    def _exact_keys(self) -> list[Any]:
-        keys: list[Any] = [Decimal(repr(k)) for k in self._keys]
-        self._keys = keys
-        return keys
-
-    def __len__(self) -> int:
-        return len(self.levels)
-
-
 _SYNCED = BookState.SYNCED
 _APPLIED, _BUFFERED, _IGNORED, _GAP = (
     DiffResult.APPLIED,
@@ -168,16 +90,24 @@ class BookSync:
         symbol: the CCXT symbol the book reports.
         futures: use the futures (``pu``) rules instead of spot's (``U``/``u``).
         buffer_limit: most diffs kept while waiting for a snapshot.
+        live: keep a live book (:meth:`book` with ``live=True``): every diff is applied when
+            it arrives, in place, to one :class:`~client.types.OrderBook` that is handed out
+            as it is. Without it, diffs are coalesced and folded when the book is read, and
+            each read returns a copy of the sides.
     """
 
-    def __init__(self, symbol: Symbol, *, futures: bool, buffer_limit: int = 10_000) -> None:
+    def __init__(
+        self, symbol: Symbol, *, futures: bool, buffer_limit: int = 10_000, live: bool = False
+    ) -> None:
         self.symbol = symbol
         self.futures = futures
         self.state = BookState.BUFFERING
         self.nonce: int | None = None
         self.timestamp: int | None = None
-        self.bids = BookSide(descending=True)
-        self.asks = BookSide(descending=False)
+        self.bids: BookSide = BookSide(descending=True)
+        self.asks: BookSide = BookSide(descending=False)
+        self._live: OrderBook | None = None
+        """The live book, when there is one: its sides are ``bids.levels`` and ``asks.levels``."""
         self.buffer: deque[dict[str, Any]] = deque(maxlen=buffer_limit)
         self.resyncs = 0
         self.epoch = 0
@@ -194,6 +124,8 @@ class BookSync:
         # made every collection walk them (orjson.loads, where collections start, took 10x)
         self._pending_bids: dict[Any, Any] = {}
         self._pending_asks: dict[Any, Any] = {}
+        if live:
+            self._go_live()
 
     # -- state machine -----------------------------------------------------------------------
 
@@ -228,6 +160,26 @@ class BookSync:
         self.nonce = None
         self.timestamp = None
         self._first = True
+        live = self._live
+        if live is not None:  # emptied in place: a book not known to be current shows nothing
+            live["nonce"] = live["timestamp"] = live["datetime"] = None
+
+    def _go_live(self) -> None:
+        """Keep a live book from now on (its sides take fresh level lists of the current ones:
+        the current ones may be in copies handed out before)."""
+        if self._live is not None:
+            return
+        self.flush()
+        self.bids = LiveBookSide.taking_over(self.bids)
+        self.asks = LiveBookSide.taking_over(self.asks)
+        self._live = OrderBook(
+            symbol=self.symbol,
+            bids=self.bids.levels,
+            asks=self.asks.levels,
+            timestamp=self.timestamp,
+            datetime=iso8601(self.timestamp),
+            nonce=self.nonce,
+        )
 
     # -- input -------------------------------------------------------------------------------
 
@@ -255,6 +207,10 @@ class BookSync:
                 self.resyncs += 1
                 self._go("stale")
                 return False
+        live = self._live
+        if live is not None:
+            live["nonce"], live["timestamp"] = self.nonce, self.timestamp
+            live["datetime"] = iso8601(self.timestamp)
         self._go("snapshot_ok")
         return True
 
@@ -289,6 +245,22 @@ class BookSync:
                 return _IGNORED
             if first_id > nonce + 1:
                 return _GAP
+        live = self._live
+        if live is not None:
+            # applied now, inside the read callback: whoever holds the live book never sees
+            # it between two diffs, and a level that fails to parse is a gap (resync)
+            try:
+                self.bids.apply(diff["b"])
+                self.asks.apply(diff["a"])
+            except (TypeError, ValueError):
+                return _GAP
+            live["nonce"] = self.nonce = last_id
+            e = diff.get("E")
+            if type(e) is int:
+                live["timestamp"] = self.timestamp = e
+                live["datetime"] = iso8601(e)
+            self._first = False
+            return _APPLIED
         pending = self._pending_bids
         pop = pending.pop
         for p, q in diff["b"]:
@@ -309,33 +281,51 @@ class BookSync:
     # -- output ------------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Fold the coalesced diffs into the sorted sides."""
-        if self._pending_bids:
-            self.bids.apply(self._pending_bids.items())
-            self._pending_bids.clear()
-        if self._pending_asks:
-            self.asks.apply(self._pending_asks.items())
-            self._pending_asks.clear()
+        """Fold the coalesced diffs into the sorted sides.
+
+        A level that fails to parse (not a finite number) is found here, after its diff was
+        accepted: the book is then dropped as on a gap (state RESYNC), never half-folded.
+        """
+        try:
+            if self._pending_bids:
+                self.bids.apply(self._pending_bids.items())
+                self._pending_bids.clear()
+            if self._pending_asks:
+                self.asks.apply(self._pending_asks.items())
+                self._pending_asks.clear()
+        except (TypeError, ValueError):
+            self._clear()
+            self.resyncs += 1
+            if self.state is _SYNCED:  # pending levels exist only while SYNCED
+                self._go("gap")
 
     def levels(self) -> int:
         """Return the number of price levels held (after folding pending diffs)."""
         self.flush()
         return len(self.bids) + len(self.asks)
 
-    def book(self, limit: int | None = None) -> OrderBook:
+    def book(self, limit: int | None = None, *, live: bool = False) -> OrderBook:
         """Return the book (best ``limit`` levels per side).
 
+        With ``live`` (and no ``limit``) it is the live book: the same object every time,
+        updated in place by every diff as it arrives (and emptied, ``nonce`` None, while it
+        resyncs). Otherwise it is a copy that keeps its contents. Asking for the live book
+        once keeps this book live from then on, and copies then copy each level too.
+
         Raises:
-            IllegalBookTransition: the book is not SYNCED (it would be incomplete or corrupt).
+            IllegalBookTransition: the book is not SYNCED (it would be incomplete or corrupt),
+                also when a level of an accepted diff fails to parse now (see :meth:`flush`).
         """
+        self.flush()
         if self.state is not BookState.SYNCED:
             raise IllegalBookTransition(f"{self.symbol}: book is {self.state.value}, not synced")
-        self.flush()
-        bids, asks = self.bids.levels, self.asks.levels
+        if live and not limit:
+            self._go_live()
+            return self._live  # type: ignore[return-value]
         return OrderBook(
             symbol=self.symbol,
-            bids=bids[:limit] if limit else bids[:],
-            asks=asks[:limit] if limit else asks[:],
+            bids=self.bids.best(limit),
+            asks=self.asks.best(limit),
             timestamp=self.timestamp,
             datetime=iso8601(self.timestamp),
             nonce=self.nonce,

@@ -232,9 +232,11 @@ class BookChannel:
     at once, whether or not someone is waiting.
     """
 
-    def __init__(self, market: Market, on_gap: Callable[[BookChannel], None]) -> None:
+    def __init__(
+        self, market: Market, on_gap: Callable[[BookChannel], None], *, live: bool = False
+    ) -> None:
         self.market = market
-        self.sync = BookSync(market["symbol"], futures=market["contract"])
+        self.sync = BookSync(market["symbol"], futures=market["contract"], live=live)
         self.on_gap = on_gap
 
     def handle(self, data: Any) -> bool:

@@ -336,16 +336,26 @@ class FrameParser:
         self._frags: list[bytes] = []
 
     def feed(self, data: bytes) -> list[tuple[int, bytes]]:
-        """Consume ``data``; return the complete messages in order.
+        """Consume ``data``; return the complete messages in order, as ``(opcode, payload)``.
 
         Raises:
             ProtocolError: a masked or reserved-bit frame, an unknown opcode, a fragmented or
                 over-125-byte control frame, a bad continuation (all 1002), or a message over
                 ``max_size`` (1009).
         """
+        return [(TEXT, m) if isinstance(m, bytes) else m for m in self.messages(data)]
+
+    def messages(self, data: bytes) -> list[bytes | tuple[int, bytes]]:
+        """:meth:`feed`, with each text message as its payload alone (``bytes``) and every
+        other message as ``(opcode, payload)``: a market-data read is thousands of text
+        frames, and a tuple apiece, built and taken apart, is a fair share of their cost.
+
+        Raises:
+            ProtocolError: as :meth:`feed`.
+        """
         if self._tail:
             data = self._tail + data
-        out: list[tuple[int, bytes]] = []
+        out: list[bytes | tuple[int, bytes]] = []
         i, n = 0, len(data)
         max_size = self.max_size
         while n - i >= 2:
@@ -365,7 +375,7 @@ class FrameParser:
                     raise ProtocolError(
                         f"frame of {length} bytes exceeds max_size {max_size}", 1009
                     )
-                out.append((TEXT, data[j:end]))
+                out.append(data[j:end])
                 i = end
                 continue
             # every other frame: checked in full here, off the hot path
@@ -409,12 +419,13 @@ class FrameParser:
                 if self._frag_size > max_size:
                     raise ProtocolError(f"message exceeds max_size {max_size}", 1009)
                 if b0 & 0x80:
-                    out.append((self._frag_opcode, b"".join(self._frags)))
+                    whole = b"".join(self._frags)
+                    out.append(whole if self._frag_opcode == TEXT else (self._frag_opcode, whole))
                     self._frags = []
             elif self._frags:
                 raise ProtocolError("new message before the fragmented one ended")
             elif b0 & 0x80:
-                out.append((opcode, payload))
+                out.append(payload if opcode == TEXT else (opcode, payload))
             else:
                 self._frag_opcode, self._frags, self._frag_size = opcode, [payload], length
         self._tail = data[i:] if i < n else b""

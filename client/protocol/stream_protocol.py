@@ -132,6 +132,10 @@ class StreamProtocol:
             msg = orjson.loads(text)
         except orjson.JSONDecodeError:
             return Unparsed(text)
+        return self.event_of(msg)
+
+    def event_of(self, msg: Any) -> Event:
+        """Return the :class:`Event` of one decoded frame, updating states on answers."""
         if type(msg) is dict:
             stream = msg.get("stream")
             if type(stream) is str and "data" in msg:

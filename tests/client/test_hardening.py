@@ -475,3 +475,28 @@ async def test_unsolicited_ws_api_errors_log_once(
     lines = [r for r in caplog.records if r.name == "client" and r.levelno == logging.WARNING]
     assert len(lines) == 1, len(lines)
     assert "-2015" in lines[0].getMessage()
+
+
+async def test_a_frame_with_a_non_string_stream_name_is_ignored_quietly(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A frame whose ``stream`` is not a string (unhashable) is skipped without a handler error."""
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accept(reader, writer)
+        writer.write(server_frame(TEXT, b'{"stream":["a@x"],"data":{}}'))
+        writer.write(server_frame(TEXT, b'{"stream":{"b":1},"data":{}}'))
+        writer.write(server_frame(TEXT, b'{"stream":"done@x","data":{}}'))
+        await read_frame(reader)
+        writer.close()
+
+    caplog.set_level(logging.ERROR, logger="client")
+    conn = StreamConnection(await serve(script), Telemetry(), ConnectionSettings(keepalive=None))
+    try:
+        fut = conn.waiter(["done@x"])
+        await conn.ensure_open()
+        await asyncio.wait_for(fut, 5)
+        assert conn.state == "open"
+    finally:
+        await asyncio.wait_for(conn.close(), 5)
+    assert not [r for r in caplog.records if r.name == "client" and r.levelno >= logging.ERROR]

@@ -65,6 +65,22 @@ async def test_order_book_syncs_and_moves(bx: Binance, symbol: str) -> None:
     assert later["nonce"] > first["nonce"]
 
 
+@pytest.mark.parametrize("symbol", ["BTC/USDT", "BTC/USDT:USDT"])
+async def test_live_order_book_stays_current_between_watches(bx: Binance, symbol: str) -> None:
+    """With ``liveBook`` watch_order_book returns one book object that every diff keeps
+    current: whenever another watch returns, it equals a copy read at that moment."""
+    live = await bx.watch_order_book(symbol, params={"liveBook": True})
+    sane(live)
+    first = live["nonce"]
+    for _ in range(5):
+        copy = await bx.watch_order_book(symbol)
+        assert live["nonce"] == copy["nonce"] and live["datetime"] == copy["datetime"]
+        assert live["bids"] == copy["bids"] and live["asks"] == copy["asks"]
+        sane(live)
+    assert first is not None and live["nonce"] > first
+    assert await bx.watch_order_book(symbol, params={"liveBook": True}) is live
+
+
 async def resynced(bx: Binance, mx: MockExchange, symbol: str, before: int, tries: int) -> bool:
     """Watch the book up to ``tries`` times (checking it each time); True once it resynced."""
     for _ in range(tries):

@@ -297,6 +297,27 @@ async def test_spot_book_sync_gap_and_resync(lb: Loopback, lex: Binance) -> None
     await lex.unwatch_order_book("BTC/USDT")
 
 
+async def test_a_level_that_fails_to_parse_resyncs_a_watched_book(
+    lb: Loopback, lex: Binance
+) -> None:
+    """A diff whose level is not a number, found when the book is read, makes the watch fetch
+    a new snapshot and return the resynced book, never the bad level nor an exception."""
+    lb.depth[("spot", "BTCUSDT")] = {"lastUpdateId": 100, "bids": [["10.0", "1"]], "asks": []}
+    task = await start(lb, lex.watch_order_book("BTC/USDT"), "btcusdt@depth@100ms")
+    lb.push("btcusdt@depth@100ms", diff(101, 101, [["9.0", "2"]], []))
+    book = await task
+    assert book["nonce"] == 101 and book["bids"] == [[10.0, 1.0], [9.0, 2.0]]
+    lb.depth[("spot", "BTCUSDT")] = {"lastUpdateId": 110, "bids": [["7.0", "1"]], "asks": []}
+    before = len(lb.depth_requests)
+    task = asyncio.ensure_future(lex.watch_order_book("BTC/USDT"))
+    await waiting(lex, "btcusdt@depth@100ms")
+    lb.push("btcusdt@depth@100ms", diff(102, 102, [["abc", "1"]], []))
+    book = await asyncio.wait_for(task, 10)
+    assert len(lb.depth_requests) == before + 1
+    assert book["nonce"] == 110 and book["bids"] == [[7.0, 1.0]]
+    await lex.unwatch_order_book("BTC/USDT")
+
+
 async def test_futures_book_uses_pu(lb: Loopback, lex: Binance) -> None:
     """USD-M books accept the first diff spanning the snapshot and then chain on ``pu``."""
     lb.depth[("future", "BTCUSDT")] = {

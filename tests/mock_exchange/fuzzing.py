@@ -80,7 +80,7 @@ def http_call(
     an answer that is not JSON (the 410 page of a retired endpoint)."""
     req = urllib.request.Request(url, data=body, method=method)
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=30) as r:  # a loaded 2-core CI box
             status, raw, headers = r.status, r.read(), dict(r.headers)
     except urllib.error.HTTPError as err:
         status, raw, headers = err.code, err.read(), dict(err.headers)

@@ -77,7 +77,8 @@ async def test_private_soak_places_cancels_renews_cycles_and_loses_nothing() -> 
     stream equal to REST's."""
     out = io.StringIO()
     config = SoakConfig(seconds=3, interval=1, private=True, order_interval=0.2,
-                        cycle_interval=1.2, listen_key_refresh_ms=300)  # fmt: skip
+                        cycle_interval=1.2, listen_key_refresh_ms=300,
+                        min_orders=4, min_recoveries=1)  # fmt: skip
     report = await run_soak(config, out)
     assert report.passed, report.failures
     c = report.private
