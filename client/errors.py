@@ -354,6 +354,8 @@ BY_CODE: dict[int, type[BaseError]] = {
     -4136: InvalidOrder,
     -4137: InvalidOrder,
     -4142: OrderImmediatelyFillable,
+    -4150: OperationRejected,  # COIN-M: leverage lowered on an isolated position
+    -4161: OperationRejected,  # USD-M: leverage lowered on an isolated position
     -4164: InvalidOrder,
     -5021: OrderNotFillable,
     -5022: OrderImmediatelyFillable,

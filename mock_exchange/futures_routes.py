@@ -50,6 +50,7 @@ def _futures_endpoints(api: str, v2: str, v3: str) -> tuple[PrivateEndpoint, ...
         PrivateEndpoint(ford.cancel_order, trade, ("DELETE", f"{api}/order"), "order.cancel", 1),
         PrivateEndpoint(fmod.modify_order, trade, ("PUT", f"{api}/order"), "order.modify", 1),
         PrivateEndpoint(fmod.batch_modify, trade, ("PUT", f"{api}/batchOrders"), None, 5),
+        PrivateEndpoint(fmod.order_amendments, read, ("GET", f"{api}/orderAmendment"), None),
         PrivateEndpoint(ford.open_order, read, ("GET", f"{api}/openOrder"), None),
         PrivateEndpoint(ford.open_orders, read, ("GET", f"{api}/openOrders"), None),
         PrivateEndpoint(ford.all_orders, read, ("GET", f"{api}/allOrders"), None),
@@ -99,6 +100,9 @@ FUTURES_ENDPOINTS["usdm"] = (
     ),
     PrivateEndpoint(
         fcfg.order_rate_limits, ACCESS_USER_DATA, ("GET", "/fapi/v1/rateLimit/order"), None
+    ),
+    PrivateEndpoint(
+        fcfg.api_trading_status, ACCESS_USER_DATA, ("GET", "/fapi/v1/apiTradingStatus"), None
     ),
 )
 # COIN-M serves the v1 forms (``/dapi/v1/account``, ``/balance``, ``/positionRisk``) and the

@@ -141,6 +141,13 @@ PRIVATE_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {
         _ep(reads.open_orders, _U, ("GET", "/api/v3/openOrders"), "openOrders.status", 6),
         _ep(reads.all_orders, _U, ("GET", "/api/v3/allOrders"), "allOrders", 20),
         _ep(reads.my_trades, _U, ("GET", "/api/v3/myTrades"), "myTrades", 20),
+        _ep(
+            reads.my_prevented_matches,
+            _U,
+            ("GET", "/api/v3/myPreventedMatches"),
+            "myPreventedMatches",
+            2,
+        ),
         *(_ep(order_lists_refused, _T, rest, ws, 1) for rest, ws in _LISTS_TRADE),
         *(_ep(order_lists_refused, _U, rest, ws, 4) for rest, ws in _LISTS_READ),
         *(_ep(handler, access, (verb, path), None, 1) for verb, path, handler, access in _SAPI),

@@ -20,7 +20,7 @@ from .book import Book, RestingOrder
 from .events import DepthUpdate, EngineEvent, ExecutionType, OrderUpdate, Prevention
 from .ids import id_base
 from .markets import Market
-from .orders import OrderRecord, OrderStatus
+from .orders import OrderRecord, OrderStatus, PreventedMatch
 from .tape import AggTrade, Tape, Trade
 from .types import Side
 
@@ -286,10 +286,18 @@ class Step:
             expire_maker = mode in ("EXPIRE_MAKER", "EXPIRE_BOTH")
             qty = _ZERO
         price = maker.price
-        if expire_maker or qty:
+        maker_qty = (maker.remaining if expire_maker else qty) if expire_maker or qty else None
+        taker_qty = (taker_left if expire_taker else qty) if expire_taker or qty else None
+        match = PreventedMatch(
+            match_id, taker.order_id, maker.order_id, taker.stp_mode, price, taker_qty,
+            maker_qty, self.ts,
+        )  # fmt: skip
+        for record in (taker, maker_record):
+            if record is not None:
+                record.prevented_matches.append(match)
+        if maker_qty is not None:
             self._prevent_maker(maker, maker_record, taker, match_id, qty, expire_maker)
-        if expire_taker or qty:
-            taker_qty = taker_left if expire_taker else qty
+        if taker_qty is not None:
             self._prevented(taker, taker_qty, match_id, price, maker.order_id, expire_taker)
         return not expire_taker
 

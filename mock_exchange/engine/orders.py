@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -28,6 +28,7 @@ __all__ = [
     "OrderRecord",
     "OrderStatus",
     "OrderStore",
+    "PreventedMatch",
 ]
 
 OrderStatus = Literal[
@@ -67,6 +68,24 @@ class IllegalOrderTransition(ValueError):
     """A status change the order's current status does not allow (the record is unchanged)."""
 
 
+@dataclass(frozen=True, slots=True)
+class PreventedMatch:
+    """A self-trade prevented between two orders of one account (``myPreventedMatches``).
+
+    The quantities are what STP took off each order in this match; None for the order it
+    did not touch (Binance then omits that field).
+    """
+
+    match_id: int
+    taker_order_id: int
+    maker_order_id: int
+    stp_mode: str
+    price: Decimal
+    taker_qty: Decimal | None
+    maker_qty: Decimal | None
+    time: int
+
+
 @dataclass(slots=True)
 class OrderRecord:
     """One order as the exchange remembers it, from placement to its final status.
@@ -74,7 +93,8 @@ class OrderRecord:
     ``orig_qty`` is None for a MARKET order sized by ``quote_order_qty`` (it becomes the
     executed quantity when the order is final). ``working_time`` is -1 until the order works
     (a stop order waits for its trigger); ``prevented_qty`` is what self-trade prevention took
-    off it; ``expiry_reason`` says why it expired (Binance's ``eR``).
+    off it, ``prevented_matches`` the matches it took part in; ``expiry_reason`` says why it
+    expired (Binance's ``eR``).
     """
 
     order_id: int
@@ -97,6 +117,7 @@ class OrderRecord:
     working_time: int = -1
     prevented_qty: Decimal = Decimal(0)
     prevented_match_id: int | None = None
+    prevented_matches: list[PreventedMatch] = field(default_factory=list)
     expiry_reason: str | None = None
     strategy_id: int | None = None
     strategy_type: int | None = None

@@ -19,7 +19,9 @@ from ..engine.futures.liquidation_price import liquidation_price
 from ..engine.futures.positions import Position
 from ..engine.futures.settlement import FuturesSettlement
 from ..engine.markets import Market, fmt
+from ..errors import ExchangeError
 from . import futures_payloads as fp
+from .params import either_mandatory
 from .private import PrivateCall
 
 __all__ = [
@@ -79,6 +81,26 @@ class FuturesView:
             self.call.engine.market(symbol)
             return [symbol]
         return sorted(self.markets)
+
+    def queried_symbols(self, *, required: bool) -> list[str] | None:
+        """The symbols a history or open-order query names: ``symbol``, or on COIN-M every
+        symbol of ``pair`` (Binance's ``/dapi`` takes either); None when neither was sent and
+        neither is ``required``.
+
+        Raises:
+            ExchangeError: -1128 when both are sent, -1102 when a required one is missing.
+        """
+        params = self.call.params
+        pair = params.text("pair") if self.call.venue == "coinm" else None
+        if pair is None:
+            if not (params.has("symbol") or required):
+                return None
+            if self.call.venue == "coinm" and not params.has("symbol"):
+                raise either_mandatory("symbol", "pair")
+            return self.symbols()
+        if params.has("symbol"):
+            raise ExchangeError(-1128, "Combination of optional parameters invalid.")
+        return sorted(s for s, m in self.markets.items() if m.pair == pair.upper())
 
     def position(self, m: Market, side: str) -> Position:
         """The position of ``m`` on ``side`` (flat when never opened)."""
@@ -494,9 +516,11 @@ def user_trades(call: PrivateCall) -> tuple[Any, int]:
     """``GET /fapi/v1/userTrades``: the account's fills of a symbol."""
     fa = futures_account(call.account, call.venue)
     params = call.params
-    symbol = params.symbol()
-    m = call.engine.market(symbol)
-    rows = [t for t in fa.trades if t.symbol == symbol]
+    symbols = FuturesView(call).queried_symbols(required=True) or []
+    by_pair = call.venue == "coinm" and params.has("pair")
+    if by_pair and (params.has("fromId") or params.has("orderId")):
+        raise ExchangeError(-1128, "Combination of optional parameters invalid.")
+    rows = [t for t in fa.trades if t.symbol in symbols]
     order_id = params.integer("orderId")
     if order_id is not None:
         rows = [t for t in rows if t.order_id == order_id]
@@ -506,7 +530,8 @@ def user_trades(call: PrivateCall) -> tuple[Any, int]:
         rows = rows[: params.limit(500, 1000)]
     else:
         rows = _window(call, rows, lambda t: t.time, 500, 1000)
-    return [fp.user_trade_row(m, t) for t in rows], 5
+    markets = call.engine.markets
+    return [fp.user_trade_row(markets[t.symbol], t) for t in rows], 5
 
 
 def force_orders(call: PrivateCall) -> tuple[Any, int]:

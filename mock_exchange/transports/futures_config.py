@@ -26,6 +26,7 @@ from .private import PrivateCall
 from .ws_api import parse_bool
 
 __all__ = [
+    "api_trading_status",
     "change_leverage",
     "change_margin_type",
     "change_position_mode",
@@ -119,6 +120,15 @@ def order_rate_limits(_call: PrivateCall) -> tuple[Any, int]:
     """``GET /fapi/v1/rateLimit/order``: the account's ``ORDERS`` limits (Binance lists the
     limits only, without counts)."""
     return [dict(row) for row in FUTURES_RATE_LIMITS if row["rateLimitType"] == "ORDERS"], 1
+
+
+def api_trading_status(call: PrivateCall) -> tuple[Any, int]:
+    """``GET /fapi/v1/apiTradingStatus``: the quantitative-rules indicators, of which none has
+    fired (the emulator applies no such lock, as ``/sapi/v1/account/apiTradingStatus`` says)."""
+    one = call.params.has("symbol")
+    if one:
+        call.engine.market(call.params.symbol())
+    return {"indicators": {}, "updateTime": call.account.created}, 1 if one else 10
 
 
 def multi_assets_mode(call: PrivateCall) -> tuple[Any, int]:

@@ -6,7 +6,8 @@ crosses: :meth:`Engine.requeue <mock_exchange.engine.core.Engine.requeue>`); the
 ``ORDER_TRADE_UPDATE`` with ``x: AMENDMENT`` (status unchanged), then any fills. Unchanged
 price and quantity are ``-5027 No need to modify the order.``; a quantity at or below what
 was executed, or a price that fails the filters, is refused; a post-only (``GTX``) order whose
-new price would take is ``-5022``.
+new price would take is ``-5022``. Every modify is kept for ``GET orderAmendment`` (newest
+first, ``limit`` default 50, max 100).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..engine.events import EngineEvent
-from ..engine.futures.events import FuturesOrderUpdate
+from ..engine.futures.events import FuturesOrderUpdate, OrderAmendment
 from ..engine.orders import OrderRecord
 from ..errors import ExchangeError
 from . import futures_payloads as fp
@@ -26,7 +27,7 @@ from .futures_orders import _error, _find, _json_list, _match_price, _no_order, 
 from .params import Params
 from .private import PrivateCall
 
-__all__ = ["batch_modify", "modify_order"]
+__all__ = ["batch_modify", "modify_order", "order_amendments"]
 
 _ZERO = Decimal(0)
 
@@ -93,6 +94,7 @@ def _modify(view: FuturesView, params: Params) -> dict[str, Any]:
         raise _no_order()
     info = dataclasses.replace(info, modify_count=info.modify_count + 1)
     view.st.info[record.order_id] = info
+    _remember(view, record, price, quantity, info.modify_count)
     amended = record.snapshot()
     amended.price, amended.orig_qty, amended.update_time = price, quantity, call.now
     update = FuturesOrderUpdate(
@@ -102,6 +104,50 @@ def _modify(view: FuturesView, params: Params) -> dict[str, Any]:
     events: list[EngineEvent] = [update, *requeued]
     call.emit(call.venue, events)
     return fp.order_object(m, record, info, shape="modify")
+
+
+def _remember(view: FuturesView, record: OrderRecord, price: Decimal, qty: Decimal, n: int) -> None:
+    kept = view.st.amendments
+    assert record.price is not None and record.orig_qty is not None
+    amendment = OrderAmendment(
+        sum(map(len, kept.values())) + 1, record.order_id, record.client_order_id or "",
+        view.call.now, record.price, price, record.orig_qty, qty, n,
+    )  # fmt: skip
+    kept.setdefault(record.order_id, []).append(amendment)
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def order_amendments(call: PrivateCall) -> tuple[Any, int]:
+    """``GET /fapi/v1/orderAmendment``: an order's modifies, newest first (``orderId``
+    prevails over ``origClientOrderId``; an unknown order is -2013)."""
+    view = FuturesView(call)
+    record = _find(view, call.params, unknown=ExchangeError(-2013, "Order does not exist."))
+    start, end = call.params.integer("startTime"), call.params.integer("endTime")
+    rows = [
+        a
+        for a in reversed(view.st.amendments.get(record.order_id, []))
+        if (start is None or a.time >= start) and (end is None or a.time <= end)
+    ]
+    m = call.engine.market(record.symbol)
+    return [
+        {
+            "amendmentId": a.amendment_id,
+            "symbol": m.symbol,
+            "pair": m.pair,
+            "orderId": a.order_id,
+            "clientOrderId": a.client_order_id,
+            "time": a.time,
+            "amendment": {
+                "price": {"before": _plain(a.price_before), "after": _plain(a.price_after)},
+                "origQty": {"before": _plain(a.qty_before), "after": _plain(a.qty_after)},
+                "count": a.count,
+            },
+        }
+        for a in rows[: call.params.limit(50, 100)]
+    ], 1
 
 
 def modify_order(call: PrivateCall) -> tuple[Any, int]:

@@ -6,7 +6,8 @@ the position mode (``-4061``), ``reduceOnly`` is refused in hedge mode (``-1106`
 that can only reduce finds nothing to reduce (``-2022``; a one-way reduce-only order larger than
 the position is cut to it), a post-only (``GTX``) order that would take is refused
 (``-5022``), a ``FOK`` order that cannot fill completely is refused (``-5021``), and the
-initial margin of what the order opens must fit the available balance (``-2019``). The order
+initial margin of what the order opens must fit the available balance (``-2019``), and the
+position it grows must stay within the leverage's largest notional (``-2027``, USD-M). The order
 then goes to the shared matching engine (:mod:`mock_exchange.engine.core`) as the account's
 order; the fills settle into positions in :mod:`mock_exchange.engine.futures.settlement`.
 
@@ -89,6 +90,21 @@ def _would_take(view: FuturesView, o: NewFuturesOrder, price: Decimal) -> bool:
     return best is not None and (best[0] <= price if o.side == "BUY" else best[0] >= price)
 
 
+def _check_max_notional(
+    view: FuturesView, m: Market, o: NewFuturesOrder, side: str, opening: Decimal, leverage: int
+) -> None:
+    """-2027 when the position ``o`` grows (held at its entry, plus what ``o`` opens) would
+    exceed the largest notional the symbol's leverage allows (USD-M; as ``leverage`` checks).
+    """
+    if m.kind != "usdm" or opening <= 0:
+        return
+    held = view.fa.position(m, side)
+    growing = held.amount > 0 if o.side == "BUY" else held.amount < 0
+    total = opening + (abs(held.amount) * held.entry if growing else _ZERO)
+    if total > view.st.brackets.max_notional(leverage):
+        raise ExchangeError(-2027, "Exceeded the maximum allowable position at current leverage.")
+
+
 def _checked(
     view: FuturesView, o: NewFuturesOrder
 ) -> tuple[Decimal, Decimal | None, FuturesOrderInfo]:
@@ -138,7 +154,9 @@ def _checked(
         if side == "BOTH":
             opening = quantity - min(quantity, _closable(view, m, o, side))
         ref = price if price is not None else (opposite if opposite is not None else mark)
-        needed = st.notional(m, opening, ref) / fa.settings_of(o.symbol).leverage
+        leverage = fa.settings_of(o.symbol).leverage
+        _check_max_notional(view, m, o, side, st.notional(m, opening, ref), leverage)
+        needed = st.notional(m, opening, ref) / leverage
         if needed > 0 and needed > view.summary()[m.margin_asset].available:
             raise ExchangeError(-2019, "Margin is insufficient.")
     info = FuturesOrderInfo(
@@ -301,12 +319,13 @@ def open_order(call: PrivateCall) -> tuple[Any, int]:
 def open_orders(call: PrivateCall) -> tuple[Any, int]:
     """``GET /fapi/v1/openOrders``: the account's open orders (of a symbol)."""
     view = FuturesView(call)
-    symbol = view.symbols()[0] if call.params.has("symbol") else None
+    symbols = view.queried_symbols(required=False)
     rows = [
         fp.order_object(view.markets[r.symbol], r, view.st.info[r.order_id])
-        for r in view.st.open_orders(call.account.id, symbol)
+        for r in view.st.open_orders(call.account.id)
+        if symbols is None or r.symbol in symbols
     ]
-    return rows, 1 if symbol else 40
+    return rows, 40 if symbols is None else 1
 
 
 def cancel_all(call: PrivateCall) -> tuple[Any, int]:
@@ -323,9 +342,13 @@ def all_orders(call: PrivateCall) -> tuple[Any, int]:
     """``GET /fapi/v1/allOrders``: the account's orders of a symbol, oldest first."""
     view = FuturesView(call)
     params = call.params
-    symbol = params.symbol()
-    call.engine.market(symbol)
-    rows = view.st.all_orders(call.account.id, symbol)
+    symbols = view.queried_symbols(required=True) or []
+    if call.venue == "coinm" and params.has("pair") and params.has("orderId"):
+        raise ExchangeError(-1128, "Combination of optional parameters invalid.")
+    rows = sorted(
+        (r for s in symbols for r in view.st.all_orders(call.account.id, s)),
+        key=lambda r: r.order_id,
+    )
     order_id = params.integer("orderId")
     if order_id is not None:
         rows = [r for r in rows if r.order_id >= order_id]

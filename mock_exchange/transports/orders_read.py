@@ -1,8 +1,10 @@
 """Spot order and trade queries, written once for REST and the WS API.
 
 ``GET /api/v3/order`` = ``order.status``, ``GET /api/v3/openOrders`` = ``openOrders.status``,
-``GET /api/v3/allOrders`` = ``allOrders``, ``GET /api/v3/myTrades`` = ``myTrades``. Orders come
-from the engine's records (an account's records outlive the book), trades from the ledger.
+``GET /api/v3/allOrders`` = ``allOrders``, ``GET /api/v3/myTrades`` = ``myTrades``,
+``GET /api/v3/myPreventedMatches`` = ``myPreventedMatches``. Orders (and the self-trades
+prevented between them) come from the engine's records (an account's records outlive the
+book), trades from the ledger.
 Time-ranged queries accept at most 24 hours between ``startTime`` and ``endTime`` (-1127);
 results are in chronological order: without a start, the most recent ``limit`` items.
 """
@@ -12,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from ..engine.markets import Market
+from ..engine.orders import PreventedMatch
 from ..errors import ExchangeError
 from . import order_payloads as op
 from .private import PrivateCall
 from .trading import find_order
 
-__all__ = ["all_orders", "my_trades", "open_orders", "order_status"]
+__all__ = ["all_orders", "my_prevented_matches", "my_trades", "open_orders", "order_status"]
 
 _DAY_MS = 86_400_000
 T = TypeVar("T")
@@ -116,3 +120,47 @@ def my_trades(call: PrivateCall) -> tuple[Any, int]:
         limit=call.params.limit(500, 1000),
     )
     return [op.trade_row(market, t) for t in chosen], 5 if order_id is not None else 20
+
+
+def _prevented_row(m: Market, p: PreventedMatch) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "symbol": m.symbol,
+        "preventedMatchId": p.match_id,
+        "takerOrderId": p.taker_order_id,
+        "makerSymbol": m.symbol,
+        "makerOrderId": p.maker_order_id,
+        "tradeGroupId": -1,
+        "selfTradePreventionMode": p.stp_mode,
+        "price": m.price_str(p.price),
+    }
+    if p.taker_qty is not None:
+        row["takerPreventedQuantity"] = m.qty_str(p.taker_qty)
+    if p.maker_qty is not None:
+        row["makerPreventedQuantity"] = m.qty_str(p.maker_qty)
+    row["transactTime"] = p.time
+    return row
+
+
+def my_prevented_matches(call: PrivateCall) -> tuple[Any, int]:
+    """``GET /api/v3/myPreventedMatches``; WS API ``myPreventedMatches``: the self-trades
+    STP prevented among the account's orders of a symbol, by ``preventedMatchId`` (weight 2)
+    or by ``orderId`` (weight 20, from ``fromPreventedMatchId``, at most ``limit``).
+
+    Other combinations are -1128, as Binance lists only these.
+    """
+    params = call.params
+    market = call.engine.market(params.symbol())
+    match_id = params.integer("preventedMatchId")
+    order_id = params.integer("orderId")
+    from_id = params.integer("fromPreventedMatchId")
+    if (match_id is None) == (order_id is None) or (match_id is not None and from_id is not None):
+        raise ExchangeError(-1128, "Combination of optional parameters invalid.")
+    records = call.engine.orders.owned(call.account.id, market.symbol)
+    if match_id is not None:
+        found = {p.match_id: p for r in records for p in r.prevented_matches}
+        rows = [found[match_id]] if match_id in found else []
+        return [_prevented_row(market, p) for p in rows], 2
+    matches = [p for r in records if r.order_id == order_id for p in r.prevented_matches]
+    chosen = [p for p in matches if from_id is None or p.match_id >= from_id]
+    limit = params.limit(500, 1000)
+    return [_prevented_row(market, p) for p in chosen[:limit]], 20

@@ -297,16 +297,25 @@ class FuturesAccount:
         """Change a symbol's leverage.
 
         Raises:
-            ExchangeError: -4028 outside 1..max, -2027 when a position exceeds what it allows.
+            ExchangeError: -4028 outside 1..max, -2027 when a position exceeds what it allows,
+                -4161 (COIN-M -4150) lowering it on an isolated symbol with a position.
         """
         if leverage < 1 or leverage > brackets.max_leverage:
             raise ExchangeError(-4028, f"Leverage {leverage} is not valid")
-        held = sum(abs(p.amount) * p.entry for p in self.open_positions(market.symbol))
+        settings = self.settings_of(market.symbol)
+        held_positions = self.open_positions(market.symbol)
+        if held_positions and settings.margin_type == "ISOLATED" and leverage < settings.leverage:
+            usdm = market.kind == "usdm"
+            raise ExchangeError(
+                -4161 if usdm else -4150,
+                "Leverage reduction is not supported in Isolated Margin Mode with open positions"
+                + ("" if usdm else "."),
+            )
+        held = sum(abs(p.amount) * p.entry for p in held_positions)
         if market.kind == "usdm" and held > brackets.max_notional(leverage):
             raise ExchangeError(
                 -2027, "Exceeded the maximum allowable position at current leverage."
             )
-        settings = self.settings_of(market.symbol)
         settings.leverage = leverage
         return settings
 

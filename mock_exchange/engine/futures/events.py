@@ -49,6 +49,22 @@ class FuturesOrderInfo:
 
 
 @dataclass(frozen=True)
+class OrderAmendment:
+    """One modify of a futures order (``GET orderAmendment``): before and after, and the
+    order's modify count after it."""
+
+    amendment_id: int
+    order_id: int
+    client_order_id: str
+    time: int
+    price_before: Decimal
+    price_after: Decimal
+    qty_before: Decimal
+    qty_after: Decimal
+    count: int
+
+
+@dataclass(frozen=True)
 class BalanceRow:
     """One ``B`` entry: wallet balance, cross wallet balance, change except PnL and fees."""
 

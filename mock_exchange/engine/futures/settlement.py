@@ -36,6 +36,7 @@ from .events import (
     FuturesAccountUpdate,
     FuturesOrderInfo,
     FuturesOrderUpdate,
+    OrderAmendment,
     PositionRow,
 )
 from .positions import Position
@@ -123,6 +124,8 @@ class FuturesSettlement:
         self.algos = AlgoBook()
         # auto-cancel countdowns (countdownCancelAll): (owner, symbol) -> deadline
         self.countdowns: dict[tuple[AccountId, str], int] = {}
+        # modifies per order id, oldest first (``orderAmendment``)
+        self.amendments: dict[int, list[OrderAmendment]] = {}
 
     # -- lookups ------------------------------------------------------------------------------
 
