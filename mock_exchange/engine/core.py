@@ -418,6 +418,7 @@ class Engine(EngineState):
                 record.orig_qty = record.executed_qty
                 if satisfied and record.executed_qty > 0:
                     step.finish(record, "FILLED")
+                    step.restate_last_trade(record)
                     return
             key = "MARKET" if wtype == "MARKET" else record.time_in_force
             step.finish(record, "EXPIRED", EXPIRY_REASONS[key])

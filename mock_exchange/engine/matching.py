@@ -12,7 +12,7 @@ has no trade groups). Fills of an account's orders go through the ledger.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -154,6 +154,20 @@ class Step:
         if not record.is_open and self.ledger is not None:
             self.ledger.release(record, self.ts)
         self.settled(record)
+
+    def restate_last_trade(self, record: OrderRecord) -> None:
+        """Show ``record`` as it now stands in its last TRADE update of this step.
+
+        A MARKET order sized by quote amount only knows its last fill was the last once the
+        next one rounds to nothing; Binance's last ``executionReport`` of such an order
+        already says FILLED (with the executed quantity), so that update is restated.
+        """
+        for i in range(len(self.updates) - 1, -1, -1):
+            update = self.updates[i]
+            if update.order.order_id == record.order_id:
+                if update.execution == "TRADE":
+                    self.updates[i] = replace(update, order=record.snapshot())
+                return
 
     def events(self) -> list[EngineEvent]:
         """Return the step's events: trades, aggregate trades, depth, updates, balances."""
