@@ -98,3 +98,102 @@ async def test_price_protect_holds_a_stop_while_last_and_mark_diverge(fc: Future
     _trade_at(mx, Decimal("90100"), depth=Decimal("0.1"))  # 0.1 % from the mark: triggers
     assert await _status(fc, guarded["algoId"]) == "FINISHED"
     assert (await fc.ok("GET", "/fapi/v3/positionRisk"))[0]["positionAmt"] == "0.010"
+
+
+async def test_trailing_stop_follows_the_high_and_triggers_on_the_callback(
+    fc: FuturesClient,
+) -> None:
+    """A SELL TRAILING_STOP_MARKET (activatePrice 91000, callbackRate 1) waits below its
+    activation price, then follows the highest price and closes the long once the price falls
+    1 % from that high, not before."""
+    mx = fc.mx
+    buy = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.010"}
+    await fc.ok("POST", "/fapi/v1/order", buy)
+    trail = await fc.ok(
+        "POST",
+        "/fapi/v1/algoOrder",
+        {
+            "algoType": "CONDITIONAL",
+            "symbol": "BTCUSDT",
+            "side": "SELL",
+            "type": "TRAILING_STOP_MARKET",
+            "quantity": "0.010",
+            "reduceOnly": "true",
+            "activatePrice": "91000",
+            "callbackRate": "1",
+        },
+    )
+    assert trail["algoStatus"] == "NEW"
+    for price in ("90500", "89500", "91500", "92000", "91500", "91100"):
+        _trade_at(mx, Decimal(price), depth=Decimal("0.1"))
+        # 89500 would be a 1 % fall from 90500, but the order is not active below 91000;
+        # from 92000 it triggers at or below 91080
+        assert await _status(fc, trail["algoId"]) == "NEW", price
+    _trade_at(mx, Decimal("91000"), depth=Decimal("0.1"))
+    assert await _status(fc, trail["algoId"]) == "FINISHED"
+    assert await fc.ok("GET", "/fapi/v3/positionRisk") == []
+
+
+async def test_close_position_stop_closes_the_position_held_at_the_trigger(
+    fc: FuturesClient,
+) -> None:
+    """A SELL STOP_MARKET with closePosition=true closes the whole long as it stands when the
+    price falls to the trigger (grown after placement), and answers -2022 on a flat account."""
+    mx = fc.mx
+    buy = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.010"}
+    await fc.ok("POST", "/fapi/v1/order", buy)
+    stop = {
+        "algoType": "CONDITIONAL",
+        "symbol": "BTCUSDT",
+        "side": "SELL",
+        "type": "STOP_MARKET",
+        "closePosition": "true",
+        "triggerPrice": "89500",
+    }
+    closing = await fc.ok("POST", "/fapi/v1/algoOrder", stop)
+    assert closing["closePosition"] is True
+    await fc.ok("POST", "/fapi/v1/order", buy)  # the long is now 0.020
+    _trade_at(mx, Decimal("89400"), depth=Decimal("0.1"))
+    queried = await fc.ok("GET", "/fapi/v1/algoOrder", {"algoId": closing["algoId"]})
+    assert queried["algoStatus"] == "FINISHED"
+    order = await fc.ok(
+        "GET", "/fapi/v1/order", {"symbol": "BTCUSDT", "orderId": queried["actualOrderId"]}
+    )
+    assert (order["side"], order["origQty"], order["status"]) == ("SELL", "0.020", "FILLED")
+    assert order["reduceOnly"] is True
+    assert await fc.ok("GET", "/fapi/v3/positionRisk") == []
+    flat = await fc.ok("POST", "/fapi/v1/algoOrder", {**stop, "triggerPrice": "89300"})
+    _trade_at(mx, Decimal("89200"), depth=Decimal("0.1"))
+    rejected = await fc.ok("GET", "/fapi/v1/algoOrder", {"algoId": flat["algoId"]})
+    assert rejected["algoStatus"] == "REJECTED"
+
+
+async def test_coinm_algo_order_triggers_in_contracts(mx: MockExchange) -> None:
+    """A COIN-M STOP_MARKET placed on /dapi/v1/algoOrder waits, triggers when the contract
+    price reaches it and opens a position in contracts, the commission in the base coin."""
+    async with aiohttp.ClientSession() as session:
+        cm = FuturesClient(mx, session, KEY, SECRET, host="dapi.binance.com")
+        last = mx.exchange.engine("coinm").last_price("BTCUSD_PERP")
+        tick = mx.exchange.engine("coinm").market("BTCUSD_PERP").tick_size
+        stop = await cm.ok(
+            "POST",
+            "/dapi/v1/algoOrder",
+            {
+                "algoType": "CONDITIONAL",
+                "symbol": "BTCUSD_PERP",
+                "side": "BUY",
+                "type": "STOP_MARKET",
+                "quantity": "10",
+                "triggerPrice": str(last + 100 * tick),
+            },
+        )
+        assert stop["algoStatus"] == "NEW" and stop["symbol"] == "BTCUSD_PERP"
+        assert await _status(cm, stop["algoId"], "/dapi/v1") == "NEW"
+        _trade_at(mx, last + 200 * tick, venue="coinm", depth=Decimal("100"))
+        queried = await cm.ok("GET", "/dapi/v1/algoOrder", {"algoId": stop["algoId"]})
+        assert queried["algoStatus"] == "FINISHED"
+        risk = await cm.ok("GET", "/dapi/v1/positionRisk")
+        (row,) = [r for r in risk if r["positionAmt"] != "0"]
+        assert row["symbol"] == "BTCUSD_PERP" and row["positionAmt"] == "10"
+        trades = await cm.ok("GET", "/dapi/v1/userTrades", {"symbol": "BTCUSD_PERP"})
+        assert trades[-1]["commissionAsset"] == "BTC" and trades[-1]["qty"] == "10"
