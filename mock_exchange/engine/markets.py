@@ -107,6 +107,7 @@ class Market:
     )
     max_num_orders: int = 200  # open orders per account and symbol (MAX_NUM_ORDERS)
     max_num_algo_orders: int = 5  # open stop orders per account and symbol
+    trigger_protect: Decimal = Decimal("0.05")  # futures: priceProtect's last/mark threshold
     contract_size: int = 1  # COIN-M: USD per contract
     index_symbol: str | None = None  # futures: the spot symbol whose price is the index
     activity: float = 1.0  # share of the background rate (actions per second) this market gets
@@ -386,7 +387,7 @@ def futures_symbol_info(m: Market) -> dict[str, Any]:
         "quotePrecision": 8,
         "underlyingType": "COIN",
         "underlyingSubType": ["PoW"],
-        "triggerProtect": "0.0500",
+        "triggerProtect": fmt(m.trigger_protect, 4),
         "liquidationFee": "0.012500",
         "marketTakeBound": "0.05",
         "filters": filters,

@@ -339,7 +339,9 @@ def run_triggers(
             if algo.time_in_force == "GTD" and algo.good_till and now >= algo.good_till:
                 algo.status = "EXPIRED"
                 _emit(emit, venue, algo, now)
-            elif algo.observe(_working_price(view, m, algo.working_type)):
+            elif algo.observe(_working_price(view, m, algo.working_type)) and not algo.held_back(
+                exchange.engine(venue).last_price(m.symbol), view.mark(m.symbol), m.trigger_protect
+            ):
                 _fire(view, algo, m)
 
 

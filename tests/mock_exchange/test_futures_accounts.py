@@ -357,7 +357,8 @@ async def test_funding_is_paid_at_the_funding_time(fc: FuturesClient) -> None:
 
 async def test_forced_liquidation_through_the_control_api(fc: FuturesClient) -> None:
     """POST /_mock/liquidate with apiKey: MARGIN_CALL, then ORDER_TRADE_UPDATE o=LIQUIDATION with
-    an autoclose- client id; forceOrders lists it; without apiKey it keeps its old meaning."""
+    an autoclose- client id (NEW, then CALCULATED) and ACCOUNT_UPDATE; forceOrders lists it;
+    without apiKey it keeps its old meaning."""
     key = await fc.listen_key()
     ws = await _stream(fc, key)
     await fc.ok(
@@ -373,10 +374,15 @@ async def test_forced_liquidation_through_the_control_api(fc: FuturesClient) -> 
     call = await next_event(ws, "MARGIN_CALL")
     assert call["p"][0]["s"] == "BTCUSDT" and call["p"][0]["pa"] == "-0.010"
     while True:
-        liq = (await next_event(ws, "ORDER_TRADE_UPDATE"))["o"]
-        if liq["o"] == "LIQUIDATION":
+        new = (await next_event(ws, "ORDER_TRADE_UPDATE"))["o"]
+        if new["o"] == "LIQUIDATION":
             break
-    assert liq["c"].startswith("autoclose-") and liq["x"] == "CALCULATED" and liq["S"] == "BUY"
+    # Binance's Event Order Update: a liquidation's "c shows as autoclose-XXX, X shows as NEW"
+    assert (new["x"], new["X"], new["f"]) == ("NEW", "NEW", "IOC") and Decimal(new["z"]) == 0
+    liq = (await next_event(ws, "ORDER_TRADE_UPDATE"))["o"]
+    assert liq["i"] == new["i"] and liq["c"] == new["c"] and liq["c"].startswith("autoclose-")
+    assert liq["x"] == "CALCULATED" and liq["X"] == "FILLED" and liq["S"] == "BUY"
+    assert (await next_event(ws, "ACCOUNT_UPDATE"))["a"]["m"] == "ORDER"
     forced = await fc.ok("GET", "/fapi/v1/forceOrders", {"symbol": "BTCUSDT"})
     assert forced[0]["orderId"] == liq["i"] and forced[0]["type"] == "LIQUIDATION"
     assert await fc.ok("GET", "/fapi/v3/positionRisk") == []

@@ -13,6 +13,11 @@ is at or above the trigger, SELL at or below; ``TAKE_PROFIT``/``TAKE_PROFIT_MARK
 way round. ``TRAILING_STOP_MARKET`` activates when the price reaches ``activatePrice`` (BUY at
 or below, SELL at or above; default: the price at placement), then follows the lowest (BUY) or
 highest (SELL) price and triggers on a reversal of ``callbackRate`` percent.
+
+Price protection (``priceProtect=TRUE``, which Binance documents for ``STOP``/``STOP_MARKET``
+and ``TAKE_PROFIT``/``TAKE_PROFIT_MARKET``): a reached trigger is held back while the last price
+and the mark price differ by more than the symbol's ``triggerProtect`` share of the mark; the
+order stays ``NEW`` and triggers at the first step the two are close enough again.
 """
 
 from __future__ import annotations
@@ -25,10 +30,16 @@ from decimal import Decimal
 from ..keys import ApiKey
 from ..types import AccountId
 
-__all__ = ["FINAL_ALGO", "AlgoBook", "AlgoOrder", "crossed"]
+__all__ = ["FINAL_ALGO", "PROTECTABLE", "AlgoBook", "AlgoOrder", "crossed", "diverged"]
 
 FINAL_ALGO = frozenset({"FINISHED", "CANCELED", "REJECTED", "EXPIRED"})
 _HUNDRED = Decimal(100)
+PROTECTABLE = frozenset({"STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET"})
+
+
+def diverged(last: Decimal, mark: Decimal, threshold: Decimal) -> bool:
+    """True when the last price is more than ``threshold`` (a share) away from the mark."""
+    return mark > 0 and abs(last - mark) > threshold * mark
 
 
 def crossed(order_type: str, side: str, trigger: Decimal, price: Decimal) -> bool:
@@ -98,6 +109,14 @@ class AlgoOrder:
                 self.activate_price < price if self.side == "BUY" else self.activate_price > price
             )
         return crossed(self.order_type, self.side, self.trigger_price, price)
+
+    def held_back(self, last: Decimal, mark: Decimal, threshold: Decimal) -> bool:
+        """True when price protection stops this order triggering now (module docstring)."""
+        return (
+            self.price_protect
+            and self.order_type in PROTECTABLE
+            and diverged(last, mark, threshold)
+        )
 
     def observe(self, price: Decimal) -> bool:
         """Feed the working price; return True when the order triggers now."""

@@ -12,7 +12,8 @@ an isolated position when its isolated wallet + unrealised PnL is. Before that, 
 ratio (maintenance / margin balance) first reaches :data:`MARGIN_CALL_RATIO`, the account gets
 ``MARGIN_CALL``. The engine takes a liquidated position over: the account's open orders on the
 symbol are canceled, then an IOC taker order owned by the account, client id ``autoclose-<ms>``,
-closes it on the book (``ORDER_TRADE_UPDATE`` with ``o: LIQUIDATION``, ``x: CALCULATED``); the
+closes it on the book (``ORDER_TRADE_UPDATE`` with ``o: LIQUIDATION``: ``x: NEW``, as Binance
+documents it, then ``x: CALCULATED`` per fill); the
 public ``forceOrder`` reports it and the account's ``forceOrders`` history keeps it. Whatever
 the book could not absorb is taken over by the insurance fund at the mark price.
 """

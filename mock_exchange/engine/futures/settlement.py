@@ -290,8 +290,6 @@ class FuturesSettlement:
             return []
         liquidation = info.display_type == "LIQUIDATION"
         if ev.execution != "TRADE" or ev.trade is None:
-            if liquidation and ev.execution == "NEW":
-                return []  # a liquidation order is reported by its executions only
             return [self._update(ev, info, now)]
         trade = ev.trade
         m = self.engine.market(record.symbol)
