@@ -3,7 +3,8 @@
 Funding: at each funding time every open position pays or receives ``position notional at the
 mark * funding rate`` (a long pays a positive rate). The payment moves the wallet (and the
 isolated wallet of an isolated position), is an ``income`` row ``FUNDING_FEE``, and is reported
-as ``ACCOUNT_UPDATE`` with ``m: FUNDING_FEE`` and ``S`` the symbol: balances only for a cross
+as ``ACCOUNT_UPDATE`` with ``m: FUNDING_FEE``, ``S`` the symbol and the payment as the balance's
+``bc`` (funding is neither PnL nor commission): balances only for a cross
 position, balances and the position for an isolated one (reference 6.5).
 
 Liquidation: an account's cross positions of one margin asset are liquidated when the cross
@@ -73,6 +74,7 @@ def settle_funding(
                     [pos.margin_asset],
                     [pos] if isolated else [],
                     st.marks,
+                    change=payment,
                     symbol=pos.symbol,
                 )
             )

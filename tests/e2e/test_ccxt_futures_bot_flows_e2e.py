@@ -1,0 +1,93 @@
+"""Unmodified ccxt.pro ``binanceusdm`` run as a futures bot runs it: user-data watches open
+while positions are opened and the emulator clock moves. Each test pins a flow that went wrong
+against the emulator before it matched Binance. URLs rewritten only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from mock_exchange import MockExchange, ServerConfig
+from tests.e2e.test_ccxt_e2e import redirect
+from tests.e2e.test_futures_ccxt_e2e import private_connections
+
+ccxtpro = pytest.importorskip("ccxt.pro")
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+SWAP = "BTC/USDT:USDT"
+KEY, SECRET = "ccxtFuturesBotKey", "ccxtFuturesBotSecret"
+TIMEOUT = 20
+FUNDING_PERIOD_MS = 8 * 3600_000
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def mx() -> AsyncIterator[MockExchange]:
+    """An emulator on a running clock with a funded USD-M account and no background flow."""
+    async with MockExchange(config=ServerConfig(seed=21, rate=0, warmup_ms=0)) as emulator:
+        emulator.add_account(api_key=KEY, secret=SECRET, futures_balances={"USDT": "100000"})
+        yield emulator
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def ex(mx: MockExchange) -> AsyncIterator[Any]:
+    """ccxt.pro binanceusdm with the account's keys, URLs rewritten."""
+    exchange = ccxtpro.binanceusdm(
+        {
+            "apiKey": KEY,
+            "secret": SECRET,
+            "enableRateLimit": False,
+            "options": {"fetchCurrencies": False, "fetchMargins": False},
+        }
+    )
+    redirect(exchange, mx)
+    try:
+        await asyncio.wait_for(exchange.load_markets(), TIMEOUT)
+        yield exchange
+    finally:
+        with contextlib.suppress(Exception):
+            await exchange.close()
+
+
+async def run(coro: Any) -> Any:
+    return await asyncio.wait_for(coro, TIMEOUT)
+
+
+async def watch_until(watch: Callable[[], Any], done: Callable[[Any], bool]) -> Any:
+    """Keep calling ``watch`` (a ccxt watch_*) until what it returns satisfies ``done``."""
+
+    async def loop() -> Any:
+        while True:
+            got = await watch()
+            if done(got):
+                return got
+
+    return await run(loop())
+
+
+async def test_funding_fee_balance_change_is_the_payment(ex: Any, mx: MockExchange) -> None:
+    """watch_balance sees the funding settlement as ``ACCOUNT_UPDATE m: FUNDING_FEE`` whose
+    ``bc`` is the payment (the income row's amount), as Binance's frames carry it."""
+    now = mx.clock.now_ms()
+    funding_at = (now // FUNDING_PERIOD_MS + 1) * FUNDING_PERIOD_MS
+    mx.clock.advance(funding_at - now - 30_000)  # half a minute before the funding time
+    await run(ex.load_time_difference())  # ccxt's own clock sync (the clock jumped ahead)
+    opened = private_connections(mx)
+    funded = asyncio.ensure_future(
+        watch_until(ex.watch_balance, lambda b: b["info"]["a"]["m"] == "FUNDING_FEE")
+    )
+    await run(opened.get())  # the user-data stream is connected
+    await run(ex.create_order(SWAP, "market", "buy", 0.02))
+    mx.clock.advance(60_000)
+    balance = await funded
+    (row,) = balance["info"]["a"]["B"]
+    await run(ex.load_time_difference())
+    (income,) = await run(ex.fetch_funding_history(SWAP))
+    assert row["a"] == "USDT" and float(row["bc"]) == income["amount"] != 0
+    assert float(row["wb"]) == balance["USDT"]["total"]
