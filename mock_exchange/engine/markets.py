@@ -69,9 +69,14 @@ PERPETUAL_DELIVERY = 4133404800000  # Binance's "never" delivery date for perpet
 
 
 def fmt(value: Decimal, places: int) -> str:
-    """Format a decimal the way Binance does: fixed point, exactly ``places`` decimals."""
+    """Format a decimal the way Binance does: fixed point, exactly ``places`` decimals.
+
+    Zero is never signed: Binance's decimals have no negative zero, so a short's unrealised
+    PnL at its entry price reads ``0.00000000``, not ``-0.00000000``.
+    """
     quantum = Decimal(1).scaleb(-places)
-    return f"{value.quantize(quantum):f}"
+    rounded = value.quantize(quantum)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:f}"
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,16 @@ async def watch_until(watch: Callable[[], Any], done: Callable[[Any], bool]) -> 
     return await run(loop())
 
 
+async def stream_connected(ex: Any, opened: asyncio.Queue[Any]) -> None:
+    """Wait until ccxt's user-data stream is connected: the one already open, else the next
+    one the emulator accepts (``opened`` from :func:`private_connections`)."""
+    for url, client in ex.clients.items():
+        if "listenKey" in url:
+            await run(client.connected)
+            return
+    await run(opened.get())
+
+
 async def test_funding_fee_balance_change_is_the_payment(ex: Any, mx: MockExchange) -> None:
     """watch_balance sees the funding settlement as ``ACCOUNT_UPDATE m: FUNDING_FEE`` whose
     ``bc`` is the payment (the income row's amount), as Binance's frames carry it."""
@@ -91,3 +101,21 @@ async def test_funding_fee_balance_change_is_the_payment(ex: Any, mx: MockExchan
     (income,) = await run(ex.fetch_funding_history(SWAP))
     assert row["a"] == "USDT" and float(row["bc"]) == income["amount"] != 0
     assert float(row["wb"]) == balance["USDT"]["total"]
+
+
+async def test_short_at_its_entry_price_has_unsigned_zero_pnl(ex: Any, mx: MockExchange) -> None:
+    """A short opened at the mark price shows unrealised PnL ``0.00000000`` in positionRisk and
+    in the stream's ``up``, never ``-0.00000000`` (Binance's decimals have no negative zero)."""
+    symbol = "ETH/USDT:USDT"
+    opened = private_connections(mx)
+    positions = asyncio.ensure_future(
+        watch_until(lambda: ex.watch_positions([symbol]), lambda ps: any(ps))
+    )
+    await asyncio.sleep(0)  # the watcher is registered
+    await stream_connected(ex, opened)
+    await run(ex.create_order(symbol, "market", "sell", 0.5))
+    (streamed,) = [p for p in await positions if p["symbol"] == symbol]
+    (held,) = [p for p in await run(ex.fetch_positions([symbol])) if p["contracts"]]
+    assert held["side"] == "short" and held["entryPrice"] == held["markPrice"]  # no PnL yet
+    assert held["info"]["unRealizedProfit"] == "0.00000000"
+    assert streamed["info"]["up"] == "0.00000000"
