@@ -4,10 +4,11 @@ Binance modifies only LIMIT orders: the new price and quantity replace the old o
 order works again at its new price (it loses its time priority, and trades if the new price
 crosses: :meth:`Engine.requeue <mock_exchange.engine.core.Engine.requeue>`); the account gets
 ``ORDER_TRADE_UPDATE`` with ``x: AMENDMENT`` (status unchanged), then any fills. Unchanged
-price and quantity are ``-5027 No need to modify the order.``; a quantity at or below what
-was executed, or a price that fails the filters, is refused; a post-only (``GTX``) order whose
-new price would take is ``-5022``. Every modify is kept for ``GET orderAmendment`` (newest
-first, ``limit`` default 50, max 100).
+price and quantity are ``-5027 No need to modify the order.``; a price or quantity that fails
+the filters is refused and the order stays; a quantity at or below what was executed, or a
+post-only (``GTX``) order whose new price would take, cancels the order (the modify answer
+shows it ``CANCELED``), as Binance's modify docs say. Every modify is kept for
+``GET orderAmendment`` (newest first, ``limit`` default 50, max 100).
 """
 
 from __future__ import annotations
@@ -78,18 +79,17 @@ def _modify(view: FuturesView, params: Params) -> dict[str, Any]:
         None,
         info.reduce_only,
     )
-    if quantity <= record.executed_qty:
-        raise ExchangeError(-4003, "Quantity less than zero.")
     if quantity == record.orig_qty and price == record.price:
         raise ExchangeError(-5027, "No need to modify the order.")
-    if info.time_in_force == "GTX" and _would_take(
-        view, _spec(record, quantity, price, match), price
+    if quantity <= record.executed_qty or (
+        info.time_in_force == "GTX"
+        and _would_take(view, _spec(record, quantity, price, match), price)
     ):
-        raise ExchangeError(
-            -5022,
-            "Due to the order could not be executed as maker, the Post Only order will be "
-            "rejected.",
-        )
+        # Binance's modify docs: the amendment cancels the order in these two cases
+        _, canceled = call.engine.cancel_order(record.symbol, record.order_id, call.now)
+        call.emit(call.venue, canceled)
+        final = call.engine.order(record.order_id) or record
+        return fp.order_object(m, final, info, shape="modify")
     if not call.engine.is_resting(record):
         raise _no_order()
     info = dataclasses.replace(info, modify_count=info.modify_count + 1)

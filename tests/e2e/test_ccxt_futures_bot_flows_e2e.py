@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -119,3 +120,41 @@ async def test_short_at_its_entry_price_has_unsigned_zero_pnl(ex: Any, mx: MockE
     assert held["side"] == "short" and held["entryPrice"] == held["markPrice"]  # no PnL yet
     assert held["info"]["unRealizedProfit"] == "0.00000000"
     assert streamed["info"]["up"] == "0.00000000"
+
+
+async def test_edit_below_the_filled_amount_cancels_the_order(ex: Any, mx: MockExchange) -> None:
+    """edit_order to an amount at or below what a partly filled order executed cancels it, as
+    Binance's modify docs say (not an error), and watch_orders sees it canceled."""
+    symbol = "ETH/USDT:USDT"
+    ask = mx.exchange.engine("usdm").book("ETHUSDT").levels("SELL")[0]
+    placed = await run(ex.create_order(symbol, "limit", "sell", 1, float(ask[0])))
+    # a buyer takes the whole best level and 0.4 of ours (we queue behind it)
+    mx.place_order("ETHUSDT", "BUY", "LIMIT", venue="usdm", quantity=ask[1] + Decimal("0.4"),
+                   price=ask[0], time_in_force="IOC")  # fmt: skip
+    opened = private_connections(mx)
+    watching = asyncio.ensure_future(
+        watch_until(
+            lambda: ex.watch_orders(symbol),
+            lambda os: any(o["id"] == placed["id"] and o["status"] == "canceled" for o in os),
+        )
+    )
+    await asyncio.sleep(0)  # the watcher is registered
+    await stream_connected(ex, opened)
+    edited = await run(ex.edit_order(placed["id"], symbol, "limit", "sell", 0.3, float(ask[0])))
+    assert edited["status"] == "canceled" and edited["filled"] == 0.4
+    await watching
+    fetched = await run(ex.fetch_order(placed["id"], symbol))
+    assert fetched["status"] == "canceled" and fetched["filled"] == 0.4
+
+
+async def test_edit_that_would_take_cancels_a_post_only_order(ex: Any, mx: MockExchange) -> None:
+    """edit_order moving a post-only (GTX) order to a price that would take cancels it, as
+    Binance's modify docs say, instead of answering -5022 and leaving it resting."""
+    symbol = "ETH/USDT:USDT"
+    book = mx.exchange.engine("usdm").book("ETHUSDT")
+    bid, ask = book.levels("BUY")[0][0], book.levels("SELL")[0][0]
+    placed = await run(ex.create_order(symbol, "limit", "buy", 0.1, float(bid), {"postOnly": True}))
+    assert placed["status"] == "open"
+    edited = await run(ex.edit_order(placed["id"], symbol, "limit", "buy", 0.1, float(ask)))
+    assert edited["status"] == "canceled" and edited["filled"] == 0
+    assert await run(ex.fetch_open_orders(symbol)) == []
