@@ -79,3 +79,23 @@ async def test_banned_ws_api_session_order_is_refused_and_not_placed(mx: MockExc
     finally:
         await conn.close_connection(close_session=True)
     assert mx.account_state("sdkBanEd")["openOrders"] == []
+
+
+def _usdm_rest(mx: MockExchange, key: str, secret: str) -> Any:
+    config = usdm.ConfigurationRestAPI(
+        api_key=key, api_secret=secret, base_path=mx.url("https://fapi.binance.com"), retries=0
+    )
+    return usdm.DerivativesTradingUsdsFutures(config_rest_api=config).rest_api
+
+
+async def test_usdm_sdk_parses_symbol_configuration(mx: MockExchange) -> None:
+    """GET /fapi/v1/symbolConfig parses into the SDK's model: ``isAutoAddMargin`` is a JSON
+    boolean there (Binance's USD-M page), unlike positionRisk's string."""
+    signer = hmac_signer("sdkCfgKey", "sdkCfgSecret")
+    mx.add_account(signer.registration(futuresBalances={"USDT": "1000"}))
+    api = _usdm_rest(mx, "sdkCfgKey", "sdkCfgSecret")
+    await asyncio.to_thread(api.change_initial_leverage, symbol="BTCUSDT", leverage=7)
+    rows = (await asyncio.to_thread(api.symbol_configuration, symbol="BTCUSDT")).data()
+    # the SDK falls back to the raw list when its model rejects the payload
+    assert type(rows[0]).__name__ == "SymbolConfigurationResponse"
+    assert (rows[0].symbol, rows[0].leverage, rows[0].is_auto_add_margin) == ("BTCUSDT", 7, False)
