@@ -20,6 +20,8 @@ usdm = pytest.importorskip(
 )
 errors: Any = pytest.importorskip("binance_common.errors")
 
+TIMEOUT = 20
+
 
 @pytest.fixture
 async def mx() -> AsyncIterator[MockExchange]:
@@ -99,3 +101,30 @@ async def test_usdm_sdk_parses_symbol_configuration(mx: MockExchange) -> None:
     # the SDK falls back to the raw list when its model rejects the payload
     assert type(rows[0]).__name__ == "SymbolConfigurationResponse"
     assert (rows[0].symbol, rows[0].leverage, rows[0].is_auto_add_margin) == ("BTCUSDT", 7, False)
+
+
+async def test_spot_streams_several_subscriptions_and_unsubscribe(mx: MockExchange) -> None:
+    """binance-sdk-spot's streams module holds several subscriptions on one connection, lists
+    them, and after unsubscribing one the emulator stops sending it and lists the rest."""
+    client = spot.Spot(
+        config_ws_streams=spot.ConfigurationWebSocketStreams(
+            stream_url=mx.url("wss://stream.binance.com:9443")
+        )
+    )
+    conn = await client.websocket_streams.create_connection()
+    try:
+        trade = await conn.trade(symbol="btcusdt")
+        book = await conn.book_ticker(symbol="btcusdt")
+        depth = await conn.partial_book_depth(symbol="ethusdt", levels=5, update_speed="100ms")
+        listed = await conn.list_subscribe()
+        assert set(listed["result"]) == {
+            "btcusdt@trade",
+            "btcusdt@bookTicker",
+            "ethusdt@depth5@100ms",
+        }
+        await trade.unsubscribe()
+        listed = await conn.list_subscribe()  # answered after the UNSUBSCRIBE: same socket
+        assert set(listed["result"]) == {"btcusdt@bookTicker", "ethusdt@depth5@100ms"}
+        assert book is not None and depth is not None
+    finally:
+        await conn.close_connection(close_session=True)
