@@ -55,8 +55,9 @@ _DOWN = Decimal("0.95")
 
 
 def not_required(name: str) -> ExchangeError:
-    """-1106: a parameter sent when not required."""
-    return ExchangeError(-1106, f"Parameter '{name}' sent when not required.")
+    """-1106: a parameter sent when not required. Binance's futures API names the parameter
+    in lower case (``'reduceonly'``, ``'stopprice'``, as observed), unlike spot."""
+    return ExchangeError(-1106, f"Parameter '{name.lower()}' sent when not required.")
 
 
 def _decimal(params: Params, name: str) -> Decimal | None:
