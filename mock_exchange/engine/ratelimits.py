@@ -83,6 +83,18 @@ class WeightLimiter:
         c.used += weight
         return c.used
 
+    def admit(self, key: str, now: int) -> None:
+        """Refuse ``key`` before its request runs: 418 while banned, 429 (a refusal, counting
+        towards the ban) with no weight left in the window. A request is checked here first,
+        so a refused order is never placed; its own weight is charged after it ran.
+
+        Raises:
+            RateLimitError: as :meth:`charge` does.
+        """
+        c = self._caller(key, now)
+        if now < c.banned_until or (self.enabled and c.used >= self.limit):
+            self.charge(key, 1, now)
+
     def _over_limit(self, c: _Caller, now: int) -> RateLimitError:
         return RateLimitError(
             f"Too much request weight used; current limit is {self.limit} request weight "

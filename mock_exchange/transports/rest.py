@@ -180,6 +180,7 @@ def rest_answer(
     try:
         if forced is not None:
             raise forced
+        limiter.admit(caller, call.now)
         principal = authorize(
             access,
             call.credentials,

@@ -414,6 +414,7 @@ class WsApiSession:
             raise ExchangeError(-1020, "This operation is not supported.")
         if forced is not None:
             raise forced
+        self.limiter.admit(self.caller, call.now)
         principal = authorize(
             entry.access,
             req.credentials,

@@ -85,3 +85,41 @@ async def test_futures_parameter_not_required_names_it_in_lower_case(pb: Any) ->
         )
     assert refused.value.code == -1106
     assert refused.value.message == "Parameter 'stopprice' sent when not required."
+
+
+async def test_a_banned_caller_places_no_order_over_rest_or_the_ws_api() -> None:
+    """Once the IP is banned (418) or out of weight (429), python-binance's orders over REST and
+    the WS API are refused before they run: the account has no open order afterwards."""
+    async with MockExchange(config=ServerConfig(seed=6, rate=0, warmup_ms=0)) as mx:
+        mx.add_account({"apiKey": KEY, "secret": SECRET, "balances": {"USDT": "10000"}})
+        client_class: Any = binance.AsyncClient
+        original = client_class.WS_API_URL
+        client_class.WS_API_URL = mx.url("wss://ws-api.binance.com/ws-api/v3")
+        try:
+            client: Any = client_class(api_key=KEY, api_secret=SECRET)
+        finally:
+            client_class.WS_API_URL = original
+        client.API_URL = mx.url("https://api.binance.com/api")
+        try:
+            statuses = []
+            while not statuses or statuses[-1] != 418:  # 80 weight each: 429s, then the ban
+                try:
+                    await client.get_open_orders()
+                    statuses.append(200)
+                except binance.exceptions.BinanceAPIException as refused:
+                    statuses.append(refused.status_code)
+                    assert refused.code == -1003
+            assert 429 in statuses and len(statuses) < 100
+            order = {"symbol": "BTCUSDT", "side": "BUY", "quantity": "0.001", "price": "80000"}
+            with pytest.raises(binance.exceptions.BinanceAPIException) as rest:
+                await client.order_limit_buy(**order)
+            assert (rest.value.status_code, rest.value.code) == (418, -1003)
+            with pytest.raises(binance.exceptions.BinanceAPIException) as ws:
+                await client.ws_create_order(type="LIMIT", timeInForce="GTC", **order)
+            assert (ws.value.status_code, ws.value.code) == (418, -1003)
+            with pytest.raises(binance.exceptions.BinanceAPIException) as lookup:
+                await client.ws_get_order(symbol="BTCUSDT", orderId=1)
+            assert lookup.value.status_code == 418  # not the -2013 the lookup would answer
+            assert mx.account_state(KEY)["openOrders"] == []
+        finally:
+            await client.close_connection()
