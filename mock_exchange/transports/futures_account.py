@@ -513,7 +513,8 @@ def income(call: PrivateCall) -> tuple[Any, int]:
 
 
 def user_trades(call: PrivateCall) -> tuple[Any, int]:
-    """``GET /fapi/v1/userTrades``: the account's fills of a symbol."""
+    """``GET /fapi/v1/userTrades``: the account's fills of a symbol (weight 5, default limit
+    500); COIN-M by ``symbol`` or ``pair`` (weight 20 or 40, default limit 50)."""
     fa = futures_account(call.account, call.venue)
     params = call.params
     symbols = FuturesView(call).queried_symbols(required=True) or []
@@ -525,13 +526,14 @@ def user_trades(call: PrivateCall) -> tuple[Any, int]:
     if order_id is not None:
         rows = [t for t in rows if t.order_id == order_id]
     from_id = params.integer("fromId")
+    default, weight = (500, 5) if call.venue == "usdm" else (50, 40 if by_pair else 20)
     if from_id is not None:
         rows = [t for t in rows if t.trade_id >= from_id]
-        rows = rows[: params.limit(500, 1000)]
+        rows = rows[: params.limit(default, 1000)]
     else:
-        rows = _window(call, rows, lambda t: t.time, 500, 1000)
+        rows = _window(call, rows, lambda t: t.time, default, 1000)
     markets = call.engine.markets
-    return [fp.user_trade_row(markets[t.symbol], t) for t in rows], 5
+    return [fp.user_trade_row(markets[t.symbol], t) for t in rows], weight
 
 
 def force_orders(call: PrivateCall) -> tuple[Any, int]:
