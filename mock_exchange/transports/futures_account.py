@@ -21,7 +21,7 @@ from ..engine.futures.settlement import FuturesSettlement
 from ..engine.markets import Market, fmt
 from ..errors import ExchangeError
 from . import futures_payloads as fp
-from .params import either_mandatory
+from .params import either_mandatory, mandatory
 from .private import PrivateCall
 
 __all__ = [
@@ -88,15 +88,18 @@ class FuturesView:
         neither is ``required``.
 
         Raises:
-            ExchangeError: -1128 when both are sent, -1102 when a required one is missing.
+            ExchangeError: -1128 when both are sent, -1102 when a required one is missing
+                (USD-M ``userTrades`` and ``allOrders`` need ``symbol``, as on Binance).
         """
         params = self.call.params
         pair = params.text("pair") if self.call.venue == "coinm" else None
         if pair is None:
             if not (params.has("symbol") or required):
                 return None
-            if self.call.venue == "coinm" and not params.has("symbol"):
-                raise either_mandatory("symbol", "pair")
+            if not params.has("symbol"):  # required: USD-M needs the symbol
+                if self.call.venue == "coinm":
+                    raise either_mandatory("symbol", "pair")
+                raise mandatory("symbol")
             return self.symbols()
         if params.has("symbol"):
             raise ExchangeError(-1128, "Combination of optional parameters invalid.")

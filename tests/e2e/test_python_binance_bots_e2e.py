@@ -140,3 +140,15 @@ async def test_coin_m_account_trades_weigh_and_page_as_binance_documents(pb: Any
         assert len(trades) == 50
     assert weights == [20, 40]
     assert len(await pb.futures_coin_account_trades(symbol="BTCUSD_PERP", limit=100)) == 51
+
+
+async def test_usdm_history_queries_need_a_symbol(pb: Any) -> None:
+    """USD-M ``userTrades`` and ``allOrders`` without ``symbol`` are -1102, as on Binance
+    (where the parameter is mandatory), not every symbol's history."""
+    for query in (pb.futures_account_trades, pb.futures_get_all_orders):
+        with pytest.raises(binance.exceptions.BinanceAPIException) as refused:
+            await query()
+        assert (refused.value.status_code, refused.value.code) == (400, -1102)
+        assert refused.value.message == (
+            "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."
+        )
