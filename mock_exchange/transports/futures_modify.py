@@ -22,7 +22,7 @@ from ..engine.orders import OrderRecord
 from ..errors import ExchangeError
 from . import futures_payloads as fp
 from .futures_account import FuturesView
-from .futures_order_params import NewFuturesOrder, check_filters
+from .futures_order_params import NewFuturesOrder, check_filters, post_only_rejected
 from .futures_orders import _error, _find, _json_list, _match_price, _no_order, _would_take
 from .params import Params
 from .private import PrivateCall
@@ -85,11 +85,7 @@ def _modify(view: FuturesView, params: Params) -> dict[str, Any]:
     if info.time_in_force == "GTX" and _would_take(
         view, _spec(record, quantity, price, match), price
     ):
-        raise ExchangeError(
-            -5022,
-            "Due to the order could not be executed as maker, the Post Only order will be "
-            "rejected.",
-        )
+        raise post_only_rejected()
     if not call.engine.is_resting(record):
         raise _no_order()
     info = dataclasses.replace(info, modify_count=info.modify_count + 1)

@@ -152,3 +152,25 @@ async def test_usdm_history_queries_need_a_symbol(pb: Any) -> None:
         assert refused.value.message == (
             "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."
         )
+
+
+async def test_futures_gtx_and_fok_refusals_say_the_order_is_not_recorded(
+    pb: Any, mx: MockExchange
+) -> None:
+    """A post-only order that would take (-5022) and a FOK that cannot fill (-5021) are
+    refused with Binance's full texts, which say the order is not kept, and indeed it is not."""
+    ask = mx.exchange.engine("usdm").book("BTCUSDT").best_ask()
+    assert ask is not None
+    order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "price": str(ask[0])}
+    cases = [
+        ("GTX", "0.01", -5022, "Due to the order could not be executed as maker, the Post Only "
+         "order will be rejected. The order will not be recorded in the order history"),
+        ("FOK", "500", -5021, "Due to the order could not be filled immediately, the FOK order "
+         "has been rejected. The order will not be recorded in the order history"),
+    ]  # fmt: skip
+    for tif, quantity, code, text in cases:
+        with pytest.raises(binance.exceptions.BinanceAPIException) as refused:
+            await pb.futures_create_order(timeInForce=tif, quantity=quantity, **order)
+        assert (refused.value.code, refused.value.message) == (code, text)
+    kept = await pb.futures_get_all_orders(symbol="BTCUSDT")
+    assert all(o["timeInForce"] not in ("GTX", "FOK") for o in kept)
