@@ -339,7 +339,8 @@ def cancel_all(call: PrivateCall) -> tuple[Any, int]:
 
 
 def all_orders(call: PrivateCall) -> tuple[Any, int]:
-    """``GET /fapi/v1/allOrders``: the account's orders of a symbol, oldest first."""
+    """``GET /fapi/v1/allOrders``: the account's orders of a symbol, oldest first (weight 5;
+    COIN-M 20 by ``symbol``, 40 by ``pair``, as Binance documents)."""
     view = FuturesView(call)
     params = call.params
     symbols = view.queried_symbols(required=True) or []
@@ -358,7 +359,11 @@ def all_orders(call: PrivateCall) -> tuple[Any, int]:
     ]
     limit = params.limit(500, 1000)
     rows = rows[:limit] if order_id is not None or start is not None else rows[-limit:]
-    return [fp.order_object(view.markets[r.symbol], r, view.st.info[r.order_id]) for r in rows], 5
+    by_pair = call.venue == "coinm" and params.has("pair")
+    weight = 5 if call.venue == "usdm" else 40 if by_pair else 20  # COIN-M: 20 / 40 by pair
+    return [
+        fp.order_object(view.markets[r.symbol], r, view.st.info[r.order_id]) for r in rows
+    ], weight
 
 
 def _error(err: ExchangeError) -> dict[str, Any]:

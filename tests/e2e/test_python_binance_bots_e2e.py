@@ -127,7 +127,7 @@ async def test_a_banned_caller_places_no_order_over_rest_or_the_ws_api() -> None
 
 async def test_coin_m_account_trades_weigh_and_page_as_binance_documents(pb: Any) -> None:
     """COIN-M userTrades weighs 20 by symbol and 40 by pair and returns the newest 50 fills
-    by default (USD-M: 5 and 500)."""
+    by default (USD-M: 5 and 500); allOrders weighs 20 and 40 likewise."""
     for _ in range(51):
         await pb.futures_coin_create_order(
             symbol="BTCUSD_PERP", side="BUY", type="MARKET", quantity="1"
@@ -139,6 +139,12 @@ async def test_coin_m_account_trades_weigh_and_page_as_binance_documents(pb: Any
         weights.append(int(pb.response.headers["X-MBX-USED-WEIGHT-1M"]) - used)
         assert len(trades) == 50
     assert weights == [20, 40]
+    order_weights = []
+    for query in ({"symbol": "BTCUSD_PERP"}, {"pair": "BTCUSD"}):
+        used = int(pb.response.headers["X-MBX-USED-WEIGHT-1M"])
+        await pb.futures_coin_get_all_orders(**query)
+        order_weights.append(int(pb.response.headers["X-MBX-USED-WEIGHT-1M"]) - used)
+    assert order_weights == [20, 40]
     assert len(await pb.futures_coin_account_trades(symbol="BTCUSD_PERP", limit=100)) == 51
 
 
