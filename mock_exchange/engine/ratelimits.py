@@ -74,26 +74,32 @@ class WeightLimiter:
         if now < c.banned_until:
             raise self.banned(c, now)
         if self.enabled and c.used + weight > self.limit:
-            c.refusals += 1
-            if c.refusals > self.ban_after:
-                c.bans += 1
-                c.banned_until = now + min(self.ban_ms * 2 ** (c.bans - 1), _MAX_BAN_MS)
-                raise self.banned(c, now)
-            raise self._over_limit(c, now)
+            raise self._refuse(c, now)
         c.used += weight
         return c.used
 
     def admit(self, key: str, now: int) -> None:
-        """Refuse ``key`` before its request runs: 418 while banned, 429 (a refusal, counting
-        towards the ban) with no weight left in the window. A request is checked here first,
-        so a refused order is never placed; its own weight is charged after it ran.
+        """Refuse a request before it runs: 418 while banned, 429 when no weight is left.
+
+        Binance checks the limit before it acts, so a refused order is never placed.
 
         Raises:
-            RateLimitError: as :meth:`charge` does.
+            RateLimitError: 418 while banned, 429 when the window's weight is used up.
         """
         c = self._caller(key, now)
-        if now < c.banned_until or (self.enabled and c.used >= self.limit):
-            self.charge(key, 1, now)
+        if now < c.banned_until:
+            raise self.banned(c, now)
+        if self.enabled and c.used >= self.limit:
+            raise self._refuse(c, now)
+
+    def _refuse(self, c: _Caller, now: int) -> RateLimitError:
+        """Count a refusal; the 418 once more than ``ban_after`` in one window, else the 429."""
+        c.refusals += 1
+        if c.refusals > self.ban_after:
+            c.bans += 1
+            c.banned_until = now + min(self.ban_ms * 2 ** (c.bans - 1), _MAX_BAN_MS)
+            return self.banned(c, now)
+        return self._over_limit(c, now)
 
     def _over_limit(self, c: _Caller, now: int) -> RateLimitError:
         return RateLimitError(

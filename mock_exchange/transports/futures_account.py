@@ -465,7 +465,7 @@ def symbol_config(call: PrivateCall) -> tuple[Any, int]:
             {
                 "symbol": symbol,
                 "marginType": s.margin_type,
-                "isAutoAddMargin": "false",
+                "isAutoAddMargin": False,
                 "leverage": s.leverage,
                 "maxNotionalValue": fmt(view.st.brackets.max_notional(s.leverage), 0),
             }

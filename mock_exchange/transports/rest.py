@@ -174,7 +174,8 @@ def rest_answer(
     The request is authorised first (:func:`~mock_exchange.transports.auth.authorize`). A
     refused request costs the weight its error carries (a market-data query computes it from
     the parameters) or else ``error_weight``; ``headers`` adds headers to a successful answer
-    (``X-MBX-ORDER-COUNT-*``). ``forced`` answers with that error instead (a control fault).
+    (``X-MBX-ORDER-COUNT-*``). ``forced`` answers with that error instead (a control fault). A
+    banned caller, or one whose window is spent, is refused before anything runs.
     """
     caller = call.request.remote
     try:
