@@ -255,8 +255,14 @@ class Emulator:
     def publish(self, venue: MarketKind, events: list[EngineEvent]) -> None:
         """Publish engine ``events`` of ``venue``: futures fills settle into positions first;
         then market streams, spot user data to the subscriptions of each event's account, and
-        futures user data to the account's listen-key streams."""
-        self._publish(venue, events, self.clock.now_ms())
+        futures user data to the account's listen-key streams.
+
+        They are published at the time the engine gave them (the request's time), not at
+        the clock's reading now: the clock may have moved while the request was handled, and
+        one fill must carry one time in REST answers, ``income`` and the events.
+        """
+        times = [t for e in events if isinstance(t := getattr(e, "time", None), int) and t > 0]
+        self._publish(venue, events, max(times) if times else self.clock.now_ms())
 
     def _publish(self, venue: MarketKind, events: list[EngineEvent], now: int) -> None:
         settlement = self.exchange.futures.get(venue)

@@ -21,7 +21,7 @@ from ..engine.futures.settlement import FuturesSettlement
 from ..engine.markets import Market, fmt
 from ..errors import ExchangeError
 from . import futures_payloads as fp
-from .params import either_mandatory
+from .params import either_mandatory, mandatory
 from .private import PrivateCall
 
 __all__ = [
@@ -88,15 +88,18 @@ class FuturesView:
         neither is ``required``.
 
         Raises:
-            ExchangeError: -1128 when both are sent, -1102 when a required one is missing.
+            ExchangeError: -1128 when both are sent, -1102 when a required one is missing
+                (USD-M ``userTrades`` and ``allOrders`` need ``symbol``, as on Binance).
         """
         params = self.call.params
         pair = params.text("pair") if self.call.venue == "coinm" else None
         if pair is None:
             if not (params.has("symbol") or required):
                 return None
-            if self.call.venue == "coinm" and not params.has("symbol"):
-                raise either_mandatory("symbol", "pair")
+            if not params.has("symbol"):  # required: USD-M needs the symbol
+                if self.call.venue == "coinm":
+                    raise either_mandatory("symbol", "pair")
+                raise mandatory("symbol")
             return self.symbols()
         if params.has("symbol"):
             raise ExchangeError(-1128, "Combination of optional parameters invalid.")
@@ -513,7 +516,8 @@ def income(call: PrivateCall) -> tuple[Any, int]:
 
 
 def user_trades(call: PrivateCall) -> tuple[Any, int]:
-    """``GET /fapi/v1/userTrades``: the account's fills of a symbol."""
+    """``GET /fapi/v1/userTrades``: the account's fills of a symbol (weight 5, default limit
+    500); COIN-M by ``symbol`` or ``pair`` (weight 20 or 40, default limit 50)."""
     fa = futures_account(call.account, call.venue)
     params = call.params
     symbols = FuturesView(call).queried_symbols(required=True) or []
@@ -525,13 +529,14 @@ def user_trades(call: PrivateCall) -> tuple[Any, int]:
     if order_id is not None:
         rows = [t for t in rows if t.order_id == order_id]
     from_id = params.integer("fromId")
+    default, weight = (500, 5) if call.venue == "usdm" else (50, 40 if by_pair else 20)
     if from_id is not None:
         rows = [t for t in rows if t.trade_id >= from_id]
-        rows = rows[: params.limit(500, 1000)]
+        rows = rows[: params.limit(default, 1000)]
     else:
-        rows = _window(call, rows, lambda t: t.time, 500, 1000)
+        rows = _window(call, rows, lambda t: t.time, default, 1000)
     markets = call.engine.markets
-    return [fp.user_trade_row(markets[t.symbol], t) for t in rows], 5
+    return [fp.user_trade_row(markets[t.symbol], t) for t in rows], weight
 
 
 def force_orders(call: PrivateCall) -> tuple[Any, int]:

@@ -55,8 +55,28 @@ _DOWN = Decimal("0.95")
 
 
 def not_required(name: str) -> ExchangeError:
-    """-1106: a parameter sent when not required."""
-    return ExchangeError(-1106, f"Parameter '{name}' sent when not required.")
+    """-1106: a parameter sent when not required. Binance's futures API names the parameter
+    in lower case (``'reduceonly'``, ``'stopprice'``, as observed), unlike spot."""
+    return ExchangeError(-1106, f"Parameter '{name.lower()}' sent when not required.")
+
+
+def post_only_rejected() -> ExchangeError:
+    """-5022: a post-only (``GTX``) order that would take, refused and not kept (Binance's
+    full text, as its 2023 change log shows it and live answers carry it)."""
+    return ExchangeError(
+        -5022,
+        "Due to the order could not be executed as maker, the Post Only order will be "
+        "rejected. The order will not be recorded in the order history",
+    )
+
+
+def fok_rejected() -> ExchangeError:
+    """-5021: a ``FOK`` order that cannot fill completely, refused and not kept."""
+    return ExchangeError(
+        -5021,
+        "Due to the order could not be filled immediately, the FOK order has been rejected. "
+        "The order will not be recorded in the order history",
+    )
 
 
 def _decimal(params: Params, name: str) -> Decimal | None:

@@ -31,7 +31,14 @@ from ..engine.orders import OrderRecord
 from ..errors import ExchangeError
 from . import futures_payloads as fp
 from .futures_account import FuturesView
-from .futures_order_params import NewFuturesOrder, check_filters, not_required, read_new_order
+from .futures_order_params import (
+    NewFuturesOrder,
+    check_filters,
+    fok_rejected,
+    not_required,
+    post_only_rejected,
+    read_new_order,
+)
 from .params import Params, illegal, mandatory
 from .private import PrivateCall
 
@@ -135,16 +142,9 @@ def _checked(
     mark = view.mark(o.symbol)
     check_filters(m, o, price, mark, opposite, closes)
     if o.time_in_force == "GTX" and price is not None and _would_take(view, o, price):
-        raise ExchangeError(
-            -5022,
-            "Due to the order could not be executed as maker, the Post Only order will be "
-            "rejected.",
-        )
+        raise post_only_rejected()
     if o.time_in_force == "FOK" and _fillable(view, o, price) < quantity:
-        raise ExchangeError(
-            -5021,
-            "Due to the order could not be filled immediately, the FOK order has been rejected.",
-        )
+        raise fok_rejected()
     if o.client_order_id is not None:
         held = call.engine.orders.by_client_id(call.account.id, o.symbol, o.client_order_id)
         if held is not None and held.is_open:
@@ -339,7 +339,8 @@ def cancel_all(call: PrivateCall) -> tuple[Any, int]:
 
 
 def all_orders(call: PrivateCall) -> tuple[Any, int]:
-    """``GET /fapi/v1/allOrders``: the account's orders of a symbol, oldest first."""
+    """``GET /fapi/v1/allOrders``: the account's orders of a symbol, oldest first (weight 5;
+    COIN-M 20 by ``symbol``, 40 by ``pair``, as Binance documents)."""
     view = FuturesView(call)
     params = call.params
     symbols = view.queried_symbols(required=True) or []
@@ -358,7 +359,11 @@ def all_orders(call: PrivateCall) -> tuple[Any, int]:
     ]
     limit = params.limit(500, 1000)
     rows = rows[:limit] if order_id is not None or start is not None else rows[-limit:]
-    return [fp.order_object(view.markets[r.symbol], r, view.st.info[r.order_id]) for r in rows], 5
+    by_pair = call.venue == "coinm" and params.has("pair")
+    weight = 5 if call.venue == "usdm" else 40 if by_pair else 20  # COIN-M: 20 / 40 by pair
+    return [
+        fp.order_object(view.markets[r.symbol], r, view.st.info[r.order_id]) for r in rows
+    ], weight
 
 
 def _error(err: ExchangeError) -> dict[str, Any]:

@@ -172,10 +172,11 @@ TABLE: list[tuple[int, str, int, type[BaseError]]] = [
     (-4164, "Order's notional must be no smaller than 100 (unless you choose reduce only).", 400,
      InvalidOrder),
     (-5013, "Asset transfer failed: insufficient balance", 400, InsufficientFunds),
-    (-5021, "Due to the order could not be filled immediately, the FOK order has been rejected.",
-     400, OrderNotFillable),
+    (-5021, "Due to the order could not be filled immediately, the FOK order has been rejected. "
+     "The order will not be recorded in the order history", 400, OrderNotFillable),
     (-5022, "Due to the order could not be executed as maker, the Post Only order will be "
-     "rejected.", 400, OrderImmediatelyFillable),
+     "rejected. The order will not be recorded in the order history", 400,
+     OrderImmediatelyFillable),
     (-5025, "Only limit order is supported.", 400, InvalidOrder),
     (-5027, "No need to modify the order.", 400, OperationRejected),
     (-5037, "Invalid price match", 400, BadRequest),

@@ -248,7 +248,7 @@ async def test_closing_realises_pnl_and_reduce_only_rules(fc: FuturesClient) -> 
             },
             -5022,
             "Due to the order could not be executed as maker, the Post Only order will be "
-            "rejected.",
+            "rejected. The order will not be recorded in the order history",
         ),
         ({"type": "MARKET", "side": "BUY", "quantity": "5"}, -2019, "Margin is insufficient."),
         (
