@@ -24,6 +24,7 @@ from .events import AccountId, DepthUpdate, EngineEvent, Liquidation, OrderUpdat
 from .filters import NewOrder, check_account_limits, mandatory
 from .markets import Market
 from .matching import EXPIRY_REASONS, Step, SymbolState, sweep_book
+from .order_lists import ListLeg, OrderList, check_oco_prices
 from .orders import OrderRecord
 from .state import EngineState
 from .stops import STOP_TYPES, triggers, working_type
@@ -173,6 +174,123 @@ class Engine(EngineState):
         result = self._result(record, fills, ts, step.fees.get(record.order_id, []))
         return result, step.events()
 
+    def place_oco(
+        self,
+        symbol: str,
+        side: Side,
+        quantity: Decimal,
+        legs: list[ListLeg],
+        *,
+        owner: AccountId,
+        list_client_order_id: str,
+        now: int | None = None,
+        stp_mode: str = "NONE",
+    ) -> tuple[OrderList, list[EngineEvent]]:
+        """Place an OCO of an account: ``legs`` in Binance's order (the stop-loss leg first).
+
+        Both legs pass the filters; their prices must straddle the last trade price
+        (:func:`.order_lists.check_oco_prices`); the balance is locked once for the list.
+
+        Raises:
+            ExchangeError: as :meth:`place_order`, and -2010 for prices on the wrong side.
+        """
+        m = self.market(symbol)
+        ts = self.clock.now_ms() if now is None else now
+        st = self._symbols[symbol]
+        avg = self.avg_price(symbol, ts)[0]
+        for leg in legs:
+            wtype = working_type(leg.order_type)
+            self.order_check(
+                NewOrder(m, wtype, quantity, leg.price, None, leg.stop_price, side, avg)
+            )
+        best = st.book.best_ask() if side == "BUY" else st.book.best_bid()
+        check_oco_prices(side, legs, st.tape.last_price, best[0] if best else None)
+        list_id = self.lists.next_id  # taken once the list is accepted
+        records = [
+            OrderRecord(
+                self._next_order_id + i,
+                symbol,
+                side,
+                leg.order_type,
+                "GTC" if working_type(leg.order_type) == "MARKET" else leg.time_in_force,
+                leg.price,
+                quantity,
+                None,
+                owner,
+                leg.client_order_id,
+                ts,
+                stop_price=leg.stop_price,
+                stp_mode=stp_mode,
+                strategy_id=leg.strategy_id,
+                strategy_type=leg.strategy_type,
+                order_list_id=list_id,
+            )
+            for i, leg in enumerate(legs)
+        ]
+        open_orders: list[object] = list(self.orders.open_orders(owner, symbol))
+        for record in records:
+            check_account_limits(m, record.order_type, open_orders)
+            self.orders.check_client_id(record)
+            open_orders.append(record)
+        ids = [r.client_order_id for r in records if r.client_order_id is not None]
+        if len(set(ids)) < len(ids):
+            raise ExchangeError(-2010, "Duplicate order sent.")
+        holder = next((r for r in records if r.order_type == "LIMIT_MAKER"), records[0])
+        if self.ledger is not None:
+            self.ledger.reserve_list(holder, records, m)
+        self.lists.new_id()
+        order_list = OrderList(list_id, symbol, owner, list_client_order_id, records, ts)
+        self.lists.add(order_list)
+        for record in records:
+            self.orders.add(record)
+        self._next_order_id += len(records)
+        step = self._step(st, ts)
+        for record in records:
+            if record.order_type not in STOP_TYPES:
+                record.working_time = ts
+            step.report(record, "NEW")
+        for record in records:
+            if record.order_type in STOP_TYPES:
+                st.stops.add(record)
+            else:
+                self._work(step, record)
+        step.list_status(order_list)
+        return order_list, step.events()
+
+    def cancel_list(
+        self,
+        order_list: OrderList,
+        *,
+        now: int | None = None,
+        new_client_order_id: str | None = None,
+    ) -> list[EngineEvent]:
+        """Cancel every open leg of an order list in one step; the list becomes ALL_DONE.
+
+        Each leg takes ``new_client_order_id`` (Binance gives both legs the cancel's id).
+
+        Raises:
+            ExchangeError: -2011 Unknown order sent (the list is done).
+        """
+        if not order_list.is_open:
+            raise ExchangeError(-2011, "Unknown order sent.")
+        st = self._symbols[order_list.symbol]
+        step = self._step(st, self.clock.now_ms() if now is None else now)
+        for record in order_list.legs:
+            if not record.is_open:
+                continue
+            self._unlist(step, record)
+            original = record.client_order_id
+            if new_client_order_id is not None:
+                self.orders.rename(record, new_client_order_id)
+            record.settle("CANCELED", step.ts)
+            step.report(record, "CANCELED", orig_client_order_id=original)
+            if self.ledger is not None:
+                self.ledger.release(record, step.ts)
+            self.orders.settled(record)
+        order_list.done()
+        step.list_status(order_list)
+        return step.events()
+
     def liquidate(
         self, symbol: str, side: Side, quantity: Decimal, now: int | None = None
     ) -> tuple[Liquidation, list[EngineEvent]]:
@@ -225,6 +343,9 @@ class Engine(EngineState):
         """
         st = self._symbols[record.symbol]
         ts = self.clock.now_ms() if now is None else now
+        order_list = self.lists.get(record.order_list_id)
+        if order_list is not None and order_list.is_open and record.is_open:
+            return self.cancel_list(order_list, now=ts, new_client_order_id=new_client_order_id)
         step = self._step(st, ts)
         if st.stops.remove(record.order_id) is None:
             resting = st.book.remove(record.order_id)
@@ -388,7 +509,31 @@ class Engine(EngineState):
     # -- internals ---------------------------------------------------------------------------
 
     def _step(self, st: SymbolState, ts: int) -> Step:
-        return Step(st, ts, self.ledger, self.orders.get, self.orders.settled)
+        return Step(
+            st, ts, self.ledger, self.orders.get, self.orders.settled, list_hook=self._end_list
+        )
+
+    def _unlist(self, step: Step, record: OrderRecord) -> None:
+        """Take an open order off its book or out of the waiting stops."""
+        if step.st.stops.remove(record.order_id) is None:
+            resting = step.st.book.remove(record.order_id)
+            if resting is not None:
+                step.touch(resting.side, resting.price)
+
+    def _end_list(self, step: Step, record: OrderRecord) -> None:
+        """``record``, a leg of an open OCO, trades or triggers: the other leg expires
+        (``OCO_TRIGGER``), handing it the list's lock, and the list is ALL_DONE."""
+        order_list = self.lists.get(record.order_list_id)
+        if order_list is None or not order_list.is_open:
+            return
+        sibling = order_list.sibling(record)
+        if sibling is not None and sibling.is_open:
+            if self.ledger is not None:
+                self.ledger.move_hold(sibling.order_id, record)
+            self._unlist(step, sibling)
+            step.finish(sibling, "EXPIRED", "OCO_TRIGGER")
+        order_list.done()
+        step.list_status(order_list)
 
     def _reserve(self, record: OrderRecord, m: Market, st: SymbolState) -> None:
         """Lock what an account's new order may spend (reference 9.4)."""
@@ -441,6 +586,7 @@ class Engine(EngineState):
                 return
             for record in fired:
                 if record.is_open:
+                    self._end_list(step, record)  # an OCO leg that starts working
                     self._work(step, record)
 
     @staticmethod

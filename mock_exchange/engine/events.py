@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Literal
 
 from .futures.events import FuturesEvent
+from .order_lists import ListStatus
 from .orders import OrderRecord
 from .tape import AggTrade, Trade
 from .types import AccountId, Side
@@ -27,6 +28,7 @@ __all__ = [
     "EngineEvent",
     "ExecutionType",
     "Liquidation",
+    "ListStatus",
     "OrderUpdate",
     "Prevention",
 ]
@@ -140,6 +142,7 @@ EngineEvent = (
     | DepthUpdate
     | Liquidation
     | OrderUpdate
+    | ListStatus
     | BalanceUpdate
     | AccountPosition
     | FuturesEvent

@@ -151,6 +151,34 @@ class SpotLedger:
         else:
             self.reserve(record, m.quote, sweep("SELL", qty, None)[1], ts)
 
+    def reserve_list(self, holder: OrderRecord, legs: list[OrderRecord], m: Market) -> None:
+        """Lock once for an order list (Binance does): ``qty`` of the base asset for a SELL,
+        the dearest leg's quote need for a BUY (``qty * price`` for a ``LIMIT_MAKER``,
+        ``qty * stopPrice`` for a stop leg); ``holder`` holds the lock.
+
+        Raises:
+            InsufficientBalance: the account cannot cover it.
+        """
+        qty = holder.orig_qty
+        assert qty is not None
+        if holder.side == "SELL":
+            self.reserve(holder, m.base, qty, holder.time)
+            return
+        needs = []
+        for leg in legs:
+            mark = leg.price if leg.order_type == "LIMIT_MAKER" else leg.stop_price
+            assert mark is not None
+            needs.append(qty * mark)
+        unit = holder.price if holder.order_type == "LIMIT_MAKER" else None
+        self.reserve(holder, m.quote, max(needs), holder.time, unit_price=unit)
+
+    def move_hold(self, from_id: int, to: OrderRecord) -> None:
+        """Hand an order list's lock from leg ``from_id`` to ``to`` (the leg that now works)."""
+        hold = self._holds.pop(from_id, None)
+        if hold is not None:
+            hold.unit_price = None  # a stop leg pays as a stop order does (topped up if needed)
+            self._holds[to.order_id] = hold
+
     def top_up(self, record: OrderRecord, needed: Decimal, now: int) -> bool:
         """Make sure ``record``'s lock covers ``needed``; lock more from free if it can.
 

@@ -20,6 +20,7 @@ from .book import Book, RestingOrder
 from .events import DepthUpdate, EngineEvent, ExecutionType, OrderUpdate, Prevention
 from .ids import id_base
 from .markets import Market
+from .order_lists import ListStatus, OrderList
 from .orders import OrderRecord, OrderStatus, PreventedMatch
 from .tape import AggTrade, Tape, Trade
 from .types import Side
@@ -103,8 +104,10 @@ class Step:
     settled: Callable[[OrderRecord], None]
     fills: list[Trade] = field(default_factory=list)
     aggs: list[AggTrade] = field(default_factory=list)
-    updates: list[OrderUpdate] = field(default_factory=list)
+    updates: list[OrderUpdate | ListStatus] = field(default_factory=list)
     fees: dict[int, list[tuple[Decimal, str]]] = field(default_factory=dict)
+    # called when a leg of an order list trades (the engine ends the other leg)
+    list_hook: Callable[[Step, OrderRecord], None] | None = None
     depth: DepthUpdate = field(init=False)
 
     def __post_init__(self) -> None:
@@ -133,6 +136,10 @@ class Step:
                 **extra,  # type: ignore[arg-type]
             )
         )
+
+    def list_status(self, order_list: OrderList) -> None:
+        """Add a ``listStatus`` event for the list as it now stands."""
+        self.updates.append(ListStatus(order_list.owner, order_list.snapshot(), self.ts))
 
     def touch(self, side: Side, price: Decimal) -> None:
         """Record the new total of a book level in this step's depth update."""
@@ -164,7 +171,7 @@ class Step:
         """
         for i in range(len(self.updates) - 1, -1, -1):
             update = self.updates[i]
-            if update.order.order_id == record.order_id:
+            if isinstance(update, OrderUpdate) and update.order.order_id == record.order_id:
                 if update.execution == "TRADE":
                     self.updates[i] = replace(update, order=record.snapshot())
                 return
@@ -277,6 +284,8 @@ class Step:
             commission_asset=asset,
             is_maker=is_maker,
         )
+        if record.order_list_id >= 0 and self.list_hook is not None:
+            self.list_hook(self, record)
         if is_maker:
             if not record.is_open and self.ledger is not None:
                 self.ledger.release(record, self.ts)

@@ -122,6 +122,7 @@ class OrderRecord:
     strategy_id: int | None = None
     strategy_type: int | None = None
     amendments: int = 0
+    order_list_id: int = -1  # the order list (OCO) it belongs to, -1 for none
 
     def __post_init__(self) -> None:
         if self.status not in _FIRST:

@@ -21,6 +21,7 @@ from .ids import id_base
 from .liquidity import opening_orders
 from .markets import DEFAULT_MARKETS, Market
 from .matching import SymbolState
+from .order_lists import OrderLists
 from .orders import OrderStore
 from .tape import Kline, PastTrades, Tape, TickerStats, Trade
 
@@ -58,6 +59,7 @@ class EngineState:
         venue = next(iter(self.markets.values())).kind if self.markets else "spot"
         self._next_order_id = id_base("order", venue)
         self.orders = OrderStore()
+        self.lists = OrderLists()  # accounts' order lists (OCO)
         if seed_liquidity:
             for symbol in self.markets:
                 self._seed_book(symbol)

@@ -75,7 +75,7 @@ def placement(
     body: dict[str, Any] = {
         "symbol": r.symbol,
         "orderId": r.order_id,
-        "orderListId": -1,
+        "orderListId": r.order_list_id,
         "clientOrderId": r.client_order_id,
         "transactTime": r.time,
     }
@@ -122,7 +122,7 @@ def query_shape(m: Market, r: OrderRecord) -> dict[str, Any]:
     body: dict[str, Any] = {
         "symbol": r.symbol,
         "orderId": r.order_id,
-        "orderListId": -1,
+        "orderListId": r.order_list_id,
         "clientOrderId": r.client_order_id,
         **_common(m, r),
         "cummulativeQuoteQty": _price(m, r.cumulative_quote_qty),
@@ -149,7 +149,7 @@ def cancel_shape(m: Market, r: OrderRecord, orig_client_id: str | None, now: int
         "symbol": r.symbol,
         "origClientOrderId": orig_client_id,
         "orderId": r.order_id,
-        "orderListId": -1,
+        "orderListId": r.order_list_id,
         "clientOrderId": r.client_order_id,
         "transactTime": now,
         **_common(m, r),
@@ -174,7 +174,7 @@ def amended_order(
     order: dict[str, Any] = {
         "symbol": r.symbol,
         "orderId": r.order_id,
-        "orderListId": -1,
+        "orderListId": r.order_list_id,
         "origClientOrderId": orig_client_id,
         "clientOrderId": r.client_order_id,
         "price": _price(m, r.price),

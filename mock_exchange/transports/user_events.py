@@ -50,7 +50,7 @@ def execution_report(m: Market, update: OrderUpdate) -> dict[str, Any]:
         "p": m.price_str(r.price if r.price is not None else _ZERO),
         "P": m.price_str(r.stop_price if r.stop_price is not None else _ZERO),
         "F": m.qty_str(_ZERO),
-        "g": -1,
+        "g": r.order_list_id,
         "C": update.orig_client_order_id or "",
         "x": update.execution,
         "X": r.status,
