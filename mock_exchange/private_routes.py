@@ -18,6 +18,7 @@ from .hosts import Service
 from .transports import account as acct
 from .transports import convert as conv
 from .transports import margin as mrg
+from .transports import order_lists as lists
 from .transports import orders_read as reads
 from .transports import sapi_account as sapi
 from .transports import trading as trade
@@ -31,11 +32,12 @@ __all__ = ["PRIVATE_ENDPOINTS", "PRIVATE_SERVICE", "order_lists_refused"]
 
 
 def order_lists_refused(call: PrivateCall) -> tuple[Any, int]:
-    """Order lists (``/api/v3/orderList/*``, ``orderList.*``): refused with -1020."""
+    """OTO/OTOCO/OPO/OPOCO order lists (``/api/v3/orderList/*``, ``orderList.place.*``):
+    refused with -1020 (OCO is served)."""
     raise ExchangeError(
         -1020,
-        "This operation is not supported. (mock_exchange: order lists (OCO/OTO/OTOCO/OPO/OPOCO) "
-        "are not implemented by the emulator)",
+        "This operation is not supported. (mock_exchange: order lists other than OCO "
+        "(OTO/OTOCO/OPO/OPOCO) are not implemented by the emulator)",
     )
 
 
@@ -51,19 +53,11 @@ def _ep(
 
 
 _T, _U = ACCESS_TRADE, ACCESS_USER_DATA
-_LISTS_TRADE: tuple[tuple[tuple[str, str] | None, str | None], ...] = (
-    (("POST", "/api/v3/order/oco"), "orderList.place"),
-    (("POST", "/api/v3/orderList/oco"), "orderList.place.oco"),
+_LISTS_REFUSED: tuple[tuple[tuple[str, str] | None, str | None], ...] = (
     (("POST", "/api/v3/orderList/oto"), "orderList.place.oto"),
     (("POST", "/api/v3/orderList/otoco"), "orderList.place.otoco"),
     (("POST", "/api/v3/orderList/opo"), "orderList.place.opo"),
     (("POST", "/api/v3/orderList/opoco"), "orderList.place.opoco"),
-    (("DELETE", "/api/v3/orderList"), "orderList.cancel"),
-)
-_LISTS_READ: tuple[tuple[tuple[str, str] | None, str | None], ...] = (
-    (("GET", "/api/v3/orderList"), "orderList.status"),
-    (("GET", "/api/v3/allOrderList"), "allOrderLists"),
-    (("GET", "/api/v3/openOrderList"), "openOrderLists.status"),
 )
 
 # /sapi/v1 (served on the spot REST hosts; weights on the SAPI IP limiter). A key without the
@@ -121,7 +115,7 @@ PRIVATE_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {
         _ep(trade.order_place, _T, ("POST", "/api/v3/order"), "order.place", 1, True),
         _ep(trade.order_test, _T, ("POST", "/api/v3/order/test"), "order.test", 1),
         _ep(trade.cancel_order, _T, ("DELETE", "/api/v3/order"), "order.cancel", 1),
-        _ep(trade.cancel_all, _T, ("DELETE", "/api/v3/openOrders"), "openOrders.cancelAll", 1),
+        _ep(lists.cancel_all, _T, ("DELETE", "/api/v3/openOrders"), "openOrders.cancelAll", 1),
         _ep(
             cancel_replace,
             _T,
@@ -148,8 +142,19 @@ PRIVATE_ENDPOINTS: dict[MarketKind, tuple[PrivateEndpoint, ...]] = {
             "myPreventedMatches",
             2,
         ),
-        *(_ep(order_lists_refused, _T, rest, ws, 1) for rest, ws in _LISTS_TRADE),
-        *(_ep(order_lists_refused, _U, rest, ws, 4) for rest, ws in _LISTS_READ),
+        _ep(lists.oco_place, _T, ("POST", "/api/v3/orderList/oco"), "orderList.place.oco", 1, True),
+        _ep(lists.oco_place_legacy, _T, ("POST", "/api/v3/order/oco"), "orderList.place", 1, True),
+        _ep(lists.cancel_order_list, _T, ("DELETE", "/api/v3/orderList"), "orderList.cancel", 1),
+        _ep(lists.order_list_status, _U, ("GET", "/api/v3/orderList"), "orderList.status", 4),
+        _ep(lists.all_order_lists, _U, ("GET", "/api/v3/allOrderList"), "allOrderLists", 20),
+        _ep(
+            lists.open_order_lists,
+            _U,
+            ("GET", "/api/v3/openOrderList"),
+            "openOrderLists.status",
+            6,
+        ),
+        *(_ep(order_lists_refused, _T, rest, ws, 1) for rest, ws in _LISTS_REFUSED),
         *(_ep(handler, access, (verb, path), None, 1) for verb, path, handler, access in _SAPI),
     ),
 }

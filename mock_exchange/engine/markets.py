@@ -264,10 +264,10 @@ def spot_symbol_info(m: Market) -> dict[str, Any]:
         "baseCommissionPrecision": m.base_precision,
         "quoteCommissionPrecision": p,
         "orderTypes": list(m.order_types),
-        # the emulator refuses icebergs, order lists, trailing stops and pegged orders, and
-        # says so here as Binance does for a symbol that does not allow them
+        # the emulator refuses icebergs, OTO/OPO order lists, trailing stops and pegged
+        # orders, and says so here as Binance does for a symbol that does not allow them
         "icebergAllowed": False,
-        "ocoAllowed": False,
+        "ocoAllowed": True,
         "otoAllowed": False,
         "opoAllowed": False,
         "quoteOrderQtyMarketAllowed": True,

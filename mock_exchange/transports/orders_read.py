@@ -21,7 +21,15 @@ from . import order_payloads as op
 from .private import PrivateCall
 from .trading import find_order
 
-__all__ = ["all_orders", "my_prevented_matches", "my_trades", "open_orders", "order_status"]
+__all__ = [
+    "all_orders",
+    "my_prevented_matches",
+    "my_trades",
+    "open_orders",
+    "order_status",
+    "select_rows",
+    "time_window",
+]
 
 _DAY_MS = 86_400_000
 T = TypeVar("T")
@@ -47,7 +55,7 @@ def open_orders(call: PrivateCall) -> tuple[Any, int]:
     return rows, 6 if symbol is not None else 80
 
 
-def _window(call: PrivateCall) -> tuple[int | None, int | None]:
+def time_window(call: PrivateCall) -> tuple[int | None, int | None]:
     start = call.params.integer("startTime")
     end = call.params.integer("endTime")
     if start is not None and end is not None and end - start > _DAY_MS:
@@ -55,7 +63,7 @@ def _window(call: PrivateCall) -> tuple[int | None, int | None]:
     return start, end
 
 
-def _select(
+def select_rows(
     items: Sequence[T],
     key: Callable[[T], int],
     time: Callable[[T], int],
@@ -84,8 +92,8 @@ def all_orders(call: PrivateCall) -> tuple[Any, int]:
     open or final (weight 20)."""
     symbol = call.params.symbol()
     market = call.engine.market(symbol)
-    start, end = _window(call)
-    records = _select(
+    start, end = time_window(call)
+    records = select_rows(
         call.engine.orders.owned(call.account.id, symbol),
         lambda r: r.order_id,
         lambda r: r.time,
@@ -104,13 +112,13 @@ def my_trades(call: PrivateCall) -> tuple[Any, int]:
     market = call.engine.market(symbol)
     order_id = call.params.integer("orderId")
     from_id = call.params.integer("fromId")
-    start, end = _window(call)
+    start, end = time_window(call)
     if from_id is not None and (start is not None or end is not None):
         raise ExchangeError(-1128, "Combination of optional parameters invalid.")
     trades = call.exchange.ledger.trades(call.account.id, symbol)
     if order_id is not None:
         trades = [t for t in trades if t.order_id == order_id]
-    chosen = _select(
+    chosen = select_rows(
         trades,
         lambda t: t.trade_id,
         lambda t: t.time,

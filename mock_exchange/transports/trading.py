@@ -1,8 +1,7 @@
 """Spot order entry, written once for REST and the WS API.
 
 ``POST /api/v3/order`` = ``order.place``, ``POST /api/v3/order/test`` = ``order.test``,
-``DELETE /api/v3/order`` = ``order.cancel``, ``DELETE /api/v3/openOrders`` =
-``openOrders.cancelAll``, ``PUT /api/v3/order/amend/keepPriority`` =
+``DELETE /api/v3/order`` = ``order.cancel``, ``PUT /api/v3/order/amend/keepPriority`` =
 ``order.amend.keepPriority`` (cancel-replace is in :mod:`.cancel_replace`). Every handler takes
 a :class:`~mock_exchange.transports.private.PrivateCall`, so an order placed over REST and one
 placed over the WS API meet the same checks, the same book and the same account.
@@ -32,7 +31,6 @@ from .ws_api import parse_bool
 
 __all__ = [
     "amend_keep_priority",
-    "cancel_all",
     "cancel_order",
     "cancel_record",
     "cancel_restrictions",
@@ -211,17 +209,6 @@ def cancel_order(call: PrivateCall) -> tuple[Any, int]:
     new_id = client_id(call.params, "newClientOrderId")
     record = find_order(call, unknown=ExchangeError(-2011, "Unknown order sent."))
     return cancel_record(call, record, new_id, restrictions), 0
-
-
-def cancel_all(call: PrivateCall) -> tuple[Any, int]:
-    """``DELETE /api/v3/openOrders``; WS API ``openOrders.cancelAll``: every open order of a
-    symbol, each answered in the cancel shape; none open is -2011."""
-    symbol = call.params.symbol()
-    call.engine.market(symbol)
-    records = call.engine.orders.open_orders(call.account.id, symbol)
-    if not records:
-        raise ExchangeError(-2011, "Unknown order sent.")
-    return [cancel_record(call, r, None, None) for r in records], 0
 
 
 def _replaced_id(events: list[EngineEvent], order_id: int) -> int:

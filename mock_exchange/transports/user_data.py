@@ -20,7 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..engine.events import AccountPosition, BalanceUpdate, EngineEvent, OrderUpdate
+from ..engine.events import (
+    AccountPosition,
+    BalanceUpdate,
+    EngineEvent,
+    ListStatus,
+    OrderUpdate,
+)
 from ..engine.exchange import Exchange
 from ..engine.keys import KeyType
 from ..engine.types import AccountId
@@ -155,6 +161,8 @@ class UserDataHub:
         if isinstance(event, OrderUpdate):
             market = self.exchange().engine("spot").market(event.order.symbol)
             return event.owner, ue.execution_report(market, event)
+        if isinstance(event, ListStatus):
+            return event.owner, ue.list_status(event)
         if isinstance(event, AccountPosition):
             return event.owner, ue.account_position(event)
         if isinstance(event, BalanceUpdate) and event.wallet == "spot":

@@ -13,10 +13,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..engine.events import AccountPosition, BalanceUpdate, OrderUpdate
+from ..engine.events import AccountPosition, BalanceUpdate, ListStatus, OrderUpdate
 from ..engine.markets import Market, fmt
 
-__all__ = ["account_position", "balance_update", "execution_report", "stream_terminated"]
+__all__ = [
+    "account_position",
+    "balance_update",
+    "execution_report",
+    "list_status",
+    "stream_terminated",
+]
 
 _ZERO = Decimal(0)
 _PLACES = 8
@@ -102,6 +108,24 @@ def execution_report(m: Market, update: OrderUpdate) -> dict[str, Any]:
     if r.status == "EXPIRED" and r.expiry_reason is not None:
         event["eR"] = r.expiry_reason
     return event
+
+
+def list_status(event: ListStatus) -> dict[str, Any]:
+    """Return the ``listStatus`` event of an order list (sent after its legs' reports)."""
+    lst = event.order_list
+    return {
+        "e": "listStatus",
+        "E": event.time,
+        "s": lst.symbol,
+        "g": lst.list_id,
+        "c": lst.contingency_type,
+        "l": lst.status_type,
+        "L": lst.order_status,
+        "r": event.reject_reason,
+        "C": lst.list_client_order_id,
+        "T": event.time,
+        "O": [{"s": leg.symbol, "i": leg.order_id, "c": leg.client_order_id} for leg in lst.legs],
+    }
 
 
 def account_position(event: AccountPosition) -> dict[str, Any]:

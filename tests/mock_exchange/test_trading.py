@@ -400,8 +400,8 @@ async def test_unfilled_order_count_limit(mx: MockExchange, pair: tuple[Trader, 
 async def test_order_test_order_lists_and_retired_listen_keys(
     pair: tuple[Trader, Trader],
 ) -> None:
-    """order/test checks without placing (and computes commissions); order lists are refused
-    with -1020; the spot listen-key endpoint is 410 Gone."""
+    """order/test checks without placing (and computes commissions); OTO order lists are
+    refused with -1020; the spot listen-key endpoint is 410 Gone."""
     alice, _ = pair
     test = await alice.rest("POST", "/api/v3/order/test", **limit("BUY", "0.001", "89995"))
     assert test.status == 200 and test.body == {}
@@ -414,8 +414,8 @@ async def test_order_test_order_lists_and_retired_listen_keys(
     assert (await alice.rest("GET", "/api/v3/openOrders", symbol=SYMBOL)).body == []
     bad = await alice.rest("POST", "/api/v3/order/test", **limit("BUY", "0.001", "1"))
     assert bad.body["msg"] == "Filter failure: PERCENT_PRICE_BY_SIDE"
-    oco = await alice.rest("POST", "/api/v3/orderList/oco", symbol=SYMBOL, side="SELL")
-    assert oco.body["code"] == -1020 and "order lists" in oco.body["msg"]
+    oto = await alice.rest("POST", "/api/v3/orderList/oto", symbol=SYMBOL, side="SELL")
+    assert oto.body["code"] == -1020 and "order lists" in oto.body["msg"]
     gone = await alice.session.post(alice.mx.url("https://api.binance.com/api/v3/userDataStream"))
     assert gone.status == 410 and "410 Gone" in await gone.text()
 
