@@ -521,14 +521,15 @@ class Engine(EngineState):
                 step.touch(resting.side, resting.price)
 
     def _end_list(self, step: Step, record: OrderRecord) -> None:
-        """``record``, a leg of an open OCO, trades or triggers: the other leg expires
-        (``OCO_TRIGGER``), handing it the list's lock, and the list is ALL_DONE."""
+        """``record``, a leg of an open OCO, trades, triggers or expired in match: the other
+        leg expires (``OCO_TRIGGER``), handing a working leg the list's lock, and the list is
+        ALL_DONE."""
         order_list = self.lists.get(record.order_list_id)
         if order_list is None or not order_list.is_open:
             return
         sibling = order_list.sibling(record)
         if sibling is not None and sibling.is_open:
-            if self.ledger is not None:
+            if self.ledger is not None and record.is_open:
                 self.ledger.move_hold(sibling.order_id, record)
             self._unlist(step, sibling)
             step.finish(sibling, "EXPIRED", "OCO_TRIGGER")

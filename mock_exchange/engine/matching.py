@@ -106,7 +106,7 @@ class Step:
     aggs: list[AggTrade] = field(default_factory=list)
     updates: list[OrderUpdate | ListStatus] = field(default_factory=list)
     fees: dict[int, list[tuple[Decimal, str]]] = field(default_factory=dict)
-    # called when a leg of an order list trades (the engine ends the other leg)
+    # called when a leg of an order list trades or expires in match (the engine ends the list)
     list_hook: Callable[[Step, OrderRecord], None] | None = None
     depth: DepthUpdate = field(init=False)
 
@@ -365,3 +365,5 @@ class Step:
             if self.ledger is not None:
                 self.ledger.release(record, self.ts)
             self.settled(record)
+            if record.order_list_id >= 0 and self.list_hook is not None:
+                self.list_hook(self, record)  # an OCO leg expired in match ends its list

@@ -192,3 +192,20 @@ def test_prices_on_the_wrong_side_of_the_last_price_are_refused(
         -2010, "The relationship of the prices for the orders is not correct.",
     )  # fmt: skip
     assert w.balance("a", "BTC") == (D(10), D(0)) and w.balance("a", "USDT") == (D(10000), D(0))
+
+
+def test_a_limit_leg_expired_by_self_trade_prevention_ends_the_list_and_frees_the_lock() -> None:
+    """When the account's own taker expires the LIMIT_MAKER leg (EXPIRE_MAKER), the stop leg
+    expires too (OCO_TRIGGER), the list is ALL_DONE and nothing stays locked."""
+    w = World()
+    w.sell_oco()
+    events = w.engine.place_order(
+        "BTCUSDT", "BUY", "LIMIT", quantity=D(1), price=D(110), owner=w.ids["a"],
+        client_order_id="self", stp_mode="EXPIRE_MAKER",
+    )[1]  # fmt: skip
+    assert [k for k in kinds(events, w.ids["a"]) if k[1] != "self"] == [
+        ("TRADE_PREVENTION", "limit", "EXPIRED_IN_MATCH"), ("EXPIRED", "stop", "EXPIRED"),
+        ("listStatus", "list1", "ALL_DONE"),
+    ]  # fmt: skip
+    assert w.balance("a", "BTC") == (D(10), D(0))
+    assert w.engine.lists.open_lists(w.ids["a"]) == []
