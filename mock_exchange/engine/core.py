@@ -24,7 +24,7 @@ from .events import AccountId, DepthUpdate, EngineEvent, Liquidation, OrderUpdat
 from .filters import NewOrder, check_account_limits, mandatory
 from .markets import Market
 from .matching import EXPIRY_REASONS, Step, SymbolState, sweep_book
-from .order_lists import ListLeg, OrderList, check_oco_prices
+from .order_lists import ListLeg, OrderList, check_oco_prices, leg_records
 from .orders import OrderRecord
 from .state import EngineState
 from .stops import STOP_TYPES, triggers, working_type
@@ -206,27 +206,9 @@ class Engine(EngineState):
         best = st.book.best_ask() if side == "BUY" else st.book.best_bid()
         check_oco_prices(side, legs, st.tape.last_price, best[0] if best else None)
         list_id = self.lists.next_id  # taken once the list is accepted
-        records = [
-            OrderRecord(
-                self._next_order_id + i,
-                symbol,
-                side,
-                leg.order_type,
-                "GTC" if working_type(leg.order_type) == "MARKET" else leg.time_in_force,
-                leg.price,
-                quantity,
-                None,
-                owner,
-                leg.client_order_id,
-                ts,
-                stop_price=leg.stop_price,
-                stp_mode=stp_mode,
-                strategy_id=leg.strategy_id,
-                strategy_type=leg.strategy_type,
-                order_list_id=list_id,
-            )
-            for i, leg in enumerate(legs)
-        ]
+        records = leg_records(
+            self._next_order_id, list_id, symbol, side, quantity, legs, owner, ts, stp_mode
+        )
         open_orders: list[object] = list(self.orders.open_orders(owner, symbol))
         for record in records:
             check_account_limits(m, record.order_type, open_orders)

@@ -20,7 +20,8 @@ from decimal import Decimal
 
 from ..errors import ExchangeError
 from .orders import OrderRecord
-from .types import AccountId
+from .stops import working_type
+from .types import AccountId, Side
 
 __all__ = [
     "FIRST_LIST_ID",
@@ -29,6 +30,7 @@ __all__ = [
     "OrderList",
     "OrderLists",
     "check_oco_prices",
+    "leg_records",
 ]
 
 # Binance's order-list ids are small per-symbol-ish counters; the emulator counts from here
@@ -172,3 +174,38 @@ def check_oco_prices(
     makers = [leg.price for leg in legs if leg.order_type == "LIMIT_MAKER" and leg.price]
     if best is not None and any(best >= p if sell else best <= p for p in makers):
         raise ExchangeError(-2010, "Order would immediately match and take.")
+
+
+def leg_records(
+    first_id: int,
+    list_id: int,
+    symbol: str,
+    side: Side,
+    quantity: Decimal,
+    legs: list[ListLeg],
+    owner: AccountId,
+    now: int,
+    stp_mode: str,
+) -> list[OrderRecord]:
+    """Return the order records of a new list's legs, ids from ``first_id``."""
+    return [
+        OrderRecord(
+            first_id + i,
+            symbol,
+            side,
+            leg.order_type,
+            "GTC" if working_type(leg.order_type) == "MARKET" else leg.time_in_force,
+            leg.price,
+            quantity,
+            None,
+            owner,
+            leg.client_order_id,
+            now,
+            stop_price=leg.stop_price,
+            stp_mode=stp_mode,
+            strategy_id=leg.strategy_id,
+            strategy_type=leg.strategy_type,
+            order_list_id=list_id,
+        )
+        for i, leg in enumerate(legs)
+    ]
