@@ -311,7 +311,8 @@ def cancel_order_list(call: PrivateCall) -> tuple[Any, int]:
 def order_list_status(call: PrivateCall) -> tuple[Any, int]:
     """``GET /api/v3/orderList``; WS API ``orderList.status`` (by ``orderListId`` or
     ``origClientOrderId``, the list client id)."""
-    missing = ExchangeError(-2013, "Order list does not exist.")
+    # as Binance answered it (binance-spot-api-docs PR #43: -2018 for an unknown list id)
+    missing = ExchangeError(-2018, "Order list does not exist.")
     return list_shape(_find_list(call, "origClientOrderId", missing)), 4
 
 

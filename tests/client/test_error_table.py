@@ -125,7 +125,7 @@ TABLE: list[tuple[int, str, int, type[BaseError]]] = [
     (-2010, "The relationship of the prices for the orders is not correct.", 400, InvalidOrder),
     (-2011, "Order was not canceled due to cancel restrictions.", 400, InvalidOrder),
     (-2013, "Order does not exist.", 400, OrderNotFound),
-    (-2013, "Order list does not exist.", 400, OrderNotFound),
+    (-2018, "Order list does not exist.", 400, OrderNotFound),
     (-2014, "API-key format invalid.", 401, AuthenticationError),
     (-2015, "Invalid API-key, IP, or permissions for action.", 401, PermissionDenied),
     (-2019, "Margin is insufficient.", 400, InsufficientFunds),

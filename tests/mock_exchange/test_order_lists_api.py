@@ -87,7 +87,7 @@ async def test_rest_oco_answers_the_list_with_its_reports_and_locks_once(
     leg = await alice.rest("GET", "/api/v3/order", symbol=SYMBOL, origClientOrderId="up")
     assert leg.body["orderListId"] == b["orderListId"]
     missing = await alice.rest("GET", "/api/v3/orderList", orderListId=1)
-    assert (missing.body["code"], missing.body["msg"]) == (-2013, "Order list does not exist.")
+    assert (missing.body["code"], missing.body["msg"]) == (-2018, "Order list does not exist.")
 
 
 @pytest.mark.parametrize(
