@@ -194,14 +194,14 @@ def amended_order(
     return {"transactTime": now, "executionId": execution_id, "amendedOrder": order}
 
 
-def trade_row(m: Market, t: AccountTrade) -> dict[str, Any]:
-    """Return one ``myTrades`` row."""
+def trade_row(m: Market, t: AccountTrade, list_id: int = -1) -> dict[str, Any]:
+    """Return one ``myTrades`` row (``list_id``: the order list its order belongs to)."""
     commission = m.qty_str(t.commission) if t.is_buyer else m.price_str(t.commission)
     return {
         "symbol": t.symbol,
         "id": t.trade_id,
         "orderId": t.order_id,
-        "orderListId": -1,
+        "orderListId": list_id,
         "price": _price(m, t.price),
         "qty": _qty(m, t.qty),
         "quoteQty": _price(m, t.quote_qty),

@@ -127,7 +127,11 @@ def my_trades(call: PrivateCall) -> tuple[Any, int]:
         end=end,
         limit=call.params.limit(500, 1000),
     )
-    return [op.trade_row(market, t) for t in chosen], 5 if order_id is not None else 20
+    rows = []
+    for t in chosen:
+        record = call.engine.order(t.order_id)
+        rows.append(op.trade_row(market, t, record.order_list_id if record else -1))
+    return rows, 5 if order_id is not None else 20
 
 
 def _prevented_row(m: Market, p: PreventedMatch) -> dict[str, Any]:

@@ -177,7 +177,8 @@ async def test_ws_api_oco_events_leg_fill_expires_the_other_and_ends_the_list(
 ) -> None:
     """Over the WS API: orderList.place.oco pushes a NEW executionReport per leg (g = the list
     id) then listStatus EXEC_STARTED; a fill of the LIMIT_MAKER leg pushes its TRADE, the stop
-    leg's EXPIRED (eR OCO_TRIGGER) and listStatus ALL_DONE; the list queries agree."""
+    leg's EXPIRED (eR OCO_TRIGGER) and listStatus ALL_DONE; the list queries and the fill's
+    myTrades row (its orderListId) agree."""
     alice, bob = pair
     await alice.connect()
     await alice.call("userDataStream.subscribe.signature")
@@ -204,6 +205,8 @@ async def test_ws_api_oco_events_leg_fill_expires_the_other_and_ends_the_list(
     assert status.body["result"]["listOrderStatus"] == "ALL_DONE"
     assert (await alice.call("openOrderLists.status")).body["result"] == []
     assert len((await alice.call("allOrderLists")).body["result"]) == 1
+    (fill,) = (await alice.call("myTrades", symbol=SYMBOL)).body["result"]
+    assert fill["orderListId"] == list_id and fill["orderId"] == after[0]["i"]
     assert balance(mx, "alice", "BTC") == (D("1.9"), D(0))
     # the last price is now 90005: the limit leg must be above it
     again = await alice.call(
