@@ -235,6 +235,12 @@ class Target:
             return f"not valid on {self.validity} (targets: {', '.join(scenario.targets)})"
         if self.kind == "live":
             return gate_reason(scenario, str(self.env), environ)
+        fixed = [k for k in _FIXED_AT_START if k in scenario.setup]
+        if self.base_url is not None and fixed:
+            return (
+                f"setup.{fixed[0]} cannot be applied to a running emulator ({self.name}); "
+                "the embedded emulator target plays it"
+            )
         return None  # emulated: an emulator account plays the keys, nothing real is traded
 
     @contextlib.asynccontextmanager
@@ -293,7 +299,8 @@ def reset_for(setup: Mapping[str, Any]) -> dict[str, Any]:
     setup mentions: the seed, the rate, and the clock (frozen or running, at ``start_ms`` or
     the wall clock), with faults, bans and the journal cleared by the reset itself, so a
     scenario never inherits what an earlier one left on a shared server. ``markets`` and
-    ``server`` settings cannot change on a running server and are not applied.
+    ``server`` settings cannot change on a running server: :meth:`Target.skip_reason` skips
+    a scenario that names them there.
     """
     config = config_from_setup(setup)
     clock: dict[str, Any] = {"frozen": config.frozen_clock}
@@ -316,6 +323,9 @@ def _has_keys(env: str, environ: Mapping[str, str]) -> bool:
     except client.AuthenticationError:
         return True
 
+
+# setup keys a running server cannot take (reset_for restores the rest)
+_FIXED_AT_START = ("markets", "only_markets", "server")
 
 _ENV_ALIASES = {"sandbox": "testnet", "production": "prod"}
 

@@ -121,3 +121,20 @@ async def test_shipped_scenarios_pass_on_one_shared_server_with_four_jobs() -> N
         results = await run_many(pairs, jobs=4)
     failed = [f"{r.scenario}: {r.message}" for r in results if r.status != "passed"]
     assert failed == []
+
+
+def test_a_setup_a_running_server_cannot_take_skips_there_with_the_reason() -> None:
+    """setup.markets / server need the embedded emulator: on url= and ENV@URL targets the
+    scenario is skipped saying so (it used to run on the server's own markets and fail)."""
+    fixed = load_text(
+        "name: x\ntargets: [emulator, testnet]\nsetup:\n  markets: [{symbol: BTCUSDT, "
+        "max_num_orders: 2}]\nsteps:\n  - call: load_markets\n"
+    )
+    for name in ("url=http://127.0.0.1:1", "testnet@http://127.0.0.1:1"):
+        reason = parse_target(name).skip_reason(fixed)
+        assert reason is not None and reason.startswith("setup.markets cannot be applied")
+    assert parse_target("emulator").skip_reason(fixed) is None
+    plain = load_text(
+        "name: y\ntargets: [emulator]\nsetup: {rate: 0}\nsteps:\n  - call: load_markets\n"
+    )
+    assert parse_target("url=http://127.0.0.1:1").skip_reason(plain) is None
