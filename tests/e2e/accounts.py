@@ -79,3 +79,30 @@ def private_client(base_url: str, key: Key, **options: Any) -> client.Binance:
     return client.Binance(
         {**key.config, "options": options}, binance_env="local", base_url=base_url
     )
+
+
+PYTHON_BINANCE_REST = {
+    "API_URL": "https://api.binance.com/api",
+    "MARGIN_API_URL": "https://api.binance.com/sapi",
+    "FUTURES_URL": "https://fapi.binance.com/fapi",
+    "FUTURES_COIN_URL": "https://dapi.binance.com/dapi",
+}
+
+
+def point_python_binance(client_: Any, url: Any) -> Any:
+    """Rewrite a python-binance client's REST base URLs by the URL rule (``url`` is the
+    emulator's ``MockExchange.url``); the client is otherwise unmodified. Returns it."""
+    for attribute, real in PYTHON_BINANCE_REST.items():
+        setattr(client_, attribute, url(real))
+    return client_
+
+
+def all_venues_account(api_key: str, secret: str) -> dict[str, Any]:
+    """An HMAC account funded on spot, USD-M and COIN-M (``POST /_mock/accounts``'s JSON)."""
+    return {
+        "apiKey": api_key,
+        "secret": secret,
+        "balances": {"USDT": "100000", "BTC": "2"},
+        "futuresBalances": {"USDT": "100000"},
+        "coinmBalances": {"BTC": "2"},
+    }

@@ -12,6 +12,8 @@ import pytest_asyncio
 
 from mock_exchange import MockExchange, ServerConfig
 
+from .accounts import all_venues_account, point_python_binance
+
 binance = pytest.importorskip("binance", reason="python-binance is not installed")
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -23,25 +25,14 @@ KEY, SECRET = "pbBotsKey", "pbBotsSecret"
 async def mx() -> AsyncIterator[MockExchange]:
     """An emulator on the wall clock (python-binance signs with its own time), no activity."""
     async with MockExchange(config=ServerConfig(seed=6, rate=0, warmup_ms=0)) as emulator:
-        emulator.add_account(
-            {
-                "apiKey": KEY,
-                "secret": SECRET,
-                "balances": {"USDT": "100000", "BTC": "2"},
-                "futuresBalances": {"USDT": "100000"},
-                "coinmBalances": {"BTC": "2"},
-            }
-        )
+        emulator.add_account(all_venues_account(KEY, SECRET))
         yield emulator
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def pb(mx: MockExchange) -> AsyncIterator[Any]:
     """python-binance's AsyncClient with an HMAC key, its REST base URLs rewritten."""
-    client: Any = binance.AsyncClient(api_key=KEY, api_secret=SECRET)
-    client.API_URL = mx.url("https://api.binance.com/api")
-    client.FUTURES_URL = mx.url("https://fapi.binance.com/fapi")
-    client.FUTURES_COIN_URL = mx.url("https://dapi.binance.com/dapi")
+    client: Any = point_python_binance(binance.AsyncClient(api_key=KEY, api_secret=SECRET), mx.url)
     try:
         yield client
     finally:
