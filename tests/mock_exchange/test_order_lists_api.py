@@ -10,11 +10,10 @@ from collections.abc import AsyncIterator
 from decimal import Decimal as D
 from typing import Any
 
-import aiohttp
 import pytest
 
 from mock_exchange import MockExchange, ServerConfig
-from tests.mock_exchange.trading_client import Trader, open_gap
+from tests.mock_exchange.trading_client import Trader, balance, funded_pair, open_gap
 
 SYMBOL = "BTCUSDT"
 BAD_PRICES = "The relationship of the prices for the orders is not correct."
@@ -31,18 +30,8 @@ async def mx() -> AsyncIterator[MockExchange]:
 @pytest.fixture
 async def pair(mx: MockExchange) -> AsyncIterator[tuple[Trader, Trader]]:
     """Two funded accounts: alice and bob."""
-    async with aiohttp.ClientSession() as session:
-        funds = {"USDT": "100000", "BTC": "2"}
-        alice = Trader.register(mx, session, "alice", funds)
-        bob = Trader.register(mx, session, "bob", funds)
-        yield alice, bob
-        await alice.close()
-        await bob.close()
-
-
-def balance(mx: MockExchange, key: str, asset: str) -> tuple[D, D]:
-    held = mx.account_state(key)["balances"].get(asset, {"free": "0", "locked": "0"})
-    return D(held["free"]), D(held["locked"])
+    async with funded_pair(mx) as traders:
+        yield traders
 
 
 def sell_oco(**kw: Any) -> dict[str, Any]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -151,3 +153,23 @@ class Trader:
             await self.ws.close()
         if self._reader is not None:
             await self._reader
+
+
+def balance(mx: MockExchange, key: str, asset: str) -> tuple[Decimal, Decimal]:
+    """Return (free, locked) of ``asset`` on the account of ``key``."""
+    held = mx.account_state(key)["balances"].get(asset, {"free": "0", "locked": "0"})
+    return Decimal(held["free"]), Decimal(held["locked"])
+
+
+@contextlib.asynccontextmanager
+async def funded_pair(mx: MockExchange) -> AsyncIterator[tuple[Trader, Trader]]:
+    """Two accounts, alice and bob, each with 100000 USDT and 2 BTC; closed on exit."""
+    async with aiohttp.ClientSession() as session:
+        funds = {"USDT": "100000", "BTC": "2"}
+        alice = Trader.register(mx, session, "alice", funds)
+        bob = Trader.register(mx, session, "bob", funds)
+        try:
+            yield alice, bob
+        finally:
+            await alice.close()
+            await bob.close()
